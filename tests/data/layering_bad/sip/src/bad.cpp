@@ -1,0 +1,2 @@
+// Fixture for the layering check: sip/ must not depend on rtp/.
+#include <rtpx/rtp/rtp_packet.hpp>
