@@ -3,6 +3,7 @@
 #  - no include that points up the graph (rtp/ → dataplane|controlplane|sip, sip/ → rtp|dataplane|
 #    controlplane, sched/ → dataplane|controlplane, dataplane/ → controlplane|sip).
 # Run with: cmake -DRTPX_ROOT=<dir> -P CheckLayering.cmake ; exits non-zero and names every offence.
+cmake_minimum_required(VERSION 3.25)
 if(NOT RTPX_ROOT)
   message(FATAL_ERROR "CheckLayering: pass -DRTPX_ROOT=<source dir>")
 endif()
