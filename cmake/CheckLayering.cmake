@@ -7,6 +7,7 @@ cmake_minimum_required(VERSION 3.25)
 if(NOT RTPX_ROOT)
   message(FATAL_ERROR "CheckLayering: pass -DRTPX_ROOT=<source dir>")
 endif()
+get_filename_component(RTPX_ROOT "${RTPX_ROOT}" ABSOLUTE)
 
 set(rules
   "rtp:dataplane" "rtp:controlplane" "rtp:sip"
