@@ -1,11 +1,17 @@
 #include "rtpx/rtp/receive_statistics.hpp"
 
+#include <limits>
+
 #include "rtpx/rtp/ntp_time.hpp"
 
 namespace rtpx::rtp {
 
 RtpSourceStatistics::RtpSourceStatistics(std::uint32_t clock_rate) noexcept
-    : clock_rate_(clock_rate == 0 ? 1 : clock_rate) {}
+    : clock_rate_(clock_rate == 0 ? 1 : clock_rate),
+      ticks_per_ns_q32_(((std::uint64_t{clock_rate_} << 32) + kNanosPerSecond / 2) /
+                        kNanosPerSecond),
+      max_arrival_delta_ns_(std::numeric_limits<std::int64_t>::max() / 2 /
+                            static_cast<std::int64_t>(ticks_per_ns_q32_ + 1)) {}
 
 void RtpSourceStatistics::init_seq(std::uint16_t seq) noexcept {
     base_seq_ = seq;
@@ -23,15 +29,16 @@ void RtpSourceStatistics::update_jitter(std::uint32_t rtp_timestamp,
                                         std::int64_t arrival_ns) noexcept {
     // D(i-1, i) = (R_i - R_{i-1}) - (S_i - S_{i-1}) in RTP units (A.8 with transit differences).
     std::int64_t arrival_delta_ns = arrival_ns - last_arrival_ns_;
-    // Bound the product below 2^63 for any clock rate < 2^32: a gap of > ~2 s at 4 GHz is no longer
-    // jitter anyway, and the clamp only matters for gaps of hours at common rates.
-    constexpr std::int64_t kMaxDelta = std::int64_t{1} << 31;
-    if (arrival_delta_ns > kMaxDelta * 1000) arrival_delta_ns = kMaxDelta * 1000;
-    if (arrival_delta_ns < -kMaxDelta * 1000) arrival_delta_ns = -kMaxDelta * 1000;
-    const std::int64_t scaled = arrival_delta_ns * static_cast<std::int64_t>(clock_rate_);
+    // ns -> RTP ticks in 32.32 fixed point: ticks = (ns * ticks_per_ns_q32_ + 2^31) >> 32. The
+    // clamp keeps the product below 2^63 for any clock rate (a gap of ~2 s at 4 GHz, hours at
+    // common rates; beyond that the gap is not jitter anyway).
+    const std::int64_t max_delta = max_arrival_delta_ns_;
+    if (arrival_delta_ns > max_delta) arrival_delta_ns = max_delta;
+    if (arrival_delta_ns < -max_delta) arrival_delta_ns = -max_delta;
     const std::int64_t arrival_delta_ts =
-        (scaled >= 0 ? scaled + kNanosPerSecond / 2 : scaled - kNanosPerSecond / 2) /
-        kNanosPerSecond;
+        (arrival_delta_ns * static_cast<std::int64_t>(ticks_per_ns_q32_) +
+         (std::int64_t{1} << 31)) >>
+        32;
     const auto ts_delta = static_cast<std::int32_t>(rtp_timestamp - last_ts_);
     std::int64_t d = arrival_delta_ts - ts_delta;
     if (d < 0) d = -d;

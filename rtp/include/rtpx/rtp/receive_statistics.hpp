@@ -116,7 +116,9 @@ class RtpSourceStatistics {
     // A.8 state: previous packet's timestamp and arrival (the RFC's "transit" as a pair, so that
     // arrivals never need converting to absolute RTP units).
     std::uint32_t clock_rate_;
-    std::uint32_t jitter_q4_ = 0;  // jitter * 16
+    std::uint64_t ticks_per_ns_q32_;     // clock_rate / 1e9 in 32.32 fixed point
+    std::int64_t max_arrival_delta_ns_;  // keeps delta * ticks_per_ns_q32_ below 2^62
+    std::uint32_t jitter_q4_ = 0;        // jitter * 16
     std::uint32_t last_ts_ = 0;
     std::int64_t last_arrival_ns_ = 0;
 
