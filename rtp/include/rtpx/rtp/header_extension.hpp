@@ -63,7 +63,7 @@ public:
 
         iterator() noexcept = default;
         iterator(const std::uint8_t* body, std::size_t size, bool two_byte) noexcept
-            : body_(body), size_(size), two_byte_(two_byte) {
+            : body_(body), size_(size), two_byte_(two_byte), at_end_(false) {
             advance();
         }
         reference operator*() const noexcept { return current_; }
