@@ -70,4 +70,15 @@ ParseResult<FeedbackHeader> parse_feedback(const PacketView& packet, PacketType 
     return h;
 }
 
+WriteResult<std::size_t> write_feedback_header(MutableByteSpan out, PacketType type,
+                                               std::uint8_t fmt, std::uint32_t sender_ssrc,
+                                               std::uint32_t media_ssrc, std::size_t fci_size,
+                                               std::uint8_t padding) noexcept {
+    auto total = write_header(out, fmt, to_wire(type), 8 + fci_size, padding);
+    if (!total) return total;
+    store_be32(&out[4], sender_ssrc);
+    store_be32(&out[8], media_ssrc);
+    return total;
+}
+
 }  // namespace rtpx::rtp::rtcp

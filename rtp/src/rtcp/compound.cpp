@@ -2,7 +2,69 @@
 
 #include <cstring>
 
+#include "rtpx/rtp/rtcp/remb.hpp"
+
 namespace rtpx::rtp::rtcp {
+
+PacketKind classify(const PacketView& packet) noexcept {
+    switch (packet.packet_type()) {
+        case PacketType::kSr: return PacketKind::kSr;
+        case PacketType::kRr: return PacketKind::kRr;
+        case PacketType::kSdes: return PacketKind::kSdes;
+        case PacketType::kBye: return PacketKind::kBye;
+        case PacketType::kApp: return PacketKind::kApp;
+        case PacketType::kXr: return PacketKind::kXr;
+        case PacketType::kRtpfb:
+            switch (static_cast<RtpfbFmt>(packet.fmt())) {
+                case RtpfbFmt::kNack: return PacketKind::kNack;
+                case RtpfbFmt::kTmmbr: return PacketKind::kTmmbr;
+                case RtpfbFmt::kTmmbn: return PacketKind::kTmmbn;
+                case RtpfbFmt::kCcfb: return PacketKind::kCcfb;
+                case RtpfbFmt::kTransportFeedback: return PacketKind::kTransportFeedback;
+            }
+            return PacketKind::kRtpfbOther;
+        case PacketType::kPsfb:
+            switch (static_cast<PsfbFmt>(packet.fmt())) {
+                case PsfbFmt::kPli: return PacketKind::kPli;
+                case PsfbFmt::kSli: return PacketKind::kSli;
+                case PsfbFmt::kRpsi: return PacketKind::kRpsi;
+                case PsfbFmt::kFir: return PacketKind::kFir;
+                case PsfbFmt::kTstr: return PacketKind::kTstr;
+                case PsfbFmt::kTstn: return PacketKind::kTstn;
+                case PsfbFmt::kAfb:
+                    return is_remb(packet) ? PacketKind::kRemb : PacketKind::kPsfbOther;
+            }
+            return PacketKind::kPsfbOther;
+    }
+    return PacketKind::kUnknown;
+}
+
+std::string_view to_string(PacketKind kind) noexcept {
+    switch (kind) {
+        case PacketKind::kSr: return "SR";
+        case PacketKind::kRr: return "RR";
+        case PacketKind::kSdes: return "SDES";
+        case PacketKind::kBye: return "BYE";
+        case PacketKind::kApp: return "APP";
+        case PacketKind::kXr: return "XR";
+        case PacketKind::kNack: return "NACK";
+        case PacketKind::kTmmbr: return "TMMBR";
+        case PacketKind::kTmmbn: return "TMMBN";
+        case PacketKind::kTransportFeedback: return "TWCC";
+        case PacketKind::kCcfb: return "CCFB";
+        case PacketKind::kRtpfbOther: return "RTPFB";
+        case PacketKind::kPli: return "PLI";
+        case PacketKind::kSli: return "SLI";
+        case PacketKind::kRpsi: return "RPSI";
+        case PacketKind::kFir: return "FIR";
+        case PacketKind::kTstr: return "TSTR";
+        case PacketKind::kTstn: return "TSTN";
+        case PacketKind::kRemb: return "REMB";
+        case PacketKind::kPsfbOther: return "PSFB";
+        case PacketKind::kUnknown: return "UNKNOWN";
+    }
+    return "UNKNOWN";
+}
 
 CompoundView::Iterator::Iterator(ByteSpan compound, std::size_t offset) noexcept
     : compound_(compound), offset_(offset) {

@@ -129,4 +129,10 @@ inline constexpr std::size_t kFeedbackHeaderSize = 12;  // common header + two S
                                                          std::uint8_t fmt,
                                                          const char* what) noexcept;
 
+// Writes the common header and the two SSRCs of an RTPFB/PSFB packet whose FCI is `fci_size` bytes;
+// the caller writes the FCI at out[12, 12 + fci_size). Returns the total packet size.
+[[nodiscard]] WriteResult<std::size_t> write_feedback_header(
+    MutableByteSpan out, PacketType type, std::uint8_t fmt, std::uint32_t sender_ssrc,
+    std::uint32_t media_ssrc, std::size_t fci_size, std::uint8_t padding = 0) noexcept;
+
 }  // namespace rtpx::rtp::rtcp

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <string_view>
 #include <utility>
 
 #include "rtpx/rtp/bytes.hpp"
@@ -16,6 +17,36 @@
 #include "rtpx/rtp/rtcp/common.hpp"
 
 namespace rtpx::rtp::rtcp {
+
+// What a packet is, from its type and FMT (and, for AFB, the REMB identifier).
+enum class PacketKind : std::uint8_t {
+    kSr,
+    kRr,
+    kSdes,
+    kBye,
+    kApp,
+    kXr,
+    kNack,
+    kTmmbr,
+    kTmmbn,
+    kTransportFeedback,
+    kCcfb,
+    kRtpfbOther,  // RTPFB with an FMT not listed above
+    kPli,
+    kSli,
+    kRpsi,
+    kFir,
+    kTstr,
+    kTstn,
+    kRemb,
+    kPsfbOther,  // PSFB with an FMT not listed above (or AFB that is not REMB)
+    kUnknown,    // packet type not in 200..207
+};
+
+[[nodiscard]] PacketKind classify(const PacketView& packet) noexcept;
+// "SR", "RR", "SDES", "BYE", "APP", "XR", "NACK", "TMMBR", "TMMBN", "TWCC", "CCFB", "RTPFB", "PLI",
+// "SLI", "RPSI", "FIR", "TSTR", "TSTN", "REMB", "PSFB", "UNKNOWN".
+[[nodiscard]] std::string_view to_string(PacketKind kind) noexcept;
 
 // A compound whose every packet header has been validated; iterating it cannot fail.
 class CompoundView {
