@@ -1,0 +1,22 @@
+// Every RTCP packet view and builder (convenience umbrella header).
+#pragma once
+
+#include "rtpx/rtp/rtcp/app.hpp"
+#include "rtpx/rtp/rtcp/bye.hpp"
+#include "rtpx/rtp/rtcp/ccfb.hpp"
+#include "rtpx/rtp/rtcp/common.hpp"
+#include "rtpx/rtp/rtcp/compound.hpp"
+#include "rtpx/rtp/rtcp/fir.hpp"
+#include "rtpx/rtp/rtcp/nack.hpp"
+#include "rtpx/rtp/rtcp/pli.hpp"
+#include "rtpx/rtp/rtcp/receiver_report.hpp"
+#include "rtpx/rtp/rtcp/remb.hpp"
+#include "rtpx/rtp/rtcp/report_block.hpp"
+#include "rtpx/rtp/rtcp/rpsi.hpp"
+#include "rtpx/rtp/rtcp/sdes.hpp"
+#include "rtpx/rtp/rtcp/sender_report.hpp"
+#include "rtpx/rtp/rtcp/sli.hpp"
+#include "rtpx/rtp/rtcp/tmmbr.hpp"
+#include "rtpx/rtp/rtcp/transport_feedback.hpp"
+#include "rtpx/rtp/rtcp/tstr.hpp"
+#include "rtpx/rtp/rtcp/xr.hpp"
