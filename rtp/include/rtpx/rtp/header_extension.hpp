@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string_view>
 
 #include "rtpx/rtp/bytes.hpp"
@@ -142,8 +143,90 @@ private:
 
 // Checks every element of a block body of the given profile. `base` is the body's offset in the
 // packet, so that errors point at the offending byte of the packet. Other profiles always pass.
-[[nodiscard]] ParseResult<void> validate_extension_elements(std::uint16_t profile, ByteSpan body,
-                                                            std::size_t base) noexcept;
+[[nodiscard]] inline ParseResult<void> validate_extension_elements(std::uint16_t profile,
+                                                                   ByteSpan body,
+                                                                   std::size_t base) noexcept {
+    const std::uint8_t* p = body.data();
+    const std::size_t size = body.size();
+    std::size_t pos = 0;
+    if (profile == kOneByteExtensionProfile) {
+        while (pos < size) {
+            const std::uint8_t b = p[pos];
+            if (b == 0) {
+                ++pos;
+                continue;
+            }
+            if ((b >> 4) == 15) return {};  // RFC 8285 4.2: the rest of the block is not processed
+            const std::size_t next = pos + 2 + (b & 0x0F);
+            if (next > size) {
+                return parse_error(ParseErrc::kTruncated, base + pos,
+                                   "one-byte header extension element longer than block");
+            }
+            pos = next;
+        }
+        return {};
+    }
+    if ((profile & kTwoByteExtensionProfileMask) != kTwoByteExtensionProfile) return {};
+    while (pos < size) {
+        if (p[pos] == 0) {
+            ++pos;
+            continue;
+        }
+        if (pos + 2 > size) {
+            return parse_error(ParseErrc::kTruncated, base + pos,
+                               "two-byte header extension element header cut by block end");
+        }
+        const std::size_t next = pos + 2 + p[pos + 1];
+        if (next > size) {
+            return parse_error(ParseErrc::kTruncated, base + pos,
+                               "two-byte header extension element longer than block");
+        }
+        pos = next;
+    }
+    return {};
+}
+
+// The data of the first element with this ID (1-255) in a block body, or nullopt. A tight scan for
+// the fast path; same rules as HeaderExtensionRange.
+[[nodiscard]] inline std::optional<ByteSpan> find_extension_element(std::uint16_t profile,
+                                                                    ByteSpan body,
+                                                                    std::uint8_t id) noexcept {
+    const std::uint8_t* p = body.data();
+    const std::size_t size = body.size();
+    std::size_t pos = 0;
+    if (profile == kOneByteExtensionProfile) {
+        if (id == 0 || id > kOneByteMaxId) return std::nullopt;
+        while (pos < size) {
+            const std::uint8_t b = p[pos];
+            if (b == 0) {
+                ++pos;
+                continue;
+            }
+            const std::uint8_t element_id = static_cast<std::uint8_t>(b >> 4);
+            if (element_id == 15) break;
+            const std::size_t len = static_cast<std::size_t>(b & 0x0F) + 1;
+            if (pos + 1 + len > size) break;
+            if (element_id == id) return ByteSpan(p + pos + 1, len);
+            pos += 1 + len;
+        }
+        return std::nullopt;
+    }
+    if ((profile & kTwoByteExtensionProfileMask) != kTwoByteExtensionProfile || id == 0) {
+        return std::nullopt;
+    }
+    while (pos < size) {
+        if (p[pos] == 0) {
+            ++pos;
+            continue;
+        }
+        if (pos + 2 > size) break;
+        const std::size_t len = p[pos + 1];
+        if (pos + 2 + len > size) break;
+        if (p[pos] == id) return ByteSpan(p + pos + 2, len);
+        pos += 2 + len;
+    }
+    return std::nullopt;
+}
 
 // --- Extension types and URIs ----------------------------------------------------------------
 

@@ -92,11 +92,8 @@ public:
         return e ? *e : ByteSpan{};
     }
     [[nodiscard]] std::optional<ByteSpan> find_extension_element(std::uint8_t id) const noexcept {
-        if (id == 0) return std::nullopt;
-        for (const HeaderExtensionElement& e : extensions()) {
-            if (e.id == id) return e.data;
-        }
-        return std::nullopt;
+        if (!has_extension()) return std::nullopt;
+        return rtp::find_extension_element(ext_profile_, extension_data(), id);
     }
 
     // The value of extension trait `Ext` (see extensions/), looked up through the stream's extmap.
