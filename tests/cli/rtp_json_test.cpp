@@ -42,15 +42,13 @@ TEST(RtpJson, DecodesHeaderAndMappedExtensions) {
     EXPECT_EQ(j["csrcs"], json::array({7}));
     EXPECT_EQ(j["payload_len"], 3);
     ASSERT_EQ(j["extensions"].size(), 3u);
-    EXPECT_EQ(j["extensions"][0],
-              (json{{"id", 1},
-                    {"uri", "urn:ietf:params:rtp-hdrext:ssrc-audio-level"},
-                    {"len", 1},
-                    {"voice_activity", true},
-                    {"level", 42}}));
+    EXPECT_EQ(j["extensions"][0], (json{{"id", 1},
+                                        {"uri", "urn:ietf:params:rtp-hdrext:ssrc-audio-level"},
+                                        {"len", 1},
+                                        {"voice_activity", true},
+                                        {"level", 42}}));
     EXPECT_EQ(j["extensions"][1]["transport_sequence_number"], 0x1234);
-    EXPECT_EQ(j["extensions"][2],
-              (json{{"id", 5}, {"uri", nullptr}, {"len", 1}, {"data", "07"}}));
+    EXPECT_EQ(j["extensions"][2], (json{{"id", 5}, {"uri", nullptr}, {"len", 1}, {"data", "07"}}));
 }
 
 TEST(RtpJson, ReportsDecoderErrorsWithTheBytes) {
@@ -80,7 +78,8 @@ TEST(RtpJson, DecodesEveryExtensionTypeWithoutError) {
         {rtp::ExtensionType::kRtpStreamId, {'h'}, "rtp_stream_id"},
         {rtp::ExtensionType::kRepairedRtpStreamId, {'l'}, "repaired_rtp_stream_id"},
         {rtp::ExtensionType::kPlayoutDelay, {0x01, 0x40, 0x64}, "max_delay_ms"},
-        {rtp::ExtensionType::kDependencyDescriptor, {0xC0, 0, 1, 0x80, 0x00, 0xE0},
+        {rtp::ExtensionType::kDependencyDescriptor,
+         {0xC0, 0, 1, 0x80, 0x00, 0xE0},
          "template_dependency_structure"},
     };
     for (const Case& c : cases) {
@@ -88,16 +87,17 @@ TEST(RtpJson, DecodesEveryExtensionTypeWithoutError) {
         EXPECT_FALSE(j.contains("error")) << j.dump();
         EXPECT_TRUE(j.contains(c.key)) << j.dump();
     }
-    EXPECT_EQ(extension_to_json(rtp::ExtensionType::kTransmissionOffset, Bytes{0xFF, 0xFF, 0xFF})
-                  ["transmission_offset"],
+    EXPECT_EQ(extension_to_json(rtp::ExtensionType::kTransmissionOffset,
+                                Bytes{0xFF, 0xFF, 0xFF})["transmission_offset"],
               -1);
-    EXPECT_EQ(extension_to_json(rtp::ExtensionType::kPlayoutDelay, Bytes{0x01, 0x40, 0x64})
-                  ["max_delay_ms"],
+    EXPECT_EQ(extension_to_json(rtp::ExtensionType::kPlayoutDelay,
+                                Bytes{0x01, 0x40, 0x64})["max_delay_ms"],
               1000);
 }
 
 TEST(ExtmapArg, ParsesIdAndKnownUri) {
-    auto r = parse_extmap_arg("3=http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01");
+    auto r = parse_extmap_arg(
+        "3=http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01");
     ASSERT_TRUE(r) << r.error();
     EXPECT_EQ(r->first, 3);
     EXPECT_EQ(r->second, rtp::ExtensionType::kTransportWideCc);

@@ -10,7 +10,9 @@ namespace {
 using nlohmann::json;
 namespace r = rtpx::rtp;
 
-json error_json(const r::ParseError& e) { return json{{"error", e.what}}; }
+json error_json(const r::ParseError& e) {
+    return json{{"error", e.what}};
+}
 
 std::string_view dti_name(r::DecodeTargetIndication dti) {
     switch (dti) {
@@ -56,8 +58,8 @@ json structure_json(const r::FrameDependencyStructure& s) {
     if (s.resolutions_present) {
         json res = json::array();
         for (std::size_t i = 0; i < s.spatial_layer_count(); ++i) {
-            res.push_back(json{{"width", s.resolutions[i].width},
-                               {"height", s.resolutions[i].height}});
+            res.push_back(
+                json{{"width", s.resolutions[i].width}, {"height", s.resolutions[i].height}});
         }
         out["render_resolutions"] = res;
     }
@@ -129,9 +131,8 @@ json extension_to_json(r::ExtensionType type, r::ByteSpan data) {
             });
         case r::ExtensionType::kVideoOrientation:
             return decode<r::VideoOrientation>(data, [](const auto& v) {
-                return json{{"back_camera", v.back_camera},
-                            {"flip", v.flip},
-                            {"rotation", v.rotation}};
+                return json{
+                    {"back_camera", v.back_camera}, {"flip", v.flip}, {"rotation", v.rotation}};
             });
         case r::ExtensionType::kTransportWideCc:
             return decode<r::TransportWideCc>(data, [](const auto& v) {
@@ -169,10 +170,13 @@ json extension_to_json(r::ExtensionType type, r::ByteSpan data) {
                 return out;
             });
         case r::ExtensionType::kMid:
-            return decode<r::Mid>(data, [](const auto& v) { return json{{"mid", std::string(v)}}; });
+            return decode<r::Mid>(data, [](const auto& v) {
+                return json{{"mid", std::string(v)}};
+            });
         case r::ExtensionType::kRtpStreamId:
-            return decode<r::RtpStreamId>(
-                data, [](const auto& v) { return json{{"rtp_stream_id", std::string(v)}}; });
+            return decode<r::RtpStreamId>(data, [](const auto& v) {
+                return json{{"rtp_stream_id", std::string(v)}};
+            });
         case r::ExtensionType::kRepairedRtpStreamId:
             return decode<r::RepairedRtpStreamId>(data, [](const auto& v) {
                 return json{{"repaired_rtp_stream_id", std::string(v)}};

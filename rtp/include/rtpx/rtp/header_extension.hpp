@@ -1,12 +1,12 @@
 // RTP header extensions (RFC 8285): the extension block's two forms, its elements, the extension
 // types rtpx knows by URI, and the per-stream extmap that binds local IDs to types.
 //
-// One-byte form (RFC 8285 section 4.2): profile 0xBEDE; each element is a byte ID(4) | L(4) followed
-// by L+1 data bytes; ID 1-14 name elements, a 0 byte is padding, ID 15 stops processing.
+// One-byte form (RFC 8285 section 4.2): profile 0xBEDE; each element is a byte ID(4) | L(4)
+// followed by L+1 data bytes; ID 1-14 name elements, a 0 byte is padding, ID 15 stops processing.
 // Two-byte form (section 4.3): profile 0x100 in the top 12 bits and 4 "appbits" in the low nibble
-// (0x1000-0x100F); each element is ID(8), L(8), then L data bytes (L may be 0); a 0 byte is padding.
-// A stream that negotiated "a=extmap-allow-mixed" may use either form packet by packet; RtpView reads
-// both, and RtpPacketWriter picks one-byte whenever every element fits it.
+// (0x1000-0x100F); each element is ID(8), L(8), then L data bytes (L may be 0); a 0 byte is
+// padding. A stream that negotiated "a=extmap-allow-mixed" may use either form packet by packet;
+// RtpView reads both, and RtpPacketWriter picks one-byte whenever every element fits it.
 #pragma once
 
 #include <array>
@@ -53,9 +53,9 @@ struct HeaderExtensionElement {
 // element that would run past the block ends the iteration (RtpView::parse rejects such blocks, so
 // this only matters for bytes that were changed after validation).
 class HeaderExtensionRange {
-public:
+  public:
     class iterator {
-    public:
+      public:
         using iterator_category = std::forward_iterator_tag;
         using value_type = HeaderExtensionElement;
         using difference_type = std::ptrdiff_t;
@@ -86,7 +86,7 @@ public:
         // Offset of the current element's first header byte inside the block body.
         [[nodiscard]] std::size_t element_offset() const noexcept { return start_; }
 
-    private:
+      private:
         void advance() noexcept {
             std::size_t pos = next_;
             while (pos < size_ && body_[pos] == 0) ++pos;  // padding
@@ -136,7 +136,7 @@ public:
     [[nodiscard]] iterator end() const noexcept { return iterator(); }
     [[nodiscard]] ExtensionForm form() const noexcept { return form_; }
 
-private:
+  private:
     ByteSpan body_{};
     ExtensionForm form_ = ExtensionForm::kNone;
 };
@@ -259,11 +259,11 @@ inline constexpr std::size_t kExtensionTypeCount = 14;
 // lookups are one array index.
 //
 // IDs 1-255 are accepted. IDs 1-14 can travel in either block form; IDs 15-255 only in the two-byte
-// form (RFC 8285 section 5: ID 15 is reserved in the one-byte form, and one-byte IDs stop at 14), so
-// a stream that maps them must have negotiated extmap-allow-mixed. ID 0 is never valid. Each type has
-// at most one ID and each ID at most one type: set() replaces older bindings of either.
+// form (RFC 8285 section 5: ID 15 is reserved in the one-byte form, and one-byte IDs stop at 14),
+// so a stream that maps them must have negotiated extmap-allow-mixed. ID 0 is never valid. Each
+// type has at most one ID and each ID at most one type: set() replaces older bindings of either.
 class ExtensionMap {
-public:
+  public:
     constexpr ExtensionMap() noexcept = default;
 
     // Binds `id` to `type`; false (and no change) for ID 0. Binding kNone unbinds the ID.
@@ -281,7 +281,7 @@ public:
     }
     [[nodiscard]] bool empty() const noexcept;
 
-private:
+  private:
     std::array<ExtensionType, 256> types_{};
     std::array<std::uint8_t, kExtensionTypeCount> ids_{};
 };
