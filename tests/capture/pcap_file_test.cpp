@@ -231,6 +231,7 @@ TEST(PcapReader, PrefixesOpenErrorsWithThePath) {
     auto reader = PcapReader::open_file(path);
     ASSERT_FALSE(reader.has_value());
     EXPECT_EQ(reader.error().rfind(path + ": ", 0), 0u) << reader.error();
+    EXPECT_EQ(reader.error().find(path, 1), std::string::npos) << "the path appears twice";
 }
 
 TEST(PcapReader, MovesWithoutLosingItsPlace) {

@@ -15,8 +15,15 @@ constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 // Snapshot length recorded in written files: libpcap's maximum, so nothing is ever cut.
 constexpr int kWriteSnaplen = 262144;
 
+// "<name>: <message>"; libpcap already starts some messages (open errors) with the file name, and
+// those are kept as they are rather than naming the file twice.
 std::string prefixed(const std::string& name, const char* message) {
-    return name + ": " + message;
+    const std::string text(message);
+    if (text.size() > name.size() && text.compare(0, name.size(), name) == 0 &&
+        text[name.size()] == ':') {
+        return text;
+    }
+    return name + ": " + text;
 }
 
 }  // namespace
