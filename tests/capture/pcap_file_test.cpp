@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -163,6 +164,18 @@ TEST(PcapReader, ReadsPcapngWithNanosecondResolution) {
     auto end = reader->next();
     ASSERT_TRUE(end.has_value());
     EXPECT_FALSE(end->has_value());
+}
+
+TEST(PcapReader, SaturatesATimestampBeyondInt64Nanoseconds) {
+    // The pcapng fixture with the packet's 64-bit timestamp at its maximum: 2^64-1 ns after 1970 is
+    // past the year 2262, which int64 nanoseconds cannot hold.
+    Bytes bytes = kPcapng;
+    std::fill(bytes.begin() + 72, bytes.begin() + 80, 0xff);
+    auto reader = PcapReader::open_memory(bytes);
+    ASSERT_TRUE(reader.has_value()) << reader.error();
+    auto f = reader->next();
+    ASSERT_TRUE(f.has_value() && f->has_value());
+    EXPECT_EQ((*f)->timestamp_ns, std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(PcapReader, ReportsARecordCutShortAfterTheFramesBeforeIt) {
