@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -165,6 +166,18 @@ TEST(PcapReader, ReadsPcapngWithNanosecondResolution) {
     EXPECT_FALSE(end->has_value());
 }
 
+TEST(PcapReader, SaturatesATimestampBeyondInt64Nanoseconds) {
+    // The pcapng fixture with the packet's 64-bit timestamp at its maximum: 2^64-1 ns after 1970 is
+    // past the year 2262, which int64 nanoseconds cannot hold.
+    Bytes bytes = kPcapng;
+    std::fill(bytes.begin() + 72, bytes.begin() + 80, 0xff);
+    auto reader = PcapReader::open_memory(bytes);
+    ASSERT_TRUE(reader.has_value()) << reader.error();
+    auto f = reader->next();
+    ASSERT_TRUE(f.has_value() && f->has_value());
+    EXPECT_EQ((*f)->timestamp_ns, std::numeric_limits<std::int64_t>::max());
+}
+
 TEST(PcapReader, ReportsARecordCutShortAfterTheFramesBeforeIt) {
     const Bytes cut(kMicroPcapLe.begin(), kMicroPcapLe.end() - 1);
     auto reader = PcapReader::open_memory(cut);
@@ -231,6 +244,7 @@ TEST(PcapReader, PrefixesOpenErrorsWithThePath) {
     auto reader = PcapReader::open_file(path);
     ASSERT_FALSE(reader.has_value());
     EXPECT_EQ(reader.error().rfind(path + ": ", 0), 0u) << reader.error();
+    EXPECT_EQ(reader.error().find(path, 1), std::string::npos) << "the path appears twice";
 }
 
 TEST(PcapReader, MovesWithoutLosingItsPlace) {

@@ -171,6 +171,7 @@ TEST(PcapRoundTrip, PrefixesCreateErrorsWithThePath) {
     auto writer = PcapWriter::create(path);
     ASSERT_FALSE(writer.has_value());
     EXPECT_EQ(writer.error().rfind(path + ": ", 0), 0u) << writer.error();
+    EXPECT_EQ(writer.error().find(path, 1), std::string::npos) << "the path appears twice";
 }
 
 }  // namespace

@@ -4,22 +4,22 @@
 // - Each stream sends one packet every 20 ms for the whole duration, starting at a random offset
 //   within the first 20 ms after 2023-11-14T22:13:20Z (Unix 1700000000). Stream i uses codec
 //   kProfiles[i % 3]; streams 2k and 2k+1 are the two directions of one call between 10.0.0.(2k+1)
-//   and 10.0.0.(2k+2) (fd00::(2k+1), fd00::(2k+2) with --ipv6), RTP on ports 20000+2k / 30000+2k and
-//   RTCP one above.
+//   and 10.0.0.(2k+2) (fd00::(2k+1), fd00::(2k+2) with --ipv6), RTP on ports 20000+2k / 30000+2k
+//   and RTCP one above.
 // - Loss (RTP only): independent per packet with probability loss/100, or with --burst-loss a
 //   Gilbert-Elliott chain: every packet in the bad state is lost, none in the good state; the bad
-//   state lasts a mean of --burst-length packets (4) and is entered with the probability that makes the long-run
-//   loss rate equal loss/100.
+//   state lasts a mean of --burst-length packets (4) and is entered with the probability that makes
+//   the long-run loss rate equal loss/100.
 // - Delay: a fixed 40 ms plus an exponential variation with mean --jitter-ms. A packet never
 //   overtakes the one sent before it (one path, FIFO): its arrival is pushed to just after the
 //   previous arrival when the draw would put it earlier. For i.i.d. exponential delays the mean
-//   |D(i-1,i)| equals the mean, so the RFC 3550 jitter lands near --jitter-ms, a bit below because of
-//   the FIFO rule; the truth file has the exact RFC 3550 value for the arrivals written.
+//   |D(i-1,i)| equals the mean, so the RFC 3550 jitter lands near --jitter-ms, a bit below because
+//   of the FIFO rule; the truth file has the exact RFC 3550 value for the arrivals written.
 // - Reordering: with probability --reorder/100 a received packet is held back until just after the
 //   next received packet of its stream (the two swap places).
 // - RTCP: every 5 s of a stream's life, a compound of SR (sender info counting every packet sent,
-//   lost or not, as the sender would) and SDES CNAME, sent from the RTP source address and port+1 to
-//   the destination's port+1, delayed like RTP, never lost.
+//   lost or not, as the sender would) and SDES CNAME, sent from the RTP source address and port+1
+//   to the destination's port+1, delayed like RTP, never lost.
 // - Deterministic: everything derives from --seed through std::mt19937_64, with uniform and
 //   exponential draws computed here (not by <random> distributions, whose results differ between
 //   standard libraries).
@@ -44,6 +44,7 @@ namespace rtpx::pcapgen {
 
 namespace {
 
+namespace capture = rtp::capture;
 using capture::FrameEndpoints;
 using capture::IpAddress;
 
@@ -65,13 +66,14 @@ std::uint64_t mix(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-std::uint64_t content_hash(std::uint64_t seed, int stream, std::uint64_t packet, std::uint64_t salt) {
+std::uint64_t content_hash(std::uint64_t seed, int stream, std::uint64_t packet,
+                           std::uint64_t salt) {
     return mix(mix(mix(seed ^ 0x70636170u) ^ static_cast<std::uint64_t>(stream)) ^ (packet << 8) ^
                salt);
 }
 
 class Random {
-public:
+  public:
     explicit Random(std::uint64_t seed) : engine_(seed) {}
     std::uint64_t next() { return engine_(); }
     // Uniform in [0, 1).
@@ -79,7 +81,7 @@ public:
     bool chance(double p) { return uniform() < p; }
     double exponential(double mean) { return mean <= 0 ? 0.0 : -mean * std::log1p(-uniform()); }
 
-private:
+  private:
     std::mt19937_64 engine_;
 };
 
@@ -159,7 +161,8 @@ void fill_payload(const Options& options, const Stream& s, std::uint32_t packet,
     if (s.profile->codec == Codec::kOpus) {
         out[0] = 0x78;  // TOC: config 15 (hybrid, fullband, 20 ms), mono, one frame
         for (std::size_t i = 1; i < out.size(); ++i) {
-            out[i] = static_cast<std::uint8_t>(content_hash(options.seed, s.number, packet, 16 + i));
+            out[i] =
+                static_cast<std::uint8_t>(content_hash(options.seed, s.number, packet, 16 + i));
         }
         return;
     }
@@ -167,7 +170,8 @@ void fill_payload(const Options& options, const Stream& s, std::uint32_t packet,
     const std::uint64_t first_sample = std::uint64_t{packet} * s.profile->samples_per_packet;
     for (std::size_t i = 0; i < out.size(); ++i) {
         const double t = static_cast<double>(first_sample + i) / s.profile->clock_rate;
-        const int sample = static_cast<int>(6000.0 * std::sin(2 * std::numbers::pi * s.tone_hz * t));
+        const int sample =
+            static_cast<int>(6000.0 * std::sin(2 * std::numbers::pi * s.tone_hz * t));
         out[i] = s.profile->codec == Codec::kPcmu ? linear_to_ulaw(sample) : linear_to_alaw(sample);
     }
 }
@@ -184,8 +188,8 @@ IpAddress host_address(const Options& options, int host) {
 std::vector<Stream> plan_streams(const Options& options) {
     Random master(options.seed);
     std::vector<Stream> streams(static_cast<std::size_t>(options.streams));
-    const auto packets =
-        static_cast<std::uint32_t>(options.duration_s * 1e9 / static_cast<double>(kPacketIntervalNs));
+    const auto packets = static_cast<std::uint32_t>(options.duration_s * 1e9 /
+                                                    static_cast<double>(kPacketIntervalNs));
 
     // Gilbert-Elliott: P(bad -> good) = 1 / burst_length; P(good -> bad) chosen so that the
     // stationary probability of "bad" is the loss rate: p / (p + r) = loss.
@@ -364,11 +368,12 @@ nlohmann::json truth_json(const Options& options, const std::vector<Stream>& str
         j["rtcp_src_port"] = s.rtcp_ep.src_port;
         j["rtcp_dst_port"] = s.rtcp_ep.dst_port;
         if (s.profile->header_extensions) {
-            j["extensions"] = {{{"id", kAudioLevelId}, {"uri", "urn:ietf:params:rtp-hdrext:ssrc-audio-level"}},
-                               {{"id", kTransportWideCcId},
-                                {"uri",
-                                 "http://www.ietf.org/id/"
-                                 "draft-holmer-rmcat-transport-wide-cc-extensions-01"}}};
+            j["extensions"] = {
+                {{"id", kAudioLevelId}, {"uri", "urn:ietf:params:rtp-hdrext:ssrc-audio-level"}},
+                {{"id", kTransportWideCcId},
+                 {"uri",
+                  "http://www.ietf.org/id/"
+                  "draft-holmer-rmcat-transport-wide-cc-extensions-01"}}};
         }
         list.push_back(std::move(j));
     }
@@ -415,9 +420,11 @@ int run(const Options& options) {
             p.header_extensions = s.profile->header_extensions;
             // Talk spurts: 1.5 s of voice, 0.5 s of silence.
             p.voice_activity = (n % 100) < 75;
-            const auto jiggle = static_cast<std::uint8_t>(content_hash(options.seed, s.number, n, 2) % 10);
+            const auto jiggle =
+                static_cast<std::uint8_t>(content_hash(options.seed, s.number, n, 2) % 10);
             p.audio_level = static_cast<std::uint8_t>(p.voice_activity ? 25 + jiggle : 90 + jiggle);
-            p.transport_sequence_number = static_cast<std::uint16_t>(s.first_transport_sequence + n);
+            p.transport_sequence_number =
+                static_cast<std::uint16_t>(s.first_transport_sequence + n);
             p.payload = std::span(payload).first(payload_bytes);
             size = write_rtp_packet(udp_payload, p);
             ep = s.rtp_ep;
@@ -435,9 +442,11 @@ int run(const Options& options) {
                          e.kind == 0 ? "RTP" : "RTCP", e.index, e.stream);
             return 1;
         }
-        const auto frame_size = capture::build_udp_frame(frame, ep, std::span(udp_payload).first(size));
+        const auto frame_size =
+            capture::build_udp_frame(frame, ep, std::span(udp_payload).first(size));
         if (!frame_size) {
-            std::fprintf(stderr, "rtpx-pcapgen: could not build the frame of stream %u\n", e.stream);
+            std::fprintf(stderr, "rtpx-pcapgen: could not build the frame of stream %u\n",
+                         e.stream);
             return 1;
         }
         writer->write(e.arrival_ns, std::span(frame).first(*frame_size));
@@ -467,17 +476,15 @@ int run(const Options& options) {
         dropped += s.dropped;
         reordered += s.reordered;
     }
-    std::fprintf(stderr,
-                 "rtpx-pcapgen: wrote %s: %d streams (%s), %.1f s, %llu RTP sent, %llu dropped "
-                 "(%.2f%%), %llu reordered, %llu RTCP, %llu frames, seed %llu\n",
-                 options.out.c_str(), options.streams, options.ipv6 ? "IPv6" : "IPv4",
-                 options.duration_s, static_cast<unsigned long long>(sent),
-                 static_cast<unsigned long long>(dropped),
-                 sent > 0 ? 100.0 * static_cast<double>(dropped) / static_cast<double>(sent) : 0.0,
-                 static_cast<unsigned long long>(reordered),
-                 static_cast<unsigned long long>(rtcp_written),
-                 static_cast<unsigned long long>(frames),
-                 static_cast<unsigned long long>(options.seed));
+    std::fprintf(
+        stderr,
+        "rtpx-pcapgen: wrote %s: %d streams (%s), %.1f s, %llu RTP sent, %llu dropped "
+        "(%.2f%%), %llu reordered, %llu RTCP, %llu frames, seed %llu\n",
+        options.out.c_str(), options.streams, options.ipv6 ? "IPv6" : "IPv4", options.duration_s,
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(dropped),
+        sent > 0 ? 100.0 * static_cast<double>(dropped) / static_cast<double>(sent) : 0.0,
+        static_cast<unsigned long long>(reordered), static_cast<unsigned long long>(rtcp_written),
+        static_cast<unsigned long long>(frames), static_cast<unsigned long long>(options.seed));
     return 0;
 }
 

@@ -23,16 +23,18 @@ int main(int argc, char** argv) {
     app.add_option("--loss", o.loss_percent, "RTP packet loss, percent")
         ->check(CLI::Range(0.0, 100.0))
         ->capture_default_str();
-    app.add_flag("--burst-loss", o.burst_loss,
-                 "lose packets in Gilbert-Elliott bursts (mean 4 packets) instead of independently");
+    app.add_flag(
+        "--burst-loss", o.burst_loss,
+        "lose packets in Gilbert-Elliott bursts (mean 4 packets) instead of independently");
     app.add_option("--burst-length", o.burst_length, "mean burst length with --burst-loss, packets")
         ->check(CLI::Range(1.0, 1000.0))
         ->capture_default_str();
     app.add_option("--delay-ms", o.delay_ms, "fixed one-way network delay, ms")
         ->check(CLI::Range(0.0, 10000.0))
         ->capture_default_str();
-    app.add_option("--jitter-ms", o.jitter_ms,
-                   "mean of the exponential delay variation, ms (the RFC 3550 jitter lands near it)")
+    app.add_option(
+           "--jitter-ms", o.jitter_ms,
+           "mean of the exponential delay variation, ms (the RFC 3550 jitter lands near it)")
         ->check(CLI::Range(0.0, 10000.0))
         ->capture_default_str();
     app.add_option("--reorder", o.reorder_percent,

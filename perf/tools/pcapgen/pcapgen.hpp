@@ -3,7 +3,8 @@
 // The generator is split in three:
 //   generator.cpp      plans every stream (SSRC, addresses, send times, impairments), writes the
 //                      frames in arrival order and the truth file;
-//   media_packets.cpp  turns one planned RTP packet or RTCP report into bytes, through the project's
+//   media_packets.cpp  turns one planned RTP packet or RTCP report into bytes, through the
+//   project's
 //                      writers (RtpPacketWriter and the extension traits; the RTCP builders);
 //   main.cpp           the command line.
 #pragma once

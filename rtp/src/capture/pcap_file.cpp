@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 namespace rtpx::rtp::capture {
@@ -15,8 +16,28 @@ constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 // Snapshot length recorded in written files: libpcap's maximum, so nothing is ever cut.
 constexpr int kWriteSnaplen = 262144;
 
+// "<name>: <message>"; libpcap already starts some messages (open errors) with the file name, and
+// those are kept as they are rather than naming the file twice.
 std::string prefixed(const std::string& name, const char* message) {
-    return name + ": " + message;
+    const std::string text(message);
+    if (text.size() > name.size() && text.compare(0, name.size(), name) == 0 &&
+        text[name.size()] == ':') {
+        return text;
+    }
+    return name + ": " + text;
+}
+
+// With nanosecond precision libpcap puts nanoseconds in tv_usec. pcapng stores 64-bit times in
+// units of its choosing, so seconds can exceed what int64 nanoseconds hold (past the year 2262):
+// such times saturate rather than overflow.
+std::int64_t to_nanoseconds(std::int64_t seconds, std::int64_t nanos) noexcept {
+    std::int64_t ns = 0;
+    if (__builtin_mul_overflow(seconds, kNanosPerSecond, &ns) ||
+        __builtin_add_overflow(ns, nanos, &ns)) {
+        return seconds < 0 ? std::numeric_limits<std::int64_t>::min()
+                           : std::numeric_limits<std::int64_t>::max();
+    }
+    return ns;
 }
 
 }  // namespace
@@ -115,9 +136,7 @@ tl::expected<std::optional<CapturedFrame>, std::string> PcapReader::next() {
     const int rc = pcap_next_ex(handle_, &header, &data);
     if (rc == 1) {
         CapturedFrame frame;
-        // With nanosecond precision libpcap puts nanoseconds in tv_usec.
-        frame.timestamp_ns = static_cast<std::int64_t>(header->ts.tv_sec) * kNanosPerSecond +
-                             static_cast<std::int64_t>(header->ts.tv_usec);
+        frame.timestamp_ns = to_nanoseconds(header->ts.tv_sec, header->ts.tv_usec);
         frame.data = ByteSpan(data, header->caplen);
         frame.original_length = header->len;
         frame.index = ++frames_read_;

@@ -26,7 +26,7 @@ namespace rtpx::rtp::capture {
 inline constexpr int kDefaultWriteLinkType = 1;
 
 struct CapturedFrame {
-    std::int64_t timestamp_ns = 0;      // capture time, nanoseconds since the Unix epoch
+    std::int64_t timestamp_ns = 0;      // capture time, ns since the Unix epoch (saturates)
     ByteSpan data;                      // captured bytes; valid until the next call to next()
     std::uint32_t original_length = 0;  // length on the wire (> data.size() when snapped)
     std::uint64_t index = 0;            // 1-based position in the file, as Wireshark numbers frames
