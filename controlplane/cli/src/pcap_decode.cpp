@@ -66,7 +66,9 @@ rtp::Codec codec_for(std::string_view encoding) {
     if (is("g722")) return rtp::Codec::kG722;
     if (is("g729")) return rtp::Codec::kG729;
     if (is("opus")) return rtp::Codec::kOpus;
-    return rtp::Codec::kG711;  // PCMU, PCMA and anything unknown: the narrowband reference
+    if (is("g723")) return rtp::Codec::kG723;
+    // PCMU, PCMA and anything unknown: G.711 with Appendix I concealment, the narrowband reference.
+    return rtp::Codec::kG711Plc;
 }
 
 }  // namespace
@@ -83,7 +85,7 @@ tl::expected<void, std::string> PcapDecoder::add_rtpmap(std::string_view arg) {
         return tl::unexpected("--rtpmap '" + std::string(arg) + "': payload type must be 0-127");
     }
     auto added = payload_types_.add_rtpmap(static_cast<std::uint8_t>(pt), arg.substr(eq + 1));
-    if (!added) return tl::unexpected("--rtpmap '" + std::string(arg) + "': invalid rtpmap value");
+    if (!added) return tl::unexpected("--rtpmap '" + std::string(arg) + "': " + added.error().what);
     return {};
 }
 
@@ -252,17 +254,14 @@ nlohmann::json PcapDecoder::summarise(const StreamKey& key, const Stream& stream
     }
     std::sort(seqs.begin(), seqs.end());
     seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-    std::uint64_t loss_runs = 0;
-    std::uint64_t lost_in_runs = 0;
-    for (std::size_t i = 1; i < seqs.size(); ++i) {
-        const auto gap = seqs[i] - seqs[i - 1] - 1;
-        if (gap > 0) {
-            ++loss_runs;
-            lost_in_runs += static_cast<std::uint64_t>(gap);
+    rtp::LossRunTracker runs;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        if (i > 0 && seqs[i] - seqs[i - 1] > 1) {
+            runs.on_lost(static_cast<std::uint64_t>(seqs[i] - seqs[i - 1] - 1));
         }
+        runs.on_received();
     }
-    const std::uint64_t received = seqs.size();
-    const double burst_ratio = rtp::burst_ratio(received, lost_in_runs, loss_runs);
+    const double burst_ratio = runs.burst_ratio();
 
     const std::int64_t expected = seqs.empty() ? 0 : seqs.back() - seqs.front() + 1;
     const std::int64_t lost = stats.cumulative_lost();
