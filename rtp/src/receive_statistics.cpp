@@ -165,13 +165,13 @@ void RtpSourceStatistics::on_sender_report(std::uint64_t ntp_timestamp,
     has_sr_ = true;
 }
 
-ReportBlockData RtpSourceStatistics::make_report_block(std::uint32_t ssrc,
+ReportBlock RtpSourceStatistics::make_report_block(std::uint32_t ssrc,
                                                        std::int64_t now_ns) noexcept {
-    ReportBlockData rb;
+    ReportBlock rb;
     rb.ssrc = ssrc;
     const std::int64_t exp = expected();
     rb.cumulative_lost = clamp_lost(exp - static_cast<std::int64_t>(received_));
-    rb.extended_highest_seq = validated() ? extended_highest_seq() : 0;
+    rb.highest_seq = validated() ? extended_highest_seq() : 0;
     rb.jitter = jitter();
 
     // A.3 interval counters.

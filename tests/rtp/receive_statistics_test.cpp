@@ -155,9 +155,9 @@ TEST(ReceiveStatistics, FractionLostIsMeasuredPerReportInterval) {
         if (q >= 11 && q <= 20) continue;  // 10 lost
         feed(s, q);
     }
-    ReportBlockData rb = s.make_report_block(0xCAFEBABE, 0);
+    ReportBlock rb = s.make_report_block(0xCAFEBABE, 0);
     EXPECT_EQ(rb.ssrc, 0xCAFEBABEu);
-    EXPECT_EQ(rb.extended_highest_seq, 100u);
+    EXPECT_EQ(rb.highest_seq, 100u);
     EXPECT_EQ(rb.cumulative_lost, 10);
     EXPECT_EQ(rb.fraction_lost, (10 << 8) / 100);  // 25
     EXPECT_EQ(rb.lsr, 0u);
@@ -240,7 +240,7 @@ TEST(ReceiveStatistics, ReportBlockCarriesLsrAndDlsr) {
     feed(s, 1);
     s.on_sender_report(0x0123456789ABCDEFull, 1000 * kMs);
     EXPECT_TRUE(s.has_sender_report());
-    const ReportBlockData rb = s.make_report_block(7, 1500 * kMs);
+    const ReportBlock rb = s.make_report_block(7, 1500 * kMs);
     EXPECT_EQ(rb.lsr, 0x456789ABu);  // middle 32 bits
     EXPECT_EQ(rb.dlsr, 32768u);      // 0.5 s in 1/65536 s
 }

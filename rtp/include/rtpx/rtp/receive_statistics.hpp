@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "rtpx/rtp/rtcp/report_block.hpp"
+
 namespace rtpx::rtp {
 
 enum class SequenceVerdict : std::uint8_t {
@@ -36,16 +38,9 @@ enum class SequenceVerdict : std::uint8_t {
     kRestarted,    // the packet after a kBadSequence one followed it: statistics restarted here
 };
 
-// The contents of one RTCP report block (RFC 3550 section 6.4.1), as host values.
-struct ReportBlockData {
-    std::uint32_t ssrc = 0;
-    std::uint8_t fraction_lost = 0;    // 8-bit fixed point, lost/expected since last report
-    std::int32_t cumulative_lost = 0;  // clamped to the signed 24-bit range
-    std::uint32_t extended_highest_seq = 0;
-    std::uint32_t jitter = 0;  // RTP timestamp units
-    std::uint32_t lsr = 0;     // middle 32 bits of the last SR's NTP timestamp, 0 if none
-    std::uint32_t dlsr = 0;    // delay since that SR, 1/65536 s, 0 if none
-};
+// Report blocks are rtcp::ReportBlock (RFC 3550 section 6.4.1, host values), the type the RTCP
+// builders write.
+using rtcp::ReportBlock;
 
 class RtpSourceStatistics {
   public:
@@ -68,7 +63,7 @@ class RtpSourceStatistics {
 
     // A.3: builds a report block for `ssrc` at now_ns and starts the next interval (fraction lost
     // is measured from the previous call, or from the start/restart of the source).
-    [[nodiscard]] ReportBlockData make_report_block(std::uint32_t ssrc,
+    [[nodiscard]] ReportBlock make_report_block(std::uint32_t ssrc,
                                                     std::int64_t now_ns) noexcept;
 
     [[nodiscard]] bool validated() const noexcept { return started_ && probation_ == 0; }
