@@ -284,7 +284,8 @@ TEST(UdpFrameParse, ReportsTheOuterTagOfQinQ) {
         0x81, 0x00, 0x00, 0x14,  // 802.1Q C-tag, VLAN 20
         0x08, 0x00,              // EtherType IPv4
     };
-    auto r = parse_udp_frame(kLinkTypeEthernet, concat(link, ipv4_packet()));
+    const Bytes frame = concat(link, ipv4_packet());  // the datagram views it: keep it alive
+    auto r = parse_udp_frame(kLinkTypeEthernet, frame);
     expect_payload(r, 50);
     EXPECT_EQ(r->vlan, 10);
 }
@@ -321,7 +322,8 @@ TEST(UdpFrameParse, ReadsLinuxCookedV2) {
         0x06,                                            // address length 6
         0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,  // address, padded to 8
     };
-    auto r = parse_udp_frame(kLinkTypeLinuxSll2, concat(sll2, ipv6_packet()));
+    const Bytes frame = concat(sll2, ipv6_packet());
+    auto r = parse_udp_frame(kLinkTypeLinuxSll2, frame);
     expect_payload(r, 68);
     EXPECT_EQ(r->src.family, 6);
 }
@@ -354,7 +356,8 @@ TEST(UdpFrameParse, ReadsBsdLoopbackInBothByteOrders) {
 
 TEST(UdpFrameParse, TreatsAnUnknownLoopbackFamilyAsNotUdp) {
     const Bytes af_unix = {0x01, 0x00, 0x00, 0x00};
-    auto r = parse_udp_frame(kLinkTypeNull, concat(af_unix, ipv4_packet()));
+    const Bytes frame = concat(af_unix, ipv4_packet());
+    auto r = parse_udp_frame(kLinkTypeNull, frame);
     ASSERT_FALSE(r.has_value());
     EXPECT_TRUE(is_not_udp(r.error()));
 }
