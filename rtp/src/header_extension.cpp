@@ -2,49 +2,6 @@
 
 namespace rtpx::rtp {
 
-ParseResult<void> validate_extension_elements(std::uint16_t profile, ByteSpan body,
-                                              std::size_t base) noexcept {
-    const ExtensionForm form = extension_form_of(profile);
-    if (form != ExtensionForm::kOneByte && form != ExtensionForm::kTwoByte) return {};
-    const std::uint8_t* p = body.data();
-    const std::size_t size = body.size();
-    std::size_t pos = 0;
-    if (form == ExtensionForm::kOneByte) {
-        while (pos < size) {
-            const std::uint8_t b = p[pos];
-            if (b == 0) {
-                ++pos;
-                continue;
-            }
-            if ((b >> 4) == 15) return {};  // RFC 8285 4.2: the rest of the block is not processed
-            const std::size_t len = static_cast<std::size_t>(b & 0x0F) + 1;
-            if (pos + 1 + len > size) {
-                return parse_error(ParseErrc::kTruncated, base + pos,
-                                   "one-byte header extension element longer than block");
-            }
-            pos += 1 + len;
-        }
-        return {};
-    }
-    while (pos < size) {
-        if (p[pos] == 0) {
-            ++pos;
-            continue;
-        }
-        if (pos + 2 > size) {
-            return parse_error(ParseErrc::kTruncated, base + pos,
-                               "two-byte header extension element header cut by block end");
-        }
-        const std::size_t len = p[pos + 1];
-        if (pos + 2 + len > size) {
-            return parse_error(ParseErrc::kTruncated, base + pos,
-                               "two-byte header extension element longer than block");
-        }
-        pos += 2 + len;
-    }
-    return {};
-}
-
 namespace {
 
 struct UriEntry {
@@ -70,10 +27,9 @@ constexpr std::array<UriEntry, kExtensionTypeCount> kUris{{
      "transmission_offset"},
     {ExtensionType::kFrameMarking, "urn:ietf:params:rtp-hdrext:framemarking", "frame_marking"},
     {ExtensionType::kMid, "urn:ietf:params:rtp-hdrext:sdes:mid", "mid"},
-    {ExtensionType::kRtpStreamId, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
-     "rtp_stream_id"},
-    {ExtensionType::kRepairedRtpStreamId,
-     "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id", "repaired_rtp_stream_id"},
+    {ExtensionType::kRtpStreamId, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", "rtp_stream_id"},
+    {ExtensionType::kRepairedRtpStreamId, "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+     "repaired_rtp_stream_id"},
     {ExtensionType::kPlayoutDelay, "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay",
      "playout_delay"},
     {ExtensionType::kDependencyDescriptor,

@@ -32,8 +32,8 @@ ParseResult<RtpView> RtpView::parse(ByteSpan packet) noexcept {
         view.ext_profile_ = load_be16(p + ext);
         view.ext_offset_ = static_cast<std::uint32_t>(ext);
         view.ext_size_ = static_cast<std::uint32_t>(body);
-        auto elements = validate_extension_elements(view.ext_profile_,
-                                                    ByteSpan(p + ext + 4, body), ext + 4);
+        auto elements =
+            validate_extension_elements(view.ext_profile_, ByteSpan(p + ext + 4, body), ext + 4);
         if (!elements) return tl::unexpected(elements.error());
         header = ext + 4 + body;
     }
@@ -262,8 +262,8 @@ WriteResult<std::size_t> RtpPacketWriter::finish() noexcept {
     auto laid = lay_out_extensions();
     if (!laid) return tl::unexpected(laid.error());
     std::uint8_t* p = buf_.data();
-    p[0] = static_cast<std::uint8_t>(0x80 | (padding_ != 0 ? 0x20 : 0) | (ext_count_ != 0 ? 0x10 : 0) |
-                                     csrc_count_);
+    p[0] = static_cast<std::uint8_t>(0x80 | (padding_ != 0 ? 0x20 : 0) |
+                                     (ext_count_ != 0 ? 0x10 : 0) | csrc_count_);
     p[1] = static_cast<std::uint8_t>((marker_ ? 0x80 : 0) | payload_type_);
     store_be16(p + 2, sequence_number_);
     store_be32(p + 4, timestamp_);

@@ -110,7 +110,8 @@ TEST(VideoOrientationExt, MapsRotationBitsToDegrees) {
     EXPECT_TRUE(v.flip);
     EXPECT_EQ(v.rotation, 90);
     EXPECT_EQ(expect_bytes_round_trip<VideoOrientation>({0x03}).rotation, 270);
-    for (std::uint16_t r : {0, 90, 180, 270}) expect_value_round_trip<VideoOrientation>({false, false, r});
+    for (std::uint16_t r : {0, 90, 180, 270})
+        expect_value_round_trip<VideoOrientation>({false, false, r});
 }
 
 TEST(VideoOrientationExt, RejectsWrongLengthAndUnrepresentableRotation) {
@@ -233,7 +234,9 @@ TEST(FrameMarkingExt, RejectsBadLengthsAndLayerFieldsInShortForm) {
 
 // --- sdes:mid, rtp-stream-id, repaired-rtp-stream-id ---------------------------------------
 
-Bytes ascii(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes ascii(std::string_view s) {
+    return Bytes(s.begin(), s.end());
+}
 
 TEST(SdesExt, RoundTripsIdentifiersAsViewsIntoPacket) {
     const Bytes mid = ascii("audio0");
@@ -302,10 +305,10 @@ TEST(DependencyDescriptorExt, ParsesMandatoryFields) {
 TEST(DependencyDescriptorExt, ParsesSmallestTemplateStructureBitByBit) {
     const Bytes bytes = {
         0xC0, 0x00, 0x01,  // S=1 E=1 template_id=0 | frame_number 1
-        0x80,              // structure=1 active=0 dtis=0 fdiffs=0 chains=0 | template_id_offset (3 hi)
-        0x00,              // offset (3 lo) = 0 | dt_cnt_minus_one = 00000
-        0xE0,              // next_layer_idc=11 | dti=kSwitch 10 | fdiff_follows=0 | chain_cnt=ns(2) 0
-                           // | resolutions_present=0 | 1 zero padding bit
+        0x80,  // structure=1 active=0 dtis=0 fdiffs=0 chains=0 | template_id_offset (3 hi)
+        0x00,  // offset (3 lo) = 0 | dt_cnt_minus_one = 00000
+        0xE0,  // next_layer_idc=11 | dti=kSwitch 10 | fdiff_follows=0 | chain_cnt=ns(2) 0
+               // | resolutions_present=0 | 1 zero padding bit
     };
     // Bits after the 24 mandatory: 10000 000000 00000 11 10 0 0 0 (+1 pad bit).
     const auto v = expect_bytes_round_trip<DependencyDescriptor>(bytes);
@@ -452,7 +455,8 @@ TEST(DependencyDescriptorExt, RefusesToWriteTemplatesInAnOrderTheSyntaxCannotExp
 
 TEST(ExtensionsInPacket, WriterAndViewAgreeOnEveryExtension) {
     ExtensionMap map;
-    for (std::uint8_t i = 1; i < kExtensionTypeCount; ++i) map.set(i, static_cast<ExtensionType>(i));
+    for (std::uint8_t i = 1; i < kExtensionTypeCount; ++i)
+        map.set(i, static_cast<ExtensionType>(i));
     Bytes buf(512);
     RtpPacketWriter w(buf);
     ASSERT_TRUE(w.add_extension<AudioLevel>(1, {true, 3}));

@@ -102,7 +102,8 @@ TEST(ExtensionMap, BindsIdsBothWays) {
     ExtensionMap map;
     EXPECT_TRUE(map.empty());
     EXPECT_TRUE(map.set(1, ExtensionType::kAudioLevel));
-    EXPECT_TRUE(map.set_uri(3, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
+    EXPECT_TRUE(map.set_uri(
+        3, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
     EXPECT_EQ(map.type_of(1), ExtensionType::kAudioLevel);
     EXPECT_EQ(map.type_of(3), ExtensionType::kTransportWideCc);
     EXPECT_EQ(map.type_of(2), ExtensionType::kNone);

@@ -187,6 +187,57 @@ TEST(RtcpTransportFeedback, BuilderUsesOneRunLengthChunkForALongRun) {
     EXPECT_EQ(*n % 4, 0u);
 }
 
+TEST(RtcpTransportFeedback, BuilderChoosesTwoBitVectorThenRunLengths) {
+    TransportFeedbackBuilder b(1, 2, 0);
+    std::int64_t t = 1000000;
+    for (int seq = 0; seq <= 4; ++seq) ASSERT_TRUE(b.add_received(seq, t += 1000));   // small
+    ASSERT_TRUE(b.add_received(5, t += 100000));                                      // large
+    for (int seq = 56; seq <= 75; ++seq) ASSERT_TRUE(b.add_received(seq, t += 500));  // 50 lost
+    EXPECT_EQ(b.packet_count(), 76u);
+    std::array<std::uint8_t, 128> out{};
+    auto n = b.write(out);
+    ASSERT_TRUE(n);
+    auto v = TransportFeedbackView::parse(ByteSpan(out).first(*n));
+    ASSERT_TRUE(v) << v.error().what;
+    ASSERT_EQ(v->chunk_count(), 3u);
+    EXPECT_EQ(load_be16(&out[20]), 0xD558);  // 1|1| 01 01 01 01 01 10 00: seq 0..6
+    EXPECT_EQ(load_be16(&out[22]), 0x0031);  // run of 49 "not received": seq 7..55
+    EXPECT_EQ(load_be16(&out[24]), 0x2014);  // run of 20 "small delta": seq 56..75
+    EXPECT_EQ(*n, 56u);  // 20 + 3 chunks (6) + deltas 5 + 2 + 20 = 53, padded to 56
+}
+
+TEST(RtcpTransportFeedback, BuilderUsesOneBitVectorForMixedSmallAndLost) {
+    TransportFeedbackBuilder b(1, 2, 0);
+    for (int i = 0; i < 7; ++i)
+        ASSERT_TRUE(b.add_received(static_cast<std::uint16_t>(2 * i), i * 1000));
+    std::array<std::uint8_t, 64> out{};
+    auto n = b.write(out);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(b.packet_count(), 13u);
+    EXPECT_EQ(load_be16(&out[20]), 0xAAAA);  // 1|0| 1 0 1 0 1 0 1 0 1 0 1 0 1, unused 0
+    auto v = TransportFeedbackView::parse(ByteSpan(out).first(*n));
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->chunk_count(), 1u);
+    EXPECT_EQ(v->received_count(), 7u);
+}
+
+TEST(RtcpTransportFeedback, ReferenceTimeWrapsTo24BitsButDeltasSurvive) {
+    const std::int64_t epoch_us = 1'700'000'000'000'000;  // microseconds since 1970
+    TransportFeedbackBuilder b(1, 2, 0);
+    ASSERT_TRUE(b.add_received(1, epoch_us));
+    ASSERT_TRUE(b.add_received(2, epoch_us + 20000));
+    std::array<std::uint8_t, 64> out{};
+    auto n = b.write(out);
+    ASSERT_TRUE(n);
+    auto v = TransportFeedbackView::parse(ByteSpan(out).first(*n));
+    ASSERT_TRUE(v);
+    const auto p = collect(*v);
+    ASSERT_EQ(p.size(), 2u);
+    EXPECT_EQ(p[1].delta_us, 20000);
+    EXPECT_EQ(p[0].arrival_us % 64000, epoch_us % 64000);
+    EXPECT_EQ(v->reference_time(), b.reference_time());
+}
+
 TEST(RtcpTransportFeedback, BuilderPadsWithThePaddingBit) {
     TransportFeedbackBuilder b(1, 2, 0);
     ASSERT_TRUE(b.add_received(7, 0));  // 20 + 2 chunk + 1 delta = 23 -> 1 padding byte

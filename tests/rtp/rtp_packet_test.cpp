@@ -429,8 +429,8 @@ TEST(RtpWrite, ChoosesOneByteFormWhenEveryElementFits) {
     ASSERT_TRUE(n);
     EXPECT_EQ(*n, 24u);
     EXPECT_EQ(Bytes(buf.begin() + 12, buf.begin() + 24),
-              (Bytes{0xBE, 0xDE, 0x00, 0x02,    // one-byte profile, 2 words
-                     0x10, 0xAA, 0x31, 0x12,    // ID=1 L=0 | ID=3 L=1 ..
+              (Bytes{0xBE, 0xDE, 0x00, 0x02,     // one-byte profile, 2 words
+                     0x10, 0xAA, 0x31, 0x12,     // ID=1 L=0 | ID=3 L=1 ..
                      0x34, 0x00, 0x00, 0x00}));  // .. | padding to the word
     auto view = RtpView::parse(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view);

@@ -4,7 +4,7 @@ namespace rtpx::rtp {
 namespace {
 
 class BitReader {
-public:
+  public:
     explicit BitReader(ByteSpan data) noexcept : data_(data), size_bits_(data.size() * 8) {}
 
     // Reads n (0-32) bits MSB first; past the end it returns 0 and remembers the overrun.
@@ -33,7 +33,7 @@ public:
     [[nodiscard]] bool overrun() const noexcept { return overrun_; }
     [[nodiscard]] std::size_t byte_offset() const noexcept { return pos_ / 8; }
 
-private:
+  private:
     ByteSpan data_;
     std::size_t size_bits_;
     std::size_t pos_ = 0;
@@ -42,7 +42,7 @@ private:
 
 // Writes MSB first; with an empty span it only counts (for value_size).
 class BitWriter {
-public:
+  public:
     explicit BitWriter(MutableByteSpan out) noexcept : out_(out) {}
 
     void write(std::uint32_t v, unsigned n) noexcept {
@@ -75,7 +75,7 @@ public:
     [[nodiscard]] std::size_t bits() const noexcept { return pos_; }
     [[nodiscard]] bool overrun() const noexcept { return overrun_; }
 
-private:
+  private:
     MutableByteSpan out_;
     std::size_t pos_ = 0;
     bool overrun_ = false;
@@ -304,10 +304,9 @@ ParseResult<DependencyDescriptor::Value> DependencyDescriptor::parse(
             auto s = read_structure(r, *v.structure);
             if (!s) return tl::unexpected(s.error());
             structure = &*v.structure;
-            v.active_decode_targets_bitmask =
-                structure->decode_target_count >= 32
-                    ? 0xFFFFFFFFu
-                    : (1u << structure->decode_target_count) - 1;
+            v.active_decode_targets_bitmask = structure->decode_target_count >= 32
+                                                  ? 0xFFFFFFFFu
+                                                  : (1u << structure->decode_target_count) - 1;
         }
     }
     if (structure != nullptr) {

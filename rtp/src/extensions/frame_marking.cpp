@@ -23,13 +23,15 @@ ParseResult<FrameMarking::Value> FrameMarking::parse(ByteSpan data) noexcept {
 
 WriteResult<std::size_t> FrameMarking::write(MutableByteSpan out, const Value& v) noexcept {
     if (v.temporal_id > 7) return tl::unexpected(WriteErrc::kBadValue);
-    if (!v.scalable && (v.base_layer_sync || v.temporal_id != 0 || v.layer_id != 0 || v.tl0_pic_idx)) {
+    if (!v.scalable &&
+        (v.base_layer_sync || v.temporal_id != 0 || v.layer_id != 0 || v.tl0_pic_idx)) {
         return tl::unexpected(WriteErrc::kBadValue);  // layer fields need the long form
     }
     const std::size_t size = value_size(v);
     if (out.size() < size) return tl::unexpected(WriteErrc::kNoRoom);
-    std::uint8_t b = static_cast<std::uint8_t>((v.start_of_frame ? 0x80 : 0) | (v.end_of_frame ? 0x40 : 0) |
-                                               (v.independent ? 0x20 : 0) | (v.discardable ? 0x10 : 0));
+    std::uint8_t b =
+        static_cast<std::uint8_t>((v.start_of_frame ? 0x80 : 0) | (v.end_of_frame ? 0x40 : 0) |
+                                  (v.independent ? 0x20 : 0) | (v.discardable ? 0x10 : 0));
     if (v.scalable) {
         b = static_cast<std::uint8_t>(b | (v.base_layer_sync ? 0x08 : 0) | v.temporal_id);
         out[1] = v.layer_id;

@@ -1,18 +1,19 @@
 // RTP header extensions (RFC 8285): the extension block's two forms, its elements, the extension
 // types rtpx knows by URI, and the per-stream extmap that binds local IDs to types.
 //
-// One-byte form (RFC 8285 section 4.2): profile 0xBEDE; each element is a byte ID(4) | L(4) followed
-// by L+1 data bytes; ID 1-14 name elements, a 0 byte is padding, ID 15 stops processing.
+// One-byte form (RFC 8285 section 4.2): profile 0xBEDE; each element is a byte ID(4) | L(4)
+// followed by L+1 data bytes; ID 1-14 name elements, a 0 byte is padding, ID 15 stops processing.
 // Two-byte form (section 4.3): profile 0x100 in the top 12 bits and 4 "appbits" in the low nibble
-// (0x1000-0x100F); each element is ID(8), L(8), then L data bytes (L may be 0); a 0 byte is padding.
-// A stream that negotiated "a=extmap-allow-mixed" may use either form packet by packet; RtpView reads
-// both, and RtpPacketWriter picks one-byte whenever every element fits it.
+// (0x1000-0x100F); each element is ID(8), L(8), then L data bytes (L may be 0); a 0 byte is
+// padding. A stream that negotiated "a=extmap-allow-mixed" may use either form packet by packet;
+// RtpView reads both, and RtpPacketWriter picks one-byte whenever every element fits it.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string_view>
 
 #include "rtpx/rtp/bytes.hpp"
@@ -52,9 +53,9 @@ struct HeaderExtensionElement {
 // element that would run past the block ends the iteration (RtpView::parse rejects such blocks, so
 // this only matters for bytes that were changed after validation).
 class HeaderExtensionRange {
-public:
+  public:
     class iterator {
-    public:
+      public:
         using iterator_category = std::forward_iterator_tag;
         using value_type = HeaderExtensionElement;
         using difference_type = std::ptrdiff_t;
@@ -85,7 +86,7 @@ public:
         // Offset of the current element's first header byte inside the block body.
         [[nodiscard]] std::size_t element_offset() const noexcept { return start_; }
 
-    private:
+      private:
         void advance() noexcept {
             std::size_t pos = next_;
             while (pos < size_ && body_[pos] == 0) ++pos;  // padding
@@ -135,15 +136,97 @@ public:
     [[nodiscard]] iterator end() const noexcept { return iterator(); }
     [[nodiscard]] ExtensionForm form() const noexcept { return form_; }
 
-private:
+  private:
     ByteSpan body_{};
     ExtensionForm form_ = ExtensionForm::kNone;
 };
 
 // Checks every element of a block body of the given profile. `base` is the body's offset in the
 // packet, so that errors point at the offending byte of the packet. Other profiles always pass.
-[[nodiscard]] ParseResult<void> validate_extension_elements(std::uint16_t profile, ByteSpan body,
-                                                            std::size_t base) noexcept;
+[[nodiscard]] inline ParseResult<void> validate_extension_elements(std::uint16_t profile,
+                                                                   ByteSpan body,
+                                                                   std::size_t base) noexcept {
+    const std::uint8_t* p = body.data();
+    const std::size_t size = body.size();
+    std::size_t pos = 0;
+    if (profile == kOneByteExtensionProfile) {
+        while (pos < size) {
+            const std::uint8_t b = p[pos];
+            if (b == 0) {
+                ++pos;
+                continue;
+            }
+            if ((b >> 4) == 15) return {};  // RFC 8285 4.2: the rest of the block is not processed
+            const std::size_t next = pos + 2 + (b & 0x0F);
+            if (next > size) {
+                return parse_error(ParseErrc::kTruncated, base + pos,
+                                   "one-byte header extension element longer than block");
+            }
+            pos = next;
+        }
+        return {};
+    }
+    if ((profile & kTwoByteExtensionProfileMask) != kTwoByteExtensionProfile) return {};
+    while (pos < size) {
+        if (p[pos] == 0) {
+            ++pos;
+            continue;
+        }
+        if (pos + 2 > size) {
+            return parse_error(ParseErrc::kTruncated, base + pos,
+                               "two-byte header extension element header cut by block end");
+        }
+        const std::size_t next = pos + 2 + p[pos + 1];
+        if (next > size) {
+            return parse_error(ParseErrc::kTruncated, base + pos,
+                               "two-byte header extension element longer than block");
+        }
+        pos = next;
+    }
+    return {};
+}
+
+// The data of the first element with this ID (1-255) in a block body, or nullopt. A tight scan for
+// the fast path; same rules as HeaderExtensionRange.
+[[nodiscard]] inline std::optional<ByteSpan> find_extension_element(std::uint16_t profile,
+                                                                    ByteSpan body,
+                                                                    std::uint8_t id) noexcept {
+    const std::uint8_t* p = body.data();
+    const std::size_t size = body.size();
+    std::size_t pos = 0;
+    if (profile == kOneByteExtensionProfile) {
+        if (id == 0 || id > kOneByteMaxId) return std::nullopt;
+        while (pos < size) {
+            const std::uint8_t b = p[pos];
+            if (b == 0) {
+                ++pos;
+                continue;
+            }
+            const std::uint8_t element_id = static_cast<std::uint8_t>(b >> 4);
+            if (element_id == 15) break;
+            const std::size_t len = static_cast<std::size_t>(b & 0x0F) + 1;
+            if (pos + 1 + len > size) break;
+            if (element_id == id) return ByteSpan(p + pos + 1, len);
+            pos += 1 + len;
+        }
+        return std::nullopt;
+    }
+    if ((profile & kTwoByteExtensionProfileMask) != kTwoByteExtensionProfile || id == 0) {
+        return std::nullopt;
+    }
+    while (pos < size) {
+        if (p[pos] == 0) {
+            ++pos;
+            continue;
+        }
+        if (pos + 2 > size) break;
+        const std::size_t len = p[pos + 1];
+        if (pos + 2 + len > size) break;
+        if (p[pos] == id) return ByteSpan(p + pos + 2, len);
+        pos += 2 + len;
+    }
+    return std::nullopt;
+}
 
 // --- Extension types and URIs ----------------------------------------------------------------
 
@@ -176,11 +259,11 @@ inline constexpr std::size_t kExtensionTypeCount = 14;
 // lookups are one array index.
 //
 // IDs 1-255 are accepted. IDs 1-14 can travel in either block form; IDs 15-255 only in the two-byte
-// form (RFC 8285 section 5: ID 15 is reserved in the one-byte form, and one-byte IDs stop at 14), so
-// a stream that maps them must have negotiated extmap-allow-mixed. ID 0 is never valid. Each type has
-// at most one ID and each ID at most one type: set() replaces older bindings of either.
+// form (RFC 8285 section 5: ID 15 is reserved in the one-byte form, and one-byte IDs stop at 14),
+// so a stream that maps them must have negotiated extmap-allow-mixed. ID 0 is never valid. Each
+// type has at most one ID and each ID at most one type: set() replaces older bindings of either.
 class ExtensionMap {
-public:
+  public:
     constexpr ExtensionMap() noexcept = default;
 
     // Binds `id` to `type`; false (and no change) for ID 0. Binding kNone unbinds the ID.
@@ -198,7 +281,7 @@ public:
     }
     [[nodiscard]] bool empty() const noexcept;
 
-private:
+  private:
     std::array<ExtensionType, 256> types_{};
     std::array<std::uint8_t, kExtensionTypeCount> ids_{};
 };

@@ -36,10 +36,11 @@ inline constexpr std::size_t kRtpMaxCsrcs = 15;
 
 // A validated RTP packet. Holds a span into the caller's bytes; lives no longer than they do.
 class RtpView {
-public:
-    // Validates: at least 12 bytes, version 2, the CSRC list fits, the extension header and body fit,
-    // every RFC 8285 element fits its block, and with the P bit the last byte is a non-zero pad count
-    // no larger than the bytes after the header. Errors carry the offset of the offending field.
+  public:
+    // Validates: at least 12 bytes, version 2, the CSRC list fits, the extension header and body
+    // fit, every RFC 8285 element fits its block, and with the P bit the last byte is a non-zero
+    // pad count no larger than the bytes after the header. Errors carry the offset of the offending
+    // field.
     [[nodiscard]] static ParseResult<RtpView> parse(ByteSpan packet) noexcept;
 
     [[nodiscard]] std::uint8_t version() const noexcept { return data_[0] >> 6; }
@@ -92,15 +93,13 @@ public:
         return e ? *e : ByteSpan{};
     }
     [[nodiscard]] std::optional<ByteSpan> find_extension_element(std::uint8_t id) const noexcept {
-        if (id == 0) return std::nullopt;
-        for (const HeaderExtensionElement& e : extensions()) {
-            if (e.id == id) return e.data;
-        }
-        return std::nullopt;
+        if (!has_extension()) return std::nullopt;
+        return rtp::find_extension_element(ext_profile_, extension_data(), id);
     }
 
     // The value of extension trait `Ext` (see extensions/), looked up through the stream's extmap.
-    // nullopt when the map has no ID for it, the packet does not carry it, or its bytes are invalid.
+    // nullopt when the map has no ID for it, the packet does not carry it, or its bytes are
+    // invalid.
     template <class Ext>
     [[nodiscard]] std::optional<typename Ext::value_type> get(
         const ExtensionMap& map) const noexcept {
@@ -113,7 +112,7 @@ public:
         return std::optional<typename Ext::value_type>(std::move(*value));
     }
 
-private:
+  private:
     RtpView() noexcept = default;
 
     const std::uint8_t* data_ = nullptr;
@@ -155,11 +154,11 @@ struct RemapResult {
     std::uint16_t dropped = 0;    // elements turned into padding
 };
 
-// Rewrites the ID of every RFC 8285 element in place: new ID = id_map[old ID]. An element is dropped
-// when id_map[old ID] is 0, or when the new ID does not fit the block's form (15-255 in a one-byte
-// block): dropping overwrites the element's header and data with zero bytes, which both forms define
-// as padding, so the packet keeps its length and stays valid. Blocks of other profiles and packets
-// without a block are left alone. The packet must have been accepted by RtpView::parse.
+// Rewrites the ID of every RFC 8285 element in place: new ID = id_map[old ID]. An element is
+// dropped when id_map[old ID] is 0, or when the new ID does not fit the block's form (15-255 in a
+// one-byte block): dropping overwrites the element's header and data with zero bytes, which both
+// forms define as padding, so the packet keeps its length and stays valid. Blocks of other profiles
+// and packets without a block are left alone. The packet must have been accepted by RtpView::parse.
 RemapResult remap_extension_ids(MutableByteSpan packet,
                                 const std::array<std::uint8_t, 256>& id_map) noexcept;
 
@@ -170,16 +169,17 @@ std::size_t strip_header_extensions(MutableByteSpan packet) noexcept;
 // --- Writer ---------------------------------------------------------------------------------
 
 // Builds an RTP packet in a caller's buffer, in wire order: header fields (any time), CSRCs, header
-// extensions, payload, padding, then finish(). It never writes past the buffer; a call that does not
-// fit returns kNoRoom and changes nothing, a value that does not fit its field returns kBadValue, and
-// calls out of order (a CSRC after an extension, an extension after the payload) return kBadValue.
+// extensions, payload, padding, then finish(). It never writes past the buffer; a call that does
+// not fit returns kNoRoom and changes nothing, a value that does not fit its field returns
+// kBadValue, and calls out of order (a CSRC after an extension, an extension after the payload)
+// return kBadValue.
 //
 // Extensions are staged in two-byte layout and the block is laid out when the payload (or padding,
 // or finish) comes: in the one-byte form when every element fits it (ID 1-14, 1-16 bytes) and the
 // form was not forced, else the two-byte form (which a stream may only use with extmap-allow-mixed,
 // or when it negotiated two-byte IDs).
 class RtpPacketWriter {
-public:
+  public:
     enum class Form : std::uint8_t { kAuto, kOneByte, kTwoByte };
 
     explicit RtpPacketWriter(MutableByteSpan buffer) noexcept;
@@ -231,7 +231,7 @@ public:
     // Writes the fixed header and returns the packet length.
     [[nodiscard]] WriteResult<std::size_t> finish() noexcept;
 
-private:
+  private:
     enum class Phase : std::uint8_t { kCsrcs, kExtensions, kPayload, kPadding, kDone };
 
     [[nodiscard]] WriteResult<void> lay_out_extensions() noexcept;
@@ -240,7 +240,7 @@ private:
     MutableByteSpan buf_;
     std::uint32_t timestamp_ = 0;
     std::uint32_t ssrc_ = 0;
-    std::size_t ext_used_ = 0;      // staged element bytes (two-byte layout), after the block header
+    std::size_t ext_used_ = 0;  // staged element bytes (two-byte layout), after the block header
     std::size_t last_element_ = 0;  // ext_used_ before the last reserve_extension
     std::size_t end_ = 0;           // packet bytes laid out so far (after lay_out_extensions)
     std::uint16_t sequence_number_ = 0;

@@ -22,7 +22,7 @@ struct AbsCaptureTime {
         "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
 
     struct Value {
-        std::uint64_t absolute_capture_timestamp = 0;  // NTP 32.32
+        std::uint64_t absolute_capture_timestamp = 0;                // NTP 32.32
         std::optional<std::int64_t> estimated_capture_clock_offset;  // Q32.32
         friend bool operator==(const Value&, const Value&) = default;
     };
@@ -35,7 +35,8 @@ struct AbsCaptureTime {
         Value v;
         v.absolute_capture_timestamp = load_be64(data.data());
         if (data.size() == 16) {
-            v.estimated_capture_clock_offset = static_cast<std::int64_t>(load_be64(data.data() + 8));
+            v.estimated_capture_clock_offset =
+                static_cast<std::int64_t>(load_be64(data.data() + 8));
         }
         return v;
     }
@@ -48,7 +49,8 @@ struct AbsCaptureTime {
         if (out.size() < size) return tl::unexpected(WriteErrc::kNoRoom);
         store_be64(out.data(), v.absolute_capture_timestamp);
         if (v.estimated_capture_clock_offset) {
-            store_be64(out.data() + 8, static_cast<std::uint64_t>(*v.estimated_capture_clock_offset));
+            store_be64(out.data() + 8,
+                       static_cast<std::uint64_t>(*v.estimated_capture_clock_offset));
         }
         return size;
     }

@@ -5,8 +5,8 @@
 // |V|    level    |   V: voice activity; level: 0-127, in -dBov (0 = loudest, 127 = silence)
 // +-+-+-+-+-+-+-+-+
 //
-// Some senders (old libwebrtc, some SBCs) pad the element to 2 or 4 bytes; parse() accepts 1-4 bytes
-// and reads the first, write() always writes 1.
+// Some senders (old libwebrtc, some SBCs) pad the element to 2 or 4 bytes; parse() accepts 1-4
+// bytes and reads the first, write() always writes 1.
 #pragma once
 
 #include <cstddef>

@@ -9,10 +9,11 @@
 //     (1 bit each), then the template dependency structure (A.8.2: template_id_offset f(6),
 //     dt_cnt_minus_one f(5), template layers (next_layer_idc f(2) until 3), DTIs f(2) per template
 //     and decode target, fdiffs (fdiff_follows_flag f(1), fdiff_minus_one f(4)), chains
-//     (chain_cnt ns(DtCnt+1), decode_target_protected_by ns(chain_cnt), template chain fdiffs f(4)),
-//     resolutions_present_flag f(1) and render_width/height_minus_1 f(16) per spatial layer),
-//     active_decode_targets_bitmask f(DtCnt), then the frame's custom DTIs f(2) each, custom fdiffs
-//     (next_fdiff_size f(2), fdiff_minus_one f(4*size)) and custom chain fdiffs f(8) each.
+//     (chain_cnt ns(DtCnt+1), decode_target_protected_by ns(chain_cnt), template chain fdiffs
+//     f(4)), resolutions_present_flag f(1) and render_width/height_minus_1 f(16) per spatial
+//     layer), active_decode_targets_bitmask f(DtCnt), then the frame's custom DTIs f(2) each,
+//     custom fdiffs (next_fdiff_size f(2), fdiff_minus_one f(4*size)) and custom chain fdiffs f(8)
+//     each.
 //
 // DtCnt and chain_cnt come from the structure, which a sender puts only in some packets (key
 // frames). parse(data) uses the structure when this packet carries it; parse(data, &structure)
@@ -52,9 +53,10 @@ struct FrameDependencyTemplate {
     std::uint8_t temporal_id = 0;
     std::array<DecodeTargetIndication, 32> dtis{};  // decode_target_count entries
     std::uint8_t fdiff_count = 0;
-    std::array<std::uint8_t, kMaxFdiffs> fdiffs{};       // 1-16 each
-    std::array<std::uint8_t, 32> chain_fdiffs{};         // chain_count entries, 0-15 each
-    friend bool operator==(const FrameDependencyTemplate&, const FrameDependencyTemplate&) = default;
+    std::array<std::uint8_t, kMaxFdiffs> fdiffs{};  // 1-16 each
+    std::array<std::uint8_t, 32> chain_fdiffs{};    // chain_count entries, 0-15 each
+    friend bool operator==(const FrameDependencyTemplate&,
+                           const FrameDependencyTemplate&) = default;
 };
 
 struct RenderResolution {
@@ -120,8 +122,8 @@ struct DependencyDescriptor {
         // carries a structure without an explicit bitmask; else 0.
         std::uint32_t active_decode_targets_bitmask = 0;
 
-        std::array<DecodeTargetIndication, 32> frame_dtis{};  // custom_dtis: DtCnt entries
-        std::uint8_t frame_fdiff_count = 0;                    // custom_fdiffs
+        std::array<DecodeTargetIndication, 32> frame_dtis{};        // custom_dtis: DtCnt entries
+        std::uint8_t frame_fdiff_count = 0;                         // custom_fdiffs
         std::array<std::uint16_t, kMaxFrameFdiffs> frame_fdiffs{};  // 1-4096 each
         std::array<std::uint8_t, 32> frame_chain_fdiffs{};  // custom_chains: chain_cnt entries
 

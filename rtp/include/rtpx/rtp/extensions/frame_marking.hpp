@@ -14,8 +14,8 @@
 // |S|E|I|D|B| TID |      LID      |   TL0PICIDX   |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //   B: base layer sync, TID: temporal layer ID (0-7), LID: layer ID, TL0PICIDX: temporal-layer-0
-//   picture index (a running counter). The low nibble of the short form is reserved: ignored on parse,
-//   written as 0.
+//   picture index (a running counter). The low nibble of the short form is reserved: ignored on
+//   parse, written as 0.
 #pragma once
 
 #include <cstddef>
@@ -34,14 +34,14 @@ struct FrameMarking {
     static constexpr std::string_view kUri = "urn:ietf:params:rtp-hdrext:framemarking";
 
     struct Value {
-        bool start_of_frame = false;    // S
-        bool end_of_frame = false;      // E
-        bool independent = false;       // I
-        bool discardable = false;       // D
-        bool scalable = false;          // long form: the fields below are present
-        bool base_layer_sync = false;   // B
-        std::uint8_t temporal_id = 0;   // TID, 0-7
-        std::uint8_t layer_id = 0;      // LID
+        bool start_of_frame = false;              // S
+        bool end_of_frame = false;                // E
+        bool independent = false;                 // I
+        bool discardable = false;                 // D
+        bool scalable = false;                    // long form: the fields below are present
+        bool base_layer_sync = false;             // B
+        std::uint8_t temporal_id = 0;             // TID, 0-7
+        std::uint8_t layer_id = 0;                // LID
         std::optional<std::uint8_t> tl0_pic_idx;  // TL0PICIDX (long form, 3 bytes)
         friend bool operator==(const Value&, const Value&) = default;
     };

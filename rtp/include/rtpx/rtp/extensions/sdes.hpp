@@ -6,7 +6,8 @@
 // string_view into the packet (or into the caller's storage when writing); it lives no longer than
 // those bytes. Trailing NUL bytes, which some senders add to fill a 4-byte boundary, are dropped on
 // parse. Allowed characters:
-//   - RtpStreamId / RepairedRtpStreamId: the rid-id of RFC 8851 section 10, 1*(ALPHA / DIGIT / "-" /
+//   - RtpStreamId / RepairedRtpStreamId: the rid-id of RFC 8851 section 10, 1*(ALPHA / DIGIT / "-"
+//   /
 //     "_") (RFC 8852 section 3.1 restricts identifiers to what rid-id allows);
 //   - MID: an SDP token (RFC 8843 section 15: mid-value = token; RFC 4566 token-char).
 #pragma once
@@ -32,11 +33,11 @@ enum class Charset : std::uint8_t { kToken, kRidId };
 template <ExtensionType kTypeV, sdes_detail::Charset kCharsetV>
 struct SdesIdentifierExtension {
     static constexpr ExtensionType kType = kTypeV;
-    static constexpr std::string_view kUri = kTypeV == ExtensionType::kMid
-                                                 ? "urn:ietf:params:rtp-hdrext:sdes:mid"
-                                             : kTypeV == ExtensionType::kRtpStreamId
-                                                 ? "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
-                                                 : "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+    static constexpr std::string_view kUri =
+        kTypeV == ExtensionType::kMid ? "urn:ietf:params:rtp-hdrext:sdes:mid"
+        : kTypeV == ExtensionType::kRtpStreamId
+            ? "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+            : "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
     static constexpr std::size_t kMaxSize = 255;
 
     using Value = std::string_view;
@@ -56,7 +57,8 @@ struct SdesIdentifierExtension {
 };
 
 using Mid = SdesIdentifierExtension<ExtensionType::kMid, sdes_detail::Charset::kToken>;
-using RtpStreamId = SdesIdentifierExtension<ExtensionType::kRtpStreamId, sdes_detail::Charset::kRidId>;
+using RtpStreamId =
+    SdesIdentifierExtension<ExtensionType::kRtpStreamId, sdes_detail::Charset::kRidId>;
 using RepairedRtpStreamId =
     SdesIdentifierExtension<ExtensionType::kRepairedRtpStreamId, sdes_detail::Charset::kRidId>;
 

@@ -24,8 +24,8 @@ struct VideoOrientation {
     static constexpr std::string_view kUri = "urn:3gpp:video-orientation";
 
     struct Value {
-        bool back_camera = false;  // C
-        bool flip = false;         // F
+        bool back_camera = false;    // C
+        bool flip = false;           // F
         std::uint16_t rotation = 0;  // degrees: 0, 90, 180 or 270
         friend bool operator==(const Value&, const Value&) = default;
     };

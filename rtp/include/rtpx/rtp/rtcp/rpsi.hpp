@@ -30,6 +30,14 @@ class RpsiView {
     [[nodiscard]] std::size_t bit_length() const noexcept {
         return 8 * bit_string().size() - padding_bits();
     }
+    // The bytes that hold the bit_length() bits, and how many bits of the last one are unused
+    // (what RpsiBuilder takes).
+    [[nodiscard]] ByteSpan native_rpsi() const noexcept {
+        return bit_string().first((bit_length() + 7) / 8);
+    }
+    [[nodiscard]] std::uint8_t unused_bits() const noexcept {
+        return static_cast<std::uint8_t>(8 * native_rpsi().size() - bit_length());
+    }
     [[nodiscard]] const PacketView& packet() const noexcept { return packet_; }
 
   private:
