@@ -502,7 +502,7 @@ int run(const Options& options) {
     }
     std::fprintf(
         stderr,
-        "rtpx-pcapgen: wrote %s: %d streams (%s), %.1f s, %llu RTP sent, %llu dropped "
+        "rtpx-pcapgen: wrote %s: %d streams (%s), %g s, %llu RTP sent, %llu dropped "
         "(%.2f%%), %llu reordered, %llu RTCP, %llu frames, seed %llu\n",
         options.out.c_str(), options.streams, options.ipv6 ? "IPv6" : "IPv4", options.duration_s,
         static_cast<unsigned long long>(sent), static_cast<unsigned long long>(dropped),
