@@ -149,8 +149,6 @@ TEST(PcapRoundTrip, KeepsTimestampsAtTheEpochToTheNanosecond) {
     {
         auto writer = PcapWriter::create(path.str());
         ASSERT_TRUE(writer.has_value());
-        writer->write(-1,
-                      data);  // 1969-12-31T23:59:59.999999999Z: seconds -1, nanoseconds 999999999
         writer->write(0, data);
         writer->write(999'999'999, data);
     }
