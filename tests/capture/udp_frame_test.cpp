@@ -424,7 +424,7 @@ TEST(UdpFrameParse, RejectsIpv4FirstAndLaterFragments) {
     expect_error(parse_udp_frame(kLinkTypeEthernet, later), ParseErrc::kUnsupported, 20);
 }
 
-TEST(UdpFrameParse, SaysNotUdpForTcpAndArp) {
+TEST(UdpFrameParse, SaysNotUdpForTcpArpStpAndIcmpv6) {
     Bytes tcp = kIpv4Frame;
     tcp[23] = 6;
     auto r = parse_udp_frame(kLinkTypeEthernet, tcp);
@@ -435,6 +435,13 @@ TEST(UdpFrameParse, SaysNotUdpForTcpAndArp) {
     arp[12] = 0x08;
     arp[13] = 0x06;
     r = parse_udp_frame(kLinkTypeEthernet, arp);
+    expect_error(r, ParseErrc::kUnsupported, 12);
+    EXPECT_TRUE(is_not_udp(r.error()));
+
+    Bytes stp = kIpv4Frame;  // IEEE 802.3 with LLC, as spanning tree sends: a length, not a type
+    stp[12] = 0x00;
+    stp[13] = 0x26;
+    r = parse_udp_frame(kLinkTypeEthernet, stp);
     expect_error(r, ParseErrc::kUnsupported, 12);
     EXPECT_TRUE(is_not_udp(r.error()));
 

@@ -14,7 +14,6 @@ constexpr std::uint16_t kEtherTypeIpv6 = 0x86dd;
 constexpr std::uint16_t kEtherTypeVlan = 0x8100;     // IEEE 802.1Q C-tag
 constexpr std::uint16_t kEtherTypeQinQ = 0x88a8;     // IEEE 802.1ad S-tag
 constexpr std::uint16_t kEtherTypeQinQOld = 0x9100;  // pre-standard QinQ
-constexpr std::uint16_t kEtherTypeMinimum = 0x0600;  // below: an 802.3 length field
 
 constexpr std::uint8_t kIpProtoHopByHop = 0;
 constexpr std::uint8_t kIpProtoUdp = 17;
@@ -181,10 +180,7 @@ ParseResult<UdpDatagram> parse_ethertype(ByteSpan frame, std::size_t type_off,
         case kEtherTypeIpv4: return parse_ipv4(frame, off, d);
         case kEtherTypeIpv6: return parse_ipv6(frame, off, d);
         default:
-            if (ether_type < kEtherTypeMinimum) {
-                return parse_error(ParseErrc::kUnsupported, type_off,
-                                   "802.3 length frame, not UDP");
-            }
+            // ARP, LLDP, 802.3/LLC frames (a length below 0x0600 here: STP, ...): all skipped.
             return parse_error(ParseErrc::kUnsupported, type_off, kNotUdp);
     }
 }
