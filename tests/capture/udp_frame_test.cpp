@@ -405,6 +405,24 @@ TEST(UdpFrameParse, RejectsAnIpv6FragmentHeaderAtItsNextHeaderByte) {
     EXPECT_STREQ(r.error().what, "IPv6 fragment");
 }
 
+TEST(UdpFrameParse, SaysNotUdpForAFragmentOfAnotherProtocol) {
+    Bytes tcp_fragment = kIpv4Frame;
+    tcp_fragment[20] = 0x20;  // MF
+    tcp_fragment[23] = 6;     // TCP
+    auto r = parse_udp_frame(kLinkTypeEthernet, tcp_fragment);
+    expect_error(r, ParseErrc::kUnsupported, 23);
+    EXPECT_TRUE(is_not_udp(r.error()));
+
+    Bytes packet = ipv6_packet();
+    const Bytes fragment = {0x3a, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x2a};  // of ICMPv6, M=1
+    packet[6] = 44;
+    packet[5] = static_cast<std::uint8_t>(packet[5] + fragment.size());
+    packet.insert(packet.begin() + 40, fragment.begin(), fragment.end());
+    r = parse_udp_frame(kLinkTypeRaw, packet);
+    expect_error(r, ParseErrc::kUnsupported, 40);
+    EXPECT_TRUE(is_not_udp(r.error()));
+}
+
 TEST(UdpFrameParse, RejectsAnIpv6ExtensionHeaderLongerThanThePayload) {
     Bytes packet = ipv6_packet();
     packet[6] = 60;  // destination options in place of UDP; its length byte (the UDP source

@@ -76,14 +76,15 @@ ParseResult<UdpDatagram> parse_ipv4(ByteSpan frame, std::size_t off, UdpDatagram
     if (total_length > avail) {
         return parse_error(ParseErrc::kTruncated, off + 2, "IPv4 total length exceeds frame");
     }
+    // The protocol first: every fragment carries it, and fragments of TCP are just "not UDP".
+    if (ip[9] != kIpProtoUdp) {
+        return parse_error(ParseErrc::kUnsupported, off + 9, kNotUdp);
+    }
     const std::uint16_t flags_fragment = load_be16(ip + 6);
     const bool more_fragments = (flags_fragment & 0x2000u) != 0;
     const bool not_first = (flags_fragment & 0x1fffu) != 0;
     if (more_fragments || not_first) {
         return parse_error(ParseErrc::kUnsupported, off + 6, "IPv4 fragment");
-    }
-    if (ip[9] != kIpProtoUdp) {
-        return parse_error(ParseErrc::kUnsupported, off + 9, kNotUdp);
     }
     d.src.family = 4;
     d.dst.family = 4;
@@ -124,6 +125,12 @@ ParseResult<UdpDatagram> parse_ipv6(ByteSpan frame, std::size_t off, UdpDatagram
         switch (next_header) {
             case kIpProtoUdp: return parse_udp(frame, cur, end, d);
             case kIpProtoFragment:
+                // Every fragment's header names the protocol of the whole packet: fragments of
+                // anything but UDP (or of extension headers that may precede it) are "not UDP".
+                if (end - cur >= 8 && frame[cur] != kIpProtoUdp && frame[cur] != kIpProtoHopByHop &&
+                    frame[cur] != kIpProtoRouting && frame[cur] != kIpProtoDestOptions) {
+                    return parse_error(ParseErrc::kUnsupported, cur, kNotUdp);
+                }
                 return parse_error(ParseErrc::kUnsupported, next_header_off, "IPv6 fragment");
             case kIpProtoHopByHop:
             case kIpProtoRouting:
