@@ -32,9 +32,6 @@ ParseResult<RtpView> RtpView::parse(ByteSpan packet) noexcept {
         view.ext_profile_ = load_be16(p + ext);
         view.ext_offset_ = static_cast<std::uint32_t>(ext);
         view.ext_size_ = static_cast<std::uint32_t>(body);
-        auto elements =
-            validate_extension_elements(view.ext_profile_, ByteSpan(p + ext + 4, body), ext + 4);
-        if (!elements) return tl::unexpected(elements.error());
         header = ext + 4 + body;
     }
     view.header_size_ = static_cast<std::uint32_t>(header);

@@ -479,7 +479,7 @@ TEST(ExtensionsInPacket, WriterAndViewAgreeOnEveryExtension) {
     ASSERT_TRUE(w.add_extension<DependencyDescriptor>(13, dd));
     auto n = w.finish();
     ASSERT_TRUE(n);
-    auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+    auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view) << view.error().what;
     EXPECT_EQ(view->extension_form(), ExtensionForm::kOneByte);
     EXPECT_EQ(view->get<AudioLevel>(map)->level, 3);
@@ -505,7 +505,7 @@ TEST(ExtensionsInPacket, TypedWriteFailureLeavesEarlierElementsIntact) {
               WriteErrc::kBadValue);
     auto n = w.finish();
     ASSERT_TRUE(n);
-    auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+    auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view);
     int count = 0;
     for (const auto& e : view->extensions()) {
