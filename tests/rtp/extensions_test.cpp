@@ -269,6 +269,7 @@ TEST(SdesExt, RejectsEmptyAndDisallowedCharactersWithOffset) {
     EXPECT_EQ(Mid::write(out, "").error(), WriteErrc::kBadValue);
     const std::string too_long(256, 'a');
     EXPECT_EQ(Mid::write(out, too_long).error(), WriteErrc::kBadValue);
+    expect_parse_error<Mid>(Bytes(256, 'a'), ParseErrc::kBadLength, 255);
 }
 
 // --- playout-delay ----------------------------------------------------------------------------

@@ -268,7 +268,6 @@ class RtpPacketWriter {
     std::uint8_t padding_ = 0;
     std::uint8_t appbits_ = 0;
     bool marker_ = false;
-    bool all_fit_one_byte_ = true;
     Form form_ = Form::kAuto;
     Phase phase_ = Phase::kCsrcs;
 };
