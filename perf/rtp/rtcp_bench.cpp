@@ -64,6 +64,23 @@ void BM_Rtcp_ParseSrSdes(benchmark::State& state) {
 }
 BENCHMARK(BM_Rtcp_ParseSrSdes);
 
+// Baseline for the one above: the compound walk alone (header checks, no field reads).
+void BM_Rtcp_WalkSrSdesHeaders(benchmark::State& state) {
+    std::size_t size = 0;
+    const auto buf = make_sr_sdes(size);
+    const ByteSpan compound(buf.data(), size);
+    for (auto _ : state) {
+        std::size_t sum = 0;
+        auto n =
+            for_each_packet(compound, [&](const PacketView& p, std::size_t) { sum += p.size(); });
+        benchmark::DoNotOptimize(n);
+        benchmark::DoNotOptimize(sum);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+BENCHMARK(BM_Rtcp_WalkSrSdesHeaders);
+
 // 100 received packets with a small gap every 10 (one lost), ~1-3 ms apart; write the feedback.
 void BM_Rtcp_BuildTransportFeedback100(benchmark::State& state) {
     std::array<std::uint8_t, 1500> out{};

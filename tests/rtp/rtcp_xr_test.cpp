@@ -107,6 +107,14 @@ TEST(RtcpXr, DecodesRleBlocks) {
     EXPECT_EQ(loss.chunk(0), 0x4020);
     EXPECT_EQ(loss.chunk(1), 0x8001);
     EXPECT_EQ(loss.chunk(3), 0x0000);
+    const auto run = XrRleChunk::from_wire(loss.chunk(0));
+    EXPECT_EQ(run.kind, XrRleChunk::Kind::kRunLength);
+    EXPECT_EQ(run.run_type, 1);
+    EXPECT_EQ(run.run_length, 32);
+    const auto vec = XrRleChunk::from_wire(loss.chunk(1));
+    EXPECT_EQ(vec.kind, XrRleChunk::Kind::kBitVector);
+    EXPECT_EQ(vec.bit_vector, 1);
+    EXPECT_EQ(XrRleChunk::from_wire(loss.chunk(3)).kind, XrRleChunk::Kind::kNull);
     const XrRleBlock dup = decode_rle(blocks[1]);
     EXPECT_EQ(dup.type, XrBlockType::kDuplicateRle);
     EXPECT_EQ(dup.end_seq, 5);

@@ -130,7 +130,8 @@ class TransportFeedbackBuilder {
     [[nodiscard]] bool add_received(std::uint16_t sequence, std::int64_t arrival_time_us) noexcept;
 
     [[nodiscard]] std::size_t packet_count() const noexcept { return count_; }  // received + lost
-    [[nodiscard]] std::size_t size() const noexcept;  // bytes write() produces, incl. padding
+    // Bytes write() produces, incl. padding. Runs the chunk encoder: O(packet_count()).
+    [[nodiscard]] std::size_t size() const noexcept;
     [[nodiscard]] WriteResult<std::size_t> write(MutableByteSpan out) const noexcept;
 
     [[nodiscard]] std::uint16_t base_sequence() const noexcept { return base_sequence_; }

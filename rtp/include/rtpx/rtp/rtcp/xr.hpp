@@ -56,6 +56,31 @@ struct XrRleBlock {
     }
 };
 
+// One decoded RLE chunk (section 4.1.1): a run of `run_length` packets all received (loss RLE) or
+// all duplicated (duplicate RLE) when run_type is 1, or neither when 0; a bit vector of 15 packets,
+// most significant first; or the null chunk that pads a block to 32 bits.
+struct XrRleChunk {
+    enum class Kind : std::uint8_t { kRunLength, kBitVector, kNull };
+    Kind kind = Kind::kNull;
+    std::uint8_t run_type = 0;     // run length chunks
+    std::uint16_t run_length = 0;  // run length chunks, 14 bits
+    std::uint16_t bit_vector = 0;  // bit vector chunks, 15 bits
+
+    [[nodiscard]] static constexpr XrRleChunk from_wire(std::uint16_t w) noexcept {
+        XrRleChunk c;
+        if (w == 0) return c;
+        if ((w & 0x8000) == 0) {
+            c.kind = Kind::kRunLength;
+            c.run_type = static_cast<std::uint8_t>((w >> 14) & 1);
+            c.run_length = w & 0x3FFF;
+        } else {
+            c.kind = Kind::kBitVector;
+            c.bit_vector = w & 0x7FFF;
+        }
+        return c;
+    }
+};
+
 // Packet Receipt Times (BT 3), section 4.3.
 struct XrPacketReceiptTimesBlock {
     std::uint8_t thinning = 0;
