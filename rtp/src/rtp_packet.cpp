@@ -32,9 +32,6 @@ ParseResult<RtpView> RtpView::parse(ByteSpan packet) noexcept {
         view.ext_profile_ = load_be16(p + ext);
         view.ext_offset_ = static_cast<std::uint32_t>(ext);
         view.ext_size_ = static_cast<std::uint32_t>(body);
-        auto elements =
-            validate_extension_elements(view.ext_profile_, ByteSpan(p + ext + 4, body), ext + 4);
-        if (!elements) return tl::unexpected(elements.error());
         header = ext + 4 + body;
     }
     view.header_size_ = static_cast<std::uint32_t>(header);
@@ -73,7 +70,7 @@ RemapResult remap_extension_ids(MutableByteSpan packet,
                 continue;
             }
             const std::uint8_t id = static_cast<std::uint8_t>(h >> 4);
-            if (id == 15) break;
+            if (id == 15 || id == 0) break;
             const std::size_t len = static_cast<std::size_t>(h & 0x0F) + 1;
             if (pos + 1 + len > body) break;
             const std::uint8_t new_id = id_map[id];
@@ -156,12 +153,11 @@ WriteResult<MutableByteSpan> RtpPacketWriter::reserve_extension(std::uint8_t id,
     last_element_ = ext_used_;
     ext_used_ += 2 + size;
     ++ext_count_;
-    if (!fits_one_byte) all_fit_one_byte_ = false;
     return buf_.subspan(at + 2, size);
 }
 
 void RtpPacketWriter::cancel_extension() noexcept {
-    // Only ever called right after reserve_extension; all_fit_one_byte_ is recomputed on layout.
+    // Only ever called right after reserve_extension; the form is chosen at layout.
     ext_used_ = last_element_;
     --ext_count_;
     if (ext_count_ == 0) phase_ = Phase::kCsrcs;

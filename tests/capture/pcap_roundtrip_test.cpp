@@ -143,6 +143,24 @@ TEST(PcapRoundTrip, KeepsTheOriginalLengthOfASnappedFrame) {
     EXPECT_EQ((*f2)->original_length, 8u);
 }
 
+TEST(PcapRoundTrip, KeepsTimestampsAtTheEpochToTheNanosecond) {
+    TempPath path("epoch.pcap");
+    const Bytes data = {0xab};
+    {
+        auto writer = PcapWriter::create(path.str());
+        ASSERT_TRUE(writer.has_value());
+        writer->write(0, data);
+        writer->write(999'999'999, data);
+    }
+    auto reader = PcapReader::open_file(path.str());
+    ASSERT_TRUE(reader.has_value());
+    for (const std::int64_t expected : {std::int64_t{0}, std::int64_t{999'999'999}}) {
+        auto f = reader->next();
+        ASSERT_TRUE(f.has_value() && f->has_value());
+        EXPECT_EQ((*f)->timestamp_ns, expected);
+    }
+}
+
 TEST(PcapRoundTrip, KeepsTheLinkTypeItWasCreatedWith) {
     TempPath path("sll.pcap");
     {

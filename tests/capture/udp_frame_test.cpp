@@ -284,7 +284,8 @@ TEST(UdpFrameParse, ReportsTheOuterTagOfQinQ) {
         0x81, 0x00, 0x00, 0x14,  // 802.1Q C-tag, VLAN 20
         0x08, 0x00,              // EtherType IPv4
     };
-    auto r = parse_udp_frame(kLinkTypeEthernet, concat(link, ipv4_packet()));
+    const Bytes frame = concat(link, ipv4_packet());  // the datagram views it: keep it alive
+    auto r = parse_udp_frame(kLinkTypeEthernet, frame);
     expect_payload(r, 50);
     EXPECT_EQ(r->vlan, 10);
 }
@@ -321,7 +322,8 @@ TEST(UdpFrameParse, ReadsLinuxCookedV2) {
         0x06,                                            // address length 6
         0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,  // address, padded to 8
     };
-    auto r = parse_udp_frame(kLinkTypeLinuxSll2, concat(sll2, ipv6_packet()));
+    const Bytes frame = concat(sll2, ipv6_packet());
+    auto r = parse_udp_frame(kLinkTypeLinuxSll2, frame);
     expect_payload(r, 68);
     EXPECT_EQ(r->src.family, 6);
 }
@@ -354,7 +356,8 @@ TEST(UdpFrameParse, ReadsBsdLoopbackInBothByteOrders) {
 
 TEST(UdpFrameParse, TreatsAnUnknownLoopbackFamilyAsNotUdp) {
     const Bytes af_unix = {0x01, 0x00, 0x00, 0x00};
-    auto r = parse_udp_frame(kLinkTypeNull, concat(af_unix, ipv4_packet()));
+    const Bytes frame = concat(af_unix, ipv4_packet());
+    auto r = parse_udp_frame(kLinkTypeNull, frame);
     ASSERT_FALSE(r.has_value());
     EXPECT_TRUE(is_not_udp(r.error()));
 }
@@ -402,6 +405,24 @@ TEST(UdpFrameParse, RejectsAnIpv6FragmentHeaderAtItsNextHeaderByte) {
     EXPECT_STREQ(r.error().what, "IPv6 fragment");
 }
 
+TEST(UdpFrameParse, SaysNotUdpForAFragmentOfAnotherProtocol) {
+    Bytes tcp_fragment = kIpv4Frame;
+    tcp_fragment[20] = 0x20;  // MF
+    tcp_fragment[23] = 6;     // TCP
+    auto r = parse_udp_frame(kLinkTypeEthernet, tcp_fragment);
+    expect_error(r, ParseErrc::kUnsupported, 23);
+    EXPECT_TRUE(is_not_udp(r.error()));
+
+    Bytes packet = ipv6_packet();
+    const Bytes fragment = {0x3a, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x2a};  // of ICMPv6, M=1
+    packet[6] = 44;
+    packet[5] = static_cast<std::uint8_t>(packet[5] + fragment.size());
+    packet.insert(packet.begin() + 40, fragment.begin(), fragment.end());
+    r = parse_udp_frame(kLinkTypeRaw, packet);
+    expect_error(r, ParseErrc::kUnsupported, 40);
+    EXPECT_TRUE(is_not_udp(r.error()));
+}
+
 TEST(UdpFrameParse, RejectsAnIpv6ExtensionHeaderLongerThanThePayload) {
     Bytes packet = ipv6_packet();
     packet[6] = 60;  // destination options in place of UDP; its length byte (the UDP source
@@ -421,7 +442,7 @@ TEST(UdpFrameParse, RejectsIpv4FirstAndLaterFragments) {
     expect_error(parse_udp_frame(kLinkTypeEthernet, later), ParseErrc::kUnsupported, 20);
 }
 
-TEST(UdpFrameParse, SaysNotUdpForTcpAndArp) {
+TEST(UdpFrameParse, SaysNotUdpForTcpArpStpAndIcmpv6) {
     Bytes tcp = kIpv4Frame;
     tcp[23] = 6;
     auto r = parse_udp_frame(kLinkTypeEthernet, tcp);
@@ -432,6 +453,13 @@ TEST(UdpFrameParse, SaysNotUdpForTcpAndArp) {
     arp[12] = 0x08;
     arp[13] = 0x06;
     r = parse_udp_frame(kLinkTypeEthernet, arp);
+    expect_error(r, ParseErrc::kUnsupported, 12);
+    EXPECT_TRUE(is_not_udp(r.error()));
+
+    Bytes stp = kIpv4Frame;  // IEEE 802.3 with LLC, as spanning tree sends: a length, not a type
+    stp[12] = 0x00;
+    stp[13] = 0x26;
+    r = parse_udp_frame(kLinkTypeEthernet, stp);
     expect_error(r, ParseErrc::kUnsupported, 12);
     EXPECT_TRUE(is_not_udp(r.error()));
 

@@ -1,4 +1,4 @@
-// Fuzz target: RtpView::parse, then the properties every accepted packet must keep:
+// Fuzz target: RtpView::parse and parse_strict, then the properties every accepted packet must keep:
 //  - rewriting it element by element with RtpPacketWriter gives a packet that parses to the same
 //    header fields, CSRCs, elements and payload;
 //  - remap_extension_ids and strip_header_extensions leave a packet that still parses, with the
@@ -50,7 +50,7 @@ void check_rewrite(const RtpView& view) {
     if (view.has_padding()) check(w.set_padding(view.padding_size()).has_value());
     auto n = w.finish();
     check(n.has_value());
-    auto again = RtpView::parse(ByteSpan(out.data(), *n));
+    auto again = RtpView::parse_strict(ByteSpan(out.data(), *n));
     check(again.has_value());
     check(again->marker() == view.marker() && again->payload_type() == view.payload_type() &&
           again->sequence_number() == view.sequence_number() &&
@@ -93,7 +93,10 @@ void check_mutators(const RtpView& view, const std::uint8_t* data, std::size_t s
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto view = RtpView::parse(ByteSpan(data, size));
+    auto strict = RtpView::parse_strict(ByteSpan(data, size));
+    check(!strict || view);  // strict acceptance implies lenient acceptance
     if (!view) return 0;
+    check(strict.has_value() == view->validate_extensions().has_value());
     volatile std::size_t sink = view->header_size() + view->payload_size();
     for (const auto& e : view->extensions()) sink = sink + e.id + e.data.size();
     (void)sink;

@@ -269,6 +269,7 @@ TEST(SdesExt, RejectsEmptyAndDisallowedCharactersWithOffset) {
     EXPECT_EQ(Mid::write(out, "").error(), WriteErrc::kBadValue);
     const std::string too_long(256, 'a');
     EXPECT_EQ(Mid::write(out, too_long).error(), WriteErrc::kBadValue);
+    expect_parse_error<Mid>(Bytes(256, 'a'), ParseErrc::kBadLength, 255);
 }
 
 // --- playout-delay ----------------------------------------------------------------------------
@@ -479,7 +480,7 @@ TEST(ExtensionsInPacket, WriterAndViewAgreeOnEveryExtension) {
     ASSERT_TRUE(w.add_extension<DependencyDescriptor>(13, dd));
     auto n = w.finish();
     ASSERT_TRUE(n);
-    auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+    auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view) << view.error().what;
     EXPECT_EQ(view->extension_form(), ExtensionForm::kOneByte);
     EXPECT_EQ(view->get<AudioLevel>(map)->level, 3);
@@ -505,7 +506,7 @@ TEST(ExtensionsInPacket, TypedWriteFailureLeavesEarlierElementsIntact) {
               WriteErrc::kBadValue);
     auto n = w.finish();
     ASSERT_TRUE(n);
-    auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+    auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view);
     int count = 0;
     for (const auto& e : view->extensions()) {

@@ -49,6 +49,18 @@ TEST(ExtensionBlock, IgnoresBytesAfterOneByteIdFifteen) {
     EXPECT_EQ(count, 1);
 }
 
+TEST(ExtensionBlock, OneByteIdZeroWithLengthIsMalformed) {
+    const Bytes body = {0x10, 0x01, 0x02, 0x00};  // ID=1 L=0 | ID=0 L=2: not padding
+    auto r = validate_extension_elements(0xBEDE, body, 16);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ParseErrc::kBadValue);
+    EXPECT_EQ(r.error().offset, 18u);
+    std::vector<int> ids;
+    for (const auto& e : HeaderExtensionRange(0xBEDE, body)) ids.push_back(e.id);
+    EXPECT_EQ(ids, std::vector<int>{1});
+    EXPECT_FALSE(find_extension_element(0xBEDE, body, 0));
+}
+
 TEST(ExtensionBlock, TwoByteAllowsEmptyElementsAndHighIds) {
     const Bytes body = {
         0xFF, 0x00, 0x10, 0x02,  // ID=255 L=0 | ID=16 L=2

@@ -172,11 +172,28 @@ TEST(RtpParse, AcceptsPaddingThatFillsAllBytesAfterHeader) {
     EXPECT_EQ(view->payload().size(), 0u);
 }
 
+// Both parse and parse_strict must reject the packet with this code and offset.
 void expect_error(const Bytes& p, ParseErrc code, std::uint32_t offset) {
-    auto view = RtpView::parse(p);
-    ASSERT_FALSE(view);
-    EXPECT_EQ(view.error().code, code) << view.error().what;
-    EXPECT_EQ(view.error().offset, offset) << view.error().what;
+    for (auto view : {RtpView::parse(p), RtpView::parse_strict(p)}) {
+        ASSERT_FALSE(view);
+        EXPECT_EQ(view.error().code, code) << view.error().what;
+        EXPECT_EQ(view.error().offset, offset) << view.error().what;
+    }
+}
+
+// parse accepts the packet (elements are looked at lazily); parse_strict rejects it; iteration
+// yields the elements before the bad one, then stops.
+void expect_element_error(const Bytes& p, std::uint32_t offset, std::vector<int> good_ids) {
+    auto strict = RtpView::parse_strict(p);
+    ASSERT_FALSE(strict);
+    EXPECT_EQ(strict.error().code, ParseErrc::kTruncated) << strict.error().what;
+    EXPECT_EQ(strict.error().offset, offset) << strict.error().what;
+    auto lenient = RtpView::parse(p);
+    ASSERT_TRUE(lenient);
+    EXPECT_FALSE(lenient->validate_extensions());
+    std::vector<int> ids;
+    for (const auto& e : lenient->extensions()) ids.push_back(e.id);
+    EXPECT_EQ(ids, good_ids);
 }
 
 TEST(RtpParse, RejectsPacketShorterThanFixedHeader) {
@@ -210,13 +227,13 @@ TEST(RtpParse, RejectsExtensionLongerThanPacket) {
 TEST(RtpParse, RejectsOneByteElementLongerThanBlock) {
     Bytes p = kRfc8285OneBytePacket;
     p[23] = 0x34;  // ID=3 L=4: 5 data bytes, 4 left in the block
-    expect_error(p, ParseErrc::kTruncated, 23);
+    expect_element_error(p, 23, {1, 2});
 }
 
 TEST(RtpParse, RejectsTwoByteElementLongerThanBlock) {
     Bytes p = kRfc8285TwoBytePacket;
     p[23] = 0x05;  // ID=3 L=5, 4 left
-    expect_error(p, ParseErrc::kTruncated, 22);
+    expect_element_error(p, 22, {1, 2});
 }
 
 TEST(RtpParse, RejectsTwoByteElementHeaderCutByBlockEnd) {
@@ -227,7 +244,7 @@ TEST(RtpParse, RejectsTwoByteElementHeaderCutByBlockEnd) {
     p[25] = 0x00;
     p[26] = 0x00;
     p[27] = 0x07;  // .. and the last byte of the block an ID with no length byte
-    expect_error(p, ParseErrc::kTruncated, 27);
+    expect_element_error(p, 27, {1, 2});
 }
 
 TEST(RtpParse, RejectsZeroPaddingCount) {
@@ -432,7 +449,7 @@ TEST(RtpWrite, ChoosesOneByteFormWhenEveryElementFits) {
               (Bytes{0xBE, 0xDE, 0x00, 0x02,     // one-byte profile, 2 words
                      0x10, 0xAA, 0x31, 0x12,     // ID=1 L=0 | ID=3 L=1 ..
                      0x34, 0x00, 0x00, 0x00}));  // .. | padding to the word
-    auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+    auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view);
     EXPECT_EQ(view->extension_form(), ExtensionForm::kOneByte);
 }
@@ -470,7 +487,7 @@ TEST(RtpWrite, ChoosesTwoByteFormForHighIdLongOrEmptyElements) {
         ASSERT_TRUE(w.add_extension(c.id, c.data));
         auto n = w.finish();
         ASSERT_TRUE(n);
-        auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+        auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
         ASSERT_TRUE(view) << view.error().what;
         EXPECT_EQ(view->extension_form(), ExtensionForm::kTwoByte);
         auto e = view->find_extension_element(c.id);
@@ -497,7 +514,7 @@ TEST(RtpWrite, ForcedTwoByteFormCarriesAppBits) {
     ASSERT_TRUE(w.add_extension<AudioLevel>(1, AudioLevel::Value{false, 1}));
     auto n = w.finish();
     ASSERT_TRUE(n);
-    auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+    auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view);
     EXPECT_EQ(view->extension_profile(), 0x1005);
     EXPECT_EQ(view->find_extension(1).size(), 1u);
@@ -554,7 +571,7 @@ TEST(RtpWrite, ReservedPayloadIsWrittenInPlace) {
     auto n = w.finish();
     ASSERT_TRUE(n);
     EXPECT_EQ(*n, 12u + 3 + 4);
-    auto view = RtpView::parse(ByteSpan(buf.data(), *n));
+    auto view = RtpView::parse_strict(ByteSpan(buf.data(), *n));
     ASSERT_TRUE(view);
     EXPECT_EQ(view->payload()[0], 7);
     EXPECT_EQ(view->payload()[2], 9);

@@ -31,6 +31,7 @@
 #include <memory>
 #include <numbers>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@ constexpr std::uint32_t kNtpUnixOffset = 2'208'988'800u;  // seconds from 1900 t
 constexpr std::uint16_t kBasePortA = 20000;
 constexpr std::uint16_t kBasePortB = 30000;
 constexpr std::size_t kMaxFrame = 2048;
+constexpr std::uint64_t kMaxTotalPackets = 5'000'000;
 
 // splitmix64's finaliser: per-packet content (payload bytes, audio level) as a pure function of
 // (seed, stream, packet), so it need not be stored between planning and writing.
@@ -130,7 +132,7 @@ struct Stream {
     std::uint32_t first_timestamp = 0;
     std::uint16_t first_transport_sequence = 0;
     std::int64_t start_ns = 0;
-    double tone_hz = 0;
+    std::vector<std::uint8_t> tone;  // G.711 only: one second of the stream's tone
     FrameEndpoints rtp_ep;
     FrameEndpoints rtcp_ep;
     std::string cname;
@@ -166,14 +168,23 @@ void fill_payload(const Options& options, const Stream& s, std::uint32_t packet,
         }
         return;
     }
-    // A tone, so that Wireshark's RTP player has something to play.
+    // A tone, so that Wireshark's RTP player has something to play: one second of it, encoded once
+    // (a whole number of hertz repeats every second).
     const std::uint64_t first_sample = std::uint64_t{packet} * s.profile->samples_per_packet;
     for (std::size_t i = 0; i < out.size(); ++i) {
-        const double t = static_cast<double>(first_sample + i) / s.profile->clock_rate;
-        const int sample =
-            static_cast<int>(6000.0 * std::sin(2 * std::numbers::pi * s.tone_hz * t));
-        out[i] = s.profile->codec == Codec::kPcmu ? linear_to_ulaw(sample) : linear_to_alaw(sample);
+        out[i] = s.tone[(first_sample + i) % s.tone.size()];
     }
+}
+
+// One second of a sine tone at `hz` (a whole number), G.711-encoded.
+std::vector<std::uint8_t> encode_tone(Codec codec, std::uint32_t clock_rate, int hz) {
+    std::vector<std::uint8_t> tone(clock_rate);
+    for (std::size_t k = 0; k < tone.size(); ++k) {
+        const double t = static_cast<double>(k) / clock_rate;
+        const int sample = static_cast<int>(6000.0 * std::sin(2 * std::numbers::pi * hz * t));
+        tone[k] = codec == Codec::kPcmu ? linear_to_ulaw(sample) : linear_to_alaw(sample);
+    }
+    return tone;
 }
 
 IpAddress host_address(const Options& options, int host) {
@@ -213,7 +224,9 @@ std::vector<Stream> plan_streams(const Options& options) {
         s.first_timestamp = static_cast<std::uint32_t>(rng.next());
         s.first_transport_sequence = static_cast<std::uint16_t>(rng.next());
         s.start_ns = kStartNs + static_cast<std::int64_t>(rng.uniform() * kPacketIntervalNs);
-        s.tone_hz = 300.0 + 100.0 * i;
+        if (s.profile->codec != Codec::kOpus) {
+            s.tone = encode_tone(s.profile->codec, s.profile->clock_rate, 300 + 100 * i);
+        }
 
         const int call = i / 2;
         const int host_a = 2 * call + 1;
@@ -384,6 +397,17 @@ nlohmann::json truth_json(const Options& options, const std::vector<Stream>& str
 }  // namespace
 
 int run(const Options& options) {
+    // Every packet is planned before the first is written (to sort by arrival), at about 40 bytes
+    // of memory each: keep a run to a few hundred MB.
+    const double total_packets = options.duration_s * 1e9 / static_cast<double>(kPacketIntervalNs) *
+                                 static_cast<double>(options.streams);
+    if (total_packets > static_cast<double>(kMaxTotalPackets)) {
+        std::fprintf(stderr,
+                     "rtpx-pcapgen: %.0f RTP packets is more than one run writes (%llu); lower "
+                     "--streams or --duration\n",
+                     total_packets, static_cast<unsigned long long>(kMaxTotalPackets));
+        return 2;
+    }
     std::vector<Stream> streams = plan_streams(options);
 
     std::vector<Event> events;
@@ -478,7 +502,7 @@ int run(const Options& options) {
     }
     std::fprintf(
         stderr,
-        "rtpx-pcapgen: wrote %s: %d streams (%s), %.1f s, %llu RTP sent, %llu dropped "
+        "rtpx-pcapgen: wrote %s: %d streams (%s), %g s, %llu RTP sent, %llu dropped "
         "(%.2f%%), %llu reordered, %llu RTCP, %llu frames, seed %llu\n",
         options.out.c_str(), options.streams, options.ipv6 ? "IPv6" : "IPv4", options.duration_s,
         static_cast<unsigned long long>(sent), static_cast<unsigned long long>(dropped),

@@ -14,7 +14,6 @@ constexpr std::uint16_t kEtherTypeIpv6 = 0x86dd;
 constexpr std::uint16_t kEtherTypeVlan = 0x8100;     // IEEE 802.1Q C-tag
 constexpr std::uint16_t kEtherTypeQinQ = 0x88a8;     // IEEE 802.1ad S-tag
 constexpr std::uint16_t kEtherTypeQinQOld = 0x9100;  // pre-standard QinQ
-constexpr std::uint16_t kEtherTypeMinimum = 0x0600;  // below: an 802.3 length field
 
 constexpr std::uint8_t kIpProtoHopByHop = 0;
 constexpr std::uint8_t kIpProtoUdp = 17;
@@ -77,14 +76,15 @@ ParseResult<UdpDatagram> parse_ipv4(ByteSpan frame, std::size_t off, UdpDatagram
     if (total_length > avail) {
         return parse_error(ParseErrc::kTruncated, off + 2, "IPv4 total length exceeds frame");
     }
+    // The protocol first: every fragment carries it, and fragments of TCP are just "not UDP".
+    if (ip[9] != kIpProtoUdp) {
+        return parse_error(ParseErrc::kUnsupported, off + 9, kNotUdp);
+    }
     const std::uint16_t flags_fragment = load_be16(ip + 6);
     const bool more_fragments = (flags_fragment & 0x2000u) != 0;
     const bool not_first = (flags_fragment & 0x1fffu) != 0;
     if (more_fragments || not_first) {
         return parse_error(ParseErrc::kUnsupported, off + 6, "IPv4 fragment");
-    }
-    if (ip[9] != kIpProtoUdp) {
-        return parse_error(ParseErrc::kUnsupported, off + 9, kNotUdp);
     }
     d.src.family = 4;
     d.dst.family = 4;
@@ -125,6 +125,12 @@ ParseResult<UdpDatagram> parse_ipv6(ByteSpan frame, std::size_t off, UdpDatagram
         switch (next_header) {
             case kIpProtoUdp: return parse_udp(frame, cur, end, d);
             case kIpProtoFragment:
+                // Every fragment's header names the protocol of the whole packet: fragments of
+                // anything but UDP (or of extension headers that may precede it) are "not UDP".
+                if (end - cur >= 8 && frame[cur] != kIpProtoUdp && frame[cur] != kIpProtoHopByHop &&
+                    frame[cur] != kIpProtoRouting && frame[cur] != kIpProtoDestOptions) {
+                    return parse_error(ParseErrc::kUnsupported, cur, kNotUdp);
+                }
                 return parse_error(ParseErrc::kUnsupported, next_header_off, "IPv6 fragment");
             case kIpProtoHopByHop:
             case kIpProtoRouting:
@@ -181,10 +187,7 @@ ParseResult<UdpDatagram> parse_ethertype(ByteSpan frame, std::size_t type_off,
         case kEtherTypeIpv4: return parse_ipv4(frame, off, d);
         case kEtherTypeIpv6: return parse_ipv6(frame, off, d);
         default:
-            if (ether_type < kEtherTypeMinimum) {
-                return parse_error(ParseErrc::kUnsupported, type_off,
-                                   "802.3 length frame, not UDP");
-            }
+            // ARP, LLDP, 802.3/LLC frames (a length below 0x0600 here: STP, ...): all skipped.
             return parse_error(ParseErrc::kUnsupported, type_off, kNotUdp);
     }
 }

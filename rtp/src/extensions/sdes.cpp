@@ -25,6 +25,9 @@ ParseResult<std::string_view> parse_identifier(ByteSpan data, Charset charset,
     std::size_t size = data.size();
     while (size > 0 && data[size - 1] == 0) --size;
     if (size == 0) return parse_error(ParseErrc::kBadLength, 0, "SDES identifier is empty");
+    if (size > 255) {
+        return parse_error(ParseErrc::kBadLength, 255, "SDES identifier longer than 255 bytes");
+    }
     for (std::size_t i = 0; i < size; ++i) {
         if (!allowed(data[i], charset)) return parse_error(ParseErrc::kBadValue, i, bad_char_what);
     }

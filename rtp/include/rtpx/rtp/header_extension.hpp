@@ -2,7 +2,8 @@
 // types rtpx knows by URI, and the per-stream extmap that binds local IDs to types.
 //
 // One-byte form (RFC 8285 section 4.2): profile 0xBEDE; each element is a byte ID(4) | L(4)
-// followed by L+1 data bytes; ID 1-14 name elements, a 0 byte is padding, ID 15 stops processing.
+// followed by L+1 data bytes; ID 1-14 name elements, a 0 byte is padding, ID 15 stops processing
+// (a non-zero byte with ID 0 is malformed: iteration stops there, validation reports it).
 // Two-byte form (section 4.3): profile 0x100 in the top 12 bits and 4 "appbits" in the low nibble
 // (0x1000-0x100F); each element is ID(8), L(8), then L data bytes (L may be 0); a 0 byte is
 // padding. A stream that negotiated "a=extmap-allow-mixed" may use either form packet by packet;
@@ -102,6 +103,7 @@ class HeaderExtensionRange {
             } else {
                 id = static_cast<std::uint8_t>(body_[pos] >> 4);
                 if (id == 15) return finish();  // RFC 8285 4.2: stop processing
+                if (id == 0) return finish();   // ID 0 with L != 0: malformed, stop
                 len = static_cast<std::size_t>(body_[pos] & 0x0F) + 1;
                 hdr = 1;
             }
@@ -157,6 +159,10 @@ class HeaderExtensionRange {
                 continue;
             }
             if ((b >> 4) == 15) return {};  // RFC 8285 4.2: the rest of the block is not processed
+            if ((b >> 4) == 0) {
+                return parse_error(ParseErrc::kBadValue, base + pos,
+                                   "one-byte header extension ID 0 with non-zero length");
+            }
             const std::size_t next = pos + 2 + (b & 0x0F);
             if (next > size) {
                 return parse_error(ParseErrc::kTruncated, base + pos,
@@ -203,7 +209,7 @@ class HeaderExtensionRange {
                 continue;
             }
             const std::uint8_t element_id = static_cast<std::uint8_t>(b >> 4);
-            if (element_id == 15) break;
+            if (element_id == 15 || element_id == 0) break;
             const std::size_t len = static_cast<std::size_t>(b & 0x0F) + 1;
             if (pos + 1 + len > size) break;
             if (element_id == id) return ByteSpan(p + pos + 1, len);

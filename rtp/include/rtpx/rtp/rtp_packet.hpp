@@ -38,10 +38,28 @@ inline constexpr std::size_t kRtpMaxCsrcs = 15;
 class RtpView {
   public:
     // Validates: at least 12 bytes, version 2, the CSRC list fits, the extension header and body
-    // fit, every RFC 8285 element fits its block, and with the P bit the last byte is a non-zero
-    // pad count no larger than the bytes after the header. Errors carry the offset of the offending
-    // field.
+    // fit, and with the P bit the last byte is a non-zero pad count no larger than the bytes after
+    // the header. Errors carry the offset of the offending field.
+    //
+    // The RFC 8285 elements inside the block are not walked here, so the fast path pays only for
+    // the lookups it makes: iteration and lookups are bounds-checked and stop at an element that
+    // runs past the block. parse_strict() also checks every element, for tools and tests that must
+    // report such packets (`rtpx decode rtp` should use it).
     [[nodiscard]] static ParseResult<RtpView> parse(ByteSpan packet) noexcept;
+    // parse() plus validate_extensions().
+    [[nodiscard]] static ParseResult<RtpView> parse_strict(ByteSpan packet) noexcept {
+        auto view = parse(packet);
+        if (!view) return view;
+        if (auto elements = view->validate_extensions(); !elements) {
+            return tl::unexpected(elements.error());
+        }
+        return view;
+    }
+    // Checks that every RFC 8285 element fits the block; error offsets are packet offsets.
+    [[nodiscard]] ParseResult<void> validate_extensions() const noexcept {
+        if (!has_extension()) return {};
+        return validate_extension_elements(ext_profile_, extension_data(), ext_offset_ + 4);
+    }
 
     [[nodiscard]] std::uint8_t version() const noexcept { return data_[0] >> 6; }
     [[nodiscard]] bool has_padding() const noexcept { return (data_[0] & 0x20) != 0; }
@@ -250,7 +268,6 @@ class RtpPacketWriter {
     std::uint8_t padding_ = 0;
     std::uint8_t appbits_ = 0;
     bool marker_ = false;
-    bool all_fit_one_byte_ = true;
     Form form_ = Form::kAuto;
     Phase phase_ = Phase::kCsrcs;
 };

@@ -87,7 +87,8 @@ class PcapWriter {
     PcapWriter& operator=(const PcapWriter&) = delete;
     ~PcapWriter();
 
-    // Appends one frame captured in full.
+    // Appends one frame captured in full. pcap records hold 32-bit seconds: times before 1970 or
+    // after 2106 do not survive (and some readers stop at 2038).
     void write(std::int64_t timestamp_ns, ByteSpan frame);
     // Appends a frame of which only `frame` was captured out of `original_length` bytes on the wire
     // (as with a snapshot length); original_length below frame.size() is raised to it.

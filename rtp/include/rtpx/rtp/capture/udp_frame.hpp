@@ -98,12 +98,13 @@ struct UdpDatagram {
 //
 // Link layers: Ethernet II with any number of 802.1Q (0x8100), 802.1ad (0x88a8) or 0x9100 tags;
 // Linux cooked v1 and v2; bare IP (DLT_RAW, LINKTYPE_RAW, LINKTYPE_IPV4/IPV6, version from the
-// first nibble); BSD/OpenBSD loopback with the family in either byte order. IPv4: header length,
-// options, total length checked against the frame (Ethernet padding after the datagram is ignored);
-// fragments fail with kUnsupported "IPv4 fragment". IPv6: hop-by-hop, routing and destination
-// options headers are skipped; a fragment header fails with kUnsupported "IPv6 fragment". UDP: the
-// UDP length must be at least 8 and fit in the IP payload. Checksums are not verified (captures
-// taken on the sending host often carry offloaded, unfilled checksums).
+// first nibble); BSD/OpenBSD loopback with the family in either byte order.
+// IPv4: header length, options, total length checked against the frame (Ethernet padding after the
+// datagram is ignored); fragments of UDP fail with kUnsupported "IPv4 fragment".
+// IPv6: hop-by-hop, routing and destination options headers are skipped; a fragment header of UDP
+// fails with kUnsupported "IPv6 fragment". Fragments of other protocols are "not UDP".
+// UDP: the UDP length must be at least 8 and fit in the IP payload. Checksums are not verified
+// (captures taken on the sending host often carry offloaded, unfilled checksums).
 [[nodiscard]] ParseResult<UdpDatagram> parse_udp_frame(int link_type, ByteSpan frame) noexcept;
 
 // What build_udp_frame() writes around a payload.
