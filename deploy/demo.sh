@@ -22,9 +22,9 @@ mkdir -p "$work"
 pcap=$work/demo.pcap
 
 echo
-echo "== 1. Generate 20 s of 4 RTP streams (PCMU, PCMA, Opus with header extensions) with RTCP,"
+echo "== 1. Generate 20 s of 3 calls (6 RTP streams: PCMU, PCMA, Opus with header extensions) with RTCP,"
 echo "==    2% loss, 8 ms jitter, 0.5% reordering"
-"$pcapgen" --out "$pcap" --streams 4 --duration 20 --loss 2 --jitter-ms 8 --reorder 0.5 --seed 7 \
+"$pcapgen" --out "$pcap" --streams 6 --duration 20 --loss 2 --jitter-ms 8 --reorder 0.5 --seed 7 \
   --truth "$work/truth.json"
 
 echo

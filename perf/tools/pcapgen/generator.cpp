@@ -3,7 +3,7 @@
 // Model (what the truth file can be checked against):
 // - Each stream sends one packet every 20 ms for the whole duration, starting at a random offset
 //   within the first 20 ms after 2023-11-14T22:13:20Z (Unix 1700000000). Stream i uses codec
-//   kProfiles[i % 3]; streams 2k and 2k+1 are the two directions of one call between 10.0.0.(2k+1)
+//   kProfiles[(i / 2) % 3]: streams 2k and 2k+1 are the two directions of one call (one codec) between 10.0.0.(2k+1)
 //   and 10.0.0.(2k+2) (fd00::(2k+1), fd00::(2k+2) with --ipv6), RTP on ports 20000+2k / 30000+2k
 //   and RTCP one above.
 // - Loss (RTP only): independent per packet with probability loss/100, or with --burst-loss a
@@ -214,7 +214,7 @@ std::vector<Stream> plan_streams(const Options& options) {
     for (int i = 0; i < options.streams; ++i) {
         Stream& s = streams[static_cast<std::size_t>(i)];
         s.number = i;
-        s.profile = &kProfiles[static_cast<std::size_t>(i) % std::size(kProfiles)];
+        s.profile = &kProfiles[static_cast<std::size_t>(i / 2) % std::size(kProfiles)];
         do {
             s.ssrc = static_cast<std::uint32_t>(master.next());
         } while (s.ssrc == 0 || std::any_of(streams.begin(), streams.begin() + i,

@@ -13,8 +13,8 @@ int main(int argc, char** argv) {
         "rtpx-pcapgen"};
     app.add_option("--out", o.out, "pcap file to write")->required();
     app.add_option("--streams", o.streams,
-                   "number of RTP streams; stream i uses PCMU, PCMA, Opus for i mod 3, and streams "
-                   "2k, 2k+1 are the two directions of call k")
+                   "number of RTP streams; streams 2k, 2k+1 are the two directions of call k, "
+                   "which uses PCMU, PCMA, Opus for k mod 3")
         ->check(CLI::Range(1, 250))
         ->capture_default_str();
     app.add_option("--duration", o.duration_s, "seconds of traffic")
