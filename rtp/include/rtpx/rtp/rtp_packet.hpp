@@ -121,13 +121,16 @@ class RtpView {
     template <class Ext>
     [[nodiscard]] std::optional<typename Ext::value_type> get(
         const ExtensionMap& map) const noexcept {
+        // One named result (NRVO): returning separate temporaries made GCC build the optional on
+        // the stack with narrow stores and copy it with a wide load, a store-forwarding stall.
+        std::optional<typename Ext::value_type> out;
         const std::uint8_t id = map.id_of(Ext::kType);
-        if (id == 0) return std::nullopt;
-        const auto data = find_extension_element(id);
-        if (!data) return std::nullopt;
-        auto value = Ext::parse(*data);
-        if (!value) return std::nullopt;
-        return std::optional<typename Ext::value_type>(std::move(*value));
+        if (id != 0) {
+            if (const auto data = find_extension_element(id)) {
+                if (auto value = Ext::parse(*data)) out.emplace(std::move(*value));
+            }
+        }
+        return out;
     }
 
   private:
