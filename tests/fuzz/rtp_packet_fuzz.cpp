@@ -1,4 +1,5 @@
-// Fuzz target: RtpView::parse and parse_strict, then the properties every accepted packet must keep:
+// Fuzz target: RtpView::parse and parse_strict, then the properties every accepted packet must
+// keep:
 //  - rewriting it element by element with RtpPacketWriter gives a packet that parses to the same
 //    header fields, CSRCs, elements and payload;
 //  - remap_extension_ids and strip_header_extensions leave a packet that still parses, with the

@@ -376,6 +376,33 @@ TEST(RtpMutate, StripsExtensionBlockKeepingPayloadAndPadding) {
     EXPECT_EQ(view->ssrc(), 0xCAFEBABEu);
 }
 
+TEST(RtpMutate, RemapAndStripFindTheBlockAfterCsrcs) {
+    const Bytes original = {
+        0x92, 0x00, 0x00, 0x01,  // V=2 X=1 CC=2 | PT=0 | seq 1
+        0x00, 0x00, 0x00, 0x02,  // timestamp
+        0x00, 0x00, 0x00, 0x03,  // SSRC
+        0x00, 0x00, 0x00, 0x0A,  // CSRC 10
+        0x00, 0x00, 0x00, 0x0B,  // CSRC 11
+        0xBE, 0xDE, 0x00, 0x01,  // one-byte block, 1 word
+        0x20, 0x55, 0x00, 0x00,  // ID=2 L=0 data 55 | pad pad
+        0x77, 0x88,              // payload
+    };
+    Bytes p = original;
+    auto map = identity_map();
+    map[2] = 9;
+    EXPECT_EQ(remap_extension_ids(p, map).rewritten, 1);
+    EXPECT_EQ(p[24], 0x90);
+    auto view = RtpView::parse_strict(p);
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->find_extension(9)[0], 0x55);
+    const std::size_t n = strip_header_extensions(p);
+    EXPECT_EQ(n, original.size() - 8);
+    view = RtpView::parse_strict(ByteSpan(p.data(), n));
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->csrc(1), 0x0Bu);
+    EXPECT_EQ(Bytes(view->payload().begin(), view->payload().end()), (Bytes{0x77, 0x88}));
+}
+
 TEST(RtpMutate, StripWithoutBlockReturnsSameLength) {
     Bytes p = kTwoCsrcPacket;
     EXPECT_EQ(strip_header_extensions(p), p.size());

@@ -121,13 +121,16 @@ class RtpView {
     template <class Ext>
     [[nodiscard]] std::optional<typename Ext::value_type> get(
         const ExtensionMap& map) const noexcept {
+        // One named result (NRVO): returning separate temporaries made GCC build the optional on
+        // the stack with narrow stores and copy it with a wide load, a store-forwarding stall.
+        std::optional<typename Ext::value_type> out;
         const std::uint8_t id = map.id_of(Ext::kType);
-        if (id == 0) return std::nullopt;
-        const auto data = find_extension_element(id);
-        if (!data) return std::nullopt;
-        auto value = Ext::parse(*data);
-        if (!value) return std::nullopt;
-        return std::optional<typename Ext::value_type>(std::move(*value));
+        if (id != 0) {
+            if (const auto data = find_extension_element(id)) {
+                if (auto value = Ext::parse(*data)) out.emplace(std::move(*value));
+            }
+        }
+        return out;
     }
 
   private:
@@ -141,6 +144,53 @@ class RtpView {
     std::uint16_t ext_profile_ = 0;
     std::uint8_t padding_size_ = 0;
 };
+
+// Inline: returning the view through memory from an out-of-line call costs more than the parse
+// itself on the fast path (parse, then a few accessors).
+inline ParseResult<RtpView> RtpView::parse(ByteSpan packet) noexcept {
+    const std::size_t size = packet.size();
+    const std::uint8_t* p = packet.data();
+    if (size < kRtpHeaderSize) {
+        return parse_error(ParseErrc::kTruncated, size, "RTP packet shorter than 12-byte header");
+    }
+    if ((p[0] >> 6) != 2) return parse_error(ParseErrc::kBadVersion, 0, "RTP version is not 2");
+    std::size_t header = kRtpHeaderSize + 4 * static_cast<std::size_t>(p[0] & 0x0F);
+    if (header > size) {
+        return parse_error(ParseErrc::kTruncated, kRtpHeaderSize, "RTP CSRC list exceeds packet");
+    }
+    RtpView view;
+    view.data_ = p;
+    view.size_ = static_cast<std::uint32_t>(size);
+    if ((p[0] & 0x10) != 0) {
+        const std::size_t ext = header;
+        if (ext + 4 > size) {
+            return parse_error(ParseErrc::kTruncated, ext,
+                               "RTP header extension header exceeds packet");
+        }
+        const std::size_t body = static_cast<std::size_t>(load_be16(p + ext + 2)) * 4;
+        if (ext + 4 + body > size) {
+            return parse_error(ParseErrc::kTruncated, ext + 2,
+                               "RTP header extension longer than packet");
+        }
+        view.ext_profile_ = load_be16(p + ext);
+        view.ext_offset_ = static_cast<std::uint32_t>(ext);
+        view.ext_size_ = static_cast<std::uint32_t>(body);
+        header = ext + 4 + body;
+    }
+    view.header_size_ = static_cast<std::uint32_t>(header);
+    if ((p[0] & 0x20) != 0) {
+        const std::uint8_t pad = p[size - 1];
+        if (pad == 0) {
+            return parse_error(ParseErrc::kBadPadding, size - 1, "RTP padding count is zero");
+        }
+        if (pad > size - header) {
+            return parse_error(ParseErrc::kBadPadding, size - 1,
+                               "RTP padding count exceeds bytes after header");
+        }
+        view.padding_size_ = pad;
+    }
+    return view;
+}
 
 // A first-byte check only (version 2), for demultiplexing before a full parse.
 [[nodiscard]] constexpr bool looks_like_rtp(ByteSpan packet) noexcept {
