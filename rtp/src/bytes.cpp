@@ -1,4 +1,5 @@
-// Compile-time checks of the byte-order helpers (the header is constexpr; this unit keeps it honest).
+// Compile-time checks of the byte-order helpers (the header is constexpr; this unit keeps it
+// honest).
 #include "rtpx/rtp/bytes.hpp"
 
 #include <array>

@@ -166,7 +166,7 @@ void RtpSourceStatistics::on_sender_report(std::uint64_t ntp_timestamp,
 }
 
 ReportBlock RtpSourceStatistics::make_report_block(std::uint32_t ssrc,
-                                                       std::int64_t now_ns) noexcept {
+                                                   std::int64_t now_ns) noexcept {
     ReportBlock rb;
     rb.ssrc = ssrc;
     const std::int64_t exp = expected();

@@ -131,9 +131,9 @@ TEST(RtcpJson, NamesEveryPacketTypeOfACompoundAsTheRfcsDo) {
 
     auto json = rtcp_to_json(rtp::ByteSpan(buf.data(), compound.size()));
     ASSERT_TRUE(json) << json.error().what << " at byte " << json.error().offset;
-    const std::vector<std::string> expected = {"SR",   "RR",  "SDES", "BYE", "APP",  "XR",
+    const std::vector<std::string> expected = {"SR",   "RR",    "SDES",  "BYE",  "APP",  "XR",
                                                "NACK", "TMMBR", "TMMBN", "TWCC", "CCFB", "PLI",
-                                               "SLI",  "RPSI", "FIR",  "TSTR", "TSTN", "REMB"};
+                                               "SLI",  "RPSI",  "FIR",   "TSTR", "TSTN", "REMB"};
     ASSERT_EQ(json->size(), expected.size());
     for (std::size_t i = 0; i < expected.size(); ++i) {
         EXPECT_EQ((*json)[i]["type"], expected[i]) << "packet " << i;
@@ -152,7 +152,9 @@ TEST(RtcpJson, NamesEveryPacketTypeOfACompoundAsTheRfcsDo) {
 
 TEST(RtcpJson, ReportsWhereAMalformedCompoundStops) {
     // A valid RR (8 bytes) then an SR whose length says 7 words but only 2 are there.
-    auto bytes = from_hex("80c9000111223344" "80c80006aabbccdd");
+    auto bytes = from_hex(
+        "80c9000111223344"
+        "80c80006aabbccdd");
     auto json = rtcp_to_json(bytes);
     ASSERT_FALSE(json);
     EXPECT_EQ(json.error().offset, 10u);  // the second packet's length field

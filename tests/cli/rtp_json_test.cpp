@@ -9,7 +9,7 @@
 namespace rtpx::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 using Bytes = std::vector<std::uint8_t>;
 
 const Bytes kPacket = {

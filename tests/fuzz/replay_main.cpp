@@ -1,6 +1,7 @@
-// A main() for fuzz targets built without libFuzzer (g++): runs LLVMFuzzerTestOneInput once on every
-// file named on the command line, or every file inside a named directory. CI uses it to replay the
-// corpora in tests/fuzz/corpus/ on each run, so a crash that a fuzzer once found stays fixed.
+// A main() for fuzz targets built without libFuzzer (g++): runs LLVMFuzzerTestOneInput once on
+// every file named on the command line, or every file inside a named directory. CI uses it to
+// replay the corpora in tests/fuzz/corpus/ on each run, so a crash that a fuzzer once found stays
+// fixed.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,7 +20,8 @@ int run_file(const std::filesystem::path& path) {
         std::fprintf(stderr, "replay: cannot read %s\n", path.c_str());
         return 1;
     }
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                    std::istreambuf_iterator<char>());
     LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
     return 0;
 }

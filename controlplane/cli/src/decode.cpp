@@ -45,7 +45,7 @@ int decode_rtp(const DecodeRtpOptions& options, std::ostream& out, std::ostream&
     }
     auto bytes = load(options.input);
     if (!bytes) return fail(err, bytes.error().what, bytes.error().offset);
-    auto view = rtp::RtpView::parse(rtp::ByteSpan(*bytes));
+    auto view = rtp::RtpView::parse_strict(rtp::ByteSpan(*bytes));
     if (!view) return fail(err, view.error().what, view.error().offset);
     out << rtp_to_json(*view, extmap).dump() << '\n';
     return 0;

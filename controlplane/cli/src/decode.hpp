@@ -12,9 +12,9 @@
 namespace rtpx::cli {
 
 struct DecodeInput {
-    std::string hex;      // --hex
-    std::string file;     // --file
-    std::string source;   // "-" for standard input
+    std::string hex;     // --hex
+    std::string file;    // --file
+    std::string source;  // "-" for standard input
 };
 
 struct DecodeRtpOptions {
@@ -34,7 +34,9 @@ struct DecodePcapOptions {
 };
 
 [[nodiscard]] int decode_rtp(const DecodeRtpOptions& options, std::ostream& out, std::ostream& err);
-[[nodiscard]] int decode_rtcp(const DecodeRtcpOptions& options, std::ostream& out, std::ostream& err);
-[[nodiscard]] int decode_pcap(const DecodePcapOptions& options, std::ostream& out, std::ostream& err);
+[[nodiscard]] int decode_rtcp(const DecodeRtcpOptions& options, std::ostream& out,
+                              std::ostream& err);
+[[nodiscard]] int decode_pcap(const DecodePcapOptions& options, std::ostream& out,
+                              std::ostream& err);
 
 }  // namespace rtpx::cli

@@ -10,7 +10,9 @@
 namespace rtpx::cli {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -26,7 +28,8 @@ tl::expected<std::vector<std::uint8_t>, InputError> parse_hex(std::string_view t
     out.reserve(text.size() / 2);
     std::size_t i = 0;
     while (i < text.size() && is_space(text[i])) ++i;
-    if (text.size() - i >= 2 && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X')) i += 2;
+    if (text.size() - i >= 2 && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X'))
+        i += 2;
     int high = -1;
     std::size_t high_at = 0;
     for (; i < text.size(); ++i) {
@@ -62,7 +65,8 @@ tl::expected<std::vector<std::uint8_t>, InputError> hex_or_binary(std::string_vi
 
 tl::expected<std::string, InputError> read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return tl::unexpected(InputError{"cannot open " + path + ": " + std::strerror(errno), 0});
+    if (!in)
+        return tl::unexpected(InputError{"cannot open " + path + ": " + std::strerror(errno), 0});
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 

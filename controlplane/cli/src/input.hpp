@@ -1,5 +1,5 @@
-// Reading packet bytes for the `rtpx decode` commands: hex text (case and whitespace ignored) or raw
-// binary, from a command-line argument, a file or standard input.
+// Reading packet bytes for the `rtpx decode` commands: hex text (case and whitespace ignored) or
+// raw binary, from a command-line argument, a file or standard input.
 #pragma once
 
 #include <cstddef>

@@ -14,9 +14,11 @@ namespace {
 
 void add_input_options(CLI::App& cmd, rtpx::cli::DecodeInput& in) {
     auto* hex = cmd.add_option("--hex", in.hex, "packet as hex (case and whitespace ignored)");
-    auto* file = cmd.add_option("--file", in.file, "file holding the packet, as hex text or raw bytes");
-    auto* dash = cmd.add_option("source", in.source, "'-': read the packet from standard input (hex or raw)")
-                     ->check(CLI::IsMember({"-"}));
+    auto* file =
+        cmd.add_option("--file", in.file, "file holding the packet, as hex text or raw bytes");
+    auto* dash =
+        cmd.add_option("source", in.source, "'-': read the packet from standard input (hex or raw)")
+            ->check(CLI::IsMember({"-"}));
     hex->excludes(file)->excludes(dash);
     file->excludes(dash);
 }
@@ -39,7 +41,8 @@ int main(int argc, char** argv) {
     add_input_options(*rtcp, rtcp_opts.input);
 
     rtpx::cli::DecodePcapOptions pcap_opts;
-    auto* pcap = decode->add_subcommand("pcap", "list the RTP/RTCP/STUN/DTLS datagrams of a capture");
+    auto* pcap =
+        decode->add_subcommand("pcap", "list the RTP/RTCP/STUN/DTLS datagrams of a capture");
     pcap->add_option("file", pcap_opts.file, "pcap or pcapng file")->required();
     pcap->add_option("--extmap", pcap_opts.extmaps, "header extension mapping ID=URI (repeatable)");
     pcap->add_option("--rtpmap", pcap_opts.rtpmaps,
@@ -56,14 +59,16 @@ int main(int argc, char** argv) {
     }
 
     if (*rtp) {
-        if (rtp_opts.input.hex.empty() && rtp_opts.input.file.empty() && rtp_opts.input.source.empty()) {
+        if (rtp_opts.input.hex.empty() && rtp_opts.input.file.empty() &&
+            rtp_opts.input.source.empty()) {
             std::cerr << "error: give the packet with --hex, --file or -\n";
             return 2;
         }
         return rtpx::cli::decode_rtp(rtp_opts, std::cout, std::cerr);
     }
     if (*rtcp) {
-        if (rtcp_opts.input.hex.empty() && rtcp_opts.input.file.empty() && rtcp_opts.input.source.empty()) {
+        if (rtcp_opts.input.hex.empty() && rtcp_opts.input.file.empty() &&
+            rtcp_opts.input.source.empty()) {
             std::cerr << "error: give the packet with --hex, --file or -\n";
             return 2;
         }

@@ -35,10 +35,12 @@ std::string hex(rtp::ByteSpan bytes) {
     return s;
 }
 
-double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+double seconds(std::int64_t ns) {
+    return static_cast<double>(ns) / 1e9;
+}
 
-// A clock rate for a stream whose payload type the registry does not know: the RTP timestamp advance
-// over the capture's duration, snapped to the nearest common media clock when within 10%.
+// A clock rate for a stream whose payload type the registry does not know: the RTP timestamp
+// advance over the capture's duration, snapped to the nearest common media clock when within 10%.
 
 std::uint32_t snap_clock_rate(double measured) {
     static constexpr std::array<std::uint32_t, 8> kClocks = {8000,  12000, 16000, 24000,
@@ -76,7 +78,8 @@ rtp::Codec codec_for(std::string_view encoding) {
 tl::expected<void, std::string> PcapDecoder::add_rtpmap(std::string_view arg) {
     const auto eq = arg.find('=');
     if (eq == std::string_view::npos) {
-        return tl::unexpected("--rtpmap '" + std::string(arg) + "': expected PT=encoding/clock[/channels]");
+        return tl::unexpected("--rtpmap '" + std::string(arg) +
+                              "': expected PT=encoding/clock[/channels]");
     }
     unsigned pt = 0;
     const auto pt_text = arg.substr(0, eq);
@@ -118,9 +121,10 @@ int PcapDecoder::run(const std::string& file, bool summary, std::ostream& out, s
 }
 
 void PcapDecoder::on_datagram(std::uint64_t frame, std::int64_t ts_ns,
-                              const rtp::capture::UdpDatagram& dgram, bool summary, std::ostream& out) {
+                              const rtp::capture::UdpDatagram& dgram, bool summary,
+                              std::ostream& out) {
     const rtp::ByteSpan payload = dgram.payload;
-    nlohmann::json line;
+    nlohmann::ordered_json line;
     auto head = [&] {
         line["frame"] = frame;
         line["time"] = seconds(ts_ns);
@@ -129,7 +133,7 @@ void PcapDecoder::on_datagram(std::uint64_t frame, std::int64_t ts_ns,
     };
     switch (rtp::classify(payload)) {
         case rtp::PacketClass::kRtp: {
-            auto view = rtp::RtpView::parse(payload);
+            auto view = rtp::RtpView::parse_strict(payload);
             if (!view) {
                 ++malformed_;
                 if (summary) return;
@@ -166,7 +170,8 @@ void PcapDecoder::on_datagram(std::uint64_t frame, std::int64_t ts_ns,
                 break;
             }
             if (summary) {
-                // Attribute each RTCP packet to the SSRC that sent it (the first word after the header).
+                // Attribute each RTCP packet to the SSRC that sent it (the first word after the
+                // header).
                 for (const auto& packet : *json) {
                     if (packet.contains("ssrc")) {
                         ++rtcp_by_ssrc_[packet["ssrc"].get<std::uint32_t>()];
@@ -191,14 +196,13 @@ void PcapDecoder::on_datagram(std::uint64_t frame, std::int64_t ts_ns,
             head();
             line.update(dtls_to_json(payload));
             break;
-        default:
-            return;
+        default: return;
     }
     out << line.dump() << '\n';
 }
 
-nlohmann::json PcapDecoder::summarise(const StreamKey& key, const Stream& stream) const {
-    nlohmann::json s;
+nlohmann::ordered_json PcapDecoder::summarise(const StreamKey& key, const Stream& stream) const {
+    nlohmann::ordered_json s;
     s["ssrc"] = key.ssrc;
     s["src_ip"] = key.src.to_string();
     s["src_port"] = key.src_port;
@@ -225,7 +229,7 @@ nlohmann::json PcapDecoder::summarise(const StreamKey& key, const Stream& stream
         clock_rate = snap_clock_rate(static_cast<double>(advance) / duration);
         clock_inferred = true;
     }
-    s["codec"] = codec.empty() ? nlohmann::json(nullptr) : nlohmann::json(codec);
+    s["codec"] = codec.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(codec);
     s["clock_rate"] = clock_rate;
     if (clock_inferred) s["clock_rate_inferred"] = true;
 
@@ -294,8 +298,8 @@ nlohmann::json PcapDecoder::summarise(const StreamKey& key, const Stream& stream
     return s;
 }
 
-nlohmann::json stun_to_json(rtp::ByteSpan p) {
-    nlohmann::json j;
+nlohmann::ordered_json stun_to_json(rtp::ByteSpan p) {
+    nlohmann::ordered_json j;
     j["kind"] = "stun";
     if (p.size() < 20) {
         j["error"] = "STUN header truncated";
@@ -316,15 +320,15 @@ nlohmann::json stun_to_json(rtp::ByteSpan p) {
     return j;
 }
 
-nlohmann::json dtls_to_json(rtp::ByteSpan p) {
-    nlohmann::json j;
+nlohmann::ordered_json dtls_to_json(rtp::ByteSpan p) {
+    nlohmann::ordered_json j;
     j["kind"] = "dtls";
-    nlohmann::json records = nlohmann::json::array();
+    nlohmann::ordered_json records = nlohmann::ordered_json::array();
     std::size_t off = 0;
     // RFC 6347 section 4.1: content type, version, epoch, 48-bit sequence number, length.
     while (p.size() - off >= 13) {
         const std::uint16_t len = rtp::load_be16(p.data() + off + 11);
-        nlohmann::json r;
+        nlohmann::ordered_json r;
         r["content_type"] = p[off];
         r["version"] = rtp::load_be16(p.data() + off + 1);
         r["epoch"] = rtp::load_be16(p.data() + off + 3);

@@ -1,6 +1,6 @@
-// `rtpx decode pcap`: every UDP datagram of a capture that is RTP, RTCP, STUN or DTLS as a JSON line,
-// or, with --summary, one JSON line per RTP stream (SSRC + 5-tuple) with RFC 3550 statistics and an
-// E-model MOS estimate.
+// `rtpx decode pcap`: every UDP datagram of a capture that is RTP, RTCP, STUN or DTLS as a JSON
+// line, or, with --summary, one JSON line per RTP stream (SSRC + 5-tuple) with RFC 3550 statistics
+// and an E-model MOS estimate.
 #pragma once
 
 #include <array>
@@ -23,18 +23,19 @@
 namespace rtpx::cli {
 
 class PcapDecoder {
-public:
+  public:
     PcapDecoder() = default;
 
     void set_extension(std::uint8_t id, rtp::ExtensionType type) { extmap_.set(id, type); }
     // "PT=encoding/clock[/channels]" for a dynamic payload type.
     [[nodiscard]] tl::expected<void, std::string> add_rtpmap(std::string_view arg);
 
-    // Reads the capture and writes JSON lines (or the per-stream summary) to `out`. Returns the exit
-    // status: 1 with `error: ...` on `err` when the file cannot be read.
-    [[nodiscard]] int run(const std::string& file, bool summary, std::ostream& out, std::ostream& err);
+    // Reads the capture and writes JSON lines (or the per-stream summary) to `out`. Returns the
+    // exit status: 1 with `error: ...` on `err` when the file cannot be read.
+    [[nodiscard]] int run(const std::string& file, bool summary, std::ostream& out,
+                          std::ostream& err);
 
-private:
+  private:
     struct StreamKey {
         std::uint32_t ssrc;
         rtp::capture::IpAddress src;
@@ -56,9 +57,10 @@ private:
         std::vector<PacketRecord> packets;
     };
 
-    void on_datagram(std::uint64_t frame, std::int64_t ts_ns, const rtp::capture::UdpDatagram& dgram,
-                     bool summary, std::ostream& out);
-    [[nodiscard]] nlohmann::json summarise(const StreamKey& key, const Stream& stream) const;
+    void on_datagram(std::uint64_t frame, std::int64_t ts_ns,
+                     const rtp::capture::UdpDatagram& dgram, bool summary, std::ostream& out);
+    [[nodiscard]] nlohmann::ordered_json summarise(const StreamKey& key,
+                                                   const Stream& stream) const;
 
     rtp::ExtensionMap extmap_;
     rtp::PayloadTypeRegistry payload_types_;
@@ -69,7 +71,7 @@ private:
 
 // Light views of the STUN message header (RFC 8489 section 5) and DTLS record headers
 // (RFC 6347 section 4.1), enough for a capture listing.
-[[nodiscard]] nlohmann::json stun_to_json(rtp::ByteSpan payload);
-[[nodiscard]] nlohmann::json dtls_to_json(rtp::ByteSpan payload);
+[[nodiscard]] nlohmann::ordered_json stun_to_json(rtp::ByteSpan payload);
+[[nodiscard]] nlohmann::ordered_json dtls_to_json(rtp::ByteSpan payload);
 
 }  // namespace rtpx::cli

@@ -10,7 +10,7 @@ namespace rtpx::cli {
 namespace {
 
 namespace rtcp = rtp::rtcp;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string to_hex(rtp::ByteSpan bytes) {
     static constexpr char kDigits[] = "0123456789abcdef";
@@ -23,8 +23,8 @@ std::string to_hex(rtp::ByteSpan bytes) {
     return s;
 }
 
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF), as nlohmann::json's dump
-// requires.
+// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF), as nlohmann::ordered_json's
+// dump requires.
 bool valid_utf8(rtp::ByteSpan s) {
     std::size_t i = 0;
     while (i < s.size()) {

@@ -16,10 +16,10 @@
 
 namespace rtpx::cli {
 
-[[nodiscard]] rtp::ParseResult<nlohmann::json> rtcp_to_json(rtp::ByteSpan compound);
+[[nodiscard]] rtp::ParseResult<nlohmann::ordered_json> rtcp_to_json(rtp::ByteSpan compound);
 
 // One packet; error offsets are relative to the packet's first byte.
-[[nodiscard]] rtp::ParseResult<nlohmann::json> rtcp_packet_to_json(
+[[nodiscard]] rtp::ParseResult<nlohmann::ordered_json> rtcp_packet_to_json(
     const rtp::rtcp::PacketView& packet);
 
 }  // namespace rtpx::cli

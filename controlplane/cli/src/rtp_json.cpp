@@ -7,7 +7,7 @@
 namespace rtpx::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 namespace r = rtpx::rtp;
 
 json error_json(const r::ParseError& e) {
@@ -199,12 +199,14 @@ json rtp_to_json(const r::RtpView& packet, const r::ExtensionMap& map) {
     json extensions = json::array();
     for (const r::HeaderExtensionElement& e : packet.extensions()) {
         const r::ExtensionType type = map.type_of(e.id);
-        json element{{"id", e.id}, {"len", e.data.size()}};
+        json element{{"id", e.id}};
         if (type == r::ExtensionType::kNone) {
             element["uri"] = nullptr;
+            element["len"] = e.data.size();
             element["data"] = to_hex(e.data);
         } else {
             element["uri"] = std::string(r::uri_of(type));
+            element["len"] = e.data.size();
             json fields = extension_to_json(type, e.data);
             if (fields.contains("error")) element["data"] = to_hex(e.data);
             element.update(fields);

@@ -25,11 +25,12 @@
 
 namespace rtpx::cli {
 
-[[nodiscard]] nlohmann::json rtp_to_json(const rtp::RtpView& packet, const rtp::ExtensionMap& map);
+[[nodiscard]] nlohmann::ordered_json rtp_to_json(const rtp::RtpView& packet,
+                                                 const rtp::ExtensionMap& map);
 
 // The decoded fields of one element of the given type, as a JSON object; {"error": what} when the
 // decoder rejects the bytes.
-[[nodiscard]] nlohmann::json extension_to_json(rtp::ExtensionType type, rtp::ByteSpan data);
+[[nodiscard]] nlohmann::ordered_json extension_to_json(rtp::ExtensionType type, rtp::ByteSpan data);
 
 // Parses "ID=URI" (ID 1-255, a URI rtpx knows). The error text names the problem.
 [[nodiscard]] tl::expected<std::pair<std::uint8_t, rtp::ExtensionType>, std::string>

@@ -3,9 +3,9 @@
 // Model (what the truth file can be checked against):
 // - Each stream sends one packet every 20 ms for the whole duration, starting at a random offset
 //   within the first 20 ms after 2023-11-14T22:13:20Z (Unix 1700000000). Stream i uses codec
-//   kProfiles[(i / 2) % 3]: streams 2k and 2k+1 are the two directions of one call (one codec) between 10.0.0.(2k+1)
-//   and 10.0.0.(2k+2) (fd00::(2k+1), fd00::(2k+2) with --ipv6), RTP on ports 20000+2k / 30000+2k
-//   and RTCP one above.
+//   kProfiles[(i / 2) % 3]: streams 2k and 2k+1 are the two directions of one call (one codec)
+//   between 10.0.0.(2k+1) and 10.0.0.(2k+2) (fd00::(2k+1), fd00::(2k+2) with --ipv6), RTP on ports
+//   20000+2k / 30000+2k and RTCP one above.
 // - Loss (RTP only): independent per packet with probability loss/100, or with --burst-loss a
 //   Gilbert-Elliott chain: every packet in the bad state is lost, none in the good state; the bad
 //   state lasts a mean of --burst-length packets (4) and is entered with the probability that makes
@@ -337,9 +337,9 @@ struct Event {
     auto operator<=>(const Event&) const = default;
 };
 
-nlohmann::json truth_json(const Options& options, const std::vector<Stream>& streams,
-                          std::uint64_t frames) {
-    nlohmann::json out;
+nlohmann::ordered_json truth_json(const Options& options, const std::vector<Stream>& streams,
+                                  std::uint64_t frames) {
+    nlohmann::ordered_json out;
     out["generator"] = "rtpx-pcapgen";
     out["seed"] = options.seed;
     out["duration_s"] = options.duration_s;
@@ -351,9 +351,9 @@ nlohmann::json truth_json(const Options& options, const std::vector<Stream>& str
     out["ipv6"] = options.ipv6;
     out["frames"] = frames;
     out["link_type"] = "EN10MB";
-    nlohmann::json list = nlohmann::json::array();
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Stream& s : streams) {
-        nlohmann::json j;
+        nlohmann::ordered_json j;
         j["index"] = s.number;
         j["ssrc"] = s.ssrc;
         j["ssrc_hex"] = [&] {

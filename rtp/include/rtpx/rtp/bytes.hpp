@@ -1,8 +1,8 @@
 // Byte-order helpers and span aliases shared by every rtp/ parser and writer.
 //
 // Wire fields are always read and written through these functions, never by overlaying structs on
-// packet bytes (STYLE.md, "Packets and memory"). All functions are constexpr, noexcept and assume the
-// caller has already checked that the bytes are there.
+// packet bytes (STYLE.md, "Packets and memory"). All functions are constexpr, noexcept and assume
+// the caller has already checked that the bytes are there.
 #pragma once
 
 #include <cstddef>

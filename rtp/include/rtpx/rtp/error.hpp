@@ -1,8 +1,8 @@
 // Errors of rtp/ parsers and writers.
 //
-// A parse error says what went wrong (a category and a static, human-readable phrase) and where: the
-// byte offset, from the start of the buffer handed to the top-level parser, at which parsing stopped.
-// The `rtpx decode` commands print it as `error: <what> at byte <offset>`.
+// A parse error says what went wrong (a category and a static, human-readable phrase) and where:
+// the byte offset, from the start of the buffer handed to the top-level parser, at which parsing
+// stopped. The `rtpx decode` commands print it as `error: <what> at byte <offset>`.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +16,8 @@ namespace rtpx::rtp {
 enum class ParseErrc : std::uint8_t {
     kTruncated,    // a length says more bytes follow than the buffer holds
     kBadVersion,   // version field is not 2
-    kBadLength,    // a length field is inconsistent (zero where not allowed, not a multiple of 4, ...)
+    kBadLength,    // a length field is inconsistent (zero where not allowed, not a multiple of 4,
+                   // ...)
     kBadPadding,   // padding count is zero or larger than the payload
     kBadValue,     // a field holds a value the specification forbids
     kUnsupported,  // well-formed but of a kind this parser does not handle
@@ -44,7 +45,7 @@ template <class T>
 using ParseResult = tl::expected<T, ParseError>;
 
 [[nodiscard]] inline tl::unexpected<ParseError> parse_error(ParseErrc code, std::size_t offset,
-                                                             const char* what) noexcept {
+                                                            const char* what) noexcept {
     return tl::unexpected<ParseError>(ParseError{code, static_cast<std::uint32_t>(offset), what});
 }
 

@@ -63,8 +63,7 @@ class RtpSourceStatistics {
 
     // A.3: builds a report block for `ssrc` at now_ns and starts the next interval (fraction lost
     // is measured from the previous call, or from the start/restart of the source).
-    [[nodiscard]] ReportBlock make_report_block(std::uint32_t ssrc,
-                                                    std::int64_t now_ns) noexcept;
+    [[nodiscard]] ReportBlock make_report_block(std::uint32_t ssrc, std::int64_t now_ns) noexcept;
 
     [[nodiscard]] bool validated() const noexcept { return started_ && probation_ == 0; }
     [[nodiscard]] std::uint64_t received() const noexcept { return received_; }
