@@ -112,10 +112,12 @@ SequenceVerdict RtpSourceStatistics::on_packet(std::uint16_t seq, std::uint32_t 
             // and count this packet, as the RFC does.
             init_seq(seq);
             received_++;
+            restarts_++;
             anchor_transit(rtp_timestamp, arrival_ns);
             return SequenceVerdict::kRestarted;
         }
         bad_seq_ = (std::uint32_t{seq} + 1) & (kRtpSeqMod - 1);
+        bad_sequences_++;
         return SequenceVerdict::kBadSequence;
     }
 
@@ -129,6 +131,7 @@ SequenceVerdict RtpSourceStatistics::on_packet(std::uint16_t seq, std::uint32_t 
         return SequenceVerdict::kDuplicate;
     }
     word |= bit;
+    reordered_++;
     update_jitter(rtp_timestamp, arrival_ns);
     return SequenceVerdict::kReordered;
 }
