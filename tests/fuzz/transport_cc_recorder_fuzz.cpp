@@ -21,8 +21,8 @@ void drain(rtpx::rtp::TransportCcRecorder& rec, const std::bitset<65536>& seen) 
         const auto n = rec.build_feedback(1, 2, out);
         if (!n) __builtin_trap();  // 18000 bytes always hold a 2048-entry feedback
         if (*n == 0) return;
-        const auto view = rtpx::rtp::rtcp::TransportFeedbackView::parse(
-            rtpx::rtp::ByteSpan(out.data(), *n));
+        const auto view =
+            rtpx::rtp::rtcp::TransportFeedbackView::parse(rtpx::rtp::ByteSpan(out.data(), *n));
         if (!view) __builtin_trap();
         for (const auto& p : *view) {
             if (p.received && !seen[p.sequence]) __builtin_trap();
