@@ -51,6 +51,12 @@ bool NackGenerator::on_packet(std::uint16_t seq, std::int64_t now_ns) noexcept {
     const std::int64_t ext = highest_ + delta;
     if (delta <= 0) {
         if (delta == 0) return false;  // duplicate of the highest
+        if (-static_cast<std::int32_t>(delta) > config_.max_reorder_distance) {
+            clear();
+            ++restarts_;
+            highest_ = ext;
+            return false;
+        }
         const std::size_t i = find(ext);
         if (i != count_ && at(i).live) {
             at(i).live = false;

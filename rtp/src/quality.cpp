@@ -59,6 +59,26 @@ CodecImpairment codec_impairment(Codec codec) noexcept {
     return {0, 25.1};
 }
 
+Codec codec_from_encoding(std::string_view name) noexcept {
+    auto iequals = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            char x = a[i];
+            char y = b[i];
+            if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+            if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+            if (x != y) return false;
+        }
+        return true;
+    };
+    if (iequals(name, "PCMU") || iequals(name, "PCMA")) return Codec::kG711Plc;
+    if (iequals(name, "G722")) return Codec::kG722;
+    if (iequals(name, "G723")) return Codec::kG723;
+    if (iequals(name, "G729")) return Codec::kG729;
+    if (iequals(name, "opus")) return Codec::kOpus;
+    return Codec::kG711Plc;
+}
+
 double delay_impairment_idd(double ta_ms) noexcept {
     constexpr double kMt = 100;  // mT, sT = 1
     if (ta_ms <= kMt) return 0;

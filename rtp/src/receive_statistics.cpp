@@ -30,7 +30,7 @@ void RtpSourceStatistics::update_jitter(std::uint32_t rtp_timestamp,
     // D(i-1, i) = (R_i - R_{i-1}) - (S_i - S_{i-1}) in RTP units (A.8 with transit differences).
     std::int64_t arrival_delta_ns = arrival_ns - last_arrival_ns_;
     // ns -> RTP ticks in 32.32 fixed point: ticks = (ns * ticks_per_ns_q32_ + 2^31) >> 32. The
-    // clamp keeps the product below 2^63 for any clock rate (a gap of ~2 s at 4 GHz, hours at
+    // clamp keeps the product below 2^62 for any clock rate (a gap of ~2 s at 4 GHz, hours at
     // common rates; beyond that the gap is not jitter anyway).
     const std::int64_t max_delta = max_arrival_delta_ns_;
     if (arrival_delta_ns > max_delta) arrival_delta_ns = max_delta;
@@ -112,10 +112,12 @@ SequenceVerdict RtpSourceStatistics::on_packet(std::uint16_t seq, std::uint32_t 
             // and count this packet, as the RFC does.
             init_seq(seq);
             received_++;
+            restarts_++;
             anchor_transit(rtp_timestamp, arrival_ns);
             return SequenceVerdict::kRestarted;
         }
         bad_seq_ = (std::uint32_t{seq} + 1) & (kRtpSeqMod - 1);
+        bad_sequences_++;
         return SequenceVerdict::kBadSequence;
     }
 
@@ -129,6 +131,7 @@ SequenceVerdict RtpSourceStatistics::on_packet(std::uint16_t seq, std::uint32_t 
         return SequenceVerdict::kDuplicate;
     }
     word |= bit;
+    reordered_++;
     update_jitter(rtp_timestamp, arrival_ns);
     return SequenceVerdict::kReordered;
 }

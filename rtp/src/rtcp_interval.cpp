@@ -4,8 +4,8 @@
 
 namespace rtpx::rtp {
 
-double rtcp_interval(int members, int senders, double rtcp_bw, bool we_sent, double avg_rtcp_size,
-                     bool initial, double random01, double min_time) noexcept {
+double rtcp_deterministic_interval(int members, int senders, double rtcp_bw, bool we_sent,
+                                   double avg_rtcp_size, bool initial, double min_time) noexcept {
     double rtcp_min_time = min_time;
     if (initial) rtcp_min_time /= 2;
     if (members < 1) members = 1;
@@ -24,6 +24,13 @@ double rtcp_interval(int members, int senders, double rtcp_bw, bool we_sent, dou
     }
     double t = rtcp_bw > 0 ? avg_rtcp_size * n / rtcp_bw : rtcp_min_time;
     if (t < rtcp_min_time) t = rtcp_min_time;
+    return t;
+}
+
+double rtcp_interval(int members, int senders, double rtcp_bw, bool we_sent, double avg_rtcp_size,
+                     bool initial, double random01, double min_time) noexcept {
+    double t = rtcp_deterministic_interval(members, senders, rtcp_bw, we_sent, avg_rtcp_size,
+                                           initial, min_time);
     if (!(random01 >= 0.0)) random01 = 0.0;  // also catches NaN
     if (random01 >= 1.0) random01 = std::nextafter(1.0, 0.0);
     t = t * (random01 + 0.5);
@@ -48,6 +55,12 @@ RtcpScheduler::RtcpScheduler(double rtcp_bw, double initial_avg_rtcp_size, std::
 std::int64_t RtcpScheduler::interval_ns(double random01) const noexcept {
     return seconds_to_ns(rtcp_interval(members_, senders_, rtcp_bw_, we_sent_, avg_rtcp_size_,
                                        initial_, random01, min_time_));
+}
+
+std::int64_t RtcpScheduler::member_timeout_ns() const noexcept {
+    return kRtcpMemberTimeoutMultiplier *
+           seconds_to_ns(rtcp_deterministic_interval(members_, senders_, rtcp_bw_, false,
+                                                     avg_rtcp_size_, false, min_time_));
 }
 
 RtcpScheduler::Decision RtcpScheduler::on_expire(std::int64_t now_ns, std::size_t packet_size,

@@ -155,6 +155,21 @@ TEST(NackGenerator, RecoveredHolesFreeRoomForNewOnes) {
     EXPECT_EQ(first, (Seqs{1, 2, 3}));
 }
 
+TEST(NackGenerator, APacketFarBehindRestartsTracking) {
+    NackGenerator g;
+    (void)g.on_packet(20000, 0);
+    (void)g.on_packet(20002, 0);
+    EXPECT_EQ(g.size(), 1u);
+    EXPECT_FALSE(g.on_packet(17001, 1));  // 3001 behind: the sender restarted its sequence
+    EXPECT_EQ(g.restarts(), 1u);
+    EXPECT_EQ(g.size(), 0u);
+    (void)g.on_packet(17003, 2);  // two ahead of the new highest: one hole
+    EXPECT_EQ(collect(g, 2, 50 * kMs), (Seqs{17002}));
+    (void)g.on_packet(14003, 3);  // exactly max_reorder_distance behind: just a late packet
+    EXPECT_EQ(g.restarts(), 1u);
+    EXPECT_TRUE(g.contains(17002));
+}
+
 TEST(KeyframeRequestPolicy, RateLimitsAndRepeatsWithTheSameFirSequenceNumber) {
     KeyframeRequestPolicy p;  // 300 ms minimum
     KeyframeDecision d = p.should_request(0, KeyframeReason::kStreamStart);

@@ -110,6 +110,15 @@ TEST(Quality, HeavyLossClampsRAtZero) {
     EXPECT_EQ(q.mos, 1.0);
 }
 
+TEST(Quality, MapsRtpEncodingNamesToCodecs) {
+    EXPECT_EQ(codec_from_encoding("PCMU"), Codec::kG711Plc);
+    EXPECT_EQ(codec_from_encoding("pcma"), Codec::kG711Plc);
+    EXPECT_EQ(codec_from_encoding("G729"), Codec::kG729);
+    EXPECT_EQ(codec_from_encoding("OPUS"), Codec::kOpus);
+    EXPECT_EQ(codec_from_encoding("G722"), Codec::kG722);
+    EXPECT_EQ(codec_from_encoding("telephone-event"), Codec::kG711Plc);
+}
+
 TEST(Quality, BurstRatioFromGilbertModel) {
     EXPECT_DOUBLE_EQ(burst_ratio_from_gilbert(0.02, 0.98), 1.0);  // random 2% loss
     EXPECT_DOUBLE_EQ(burst_ratio_from_gilbert(0.01, 0.24), 4.0);

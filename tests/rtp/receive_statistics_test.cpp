@@ -72,6 +72,7 @@ TEST(ReceiveStatistics, ReorderedPacketWithinMisorderWindowIsCountedOnce) {
     for (std::uint16_t q : {100, 101, 103}) feed(s, q);
     EXPECT_EQ(s.cumulative_lost(), 1);
     EXPECT_EQ(feed(s, 102), V::kReordered);
+    EXPECT_EQ(s.reordered(), 1u);
     EXPECT_EQ(s.cumulative_lost(), 0);
     EXPECT_EQ(s.extended_highest_seq(), 103u);  // a late packet does not move max_seq
     EXPECT_EQ(feed(s, 104), V::kAccepted);
@@ -137,6 +138,8 @@ TEST(ReceiveStatistics, LargeJumpIsBadUntilTheNextPacketFollowsItThenRestarts) {
     EXPECT_EQ(s.expected(), 1);
     EXPECT_EQ(feed(s, 9002), V::kAccepted);
     EXPECT_EQ(s.cumulative_lost(), 0);
+    EXPECT_EQ(s.bad_sequences(), 2u);
+    EXPECT_EQ(s.restarts(), 1u);
 }
 
 TEST(ReceiveStatistics, PacketFurtherBackThanMaxMisorderIsBad) {
@@ -263,6 +266,24 @@ TEST(ReceiveStatistics, RttIsAbsentWithoutLsrOrWhenItWouldBeNegative) {
     const auto wrapped = rtt_from_report_block(0xFFFF8000u, 0, 0x00008000u);  // across 2^32
     ASSERT_TRUE(wrapped);
     EXPECT_EQ(*wrapped, 1'000'000'000);
+}
+
+TEST(ReceiveStatistics, RoundTripFromSenderReportToReportBlockToRtt) {
+    // Sender: SR at wall time T0 (NTP from the sender's clock). 30 ms one way each direction; the
+    // receiver holds the SR for 200 ms before its RR. The sender sees RTT = 60 ms, to within the
+    // 1/65536 s resolution of the compact NTP arithmetic.
+    const std::int64_t t0 = 1'700'000'000'000'000'000;  // sender's Unix ns when the SR leaves
+    const std::int64_t rx = 5'000 * kMs;                // receiver's monotonic clock: unrelated
+    RtpSourceStatistics s(8000);
+    feed(s, 0);
+    feed(s, 1);
+    s.on_sender_report(ntp_from_unix_ns(t0), rx + 30 * kMs);
+    const ReportBlockData rb = s.make_report_block(0x1234, rx + 230 * kMs);
+    EXPECT_EQ(rb.lsr, compact_ntp(ntp_from_unix_ns(t0)));
+    const std::uint32_t arrival = compact_ntp(ntp_from_unix_ns(t0 + 260 * kMs));
+    const auto rtt = rtt_from_report_block(rb.lsr, rb.dlsr, arrival);
+    ASSERT_TRUE(rtt);
+    EXPECT_NEAR(static_cast<double>(*rtt), 60.0 * kMs, 2.0 * 1e9 / 65536);
 }
 
 TEST(NtpTime, ConvertsBetweenUnixNanosecondsAndNtp) {

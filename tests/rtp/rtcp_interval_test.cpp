@@ -50,6 +50,21 @@ TEST(RtcpInterval, HonoursASmallerMinimumForHighBandwidthSessions) {
     EXPECT_DOUBLE_EQ(rtcp_interval(2, 1, 1000, true, 100, false, 0.5, 1.0), 1.0 / kComp);
 }
 
+TEST(RtcpInterval, DeterministicIntervalHasNoRandomisationOrCompensation) {
+    EXPECT_DOUBLE_EQ(rtcp_deterministic_interval(2, 1, 1000, true, 100, false), 5.0);
+    EXPECT_DOUBLE_EQ(rtcp_deterministic_interval(2, 1, 1000, true, 100, true), 2.5);
+    EXPECT_DOUBLE_EQ(rtcp_deterministic_interval(1000, 10, 500, false, 120, false), 316.8);
+}
+
+TEST(RtcpScheduler, MemberTimeoutIsFiveDeterministicReceiverIntervals) {
+    RtcpScheduler s(500, 120, 0, 0.5);
+    EXPECT_EQ(s.member_timeout_ns(), 25'000'000'000);  // 5 x the 5 s minimum, even while initial
+    s.on_membership_changed(0, 1000, 10);
+    s.set_we_sent(true);  // Td is computed as for a receiver regardless
+    EXPECT_EQ(s.member_timeout_ns(), ns(5 * 316.8));
+    EXPECT_EQ(s.sender_timeout_ns(), 2 * (s.next_ns() - s.last_sent_ns()));
+}
+
 TEST(RtcpScheduler, FirstReportIsScheduledWithTheHalvedInitialMinimum) {
     const RtcpScheduler s(1000, 100, 1'000'000, 0.5);
     EXPECT_EQ(s.next_ns(), 1'000'000 + ns(2.5 / kComp));

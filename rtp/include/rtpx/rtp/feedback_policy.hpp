@@ -18,6 +18,9 @@ struct NackConfig {
     std::int64_t default_rtt_ns = 100'000'000;        // used while the RTT is unknown (rtt_ns <= 0)
     std::int64_t first_nack_delay_ns = 0;             // wait this long for reordering before the
                                                       // first NACK of a hole (0 = at once)
+    std::uint16_t max_reorder_distance = 3000;  // a packet further behind the highest than this
+                                                // is a sequence restart (RFC 3550 MAX_DROPOUT),
+                                                // not a late packet
 };
 
 // Tracks holes in one RTP stream's sequence numbers (unwrapped to 64 bits) and hands out the ones
@@ -33,6 +36,8 @@ class NackGenerator {
     // the list; removes seq if it was a hole (a retransmission or a late packet). Returns true when
     // the list overflowed: it has been cleared and a keyframe should be requested, because the
     // dropped holes can no longer be repaired. A jump of more than kCapacity also overflows.
+    // A packet more than max_reorder_distance behind the highest restarts tracking from it (the
+    // list is cleared, no keyframe is asked for; counted by restarts()).
     [[nodiscard]] bool on_packet(std::uint16_t seq, std::int64_t now_ns) noexcept;
 
     // Writes up to out.size() sequence numbers to NACK now, oldest first, and returns the count.
@@ -51,6 +56,7 @@ class NackGenerator {
     [[nodiscard]] std::uint64_t dropped_max_retries() const noexcept { return dropped_retries_; }
     [[nodiscard]] std::uint64_t dropped_too_old() const noexcept { return dropped_age_; }
     [[nodiscard]] std::uint64_t overflows() const noexcept { return overflows_; }
+    [[nodiscard]] std::uint64_t restarts() const noexcept { return restarts_; }
 
   private:
     struct Entry {
@@ -83,6 +89,7 @@ class NackGenerator {
     std::uint64_t dropped_retries_ = 0;
     std::uint64_t dropped_age_ = 0;
     std::uint64_t overflows_ = 0;
+    std::uint64_t restarts_ = 0;
 };
 
 enum class KeyframeReason : std::uint8_t {

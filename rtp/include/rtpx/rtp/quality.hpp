@@ -49,6 +49,11 @@ struct CodecImpairment {
 
 [[nodiscard]] CodecImpairment codec_impairment(Codec codec) noexcept;
 
+// The E-model codec for an RTP encoding name (rtpmap, case-insensitive): PCMU/PCMA -> kG711Plc,
+// G722 -> kG722, G723 -> kG723, G729 -> kG729, opus -> kOpus. Unknown names give kG711Plc (the
+// best case, so an unknown codec never looks worse than the network makes it).
+[[nodiscard]] Codec codec_from_encoding(std::string_view encoding_name) noexcept;
+
 struct QualityInput {
     double packet_loss_percent = 0;  // Ppl, 0..100 (network loss plus late-discarded)
     double burst_ratio = 1;          // BurstR: 1 = random loss, > 1 bursty

@@ -77,6 +77,9 @@ class RtpSourceStatistics {
     [[nodiscard]] std::uint32_t jitter() const noexcept { return jitter_q4_ >> 4; }  // RTP units
     [[nodiscard]] double jitter_ms() const noexcept;
     [[nodiscard]] std::uint64_t duplicates() const noexcept { return duplicates_; }
+    [[nodiscard]] std::uint64_t reordered() const noexcept { return reordered_; }
+    [[nodiscard]] std::uint64_t bad_sequences() const noexcept { return bad_sequences_; }
+    [[nodiscard]] std::uint64_t restarts() const noexcept { return restarts_; }
     [[nodiscard]] std::uint32_t clock_rate() const noexcept { return clock_rate_; }
     [[nodiscard]] bool has_sender_report() const noexcept { return has_sr_; }
     [[nodiscard]] std::uint32_t last_sr() const noexcept { return lsr_; }
@@ -105,7 +108,11 @@ class RtpSourceStatistics {
     // bit i of seen_ = (max_seq - i) received, for i in 0..127: seen_[0] bits 0..63,
     // seen_[1] 64..127
     std::uint64_t seen_[2] = {0, 0};
+    // Counters that survive init_seq (restarts): for drop-reason style statistics.
     std::uint64_t duplicates_ = 0;
+    std::uint64_t reordered_ = 0;
+    std::uint64_t bad_sequences_ = 0;
+    std::uint64_t restarts_ = 0;
 
     // A.8 state: previous packet's timestamp and arrival (the RFC's "transit" as a pair, so that
     // arrivals never need converting to absolute RTP units).

@@ -22,6 +22,14 @@ inline constexpr double kRtcpReceiverBwFraction = 0.75;     // RTCP_RCVR_BW_FRAC
 inline constexpr double kRtcpCompensation = 2.71828 - 1.5;  // e - 3/2, RFC 3550 A.7 literal
 inline constexpr int kRtcpByeImmediateMembers = 50;         // section 6.3.7 "fewer than 50"
 
+inline constexpr int kRtcpMemberTimeoutMultiplier = 5;  // M in section 6.3.5
+
+// Section 6.3.1 step 2: the deterministic calculated interval Td = max(Tmin, n * C), before the
+// randomisation and the e - 3/2 compensation, in seconds. Same parameters as rtcp_interval().
+[[nodiscard]] double rtcp_deterministic_interval(int members, int senders, double rtcp_bw,
+                                                 bool we_sent, double avg_rtcp_size, bool initial,
+                                                 double min_time = kRtcpMinTimeSeconds) noexcept;
+
 // A.7 rtcp_interval(): the randomised, compensated deterministic interval, in seconds.
 //   members, senders: current estimates (members includes ourselves, >= 1)
 //   rtcp_bw: the RTCP share of the session bandwidth, octets/s (normally 5%); > 0
@@ -74,6 +82,13 @@ class RtcpScheduler {
     // initial = true, we_sent = false, senders = 0, avg_rtcp_size = bye_size; next as returned.
     [[nodiscard]] Decision start_bye(std::int64_t now_ns, std::size_t bye_size,
                                      double random01) noexcept;
+
+    // Section 6.3.5: a member with no RTP or RTCP for M * Td (Td for a receiver: we_sent false,
+    // initial false) has timed out; a sender with no RTP for 2 T (T = the current transmission
+    // interval, tn - tp) is no longer a sender. The caller's member table applies these and then
+    // reports the new counts through on_membership_changed().
+    [[nodiscard]] std::int64_t member_timeout_ns() const noexcept;
+    [[nodiscard]] std::int64_t sender_timeout_ns() const noexcept { return 2 * (tn_ns_ - tp_ns_); }
 
     [[nodiscard]] std::int64_t next_ns() const noexcept { return tn_ns_; }
     [[nodiscard]] std::int64_t last_sent_ns() const noexcept { return tp_ns_; }
