@@ -278,7 +278,7 @@ TEST(ReceiveStatistics, RoundTripFromSenderReportToReportBlockToRtt) {
     feed(s, 0);
     feed(s, 1);
     s.on_sender_report(ntp_from_unix_ns(t0), rx + 30 * kMs);
-    const ReportBlockData rb = s.make_report_block(0x1234, rx + 230 * kMs);
+    const ReportBlock rb = s.make_report_block(0x1234, rx + 230 * kMs);
     EXPECT_EQ(rb.lsr, compact_ntp(ntp_from_unix_ns(t0)));
     const std::uint32_t arrival = compact_ntp(ntp_from_unix_ns(t0 + 260 * kMs));
     const auto rtt = rtt_from_report_block(rb.lsr, rb.dlsr, arrival);

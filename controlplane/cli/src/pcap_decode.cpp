@@ -57,22 +57,6 @@ std::uint32_t snap_clock_rate(double measured) {
     return best != 0 ? best : static_cast<std::uint32_t>(std::lround(measured));
 }
 
-rtp::Codec codec_for(std::string_view encoding) {
-    auto is = [&](std::string_view name) {
-        if (encoding.size() != name.size()) return false;
-        for (std::size_t i = 0; i < name.size(); ++i) {
-            if (std::tolower(static_cast<unsigned char>(encoding[i])) != name[i]) return false;
-        }
-        return true;
-    };
-    if (is("g722")) return rtp::Codec::kG722;
-    if (is("g729")) return rtp::Codec::kG729;
-    if (is("opus")) return rtp::Codec::kOpus;
-    if (is("g723")) return rtp::Codec::kG723;
-    // PCMU, PCMA and anything unknown: G.711 with Appendix I concealment, the narrowband reference.
-    return rtp::Codec::kG711Plc;
-}
-
 }  // namespace
 
 tl::expected<void, std::string> PcapDecoder::add_rtpmap(std::string_view arg) {
@@ -287,7 +271,7 @@ nlohmann::ordered_json PcapDecoder::summarise(const StreamKey& key, const Stream
     q.burst_ratio = burst_ratio;
     q.one_way_delay_ms = 0;  // one capture point cannot see the network delay
     q.jitter_ms = stats.jitter_ms();
-    q.codec = codec_for(codec);
+    q.codec = rtp::codec_from_encoding(codec);
     const auto quality = rtp::estimate_quality(q);
     s["burst_ratio"] = std::round(burst_ratio * 1000) / 1000;
     s["r_factor"] = std::round(quality.r_factor * 100) / 100;
