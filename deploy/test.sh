@@ -6,8 +6,18 @@ cd "$(dirname "$0")/.."
 
 ./deploy/setup.sh
 
-preset=${RTPX_TEST_PRESET:-ci}
 jobs=${RTPX_JOBS:-$(nproc)}
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$jobs"
-ctest --preset "$preset" -j "$jobs" --timeout 600
+
+# 1. The optimised build CI ships (-Werror): unit tests, fuzz-corpus replays, black-box CLI tests.
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci -j "$jobs" --timeout 600
+
+# 2. The same tests under AddressSanitizer + UndefinedBehaviorSanitizer, so every parser meets its
+#    fuzz corpus and malformed fixtures with memory errors made fatal. RTPX_SKIP_ASAN=1 skips it.
+if [ "${RTPX_SKIP_ASAN:-0}" != 1 ]; then
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --preset asan -j "$jobs" --timeout 900
+fi
