@@ -204,15 +204,18 @@ class HeaderExtensionRange {
         if (id == 0 || id > kOneByteMaxId) return std::nullopt;
         while (pos < size) {
             const std::uint8_t b = p[pos];
+            const std::uint8_t element_id = static_cast<std::uint8_t>(b >> 4);
+            const std::size_t len = static_cast<std::size_t>(b & 0x0F) + 1;
+            // The sought ID first: it is never 0 or 15, so the common hit takes one compare.
+            if (element_id == id) {
+                if (pos + 1 + len > size) break;
+                return ByteSpan(p + pos + 1, len);
+            }
             if (b == 0) {
                 ++pos;
                 continue;
             }
-            const std::uint8_t element_id = static_cast<std::uint8_t>(b >> 4);
-            if (element_id == 15 || element_id == 0) break;
-            const std::size_t len = static_cast<std::size_t>(b & 0x0F) + 1;
-            if (pos + 1 + len > size) break;
-            if (element_id == id) return ByteSpan(p + pos + 1, len);
+            if (element_id == 15 || element_id == 0 || pos + 1 + len > size) break;
             pos += 1 + len;
         }
         return std::nullopt;
