@@ -68,6 +68,33 @@ void BM_RtpPacket_ParseWithTwoExtensions(benchmark::State& state) {
 }
 BENCHMARK(BM_RtpPacket_ParseWithTwoExtensions);
 
+// The same two reads through raw lookups (find_extension + byte reads), without the typed traits'
+// validation and optional/expected plumbing: what a hot loop that knows the layout can do.
+void BM_RtpPacket_ParseFindTwoExtensionsRaw(benchmark::State& state) {
+    const auto packet = make_packet();
+    const ExtensionMap map = make_map();
+    std::uint32_t sum = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(packet.data());
+        auto view = RtpView::parse(packet);
+        if (!view) {
+            state.SkipWithError("parse failed");
+            break;
+        }
+        const ByteSpan level = view->find_extension(map.id_of(ExtensionType::kAudioLevel));
+        const ByteSpan tsn = view->find_extension(map.id_of(ExtensionType::kTransportWideCc));
+        if (level.empty() || tsn.size() != 2) {
+            state.SkipWithError("extension missing");
+            break;
+        }
+        sum += (level[0] & 0x7Fu) + load_be16(tsn.data());
+    }
+    benchmark::DoNotOptimize(sum);
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(packet.size()));
+}
+BENCHMARK(BM_RtpPacket_ParseFindTwoExtensionsRaw);
+
 void BM_RtpPacket_Write(benchmark::State& state) {
     const auto packet = make_packet();
     const ByteSpan payload(packet.data() + 24, packet.size() - 24);

@@ -28,6 +28,7 @@ for path in sys.argv[1:]:
         per_iter.setdefault(b["run_name"], []).append(b["cpu_time"] * scale[b["time_unit"]])
 goals = {"BM_RtpPacket_ParseWithTwoExtensions": 15, "BM_ReceiveStatistics_Update": 10}
 baselines = {"BM_RtpPacket_ParseWithTwoExtensions": "BM_RtpPacket_ParseOnly",
+             "BM_RtpPacket_ParseFindTwoExtensionsRaw": "BM_RtpPacket_ParseOnly",
              "BM_ReceiveStatistics_Update": "BM_ReceiveStatistics_Baseline",
              "BM_Rtcp_ParseSrSdes": "BM_Rtcp_WalkSrSdesHeaders"}
 med = {k: statistics.median(v) for k, v in rows.items()}
