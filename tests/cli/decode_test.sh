@@ -34,7 +34,7 @@ check "decode rtp extensions" json_expect "$work/rtp.json" \
 # Same packet from stdin (hex) and from a raw binary file.
 echo "$pkt" | "$rtpx" decode rtp - > "$work/rtp_stdin.json"
 check "decode rtp from stdin" json_expect "$work/rtp_stdin.json" 'j["seq"]==1 and j["extensions"][0]["uri"] is None'
-echo "$pkt" | xxd -r -p > "$work/rtp.bin"
+python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))" "$pkt" > "$work/rtp.bin"
 "$rtpx" decode rtp --file "$work/rtp.bin" > "$work/rtp_file.json"
 check "decode rtp from a binary file" json_expect "$work/rtp_file.json" 'j["ssrc"]==0x11223344'
 
