@@ -46,7 +46,6 @@ TransportCcVerdict TransportCcRecorder::on_packet(std::uint16_t transport_seq,
             overwritten_ += static_cast<std::uint64_t>(new_start - report_start_);
             report_start_ = new_start;
         }
-        if (has_anchor_ && anchor_ < new_start) has_anchor_ = false;
         highest_ = ext;
         slot(ext) = Slot{ext, arrival_us};
         ++recorded_;
@@ -73,19 +72,13 @@ WriteResult<std::size_t> TransportCcRecorder::build_feedback(std::uint32_t sende
     if (!has_unreported()) return std::size_t{0};
 
     rtcp::TransportFeedbackBuilder builder(sender_ssrc, media_ssrc, fb_count_);
-    std::int64_t last_included = -1;
 
-    // Returns the last sequence number added (or -1); stops at the first packet the builder
-    // refuses.
-    auto fill = [&](bool use_anchor) {
+    // Adds every received packet from report_start_ on, stopping at the first one the builder
+    // refuses; returns the last sequence number added, or -1.
+    auto fill = [&](bool base_at_report_start) {
+        if (base_at_report_start)
+            builder.set_base_sequence(static_cast<std::uint16_t>(report_start_));
         std::int64_t last = -1;
-        if (use_anchor) {
-            const Slot* a = find(anchor_);
-            if (a == nullptr ||
-                !builder.add_received(static_cast<std::uint16_t>(anchor_), a->arrival_us)) {
-                return last;
-            }
-        }
         for (std::int64_t ext = report_start_; ext <= highest_; ++ext) {
             const Slot* s = find(ext);
             if (s == nullptr) continue;  // not received (yet): reported as lost if a later one is
@@ -95,12 +88,11 @@ WriteResult<std::size_t> TransportCcRecorder::build_feedback(std::uint32_t sende
         return last;
     };
 
-    const bool use_anchor = has_anchor_ && anchor_ < report_start_ &&
-                            highest_ - anchor_ <= static_cast<std::int64_t>(mask_);
-    last_included = fill(use_anchor);
-    if (last_included < 0 && use_anchor) {
-        // The anchor cannot share a feedback with the next received packet (arrival gap too
-        // large for a receive delta): report without it.
+    // The feedback starts at the first unreported sequence number, so losses just after the
+    // previous feedback are reported as such. If the first received packet is too far from it for
+    // one feedback, start at that packet instead (those losses then go unreported).
+    std::int64_t last_included = fill(true);
+    if (last_included < 0) {
         builder = rtcp::TransportFeedbackBuilder(sender_ssrc, media_ssrc, fb_count_);
         last_included = fill(false);
     }
@@ -109,8 +101,6 @@ WriteResult<std::size_t> TransportCcRecorder::build_feedback(std::uint32_t sende
     const auto written = builder.write(out);
     if (!written) return written;
     report_start_ = last_included + 1;
-    anchor_ = last_included;
-    has_anchor_ = true;
     ++fb_count_;
     ++feedback_packets_;
     return written;

@@ -221,6 +221,43 @@ TEST(RtcpTransportFeedback, BuilderUsesOneBitVectorForMixedSmallAndLost) {
     EXPECT_EQ(v->received_count(), 7u);
 }
 
+TEST(RtcpTransportFeedback, ExplicitBaseReportsLeadingLosses) {
+    TransportFeedbackBuilder b(1, 2, 0);
+    b.set_base_sequence(65534);  // 65534, 65535, 0 lost; 1 and 2 received (wrap inside)
+    ASSERT_TRUE(b.add_received(1, 64'000));
+    ASSERT_TRUE(b.add_received(2, 84'000));
+    b.set_base_sequence(7);  // ignored once packets are in
+    EXPECT_EQ(b.base_sequence(), 65534);
+    EXPECT_EQ(b.packet_count(), 5u);
+    std::array<std::uint8_t, 64> out{};
+    auto n = b.write(out);
+    ASSERT_TRUE(n);
+    auto v = TransportFeedbackView::parse(ByteSpan(out).first(*n));
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->base_sequence(), 65534);
+    EXPECT_EQ(v->packet_status_count(), 5);
+    const auto packets = collect(*v);
+    ASSERT_EQ(packets.size(), 5u);
+    EXPECT_FALSE(packets[0].received);
+    EXPECT_FALSE(packets[2].received);
+    EXPECT_TRUE(packets[3].received);
+    EXPECT_EQ(packets[3].sequence, 1);
+    // The first received packet's delta is against the reference time, which it set (64 ms).
+    EXPECT_EQ(packets[3].delta_us, 0);
+    EXPECT_EQ(packets[4].delta_us, 20'000);
+}
+
+TEST(RtcpTransportFeedback, ExplicitBaseRefusesPacketsBeforeItOrTooFarAfter) {
+    TransportFeedbackBuilder b(1, 2, 0);
+    b.set_base_sequence(100);
+    EXPECT_FALSE(b.add_received(99, 0));  // before the base
+    EXPECT_FALSE(
+        b.add_received(static_cast<std::uint16_t>(100 + TransportFeedbackBuilder::kMaxPackets), 0));
+    EXPECT_EQ(b.packet_count(), 0u);
+    EXPECT_TRUE(b.add_received(100, 0));  // the base itself may be received
+    EXPECT_EQ(b.packet_count(), 1u);
+}
+
 TEST(RtcpTransportFeedback, ReferenceTimeWrapsTo24BitsButDeltasSurvive) {
     const std::int64_t epoch_us = 1'700'000'000'000'000;  // microseconds since 1970
     TransportFeedbackBuilder b(1, 2, 0);

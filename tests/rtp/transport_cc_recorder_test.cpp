@@ -94,7 +94,7 @@ TEST(TransportCcRecorder, FeedbackWithLossReorderAndDuplicateParsesBackToTheSame
     EXPECT_EQ(drain(rec).size(), 0u);
 }
 
-TEST(TransportCcRecorder, NextFeedbackRepeatsTheLastReceivedPacketToReportLeadingLosses) {
+TEST(TransportCcRecorder, NextFeedbackStartsAtTheFirstUnreportedSequenceToReportLeadingLosses) {
     TransportCcRecorder rec;
     for (std::uint16_t s = 1; s <= 10; ++s) (void)rec.on_packet(s, s * 1000);
     ASSERT_EQ(drain(rec).size(), 1u);
@@ -102,9 +102,9 @@ TEST(TransportCcRecorder, NextFeedbackRepeatsTheLastReceivedPacketToReportLeadin
     (void)rec.on_packet(14, 14'000);
     const auto reports = drain(rec);
     ASSERT_EQ(reports.size(), 1u);
-    EXPECT_EQ(reports[0].base, 10);  // the anchor
+    EXPECT_EQ(reports[0].base, 11);  // lost, but the first one not yet reported
     EXPECT_EQ(reports[0].fb_count, 1);
-    EXPECT_EQ(reports[0].received, (Seqs{10, 13, 14}));
+    EXPECT_EQ(reports[0].received, (Seqs{13, 14}));  // 10 is not reported twice
     EXPECT_EQ(reports[0].lost, (Seqs{11, 12}));
 }
 

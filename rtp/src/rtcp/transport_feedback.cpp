@@ -161,6 +161,10 @@ bool TransportFeedbackBuilder::add_received(std::uint16_t sequence,
         last_time_us = ref * kTransportFeedbackReferenceTickUs;
         // The wire field is 24 bits; only differences matter to the receiver of the feedback.
         reference_time = static_cast<std::int32_t>(static_cast<std::uint32_t>(ref) << 8) >> 8;
+        if (has_base_) {
+            gap = static_cast<std::uint16_t>(sequence - base_sequence_);
+            if (gap >= 0x8000) return false;  // before the base
+        }
     } else {
         const auto next = static_cast<std::uint16_t>(base_sequence_ + count_);
         gap = static_cast<std::uint16_t>(sequence - next);
@@ -173,7 +177,7 @@ bool TransportFeedbackBuilder::add_received(std::uint16_t sequence,
         ticks > std::numeric_limits<std::int16_t>::max()) {
         return false;
     }
-    if (count_ == 0) base_sequence_ = sequence;
+    if (count_ == 0 && !has_base_) base_sequence_ = sequence;
     reference_time_ = reference_time;
     for (std::size_t i = 0; i < gap; ++i) symbols_[count_ + i] = 0;
     count_ += gap;

@@ -12,9 +12,9 @@
 // Reporting window: feedback covers every sequence number from the first one not yet reported to
 // the highest one received. A packet that arrives after its range was reported moves the window
 // back so it is reported (again, with the others after it), as the sender's estimator expects.
-// The builder's base is its first received packet, so to report losses that sit just after the
-// previous feedback, each feedback starts by repeating the last received packet of the previous
-// one (the "anchor"); the sender sees that packet twice with the same arrival time.
+// Each feedback's base sequence number is the first unreported one, received or not, so losses just
+// after the previous feedback are reported as lost and no packet is reported twice (unless it came
+// late, as above).
 #pragma once
 
 #include <cstddef>
@@ -81,11 +81,9 @@ class TransportCcRecorder {
     std::unique_ptr<Slot[]> ring_;
     std::uint64_t mask_;
     bool started_ = false;
-    bool has_anchor_ = false;
     std::uint8_t fb_count_ = 0;
     std::int64_t highest_ = 0;
     std::int64_t report_start_ = 0;  // first unwrapped sequence number not yet reported
-    std::int64_t anchor_ = 0;        // last received sequence number of the previous feedback
 
     std::uint64_t recorded_ = 0;
     std::uint64_t duplicates_ = 0;

@@ -122,11 +122,21 @@ class TransportFeedbackBuilder {
     TransportFeedbackBuilder(std::uint32_t sender_ssrc, std::uint32_t media_ssrc,
                              std::uint8_t feedback_packet_count) noexcept;
 
-    // First call fixes base sequence and reference time (reference time is arrival_time_us rounded
-    // down to 64 ms). Packets must be added in increasing sequence order (mod 2^16 from the base);
-    // gaps are reported as not received. Returns false (builder unchanged) if the packet cannot be
-    // added: out of order or duplicate, delta not representable (needs > int16 * 250us), or
-    // capacity exceeded -- the caller then writes this feedback and starts a new one.
+    // Makes `base` the first sequence number of the feedback even if it was not received: the
+    // numbers from it up to the first added packet are reported as not received. Call it before the
+    // first add_received (later calls are ignored). Without it, the first added packet is the base.
+    void set_base_sequence(std::uint16_t base) noexcept {
+        if (count_ != 0) return;
+        base_sequence_ = base;
+        has_base_ = true;
+    }
+
+    // First call fixes the reference time (arrival_time_us rounded down to 64 ms), and the base
+    // sequence unless set_base_sequence gave one. Packets must be added in increasing sequence
+    // order (mod 2^16 from the base); gaps are reported as not received. Returns false (builder
+    // unchanged) if the packet cannot be added: out of order or duplicate, delta not representable
+    // (needs > int16 * 250us), or capacity exceeded -- the caller then writes this feedback and
+    // starts a new one.
     [[nodiscard]] bool add_received(std::uint16_t sequence, std::int64_t arrival_time_us) noexcept;
 
     [[nodiscard]] std::size_t packet_count() const noexcept { return count_; }  // received + lost
@@ -145,6 +155,7 @@ class TransportFeedbackBuilder {
     std::uint32_t media_ssrc_;
     std::uint8_t feedback_packet_count_;
     std::uint16_t base_sequence_ = 0;
+    bool has_base_ = false;            // set_base_sequence was called
     std::int32_t reference_time_ = 0;  // multiples of 64 ms
     std::int64_t last_time_us_ = 0;    // time the previous delta brought us to
     std::size_t count_ = 0;
