@@ -115,20 +115,28 @@ class RtpView {
         return rtp::find_extension_element(ext_profile_, extension_data(), id);
     }
 
-    // The value of extension trait `Ext` (see extensions/), looked up through the stream's extmap.
-    // nullopt when the map has no ID for it, the packet does not carry it, or its bytes are
-    // invalid.
+    // The value of extension trait `Ext` (see extensions/), looked up through the stream's extmap,
+    // into `out`. False (out untouched) when the map has no ID for it, the packet does not carry
+    // it, or its bytes are invalid. The fast path's form: no optional to build and copy.
+    template <class Ext>
+    [[nodiscard]] bool read(const ExtensionMap& map, typename Ext::value_type& out) const noexcept {
+        const std::uint8_t id = map.id_of(Ext::kType);
+        if (id == 0) return false;
+        // An empty element (two-byte form only) fails every trait's parse, as an absent one would.
+        auto value = Ext::parse(find_extension(id));
+        if (!value) return false;
+        out = *value;
+        return true;
+    }
+    // The same as an optional. One named result (NRVO): returning separate temporaries made GCC
+    // build the optional on the stack with narrow stores and copy it with a wide load.
     template <class Ext>
     [[nodiscard]] std::optional<typename Ext::value_type> get(
         const ExtensionMap& map) const noexcept {
-        // One named result (NRVO): returning separate temporaries made GCC build the optional on
-        // the stack with narrow stores and copy it with a wide load, a store-forwarding stall.
         std::optional<typename Ext::value_type> out;
         const std::uint8_t id = map.id_of(Ext::kType);
         if (id != 0) {
-            if (const auto data = find_extension_element(id)) {
-                if (auto value = Ext::parse(*data)) out.emplace(std::move(*value));
-            }
+            if (auto value = Ext::parse(find_extension(id))) out.emplace(std::move(*value));
         }
         return out;
     }
