@@ -281,6 +281,24 @@ TEST(RtpParse, GetsTypedValuesThroughExtensionMap) {
     EXPECT_FALSE(view->get<TransportWideCc>(map));
 }
 
+TEST(RtpParse, ReadsTypedValuesIntoAnOutParameterAndLeavesItAloneOnFailure) {
+    const Bytes p = audio_packet_with_two_extensions();
+    auto view = RtpView::parse(p);
+    ASSERT_TRUE(view);
+    ExtensionMap map;
+    ASSERT_TRUE(map.set(1, ExtensionType::kAudioLevel));
+    AudioLevel::Value level{false, 0};
+    ASSERT_TRUE(view->read<AudioLevel>(map, level));
+    EXPECT_TRUE(level.voice_activity);
+    EXPECT_EQ(level.level, 42);
+    TransportWideCc::Value tsn{7};
+    EXPECT_FALSE(view->read<TransportWideCc>(map, tsn));  // not in the map
+    EXPECT_EQ(tsn.transport_sequence_number, 7);
+    ASSERT_TRUE(map.set(1, ExtensionType::kTransportWideCc));  // ID 1 holds 1 byte: invalid
+    EXPECT_FALSE(view->read<TransportWideCc>(map, tsn));
+    EXPECT_EQ(tsn.transport_sequence_number, 7);
+}
+
 TEST(RtpParse, GetReturnsNothingWhenMappedBytesAreInvalid) {
     Bytes p = audio_packet_with_two_extensions();
     ExtensionMap map;
