@@ -253,7 +253,8 @@ nlohmann::ordered_json PcapDecoder::summarise(const StreamKey& key, const Stream
 
     const std::int64_t expected = seqs.empty() ? 0 : seqs.back() - seqs.front() + 1;
     const std::int64_t lost = stats.cumulative_lost();
-    const double loss_percent = expected > 0 ? 100.0 * static_cast<double>(lost) / expected : 0.0;
+    const double loss_percent =
+        expected > 0 ? 100.0 * static_cast<double>(lost) / static_cast<double>(expected) : 0.0;
 
     s["packets"] = pkts.size();
     s["bytes"] = stream.bytes;
@@ -263,7 +264,8 @@ nlohmann::ordered_json PcapDecoder::summarise(const StreamKey& key, const Stream
     s["jitter_ms"] = std::round(stats.jitter_ms() * 1000) / 1000;
     s["max_jitter_ms"] = std::round(max_jitter_ms * 1000) / 1000;
     s["mean_jitter_ms"] =
-        pkts.empty() ? 0.0 : std::round(jitter_sum_ms / pkts.size() * 1000) / 1000;
+        pkts.empty() ? 0.0
+                     : std::round(jitter_sum_ms / static_cast<double>(pkts.size()) * 1000) / 1000;
     s["duration_s"] = std::round(duration * 1000) / 1000;
 
     rtp::QualityInput q{};
