@@ -25,31 +25,8 @@ void RtpSourceStatistics::init_seq(std::uint16_t seq) noexcept {
     seen_[1] = 0;
 }
 
-void RtpSourceStatistics::update_jitter(std::uint32_t rtp_timestamp,
-                                        std::int64_t arrival_ns) noexcept {
-    // D(i-1, i) = (R_i - R_{i-1}) - (S_i - S_{i-1}) in RTP units (A.8 with transit differences).
-    std::int64_t arrival_delta_ns = arrival_ns - last_arrival_ns_;
-    // ns -> RTP ticks in 32.32 fixed point: ticks = (ns * ticks_per_ns_q32_ + 2^31) >> 32. The
-    // clamp keeps the product below 2^62 for any clock rate (a gap of ~2 s at 4 GHz, hours at
-    // common rates; beyond that the gap is not jitter anyway).
-    const std::int64_t max_delta = max_arrival_delta_ns_;
-    if (arrival_delta_ns > max_delta) arrival_delta_ns = max_delta;
-    if (arrival_delta_ns < -max_delta) arrival_delta_ns = -max_delta;
-    const std::int64_t arrival_delta_ts =
-        (arrival_delta_ns * static_cast<std::int64_t>(ticks_per_ns_q32_) +
-         (std::int64_t{1} << 31)) >>
-        32;
-    const auto ts_delta = static_cast<std::int32_t>(rtp_timestamp - last_ts_);
-    std::int64_t d = arrival_delta_ts - ts_delta;
-    if (d < 0) d = -d;
-    if (d > 0x0FFFFFFF) d = 0x0FFFFFFF;  // keep jitter_q4_ in range after a timestamp jump
-    jitter_q4_ += static_cast<std::uint32_t>(d) - ((jitter_q4_ + 8) >> 4);
-    last_ts_ = rtp_timestamp;
-    last_arrival_ns_ = arrival_ns;
-}
-
-SequenceVerdict RtpSourceStatistics::on_packet(std::uint16_t seq, std::uint32_t rtp_timestamp,
-                                               std::int64_t arrival_ns) noexcept {
+SequenceVerdict RtpSourceStatistics::on_packet_slow(std::uint16_t seq, std::uint32_t rtp_timestamp,
+                                                    std::int64_t arrival_ns) noexcept {
     if (!started_) [[unlikely]] {
         // A.1: "init_seq(s, seq); s->max_seq = seq - 1; s->probation = MIN_SEQUENTIAL;"
         init_seq(seq);
@@ -84,19 +61,7 @@ SequenceVerdict RtpSourceStatistics::on_packet(std::uint16_t seq, std::uint32_t 
             return SequenceVerdict::kDuplicate;
         }
         // In order, with a permissible gap.
-        if (seq < max_seq_) cycles_++;  // sequence number wrapped
-        max_seq_ = seq;
-        if (udelta >= 128) {
-            seen_[0] = 1;
-            seen_[1] = 0;
-        } else if (udelta >= 64) {
-            seen_[1] = seen_[0] << (udelta - 64);
-            seen_[0] = 1;
-        } else {
-            seen_[1] = (seen_[1] << udelta) | (seen_[0] >> (64 - udelta));
-            seen_[0] = (seen_[0] << udelta) | 1;
-        }
-        received_++;
+        advance_in_order(seq, udelta);
         if (has_transit_) [[likely]] {
             update_jitter(rtp_timestamp, arrival_ns);
         } else {

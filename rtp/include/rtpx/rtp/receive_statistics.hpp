@@ -54,9 +54,20 @@ class RtpSourceStatistics {
     // clock_rate: the RTP timestamp rate of the payload (Hz), used by jitter. Must be > 0.
     explicit RtpSourceStatistics(std::uint32_t clock_rate) noexcept;
 
-    // A.1 update_seq and A.8 jitter for one packet.
+    // A.1 update_seq and A.8 jitter for one packet. The common case (the next packet in order, or
+    // after a permissible gap, on a validated source) is inline; probation, duplicates, reordering,
+    // jumps and restarts take the out-of-line path.
     SequenceVerdict on_packet(std::uint16_t seq, std::uint32_t rtp_timestamp,
-                              std::int64_t arrival_ns) noexcept;
+                              std::int64_t arrival_ns) noexcept {
+        const auto udelta = static_cast<std::uint16_t>(seq - max_seq_);
+        if (started_ && probation_ == 0 && has_transit_ && udelta != 0 && udelta < kMaxDropout)
+            [[likely]] {
+            advance_in_order(seq, udelta);
+            update_jitter(rtp_timestamp, arrival_ns);
+            return SequenceVerdict::kAccepted;
+        }
+        return on_packet_slow(seq, rtp_timestamp, arrival_ns);
+    }
 
     // Remembers an SR from this source: its NTP timestamp (-> LSR) and when it arrived (-> DLSR).
     void on_sender_report(std::uint64_t ntp_timestamp, std::int64_t arrival_ns) noexcept;
@@ -86,7 +97,48 @@ class RtpSourceStatistics {
 
   private:
     void init_seq(std::uint16_t seq) noexcept;
-    void update_jitter(std::uint32_t rtp_timestamp, std::int64_t arrival_ns) noexcept;
+    SequenceVerdict on_packet_slow(std::uint16_t seq, std::uint32_t rtp_timestamp,
+                                   std::int64_t arrival_ns) noexcept;
+
+    // A.1's in-order branch: max_seq moves forward by udelta (1..MAX_DROPOUT-1), counting a wrap.
+    void advance_in_order(std::uint16_t seq, std::uint16_t udelta) noexcept {
+        if (seq < max_seq_) cycles_++;  // sequence number wrapped
+        max_seq_ = seq;
+        // The last 128 sequence numbers seen, for telling duplicates from late packets.
+        if (udelta >= 128) {
+            seen_[0] = 1;
+            seen_[1] = 0;
+        } else if (udelta >= 64) {
+            seen_[1] = seen_[0] << (udelta - 64);
+            seen_[0] = 1;
+        } else {
+            seen_[1] = (seen_[1] << udelta) | (seen_[0] >> (64 - udelta));
+            seen_[0] = (seen_[0] << udelta) | 1;
+        }
+        received_++;
+    }
+
+    // A.8 with transit differences: D(i-1, i) = (R_i - R_{i-1}) - (S_i - S_{i-1}) in RTP units.
+    void update_jitter(std::uint32_t rtp_timestamp, std::int64_t arrival_ns) noexcept {
+        std::int64_t arrival_delta_ns = arrival_ns - last_arrival_ns_;
+        // ns -> RTP ticks in 32.32 fixed point: ticks = (ns * ticks_per_ns_q32_ + 2^31) >> 32. The
+        // clamp keeps the product below 2^62 for any clock rate (a gap of ~2 s at 4 GHz, hours at
+        // common rates; beyond that the gap is not jitter anyway).
+        const std::int64_t max_delta = max_arrival_delta_ns_;
+        if (arrival_delta_ns > max_delta) arrival_delta_ns = max_delta;
+        if (arrival_delta_ns < -max_delta) arrival_delta_ns = -max_delta;
+        const std::int64_t arrival_delta_ts =
+            (arrival_delta_ns * static_cast<std::int64_t>(ticks_per_ns_q32_) +
+             (std::int64_t{1} << 31)) >>
+            32;
+        const auto ts_delta = static_cast<std::int32_t>(rtp_timestamp - last_ts_);
+        std::int64_t d = arrival_delta_ts - ts_delta;
+        if (d < 0) d = -d;
+        if (d > 0x0FFFFFFF) d = 0x0FFFFFFF;  // keep jitter_q4_ in range after a timestamp jump
+        jitter_q4_ += static_cast<std::uint32_t>(d) - ((jitter_q4_ + 8) >> 4);
+        last_ts_ = rtp_timestamp;
+        last_arrival_ns_ = arrival_ns;
+    }
     void anchor_transit(std::uint32_t rtp_timestamp, std::int64_t arrival_ns) noexcept {
         last_ts_ = rtp_timestamp;
         last_arrival_ns_ = arrival_ns;
