@@ -42,7 +42,10 @@ void BM_RtpPacket_ParseOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_RtpPacket_ParseOnly);
 
-void BM_RtpPacket_ParseWithTwoExtensions(benchmark::State& state) {
+// Parses the packet afresh every iteration and reads ssrc-audio-level and transport-wide-cc with
+// `read(view, map, sum)`, which adds both values to sum and returns false if either is missing.
+template <class Read>
+void parse_and_read_two_extensions(benchmark::State& state, Read read) {
     const auto packet = make_packet();
     const ExtensionMap map = make_map();
     std::uint32_t sum = 0;
@@ -54,70 +57,55 @@ void BM_RtpPacket_ParseWithTwoExtensions(benchmark::State& state) {
             state.SkipWithError("parse failed");
             break;
         }
-        const auto level = view->get<AudioLevel>(map);
-        const auto tsn = view->get<TransportWideCc>(map);
-        if (!level || !tsn) {
+        if (!read(*view, map, sum)) {
             state.SkipWithError("extension missing");
             break;
         }
-        sum += level->level + tsn->transport_sequence_number;
     }
     benchmark::DoNotOptimize(sum);
     state.SetItemsProcessed(state.iterations());
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(packet.size()));
+}
+
+// Typed reads through RtpView::get (an optional per extension).
+void BM_RtpPacket_ParseWithTwoExtensions(benchmark::State& state) {
+    parse_and_read_two_extensions(
+        state, [](const RtpView& view, const ExtensionMap& map, std::uint32_t& sum) {
+            const auto level = view.get<AudioLevel>(map);
+            const auto tsn = view.get<TransportWideCc>(map);
+            if (!level || !tsn) return false;
+            sum += level->level + tsn->transport_sequence_number;
+            return true;
+        });
 }
 BENCHMARK(BM_RtpPacket_ParseWithTwoExtensions);
 
-// The same two typed reads through RtpView::read (an out-parameter instead of an optional).
+// The same typed reads through RtpView::read (an out-parameter instead of an optional).
 void BM_RtpPacket_ParseReadTwoExtensions(benchmark::State& state) {
-    const auto packet = make_packet();
-    const ExtensionMap map = make_map();
-    std::uint32_t sum = 0;
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(packet.data());
-        auto view = RtpView::parse(packet);
-        if (!view) {
-            state.SkipWithError("parse failed");
-            break;
-        }
-        AudioLevel::Value level;
-        TransportWideCc::Value tsn;
-        if (!view->read<AudioLevel>(map, level) || !view->read<TransportWideCc>(map, tsn)) {
-            state.SkipWithError("extension missing");
-            break;
-        }
-        sum += level.level + tsn.transport_sequence_number;
-    }
-    benchmark::DoNotOptimize(sum);
-    state.SetItemsProcessed(state.iterations());
-    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(packet.size()));
+    parse_and_read_two_extensions(
+        state, [](const RtpView& view, const ExtensionMap& map, std::uint32_t& sum) {
+            AudioLevel::Value level;
+            TransportWideCc::Value tsn;
+            if (!view.read<AudioLevel>(map, level) || !view.read<TransportWideCc>(map, tsn)) {
+                return false;
+            }
+            sum += level.level + tsn.transport_sequence_number;
+            return true;
+        });
 }
 BENCHMARK(BM_RtpPacket_ParseReadTwoExtensions);
 
-// The same two reads through raw lookups (find_extension + byte reads), without the typed traits'
+// The same reads through raw lookups (find_extension + byte reads), without the typed traits'
 // validation and optional/expected plumbing: what a hot loop that knows the layout can do.
 void BM_RtpPacket_ParseFindTwoExtensionsRaw(benchmark::State& state) {
-    const auto packet = make_packet();
-    const ExtensionMap map = make_map();
-    std::uint32_t sum = 0;
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(packet.data());
-        auto view = RtpView::parse(packet);
-        if (!view) {
-            state.SkipWithError("parse failed");
-            break;
-        }
-        const ByteSpan level = view->find_extension(map.id_of(ExtensionType::kAudioLevel));
-        const ByteSpan tsn = view->find_extension(map.id_of(ExtensionType::kTransportWideCc));
-        if (level.empty() || tsn.size() != 2) {
-            state.SkipWithError("extension missing");
-            break;
-        }
-        sum += (level[0] & 0x7Fu) + load_be16(tsn.data());
-    }
-    benchmark::DoNotOptimize(sum);
-    state.SetItemsProcessed(state.iterations());
-    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(packet.size()));
+    parse_and_read_two_extensions(
+        state, [](const RtpView& view, const ExtensionMap& map, std::uint32_t& sum) {
+            const ByteSpan level = view.find_extension(map.id_of(ExtensionType::kAudioLevel));
+            const ByteSpan tsn = view.find_extension(map.id_of(ExtensionType::kTransportWideCc));
+            if (level.empty() || tsn.size() != 2) return false;
+            sum += (level[0] & 0x7Fu) + load_be16(tsn.data());
+            return true;
+        });
 }
 BENCHMARK(BM_RtpPacket_ParseFindTwoExtensionsRaw);
 
