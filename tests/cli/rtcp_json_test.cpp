@@ -3,6 +3,8 @@
 // rtp/ builders, put in one compound, and decoded.
 #include "rtcp_json.hpp"
 
+#include "input.hpp"
+
 #include <array>
 #include <string>
 #include <vector>
@@ -16,12 +18,11 @@ namespace {
 
 using namespace rtp::rtcp;
 
+// The CLI's own hex reader; a fixture that fails to parse fails the test.
 std::vector<std::uint8_t> from_hex(const std::string& hex) {
-    std::vector<std::uint8_t> out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<std::uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-    }
-    return out;
+    auto bytes = parse_hex(hex);
+    EXPECT_TRUE(bytes) << hex;
+    return bytes ? *bytes : std::vector<std::uint8_t>{};
 }
 
 TEST(RtcpJson, NamesEveryPacketTypeOfACompoundAsTheRfcsDo) {

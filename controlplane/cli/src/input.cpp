@@ -50,6 +50,17 @@ tl::expected<std::vector<std::uint8_t>, InputError> parse_hex(std::string_view t
     return out;
 }
 
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const std::uint8_t b : bytes) {
+        out.push_back(kDigits[b >> 4]);
+        out.push_back(kDigits[b & 0x0F]);
+    }
+    return out;
+}
+
 tl::expected<std::vector<std::uint8_t>, InputError> hex_or_binary(std::string_view bytes) {
     bool texty = !bytes.empty();
     for (char c : bytes) {

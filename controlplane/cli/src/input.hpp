@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,9 @@ struct InputError {
 // Hex digits in either case; spaces, tabs and newlines are ignored anywhere, and a leading "0x" is
 // accepted. Anything else, or an odd number of digits, is an error naming the offending byte.
 [[nodiscard]] tl::expected<std::vector<std::uint8_t>, InputError> parse_hex(std::string_view text);
+
+// Lower-case hex of the bytes, no separators (how the decode commands print raw bytes).
+[[nodiscard]] std::string to_hex(std::span<const std::uint8_t> bytes);
 
 // Bytes that are entirely hex digits and whitespace are read as hex; anything else is taken as the
 // raw packet. An RTP or RTCP packet always starts with a byte >= 0x80, so it can never be mistaken

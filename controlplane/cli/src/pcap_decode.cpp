@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "input.hpp"
 #include "rtcp_json.hpp"
 #include "rtp_json.hpp"
 #include "rtpx/rtp/capture/pcap_file.hpp"
@@ -22,17 +23,6 @@ namespace {
 std::string endpoint(const rtp::capture::IpAddress& ip, std::uint16_t port) {
     if (ip.family == 6) return "[" + ip.to_string() + "]:" + std::to_string(port);
     return ip.to_string() + ":" + std::to_string(port);
-}
-
-std::string hex(rtp::ByteSpan bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        s.push_back(kDigits[b >> 4]);
-        s.push_back(kDigits[b & 15]);
-    }
-    return s;
 }
 
 double seconds(std::int64_t ns) {
@@ -251,7 +241,9 @@ nlohmann::ordered_json PcapDecoder::summarise(const StreamKey& key, const Stream
     }
     const double burst_ratio = runs.burst_ratio();
 
-    const std::int64_t expected = seqs.empty() ? 0 : seqs.back() - seqs.front() + 1;
+    // Expected and lost as RFC 3550 A.3 counts them (from the sequence number that ended
+    // probation).
+    const std::int64_t expected = stats.expected();
     const std::int64_t lost = stats.cumulative_lost();
     const double loss_percent =
         expected > 0 ? 100.0 * static_cast<double>(lost) / static_cast<double>(expected) : 0.0;
@@ -302,7 +294,7 @@ nlohmann::ordered_json stun_to_json(rtp::ByteSpan p) {
     j["class"] = kClasses[cls];
     j["length"] = rtp::load_be16(p.data() + 2);
     j["magic_cookie"] = rtp::load_be32(p.data() + 4) == 0x2112A442U;
-    j["transaction_id"] = hex(p.subspan(8, 12));
+    j["transaction_id"] = to_hex(p.subspan(8, 12));
     return j;
 }
 

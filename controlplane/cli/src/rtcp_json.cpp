@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "input.hpp"
 #include "rtpx/rtp/rtcp/rtcp.hpp"
 
 namespace rtpx::cli {
@@ -11,17 +12,6 @@ namespace {
 
 namespace rtcp = rtp::rtcp;
 using json = nlohmann::ordered_json;
-
-std::string to_hex(rtp::ByteSpan bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(bytes.size() * 2);
-    for (const std::uint8_t b : bytes) {
-        s.push_back(kDigits[b >> 4]);
-        s.push_back(kDigits[b & 0xF]);
-    }
-    return s;
-}
 
 // Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF), as nlohmann::ordered_json's
 // dump requires.

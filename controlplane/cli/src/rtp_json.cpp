@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "input.hpp"
 #include "rtpx/rtp/extensions/all.hpp"
 
 namespace rtpx::cli {
@@ -104,17 +105,6 @@ json decode(r::ByteSpan data, F&& fields) {
 }
 
 }  // namespace
-
-std::string to_hex(r::ByteSpan bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (std::uint8_t b : bytes) {
-        out.push_back(kDigits[b >> 4]);
-        out.push_back(kDigits[b & 0x0F]);
-    }
-    return out;
-}
 
 json extension_to_json(r::ExtensionType type, r::ByteSpan data) {
     switch (type) {

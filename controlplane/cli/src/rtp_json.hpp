@@ -36,7 +36,4 @@ namespace rtpx::cli {
 [[nodiscard]] tl::expected<std::pair<std::uint8_t, rtp::ExtensionType>, std::string>
 parse_extmap_arg(std::string_view arg);
 
-// Lower-case hex of the bytes, no separators.
-[[nodiscard]] std::string to_hex(rtp::ByteSpan bytes);
-
 }  // namespace rtpx::cli
