@@ -1,9 +1,12 @@
 #include "decode.hpp"
 
+#include <iostream>
+#include <memory>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
+#include "commands.hpp"
 #include "input.hpp"
 #include "pcap_decode.hpp"
 #include "rtcp_json.hpp"
@@ -71,6 +74,57 @@ int decode_pcap(const DecodePcapOptions& options, std::ostream& out, std::ostrea
         if (auto ok = decoder.add_rtpmap(arg); !ok) return fail_usage(err, ok.error());
     }
     return decoder.run(options.file, options.summary, out, err);
+}
+
+namespace {
+
+void add_input_options(CLI::App& cmd, DecodeInput& in) {
+    auto* hex = cmd.add_option("--hex", in.hex, "packet as hex (case and whitespace ignored)");
+    auto* file =
+        cmd.add_option("--file", in.file, "file holding the packet, as hex text or raw bytes");
+    auto* dash =
+        cmd.add_option("source", in.source, "'-': read the packet from standard input (hex or raw)")
+            ->check(CLI::IsMember({"-"}));
+    hex->excludes(file)->excludes(dash);
+    file->excludes(dash);
+}
+
+bool input_given(const DecodeInput& in) {
+    if (!in.hex.empty() || !in.file.empty() || !in.source.empty()) return true;
+    std::cerr << "error: give the packet with --hex, --file or -\n";
+    return false;
+}
+
+}  // namespace
+
+void add_decode_packet_commands(CLI::App& decode, int& status) {
+    auto rtp_opts = std::make_shared<DecodeRtpOptions>();
+    auto* rtp = decode.add_subcommand("rtp", "decode one RTP packet");
+    rtp->add_option("--extmap", rtp_opts->extmaps, "header extension mapping ID=URI (repeatable)");
+    add_input_options(*rtp, rtp_opts->input);
+    rtp->final_callback([rtp_opts, &status] {
+        status = input_given(rtp_opts->input) ? decode_rtp(*rtp_opts, std::cout, std::cerr) : 2;
+    });
+
+    auto rtcp_opts = std::make_shared<DecodeRtcpOptions>();
+    auto* rtcp = decode.add_subcommand("rtcp", "decode one (compound) RTCP packet");
+    add_input_options(*rtcp, rtcp_opts->input);
+    rtcp->final_callback([rtcp_opts, &status] {
+        status = input_given(rtcp_opts->input) ? decode_rtcp(*rtcp_opts, std::cout, std::cerr) : 2;
+    });
+
+    auto pcap_opts = std::make_shared<DecodePcapOptions>();
+    auto* pcap =
+        decode.add_subcommand("pcap", "list the RTP/RTCP/STUN/DTLS datagrams of a capture");
+    pcap->add_option("file", pcap_opts->file, "pcap or pcapng file")->required();
+    pcap->add_option("--extmap", pcap_opts->extmaps,
+                     "header extension mapping ID=URI (repeatable)");
+    pcap->add_option("--rtpmap", pcap_opts->rtpmaps,
+                     "dynamic payload type PT=encoding/clock[/channels] (repeatable)");
+    pcap->add_flag("--summary", pcap_opts->summary,
+                   "one line per RTP stream instead of per packet");
+    pcap->final_callback(
+        [pcap_opts, &status] { status = decode_pcap(*pcap_opts, std::cout, std::cerr); });
 }
 
 }  // namespace rtpx::cli

@@ -1,0 +1,13 @@
+// Subcommand registration. Each command file adds its subcommands to a parent CLI11 app and, when
+// one of them is chosen and parsed, runs it and stores the process exit status in `status`
+// (0 ok, 1 invalid input, 2 usage). main.cpp only lists these calls, so a new command is one line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace rtpx::cli {
+
+// `rtpx decode rtp|rtcp|pcap` (decode.cpp).
+void add_decode_packet_commands(CLI::App& decode, int& status);
+
+}  // namespace rtpx::cli
