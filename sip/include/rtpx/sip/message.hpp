@@ -83,16 +83,21 @@ public:
             using difference_type = std::ptrdiff_t;
             iterator() noexcept = default;
             iterator(const SipMessageView* m, HeaderId id, std::size_t field) noexcept;
-            std::string_view operator*() const noexcept { return *inner_; }
+            std::string_view operator*() const noexcept { return list_ ? *inner_ : single_; }
             iterator& operator++() noexcept;
-            bool operator==(const iterator& o) const noexcept { return field_ == o.field_ && (field_ == kEnd || inner_ == o.inner_); }
+            bool operator==(const iterator& o) const noexcept {
+                return field_ == o.field_ && (field_ == kEnd || !list_ || inner_ == o.inner_);
+            }
 
         private:
             static constexpr std::size_t kEnd = SIZE_MAX;
             void settle() noexcept;
+            void next_field() noexcept;
             const SipMessageView* m_ = nullptr;
             HeaderId id_ = HeaderId::kOther;
             std::size_t field_ = kEnd;
+            bool list_ = false;
+            std::string_view single_;
             CommaList::iterator inner_;
         };
         ValueRange(const SipMessageView* m, HeaderId id) noexcept : m_(m), id_(id) {}
@@ -130,8 +135,11 @@ public:
 
     // --- body --------------------------------------------------------------------------------
     [[nodiscard]] std::string_view body() const noexcept { return str(body_); }
-    // The message as delimited (start line to end of body; a datagram's excess bytes excluded).
-    [[nodiscard]] std::string_view bytes() const noexcept { return {base_, size_}; }
+    // The message as delimited (start line to end of body; leading CRLFs and a datagram's excess
+    // bytes excluded).
+    [[nodiscard]] std::string_view bytes() const noexcept { return {base_ + start_, size_ - start_}; }
+    // Offset of the body (end of the header section) in the buffer.
+    [[nodiscard]] std::size_t header_section_end() const noexcept { return body_.off; }
     // Offset of a view into this message (for error reporting).
     [[nodiscard]] std::size_t offset_of(std::string_view part) const noexcept {
         return static_cast<std::size_t>(part.data() - base_);
@@ -156,7 +164,8 @@ private:
     friend class ParserImpl;
 
     const char* base_ = nullptr;
-    std::uint32_t size_ = 0;
+    std::uint32_t start_ = 0;  // first byte of the start line
+    std::uint32_t size_ = 0;   // end of the message, from base_
     std::uint16_t status_ = 0;
     Method method_ = Method::kUnknown;
     std::uint8_t count_ = 0;

@@ -50,7 +50,7 @@ struct MultipartCursor {
 template <class Visit>
 SipParseResult<void> for_each_part(std::string_view body, std::string_view boundary,
                                    Visit&& visit) noexcept {
-    detail::MultipartCursor cursor{body, boundary};
+    detail::MultipartCursor cursor{body, boundary, 0, false, false, std::nullopt};
     MimePart part;
     while (cursor.next(part)) {
         if (!visit(static_cast<const MimePart&>(part))) return {};
