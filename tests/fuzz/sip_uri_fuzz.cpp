@@ -1,7 +1,6 @@
 // Fuzz target: UriView::parse and NameAddrView::parse on the same bytes, parameter and URI-header
 // iteration, and the properties of an accepted URI: every field is a view inside the input,
-// parameter and header iteration terminate, and the host of an IPv6
-// reference is bracketed.
+// parameter and header iteration terminate, and an IPv6 reference host keeps its brackets.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
