@@ -3,7 +3,7 @@
 //
 // validate_request() returns nullopt when the request may be processed, or the Rejection to send:
 //   400 "Bad Request (<problem>)"   malformed or missing mandatory header (8.1.1, 8.2)
-//   505 Version Not Supported       SIP-Version other than SIP/2.0 (8.2.2? 7.1)
+//   505 Version Not Supported       SIP-Version other than SIP/2.0 (7.1, 21.5.6)
 //   416 Unsupported URI Scheme      Request-URI scheme not sip/sips (tel when allowed) (8.2.2.1)
 //   501 Not Implemented             method not known to this element (8.2.1)
 //   405 Method Not Allowed + Allow  known method this element does not allow (8.2.1)
