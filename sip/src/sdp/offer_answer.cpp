@@ -116,14 +116,19 @@ void copy_format_attributes(const MediaDescription& offer, const std::vector<std
     }
 }
 
+// A rejected section (RFC 3264 6): port 0 and, as RFC 4317 2.2 and 2.6 show, the first offered
+// format with its rtpmap (the answer must list at least one format).
 MediaDescription rejected(const MediaDescription& offer) {
     MediaDescription m;
     m.media = offer.media;
     m.port = 0;
     m.proto = offer.proto;
-    m.formats = offer.formats;
-    if (m.formats.empty()) m.formats.emplace_back(offer.rtp_proto() ? "0" : "*");
-    copy_format_attributes(offer, offer.formats, false, m.attributes);
+    if (!offer.formats.empty()) {
+        m.formats.push_back(offer.formats.front());
+        copy_format_attributes(offer, m.formats, false, m.attributes);
+    } else {
+        m.formats.emplace_back(offer.rtp_proto() ? "0" : "*");
+    }
     return m;
 }
 

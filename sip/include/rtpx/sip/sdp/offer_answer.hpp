@@ -3,7 +3,7 @@
 // make_answer builds an answer from an offer, what this side can do (LocalCapabilities) and where
 // it receives (AnswerTransport):
 //   - one m= line per offered m= line, same order (RFC 3264 6); a section is rejected (port 0, the
-//     offer's formats and rtpmaps kept) when its port is 0, its media type or proto is not
+//     offer's first format and its rtpmap kept) when its port is 0, its media type or proto is not
 //     supported, no codec matches, there is no local transport for it, or it is SRTP (SDES) and no
 //     offered crypto suite has a local key;
 //   - codecs are intersected by encoding name (case-insensitive), clock rate, channels and the
