@@ -76,7 +76,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // The B2BUA rewrites keep the description valid.
     auto rewritten = *session;
-    for (auto& m : rewritten.media) set_media_address(m, "2001:db8::1", 30000);
+    for (auto& m : rewritten.media) {
+        if (!m.rejected()) set_media_address(m, "2001:db8::1", 30000);  // rejected stay port 0
+    }
     put_on_hold(rewritten, HoldStyle::kDirection);
     if (!parse(serialise(rewritten))) std::abort();
     return 0;

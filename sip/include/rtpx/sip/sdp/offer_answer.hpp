@@ -108,6 +108,7 @@ void put_on_hold(SessionDescription& session, HoldStyle style);
 // --- B2BUA rewrites -------------------------------------------------------------------------------
 // Sets the media section's port and its own c= line (replacing any c= lines it had). An a=rtcp
 // line, when present, gets rtcp_port (default port + 1) and, if it carried an address, the new one.
+// A rejected section (port 0) is relayed as it is: giving it a port would re-enable it.
 void set_media_address(MediaDescription& media, std::string_view address, std::uint16_t port,
                        std::optional<std::uint16_t> rtcp_port = std::nullopt);
 // Sets the session-level c= and the o= address.
