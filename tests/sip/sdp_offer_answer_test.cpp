@@ -283,6 +283,24 @@ TEST(MakeAnswer, SdesAnswersTheFirstOfferedSuiteWithALocalKey) {
     EXPECT_TRUE(make_answer(offer, local, t).media[0].rejected());
 }
 
+TEST(MakeAnswer, EchoesMidAndAnswersBundleWithAcceptedSections) {
+    const auto offer = parse_ok(read_data("webrtc_offer.sdp"));
+    LocalCapabilities local;
+    MediaCapabilities audio;
+    audio.protos = {"UDP/TLS/RTP/SAVPF"};
+    audio.codecs = {codec("opus", 48000, 2)};
+    local.media.push_back(audio);
+    auto t = simple_transport(2);
+    auto answer = make_answer(offer, local, t);  // no video capabilities: video rejected
+    ASSERT_EQ(answer.media.size(), 2u);
+    EXPECT_EQ(answer.media[0].formats, (std::vector<std::string>{"111", "110"}));
+    EXPECT_EQ(find_attribute(answer.media[0].attributes, "mid")->value, "0");
+    EXPECT_TRUE(has_attribute(answer.media[0].attributes, "rtcp-mux"));
+    EXPECT_TRUE(answer.media[1].rejected());
+    ASSERT_EQ(answer.attributes.size(), 1u);
+    EXPECT_EQ(answer.attributes[0].value, "BUNDLE 0");
+}
+
 // --- B2BUA rewrites -------------------------------------------------------------------------------
 TEST(Rewrite, MediaAddressPortAndRtcp) {
     auto s = parse_ok(read_data("sbc_srtp_offer.sdp"));

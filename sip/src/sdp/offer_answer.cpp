@@ -132,6 +132,29 @@ MediaDescription rejected(const MediaDescription& offer) {
     return m;
 }
 
+// RFC 5888 / RFC 8843: each offered a=group is answered with the identification tags of the
+// accepted media sections it names (the sections' a=mid lines are copied by make_answer); a group
+// left with no tag is dropped.
+void answer_groups(const SessionDescription& offer, SessionDescription& answer) {
+    for (const auto& a : offer.attributes) {
+        if (!a.value || !ci_equal(a.name, "group")) continue;
+        auto g = parse_group(*a.value);
+        if (!g) continue;
+        std::string value(g->semantics);
+        bool any = false;
+        for (auto tag : g->mids) {
+            const bool accepted = std::any_of(answer.media.begin(), answer.media.end(), [&](const MediaDescription& m) {
+                const auto* mid = find_attribute(m.attributes, "mid");
+                return !m.rejected() && mid != nullptr && mid->value == tag;
+            });
+            if (!accepted) continue;
+            value.append(" ").append(tag);
+            any = true;
+        }
+        if (any) answer.attributes.push_back(Attribute{"group", std::move(value)});
+    }
+}
+
 }  // namespace
 
 SessionDescription make_answer(const SessionDescription& offer, const LocalCapabilities& local,
@@ -190,6 +213,7 @@ SessionDescription make_answer(const SessionDescription& offer, const LocalCapab
             c.session_params = {};
             m.attributes.push_back(Attribute{"crypto", to_value(c)});
         }
+        if (const auto* mid = find_attribute(om.attributes, "mid")) m.attributes.push_back(*mid);
         if (caps->rtcp_mux && has_attribute(om.attributes, "rtcp-mux")) {
             m.attributes.push_back(Attribute{"rtcp-mux", std::nullopt});
         }
@@ -203,6 +227,7 @@ SessionDescription make_answer(const SessionDescription& offer, const LocalCapab
         }
         answer.media.push_back(std::move(m));
     }
+    answer_groups(offer, answer);
     return answer;
 }
 

@@ -15,7 +15,8 @@
 //     inactive -> inactive), intersected with the local direction; written when it is not
 //     sendrecv or the offer wrote one. c=0.0.0.0 (RFC 2543 hold, RFC 3264 8.4) is accepted and
 //     answered normally, as RFC 4317 5.2 shows; is_on_hold() reports it;
-//   - rtcp-mux is answered when offered and locally supported (RFC 5761);
+//   - rtcp-mux is answered when offered and locally supported (RFC 5761); a=mid is echoed and each
+//     a=group (BUNDLE) is answered with the accepted sections' tags (RFC 5888, RFC 8843);
 //   - t= is the offer's (RFC 3264 6).
 #pragma once
 
