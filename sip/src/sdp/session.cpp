@@ -1,6 +1,7 @@
 // SDP parser and serialiser (RFC 8866). See session.hpp for what is strict and what is lenient.
 #include "rtpx/sip/sdp/session.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "rtpx/sip/sdp/attributes.hpp"
@@ -126,6 +127,8 @@ SdpResult<void> check_zone(std::string_view v, std::size_t base) noexcept {
 
 SdpResult<MediaDescription> parse_media_line(std::string_view v, std::size_t base) noexcept {
     MediaDescription m;
+    m.formats.reserve(8);
+    m.attributes.reserve(16);  // typical sections carry 5-30 attributes: few regrowths
     std::size_t i = 0;
     auto next = [&]() -> Field {
         while (i < v.size() && v[i] == ' ') ++i;
@@ -243,6 +246,7 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
     if (text.size() > kMaxSdpSize) return sdp_error(SdpErrc::kTooLarge, kMaxSdpSize, "SDP larger than 256 KiB");
     SessionDescription s;
     s.session_name.clear();
+    s.media.reserve(4);
     bool seen_v = false, seen_o = false, seen_s = false;
     std::size_t media_line_offset = 0;  // of the current m= line
     std::vector<std::size_t> media_offsets;
@@ -268,10 +272,8 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.empty()) continue;  // lenient: blank lines (usually trailing) are skipped
         if (++lines > kMaxLines) return sdp_error(SdpErrc::kTooLarge, start, "SDP has more than 8192 lines");
-        for (std::size_t i = 0; i < line.size(); ++i) {
-            if (line[i] == '\r' || line[i] == '\0') {
-                return sdp_error(SdpErrc::kBadLine, start + i, "stray CR or NUL inside a line");
-            }
+        if (auto bad = std::min(line.find('\r'), line.find('\0')); bad != std::string_view::npos) {
+            return sdp_error(SdpErrc::kBadLine, start + bad, "stray CR or NUL inside a line");
         }
         if (line.size() < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z') {
             return sdp_error(SdpErrc::kBadLine, start, "line is not <type>=<value>");
