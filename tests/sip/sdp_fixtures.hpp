@@ -1,11 +1,15 @@
 // Fixture loading for the SDP tests: .sdp files and the RFC 4317 examples (tests/data/sdp/).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <utility>
+
+#include "rtpx/sip/sdp/session.hpp"
 
 namespace rtpx::sip::sdp::testing {
 
@@ -14,6 +18,14 @@ inline std::string read_data(const std::string& name) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+// Parses text that must be valid; a failure is a test failure naming the error.
+inline SessionDescription parse_ok(const std::string& text) {
+    auto s = parse(text);
+    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().what) << " at byte "
+                               << (s ? 0 : s.error().offset);
+    return s ? *s : SessionDescription{};
 }
 
 // RFC 4317 examples: {"2.1", "Offer"} -> SDP with CRLF line ends.

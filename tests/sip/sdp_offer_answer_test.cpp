@@ -13,13 +13,9 @@ namespace rtpx::sip::sdp {
 namespace {
 
 using testing::load_rfc4317;
+using testing::parse_ok;
 using testing::read_data;
 
-SessionDescription parse_ok(const std::string& text) {
-    auto s = parse(text);
-    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().what);
-    return s ? *s : SessionDescription{};
-}
 
 Codec codec(std::string encoding, std::uint32_t clock, std::uint16_t channels = 1) {
     return Codec{std::move(encoding), clock, channels, {}};

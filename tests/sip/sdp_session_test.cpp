@@ -13,14 +13,9 @@ namespace rtpx::sip::sdp {
 namespace {
 
 using testing::load_rfc4317;
+using testing::parse_ok;
 using testing::read_data;
 
-SessionDescription parse_ok(const std::string& text) {
-    auto s = parse(text);
-    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().what) << " at byte "
-                               << (s ? 0 : s.error().offset);
-    return s ? *s : SessionDescription{};
-}
 
 TEST(SdpParse, Rfc8866Section5FieldByField) {
     const auto s = parse_ok(read_data("rfc8866_5.sdp"));

@@ -25,6 +25,19 @@ Split split_space(std::string_view s) noexcept {
     return {s.substr(0, sp), s.substr(r), r};
 }
 
+// Calls take(word) for each space-separated word of `rest`, which starts at offset `at` of the
+// value; returns the offset of the first word take() refuses, or nullopt when it takes them all.
+template <class Take>
+std::optional<std::size_t> take_words(std::string_view rest, std::size_t at, Take take) {
+    while (!rest.empty()) {
+        auto [word, more, next] = split_space(rest);
+        if (!take(word)) return at;
+        rest = more;
+        at += next;
+    }
+    return std::nullopt;
+}
+
 bool is_visible_text(std::string_view s) noexcept {
     if (s.empty()) return false;
     return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -335,14 +348,12 @@ SdpResult<SsrcGroup> parse_ssrc_group(std::string_view v) noexcept {
     if (!is_token(semantics)) return sdp_error(SdpErrc::kBadValue, 0, "a=ssrc-group: bad semantics");
     SsrcGroup g;
     g.semantics = semantics;
-    while (!rest.empty()) {
-        auto [id_text, more, next] = split_space(rest);
-        auto id = parse_uint(id_text, UINT32_MAX);
-        if (!id) return sdp_error(SdpErrc::kBadValue, at, "a=ssrc-group: bad SSRC");
-        g.ssrcs.push_back(static_cast<std::uint32_t>(*id));
-        rest = more;
-        at += next;
-    }
+    auto bad = take_words(rest, at, [&](std::string_view word) {
+        auto id = parse_uint(word, UINT32_MAX);
+        if (id) g.ssrcs.push_back(static_cast<std::uint32_t>(*id));
+        return id.has_value();
+    });
+    if (bad) return sdp_error(SdpErrc::kBadValue, *bad, "a=ssrc-group: bad SSRC");
     if (g.ssrcs.empty()) return sdp_error(SdpErrc::kBadValue, v.size(), "a=ssrc-group: no SSRC");
     return g;
 }
@@ -353,13 +364,11 @@ SdpResult<Group> parse_group(std::string_view v) noexcept {
     if (!is_token(semantics)) return sdp_error(SdpErrc::kBadValue, 0, "a=group: bad semantics");
     Group g;
     g.semantics = semantics;
-    while (!rest.empty()) {
-        auto [mid, more, next] = split_space(rest);
-        if (!is_token(mid)) return sdp_error(SdpErrc::kBadValue, at, "a=group: bad identification tag");
-        g.mids.push_back(mid);
-        rest = more;
-        at += next;
-    }
+    auto bad = take_words(rest, at, [&](std::string_view mid) {
+        if (is_token(mid)) g.mids.push_back(mid);
+        return is_token(mid);
+    });
+    if (bad) return sdp_error(SdpErrc::kBadValue, *bad, "a=group: bad identification tag");
     return g;
 }
 
