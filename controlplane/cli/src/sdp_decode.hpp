@@ -1,11 +1,10 @@
 // `rtpx decode sdp (--hex HEX | --file F | -)`: one JSON object for a session description
 // (sdp_json.hpp). Invalid SDP: exit 1, nothing on stdout, `error: <what> at byte <offset>` on
-// stderr; usage errors: 2.
+// stderr; usage errors: 2. The command itself is registered by add_decode_sdp_command
+// (commands.hpp).
 #pragma once
 
 #include <iosfwd>
-
-#include <CLI/CLI.hpp>
 
 #include "decode.hpp"
 

@@ -272,7 +272,10 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.empty()) continue;  // lenient: blank lines (usually trailing) are skipped
         if (++lines > kMaxLines) return sdp_error(SdpErrc::kTooLarge, start, "SDP has more than 8192 lines");
-        if (auto bad = std::min(line.find('\r'), line.find('\0')); bad != std::string_view::npos) {
+        bool stray = false;  // branch-free so the compiler vectorises the scan
+        for (char c : line) stray |= (c == '\r') | (c == '\0');
+        if (stray) {
+            const auto bad = std::min(line.find('\r'), line.find('\0'));
             return sdp_error(SdpErrc::kBadLine, start + bad, "stray CR or NUL inside a line");
         }
         if (line.size() < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z') {
