@@ -27,7 +27,8 @@ const std::string kOffer =
     "a=rtpmap:101 telephone-event/8000\r\n"
     "a=fmtp:101 0-16\r\n"
     "a=ptime:20\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
+    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+    "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
     "a=rtcp:49171 IN IP4 192.0.2.10\r\n"
     "a=sendrecv\r\n"
     "m=video 51372 RTP/AVPF 96 97\r\n"
@@ -58,8 +59,12 @@ AnswerTransport transport() {
     AnswerTransport t;
     t.origin = Origin{"rtpx", "1", 1, "IN", "IP4", "198.51.100.1"};
     t.connection = connection_for("198.51.100.1");
-    t.media = {LocalMedia{30000, {}, {{"AES_CM_128_HMAC_SHA1_80", "inline:bG9jYWwta2V5LWZvci1iZW5jaG1hcmtzLTEy"}}, {}},
-               LocalMedia{30002, {}, {}, {}}};
+    t.media = {
+        LocalMedia{30000,
+                   {},
+                   {{"AES_CM_128_HMAC_SHA1_80", "inline:bG9jYWwta2V5LWZvci1iZW5jaG1hcmtzLTEy"}},
+                   {}},
+        LocalMedia{30002, {}, {}, {}}};
     return t;
 }
 

@@ -28,7 +28,7 @@ TEST(SdpJson, NullsPayloadsWithoutRtpmapAndWildcardFeedback) {
     EXPECT_TRUE(j["information"].is_null());
     EXPECT_EQ(j["direction"], "inactive");
     const auto& video = j["media"][0];
-    EXPECT_EQ(video["direction"], "inactive");  // session level applies
+    EXPECT_EQ(video["direction"], "inactive");                // session level applies
     EXPECT_TRUE(video["payloads"][0]["encoding"].is_null());  // 96 has no rtpmap
     EXPECT_EQ(video["payloads"][0]["rtcp_fb"], (nlohmann::ordered_json{"nack", "ccm fir"}));
     EXPECT_EQ(video["payloads"][1]["encoding"], "H261");  // static type 31

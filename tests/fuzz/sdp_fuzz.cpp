@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& m : session->media) {
         read_attributes(m.attributes);
         for (const auto& f : m.formats) {
-            if (m.rtp_proto() && f.size() <= 3) (void)payload_format(m, static_cast<std::uint8_t>(std::atoi(f.c_str())));
+            if (m.rtp_proto() && f.size() <= 3)
+                (void)payload_format(m, static_cast<std::uint8_t>(std::atoi(f.c_str())));
         }
         (void)effective_direction(*session, m);
         (void)is_on_hold(*session, m);
@@ -67,8 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     transport.origin.address = "192.0.2.1";
     transport.connection = connection_for("192.0.2.1");
     for (std::size_t i = 0; i < session->media.size(); ++i) {
-        transport.media.push_back(LocalMedia{static_cast<std::uint16_t>(20000 + 2 * i), {},
-                                             {{"AES_CM_128_HMAC_SHA1_80", "inline:a2V5"}}, {}});
+        transport.media.push_back(LocalMedia{static_cast<std::uint16_t>(20000 + 2 * i),
+                                             {},
+                                             {{"AES_CM_128_HMAC_SHA1_80", "inline:a2V5"}},
+                                             {}});
     }
     const auto answer = make_answer(*session, local, transport);
     if (answer.media.size() != session->media.size()) std::abort();

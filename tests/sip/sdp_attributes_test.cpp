@@ -35,7 +35,8 @@ TEST(SdpRtpmap, ParsesAndWrites) {
 }
 
 TEST(SdpFmtp, ParametersByName) {
-    auto f = parse_fmtp("98 level-asymmetry-allowed=1; packetization-mode=1 ;profile-level-id=42e01f");
+    auto f =
+        parse_fmtp("98 level-asymmetry-allowed=1; packetization-mode=1 ;profile-level-id=42e01f");
     ASSERT_TRUE(f);
     EXPECT_EQ(f->format, "98");
     EXPECT_EQ(fmtp_parameter(f->parameters, "Packetization-Mode"), "1");
@@ -109,7 +110,8 @@ TEST(SdpCrypto, TagSuiteKeyParamsSessionParams) {
               "KDR=1 UNENCRYPTED_SRTCP");
     expect_error(parse_crypto("1234567890 X inline:k"), 0, "a=crypto: bad tag");
     expect_error(parse_crypto("1 AES/CM inline:k"), 2, "a=crypto: bad crypto suite");
-    expect_error(parse_crypto("1 AES_CM_128_HMAC_SHA1_80 nokeymethod"), 26, "a=crypto: bad key params");
+    expect_error(parse_crypto("1 AES_CM_128_HMAC_SHA1_80 nokeymethod"), 26,
+                 "a=crypto: bad key params");
 }
 
 TEST(SdpSsrc, AttributeAndGroup) {
@@ -160,7 +162,8 @@ TEST(SdpRidSimulcast, RestrictionsAndStreamLists) {
 }
 
 TEST(SdpValidate, KnownAttributesNeedValidValues) {
-    EXPECT_TRUE(validate_attribute("candidate", std::string_view("1 1 udp 1 192.0.2.1 1 typ host")));
+    EXPECT_TRUE(
+        validate_attribute("candidate", std::string_view("1 1 udp 1 192.0.2.1 1 typ host")));
     EXPECT_TRUE(validate_attribute("X-unknown", std::nullopt));
     EXPECT_TRUE(validate_attribute("setup", std::string_view("ACTPASS")));
     expect_error(validate_attribute("setup", std::string_view("both")), 0,
@@ -171,7 +174,9 @@ TEST(SdpValidate, KnownAttributesNeedValidValues) {
 }
 
 TEST(SdpDirection, SetDirectionReplacesInPlace) {
-    AttributeList list = {{"rtpmap", "0 PCMU/8000"}, {"sendrecv", std::nullopt}, {"ptime", "20"},
+    AttributeList list = {{"rtpmap", "0 PCMU/8000"},
+                          {"sendrecv", std::nullopt},
+                          {"ptime", "20"},
                           {"inactive", std::nullopt}};
     EXPECT_EQ(find_direction(list), Direction::kInactive);  // the last one wins
     set_direction(list, Direction::kSendOnly);

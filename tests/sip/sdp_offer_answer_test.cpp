@@ -16,7 +16,6 @@ using testing::load_rfc4317;
 using testing::parse_ok;
 using testing::read_data;
 
-
 Codec codec(std::string encoding, std::uint32_t clock, std::uint16_t channels = 1) {
     return Codec{std::move(encoding), clock, channels, {}};
 }
@@ -140,7 +139,8 @@ TEST(Rfc4317, ZeroAddressOfferCountsAsHold) {
     EXPECT_FALSE(is_on_hold(resumed, resumed.media[0]));
 }
 
-// --- the answer rules -----------------------------------------------------------------------------
+// --- the answer rules
+// -----------------------------------------------------------------------------
 const std::string kWebrtcLikeAudio =
     "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
     "m=audio 4000 RTP/AVP 111 0 8 110 101\r\n"
@@ -153,7 +153,8 @@ AnswerTransport simple_transport(std::size_t media = 1) {
     t.origin.sess_id = "7";
     t.origin.address = "198.51.100.9";
     t.connection = connection_for("198.51.100.9");
-    for (std::size_t i = 0; i < media; ++i) t.media.push_back(LocalMedia{static_cast<std::uint16_t>(20000 + 2 * i), {}, {}, {}});
+    for (std::size_t i = 0; i < media; ++i)
+        t.media.push_back(LocalMedia{static_cast<std::uint16_t>(20000 + 2 * i), {}, {}, {}});
     return t;
 }
 
@@ -228,9 +229,10 @@ TEST(MakeAnswer, DirectionIsReversedAndIntersected) {
         {"a=recvonly\r\n", Direction::kRecvOnly, Direction::kInactive},
     };
     for (const auto& r : rows) {
-        const auto offer = parse_ok(std::string("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"
-                                                "c=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n") +
-                                    r.offered);
+        const auto offer =
+            parse_ok(std::string("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"
+                                 "c=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n") +
+                     r.offered);
         const auto answer = make_answer(offer, caps({kPcmu}, {}, r.local), simple_transport());
         EXPECT_EQ(find_direction(answer.media[0].attributes), r.answered) << r.offered;
     }
@@ -238,17 +240,18 @@ TEST(MakeAnswer, DirectionIsReversedAndIntersected) {
     const auto offer = parse_ok(
         "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\na=sendonly\r\n"
         "m=audio 4000 RTP/AVP 0\r\n");
-    EXPECT_EQ(find_direction(make_answer(offer, caps({kPcmu}), simple_transport()).media[0].attributes),
-              Direction::kRecvOnly);
+    EXPECT_EQ(
+        find_direction(make_answer(offer, caps({kPcmu}), simple_transport()).media[0].attributes),
+        Direction::kRecvOnly);
 }
 
 TEST(MakeAnswer, RejectsKeepingLineCountAndOrder) {
     const auto offer = parse_ok(
         "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-        "m=audio 0 RTP/AVP 0\r\n"                      // disabled by the offerer
-        "m=image 4002 udptl t38\r\n"                   // media type without capabilities
-        "m=audio 4004 RTP/AVPF 0\r\n"                  // proto not supported
-        "m=audio 4006 RTP/AVP 0 8\r\n"                 // no local transport (3 given)
+        "m=audio 0 RTP/AVP 0\r\n"       // disabled by the offerer
+        "m=image 4002 udptl t38\r\n"    // media type without capabilities
+        "m=audio 4004 RTP/AVPF 0\r\n"   // proto not supported
+        "m=audio 4006 RTP/AVP 0 8\r\n"  // no local transport (3 given)
         "m=text 0 RTP/AVP 98\r\na=rtpmap:98 t140/1000\r\n");
     const auto answer = make_answer(offer, caps({kPcmu}), simple_transport(3));
     ASSERT_EQ(answer.media.size(), 5u);
@@ -266,7 +269,8 @@ TEST(MakeAnswer, SdesAnswersTheFirstOfferedSuiteWithALocalKey) {
     auto local = caps({kPcma});
     local.media[0].protos = {"RTP/SAVP"};
     auto t = simple_transport();
-    t.media[0].crypto_keys = {{"AES_CM_128_HMAC_SHA1_32", "inline:bG9jYWwta2V5LWZvci10ZXN0cy0xMjM0NTY3"}};
+    t.media[0].crypto_keys = {
+        {"AES_CM_128_HMAC_SHA1_32", "inline:bG9jYWwta2V5LWZvci10ZXN0cy0xMjM0NTY3"}};
     t.media[0].extra_attributes = {Attribute{"ptime", "20"}};
     auto answer = make_answer(offer, local, t);
     EXPECT_EQ(serialise(answer),
@@ -297,7 +301,8 @@ TEST(MakeAnswer, EchoesMidAndAnswersBundleWithAcceptedSections) {
     EXPECT_EQ(answer.attributes[0].value, "BUNDLE 0");
 }
 
-// --- B2BUA rewrites -------------------------------------------------------------------------------
+// --- B2BUA rewrites
+// -------------------------------------------------------------------------------
 TEST(Rewrite, MediaAddressPortAndRtcp) {
     auto s = parse_ok(read_data("sbc_srtp_offer.sdp"));
     set_media_address(s.media[0], "203.0.113.5", 40000);
@@ -316,10 +321,12 @@ TEST(Rewrite, MediaAddressPortAndRtcp) {
 TEST(Rewrite, ReplaceCryptoInPlaceAndChangeProto) {
     auto s = parse_ok(read_data("sbc_srtp_offer.sdp"));
     const auto before = serialise(s);
-    const std::vector<std::string> fresh = {"1 AES_CM_128_HMAC_SHA1_80 inline:bmV3LWtleS1tYXRlcmlhbC1mb3ItdGhlLWxlZw"};
+    const std::vector<std::string> fresh = {
+        "1 AES_CM_128_HMAC_SHA1_80 inline:bmV3LWtleS1tYXRlcmlhbC1mb3ItdGhlLWxlZw"};
     replace_crypto(s.media[0], fresh);
     auto text = serialise(s);
-    EXPECT_NE(text.find("a=maxptime:40\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:bmV3"), std::string::npos);
+    EXPECT_NE(text.find("a=maxptime:40\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:bmV3"),
+              std::string::npos);
     EXPECT_EQ(count_attributes(s.media[0].attributes, "crypto"), 1u);
     // Everything else is untouched: only the crypto lines differ.
     auto expected = before;

@@ -16,7 +16,6 @@ using testing::load_rfc4317;
 using testing::parse_ok;
 using testing::read_data;
 
-
 TEST(SdpParse, Rfc8866Section5FieldByField) {
     const auto s = parse_ok(read_data("rfc8866_5.sdp"));
     EXPECT_EQ(s.origin.username, "jdoe");
@@ -186,7 +185,8 @@ TEST(SdpParse, SbcOfferCryptoRtcpAndBandwidth) {
 }
 
 TEST(SdpRoundTrip, FixturesSerialiseByteForByte) {
-    for (const char* name : {"rfc8866_5.sdp", "rfc4566_5.sdp", "webrtc_offer.sdp", "sbc_srtp_offer.sdp"}) {
+    for (const char* name :
+         {"rfc8866_5.sdp", "rfc4566_5.sdp", "webrtc_offer.sdp", "sbc_srtp_offer.sdp"}) {
         const auto text = read_data(name);
         ASSERT_FALSE(text.empty()) << name;
         auto s = parse(text);
@@ -261,49 +261,84 @@ struct Bad {
 };
 
 const std::string kHead = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n";  // 36 bytes
-const std::string kC = "c=IN IP4 192.0.2.1\r\nt=0 0\r\n";                  // 27 bytes
+const std::string kC = "c=IN IP4 192.0.2.1\r\nt=0 0\r\n";                // 27 bytes
 
 TEST(SdpParse, NegativeOnePerLineType) {
     const std::size_t h = kHead.size(), hc = kHead.size() + kC.size();
     const Bad cases[] = {
         {"empty", "", SdpErrc::kMissingLine, 0, "v= line missing"},
-        {"v not first", "o=- 1 1 IN IP4 a\r\n", SdpErrc::kBadOrder, 0, "v= line: must be the first line"},
+        {"v not first", "o=- 1 1 IN IP4 a\r\n", SdpErrc::kBadOrder, 0,
+         "v= line: must be the first line"},
         {"v not 0", "v=1\r\n", SdpErrc::kBadValue, 2, "v= line: version is not 0"},
-        {"v repeated", kHead + "v=0\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h), "v= line: repeated"},
+        {"v repeated", kHead + "v=0\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h),
+         "v= line: repeated"},
         {"o missing", "v=0\r\ns=-\r\n", SdpErrc::kMissingLine, 10, "o= line missing"},
-        {"o five fields", "v=0\r\no=- 1 1 IN IP4\r\n", SdpErrc::kBadValue, 7, "o= line: expected 6 fields"},
-        {"o bad version", "v=0\r\no=- 1 x IN IP4 a\r\n", SdpErrc::kBadValue, 11, "o= line: bad sess-version"},
-        {"o repeated", kHead + "o=- 1 1 IN IP4 a\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h), "o= line: repeated"},
+        {"o five fields", "v=0\r\no=- 1 1 IN IP4\r\n", SdpErrc::kBadValue, 7,
+         "o= line: expected 6 fields"},
+        {"o bad version", "v=0\r\no=- 1 x IN IP4 a\r\n", SdpErrc::kBadValue, 11,
+         "o= line: bad sess-version"},
+        {"o repeated", kHead + "o=- 1 1 IN IP4 a\r\n", SdpErrc::kBadOrder,
+         static_cast<std::uint32_t>(h), "o= line: repeated"},
         {"s missing", "v=0\r\no=- 1 1 IN IP4 a\r\n", SdpErrc::kMissingLine, 23, "s= line missing"},
-        {"s repeated", kHead + "s=x\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h), "s= line: repeated"},
-        {"i repeated", kHead + "i=a\r\ni=b\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h + 5), "i= line: repeated"},
-        {"u repeated", kHead + "u=a\r\nu=b\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h + 5), "u= line: repeated"},
-        {"c bad address", kHead + "c=IN IP4 1:2\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 9), "c= line: bad address"},
-        {"c two fields", kHead + "c=IN IP4\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2), "c= line: expected 3 fields"},
-        {"c TTL too big", kHead + "c=IN IP4 224.2.1.1/256\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 19), "c= line: TTL above 255"},
-        {"c IP6 with TTL", kHead + "c=IN IP6 ff15::1/3/2\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 18), "c= line: IP6 address with a TTL"},
-        {"b no colon", kHead + "b=AS64\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2), "b= line: bad bandwidth type"},
-        {"b not a number", kHead + "b=AS:x\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 5), "b= line: bad bandwidth"},
-        {"t one field", kHead + "t=0\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2), "t= line: expected start and stop times"},
-        {"t bad stop", kHead + "t=0 x\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 4), "t= line: bad stop time"},
-        {"r without t", kHead + "r=7d 1h 0\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h), "r= line: not after a t= line"},
-        {"r bad time", kHead + "t=0 0\r\nr=7d 1x 0\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 12), "r= line: bad time"},
-        {"z odd", kHead + "z=2882844526\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2), "z= line: expected adjustment time and offset pairs"},
-        {"k repeated", kHead + "k=prompt\r\nk=prompt\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h + 10), "k= line: repeated"},
-        {"a bad name", kHead + "a=bad name\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2), "a= line: bad attribute name"},
-        {"a rtpmap bad clock", kHead + kC + "m=audio 1 RTP/AVP 96\r\na=rtpmap:96 opus/x\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(hc + 22 + 17), "a=rtpmap: bad clock rate"},
-        {"a crypto bad tag", kHead + "a=crypto:x AES_CM_128_HMAC_SHA1_80 inline:x\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 9), "a=crypto: bad tag"},
-        {"m bad port", kHead + kC + "m=audio 70000 RTP/AVP 0\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(hc + 8), "m= line: bad port"},
-        {"m bad port count", kHead + kC + "m=audio 4000/0 RTP/AVP 0\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(hc + 13), "m= line: bad number of ports"},
-        {"m bad payload type", kHead + kC + "m=audio 4000 RTP/AVP 128\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(hc + 21), "m= line: bad format"},
-        {"m no formats", kHead + kC + "m=audio 4000 RTP/AVP\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(hc + 20), "m= line: no formats"},
-        {"m no c", kHead + "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n", SdpErrc::kMissingLine, static_cast<std::uint32_t>(h + 7), "m= line: no c= line in the media section or the session"},
-        {"m then t", kHead + kC + "m=audio 4000 RTP/AVP 0\r\nt=0 0\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(hc + 24), "line type not allowed in a media section"},
-        {"unknown type", kHead + "x=1\r\n", SdpErrc::kBadLine, static_cast<std::uint32_t>(h), "unknown line type"},
-        {"not type=value", kHead + "hello\r\n", SdpErrc::kBadLine, static_cast<std::uint32_t>(h), "line is not <type>=<value>"},
-        {"stray CR", kHead + "i=a\rb\r\n", SdpErrc::kBadLine, static_cast<std::uint32_t>(h + 3), "stray CR or NUL inside a line"},
-        {"NUL", kHead + std::string("i=a\0b\r\n", 7), SdpErrc::kBadLine, static_cast<std::uint32_t>(h + 3), "stray CR or NUL inside a line"},
-        {"too large", std::string(kMaxSdpSize + 1, 'a'), SdpErrc::kTooLarge, static_cast<std::uint32_t>(kMaxSdpSize), "SDP larger than 256 KiB"},
+        {"s repeated", kHead + "s=x\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h),
+         "s= line: repeated"},
+        {"i repeated", kHead + "i=a\r\ni=b\r\n", SdpErrc::kBadOrder,
+         static_cast<std::uint32_t>(h + 5), "i= line: repeated"},
+        {"u repeated", kHead + "u=a\r\nu=b\r\n", SdpErrc::kBadOrder,
+         static_cast<std::uint32_t>(h + 5), "u= line: repeated"},
+        {"c bad address", kHead + "c=IN IP4 1:2\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(h + 9), "c= line: bad address"},
+        {"c two fields", kHead + "c=IN IP4\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(h + 2), "c= line: expected 3 fields"},
+        {"c TTL too big", kHead + "c=IN IP4 224.2.1.1/256\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(h + 19), "c= line: TTL above 255"},
+        {"c IP6 with TTL", kHead + "c=IN IP6 ff15::1/3/2\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(h + 18), "c= line: IP6 address with a TTL"},
+        {"b no colon", kHead + "b=AS64\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2),
+         "b= line: bad bandwidth type"},
+        {"b not a number", kHead + "b=AS:x\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(h + 5), "b= line: bad bandwidth"},
+        {"t one field", kHead + "t=0\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2),
+         "t= line: expected start and stop times"},
+        {"t bad stop", kHead + "t=0 x\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 4),
+         "t= line: bad stop time"},
+        {"r without t", kHead + "r=7d 1h 0\r\n", SdpErrc::kBadOrder, static_cast<std::uint32_t>(h),
+         "r= line: not after a t= line"},
+        {"r bad time", kHead + "t=0 0\r\nr=7d 1x 0\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(h + 12), "r= line: bad time"},
+        {"z odd", kHead + "z=2882844526\r\n", SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 2),
+         "z= line: expected adjustment time and offset pairs"},
+        {"k repeated", kHead + "k=prompt\r\nk=prompt\r\n", SdpErrc::kBadOrder,
+         static_cast<std::uint32_t>(h + 10), "k= line: repeated"},
+        {"a bad name", kHead + "a=bad name\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(h + 2), "a= line: bad attribute name"},
+        {"a rtpmap bad clock", kHead + kC + "m=audio 1 RTP/AVP 96\r\na=rtpmap:96 opus/x\r\n",
+         SdpErrc::kBadValue, static_cast<std::uint32_t>(hc + 22 + 17), "a=rtpmap: bad clock rate"},
+        {"a crypto bad tag", kHead + "a=crypto:x AES_CM_128_HMAC_SHA1_80 inline:x\r\n",
+         SdpErrc::kBadValue, static_cast<std::uint32_t>(h + 9), "a=crypto: bad tag"},
+        {"m bad port", kHead + kC + "m=audio 70000 RTP/AVP 0\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(hc + 8), "m= line: bad port"},
+        {"m bad port count", kHead + kC + "m=audio 4000/0 RTP/AVP 0\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(hc + 13), "m= line: bad number of ports"},
+        {"m bad payload type", kHead + kC + "m=audio 4000 RTP/AVP 128\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(hc + 21), "m= line: bad format"},
+        {"m no formats", kHead + kC + "m=audio 4000 RTP/AVP\r\n", SdpErrc::kBadValue,
+         static_cast<std::uint32_t>(hc + 20), "m= line: no formats"},
+        {"m no c", kHead + "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n", SdpErrc::kMissingLine,
+         static_cast<std::uint32_t>(h + 7),
+         "m= line: no c= line in the media section or the session"},
+        {"m then t", kHead + kC + "m=audio 4000 RTP/AVP 0\r\nt=0 0\r\n", SdpErrc::kBadOrder,
+         static_cast<std::uint32_t>(hc + 24), "line type not allowed in a media section"},
+        {"unknown type", kHead + "x=1\r\n", SdpErrc::kBadLine, static_cast<std::uint32_t>(h),
+         "unknown line type"},
+        {"not type=value", kHead + "hello\r\n", SdpErrc::kBadLine, static_cast<std::uint32_t>(h),
+         "line is not <type>=<value>"},
+        {"stray CR", kHead + "i=a\rb\r\n", SdpErrc::kBadLine, static_cast<std::uint32_t>(h + 3),
+         "stray CR or NUL inside a line"},
+        {"NUL", kHead + std::string("i=a\0b\r\n", 7), SdpErrc::kBadLine,
+         static_cast<std::uint32_t>(h + 3), "stray CR or NUL inside a line"},
+        {"too large", std::string(kMaxSdpSize + 1, 'a'), SdpErrc::kTooLarge,
+         static_cast<std::uint32_t>(kMaxSdpSize), "SDP larger than 256 KiB"},
     };
     for (const auto& c : cases) {
         auto s = parse(c.text);

@@ -11,7 +11,9 @@ namespace {
 using json = nlohmann::ordered_json;
 namespace sdp = rtpx::sip::sdp;
 
-json optional_text(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+json optional_text(const std::optional<std::string>& s) {
+    return s ? json(*s) : json(nullptr);
+}
 
 json connection_json(const sdp::Connection& c) {
     json out{{"nettype", c.nettype}, {"addrtype", c.addrtype}, {"address", c.address}};
@@ -28,7 +30,8 @@ json bandwidths_json(const std::vector<sdp::Bandwidth>& bws) {
 
 json attributes_json(const sdp::AttributeList& list) {
     json out = json::array();
-    for (const auto& a : list) out.push_back(json{{"name", a.name}, {"value", optional_text(a.value)}});
+    for (const auto& a : list)
+        out.push_back(json{{"name", a.name}, {"value", optional_text(a.value)}});
     return out;
 }
 
@@ -53,7 +56,8 @@ json payloads_json(const sdp::MediaDescription& m) {
         auto pt = sip::parse_uint(f, 127);
         if (!pt) continue;
         json p{{"pt", *pt}};
-        if (auto pf = sdp::payload_format(m, static_cast<std::uint8_t>(*pt)); pf && !pf->encoding.empty()) {
+        if (auto pf = sdp::payload_format(m, static_cast<std::uint8_t>(*pt));
+            pf && !pf->encoding.empty()) {
             p["encoding"] = std::string(pf->encoding);
             p["clock_rate"] = pf->clock_rate;
             p["channels"] = pf->channels;
@@ -108,7 +112,8 @@ json media_json(const sdp::SessionDescription& s, const sdp::MediaDescription& m
     out["formats"] = m.formats;
     out["rejected"] = m.rejected();
     out["information"] = optional_text(m.information);
-    out["connection"] = m.connections.empty() ? json(nullptr) : connection_json(m.connections.front());
+    out["connection"] =
+        m.connections.empty() ? json(nullptr) : connection_json(m.connections.front());
     out["bandwidths"] = bandwidths_json(m.bandwidths);
     out["direction"] = std::string(sdp::to_string(sdp::effective_direction(s, m)));
     out["payloads"] = m.rtp_proto() ? payloads_json(m) : json::array();
@@ -164,7 +169,8 @@ json media_json(const sdp::SessionDescription& s, const sdp::MediaDescription& m
     json fingerprint = nullptr;
     each(m.attributes, "fingerprint", sdp::parse_fingerprint, [&](const sdp::Fingerprint& f) {
         if (fingerprint.is_null()) {
-            fingerprint = json{{"hash", std::string(f.hash_function)}, {"value", std::string(f.value)}};
+            fingerprint =
+                json{{"hash", std::string(f.hash_function)}, {"value", std::string(f.value)}};
         }
     });
     out["fingerprint"] = fingerprint;

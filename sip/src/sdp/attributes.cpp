@@ -50,7 +50,9 @@ bool is_word(std::string_view s) noexcept {
                        [](char c) { return is_alpha(c) || is_digit(c) || c == '-' || c == '_'; });
 }
 
-std::string uint_text(std::uint64_t v) { return std::to_string(v); }
+std::string uint_text(std::uint64_t v) {
+    return std::to_string(v);
+}
 
 }  // namespace
 
@@ -75,7 +77,8 @@ std::size_t remove_attributes(AttributeList& list, std::string_view name) {
     return std::erase_if(list, [&](const Attribute& a) { return ci_equal(a.name, name); });
 }
 
-// --- direction ------------------------------------------------------------------------------------
+// --- direction
+// ------------------------------------------------------------------------------------
 std::string_view to_string(Direction d) noexcept {
     switch (d) {
         case Direction::kSendRecv: return "sendrecv";
@@ -87,8 +90,8 @@ std::string_view to_string(Direction d) noexcept {
 }
 
 std::optional<Direction> direction_from_name(std::string_view name) noexcept {
-    for (auto d : {Direction::kSendRecv, Direction::kSendOnly, Direction::kRecvOnly,
-                   Direction::kInactive}) {
+    for (auto d :
+         {Direction::kSendRecv, Direction::kSendOnly, Direction::kRecvOnly, Direction::kInactive}) {
         if (ci_equal(name, to_string(d))) return d;
     }
     return std::nullopt;
@@ -121,7 +124,8 @@ void set_direction(AttributeList& list, Direction d) {
     if (!placed) list.push_back(Attribute{std::string(to_string(d)), std::nullopt});
 }
 
-// --- rtpmap, fmtp, ptime --------------------------------------------------------------------------
+// --- rtpmap, fmtp, ptime
+// --------------------------------------------------------------------------
 SdpResult<Rtpmap> parse_rtpmap(std::string_view v) noexcept {
     auto [pt_text, rest, at] = split_space(v);
     auto pt = parse_uint(pt_text, 127);
@@ -136,12 +140,14 @@ SdpResult<Rtpmap> parse_rtpmap(std::string_view v) noexcept {
     auto clock_text = rest.substr(slash + 1);
     auto slash2 = clock_text.find('/');
     auto clock = parse_uint(clock_text.substr(0, slash2), UINT32_MAX);
-    if (!clock || *clock == 0) return sdp_error(SdpErrc::kBadValue, at + slash + 1, "a=rtpmap: bad clock rate");
+    if (!clock || *clock == 0)
+        return sdp_error(SdpErrc::kBadValue, at + slash + 1, "a=rtpmap: bad clock rate");
     r.clock_rate = static_cast<std::uint32_t>(*clock);
     if (slash2 != std::string_view::npos) {
         auto channels = parse_uint(clock_text.substr(slash2 + 1), 65535);
         if (!channels || *channels == 0) {
-            return sdp_error(SdpErrc::kBadValue, at + slash + 2 + slash2, "a=rtpmap: bad encoding parameters");
+            return sdp_error(SdpErrc::kBadValue, at + slash + 2 + slash2,
+                             "a=rtpmap: bad encoding parameters");
         }
         r.channels = static_cast<std::uint16_t>(*channels);
     }
@@ -167,7 +173,8 @@ std::optional<std::string_view> fmtp_parameter(std::string_view parameters,
     while (!parameters.empty()) {
         auto semi = parameters.find(';');
         std::string_view item = trim(parameters.substr(0, semi));
-        parameters = semi == std::string_view::npos ? std::string_view{} : parameters.substr(semi + 1);
+        parameters =
+            semi == std::string_view::npos ? std::string_view{} : parameters.substr(semi + 1);
         auto eq = item.find('=');
         if (ci_equal(trim(item.substr(0, eq)), name)) {
             return eq == std::string_view::npos ? std::string_view{} : trim(item.substr(eq + 1));
@@ -198,12 +205,40 @@ SdpResult<double> parse_ptime(std::string_view v) noexcept {
 std::optional<StaticPayloadType> static_payload_type(std::uint8_t pt) noexcept {
     // RFC 3551 tables 4 and 5 (and the later-assigned 33 MP2T, 34 H263).
     static constexpr std::array<StaticPayloadType, 35> kTable = {{
-        {"PCMU", 8000, 1}, {}, {}, {"GSM", 8000, 1}, {"G723", 8000, 1}, {"DVI4", 8000, 1},
-        {"DVI4", 16000, 1}, {"LPC", 8000, 1}, {"PCMA", 8000, 1}, {"G722", 8000, 1},
-        {"L16", 44100, 2}, {"L16", 44100, 1}, {"QCELP", 8000, 1}, {"CN", 8000, 1},
-        {"MPA", 90000, 1}, {"G728", 8000, 1}, {"DVI4", 11025, 1}, {"DVI4", 22050, 1},
-        {"G729", 8000, 1}, {}, {}, {}, {}, {}, {}, {"CelB", 90000, 1}, {"JPEG", 90000, 1}, {},
-        {"nv", 90000, 1}, {}, {}, {"H261", 90000, 1}, {"MPV", 90000, 1}, {"MP2T", 90000, 1},
+        {"PCMU", 8000, 1},
+        {},
+        {},
+        {"GSM", 8000, 1},
+        {"G723", 8000, 1},
+        {"DVI4", 8000, 1},
+        {"DVI4", 16000, 1},
+        {"LPC", 8000, 1},
+        {"PCMA", 8000, 1},
+        {"G722", 8000, 1},
+        {"L16", 44100, 2},
+        {"L16", 44100, 1},
+        {"QCELP", 8000, 1},
+        {"CN", 8000, 1},
+        {"MPA", 90000, 1},
+        {"G728", 8000, 1},
+        {"DVI4", 11025, 1},
+        {"DVI4", 22050, 1},
+        {"G729", 8000, 1},
+        {},
+        {},
+        {},
+        {},
+        {},
+        {},
+        {"CelB", 90000, 1},
+        {"JPEG", 90000, 1},
+        {},
+        {"nv", 90000, 1},
+        {},
+        {},
+        {"H261", 90000, 1},
+        {"MPV", 90000, 1},
+        {"MP2T", 90000, 1},
         {"H263", 90000, 1},
     }};
     if (pt >= kTable.size() || kTable[pt].encoding.empty()) return std::nullopt;
@@ -245,7 +280,8 @@ std::optional<PayloadFormat> payload_format(const MediaDescription& media,
     return f;
 }
 
-// --- rtcp, rtcp-fb --------------------------------------------------------------------------------
+// --- rtcp, rtcp-fb
+// --------------------------------------------------------------------------------
 SdpResult<Rtcp> parse_rtcp(std::string_view v) noexcept {
     auto [port_text, rest, at] = split_space(v);
     auto port = parse_uint(port_text, 65535);
@@ -254,7 +290,9 @@ SdpResult<Rtcp> parse_rtcp(std::string_view v) noexcept {
     r.port = static_cast<std::uint16_t>(*port);
     if (!rest.empty()) {
         auto c = parse_connection(rest);
-        if (!c) return sdp_error(SdpErrc::kBadValue, at + c.error().offset, "a=rtcp: bad connection address");
+        if (!c)
+            return sdp_error(SdpErrc::kBadValue, at + c.error().offset,
+                             "a=rtcp: bad connection address");
         r.connection = std::move(*c);
     }
     return r;
@@ -268,14 +306,16 @@ std::string to_value(const Rtcp& r) {
 
 SdpResult<RtcpFb> parse_rtcp_fb(std::string_view v) noexcept {
     auto [pt, rest, at] = split_space(v);
-    if (pt != "*" && !parse_uint(pt, 127)) return sdp_error(SdpErrc::kBadValue, 0, "a=rtcp-fb: bad payload type");
+    if (pt != "*" && !parse_uint(pt, 127))
+        return sdp_error(SdpErrc::kBadValue, 0, "a=rtcp-fb: bad payload type");
     auto [type, params, at2] = split_space(rest);
     (void)at2;
     if (!is_token(type)) return sdp_error(SdpErrc::kBadValue, at, "a=rtcp-fb: bad feedback type");
     return RtcpFb{pt, type, params};
 }
 
-// --- extmap ---------------------------------------------------------------------------------------
+// --- extmap
+// ---------------------------------------------------------------------------------------
 SdpResult<Extmap> parse_extmap(std::string_view v) noexcept {
     auto [id_text, rest, at] = split_space(v);
     auto slash = id_text.find('/');
@@ -287,7 +327,8 @@ SdpResult<Extmap> parse_extmap(std::string_view v) noexcept {
     e.id = static_cast<std::uint16_t>(*id);
     if (slash != std::string_view::npos) {
         e.direction = direction_from_name(id_text.substr(slash + 1));
-        if (!e.direction) return sdp_error(SdpErrc::kBadValue, slash + 1, "a=extmap: bad direction");
+        if (!e.direction)
+            return sdp_error(SdpErrc::kBadValue, slash + 1, "a=extmap: bad direction");
     }
     auto [uri, attrs, at2] = split_space(rest);
     (void)at2;
@@ -305,7 +346,8 @@ std::string to_value(const Extmap& e) {
     return out;
 }
 
-// --- crypto ---------------------------------------------------------------------------------------
+// --- crypto
+// ---------------------------------------------------------------------------------------
 SdpResult<Crypto> parse_crypto(std::string_view v) noexcept {
     auto [tag_text, rest, at] = split_space(v);
     auto tag = tag_text.size() <= 9 ? parse_uint(tag_text) : std::nullopt;
@@ -329,7 +371,8 @@ std::string to_value(const Crypto& c) {
     return out;
 }
 
-// --- ssrc, ssrc-group -----------------------------------------------------------------------------
+// --- ssrc, ssrc-group
+// -----------------------------------------------------------------------------
 SdpResult<SsrcAttribute> parse_ssrc(std::string_view v) noexcept {
     auto [id_text, rest, at] = split_space(v);
     auto id = parse_uint(id_text, UINT32_MAX);
@@ -345,7 +388,8 @@ SdpResult<SsrcAttribute> parse_ssrc(std::string_view v) noexcept {
 
 SdpResult<SsrcGroup> parse_ssrc_group(std::string_view v) noexcept {
     auto [semantics, rest, at] = split_space(v);
-    if (!is_token(semantics)) return sdp_error(SdpErrc::kBadValue, 0, "a=ssrc-group: bad semantics");
+    if (!is_token(semantics))
+        return sdp_error(SdpErrc::kBadValue, 0, "a=ssrc-group: bad semantics");
     SsrcGroup g;
     g.semantics = semantics;
     auto bad = take_words(rest, at, [&](std::string_view word) {
@@ -358,7 +402,8 @@ SdpResult<SsrcGroup> parse_ssrc_group(std::string_view v) noexcept {
     return g;
 }
 
-// --- group, mid -----------------------------------------------------------------------------------
+// --- group, mid
+// -----------------------------------------------------------------------------------
 SdpResult<Group> parse_group(std::string_view v) noexcept {
     auto [semantics, rest, at] = split_space(v);
     if (!is_token(semantics)) return sdp_error(SdpErrc::kBadValue, 0, "a=group: bad semantics");
@@ -377,7 +422,8 @@ SdpResult<std::string_view> parse_mid(std::string_view v) noexcept {
     return v;
 }
 
-// --- rid, simulcast -------------------------------------------------------------------------------
+// --- rid, simulcast
+// -------------------------------------------------------------------------------
 SdpResult<Rid> parse_rid(std::string_view v) noexcept {
     auto [id, rest, at] = split_space(v);
     if (!is_word(id)) return sdp_error(SdpErrc::kBadValue, 0, "a=rid: bad rid-id");
@@ -406,7 +452,8 @@ SdpResult<Simulcast> parse_simulcast(std::string_view v) noexcept {
         if (slot == nullptr || !slot->empty()) {
             return sdp_error(SdpErrc::kBadValue, at, "a=simulcast: direction is not send or recv");
         }
-        if (!is_visible_text(list)) return sdp_error(SdpErrc::kBadValue, at + list_at, "a=simulcast: bad stream list");
+        if (!is_visible_text(list))
+            return sdp_error(SdpErrc::kBadValue, at + list_at, "a=simulcast: bad stream list");
         *slot = list;
         any = true;
         at += list_at + next;
@@ -416,15 +463,19 @@ SdpResult<Simulcast> parse_simulcast(std::string_view v) noexcept {
     return s;
 }
 
-// --- fingerprint ----------------------------------------------------------------------------------
+// --- fingerprint
+// ----------------------------------------------------------------------------------
 SdpResult<Fingerprint> parse_fingerprint(std::string_view v) noexcept {
     auto [hash, value, at] = split_space(v);
-    if (!is_token(hash)) return sdp_error(SdpErrc::kBadValue, 0, "a=fingerprint: bad hash function");
-    if (!is_visible_text(value)) return sdp_error(SdpErrc::kBadValue, at, "a=fingerprint: bad fingerprint");
+    if (!is_token(hash))
+        return sdp_error(SdpErrc::kBadValue, 0, "a=fingerprint: bad hash function");
+    if (!is_visible_text(value))
+        return sdp_error(SdpErrc::kBadValue, at, "a=fingerprint: bad fingerprint");
     return Fingerprint{hash, value};
 }
 
-// --- validation -----------------------------------------------------------------------------------
+// --- validation
+// -----------------------------------------------------------------------------------
 namespace {
 
 template <class R>
@@ -439,10 +490,11 @@ SdpResult<void> validate_attribute(std::string_view name,
                                    std::optional<std::string_view> value) noexcept {
     if (!value) {
         // Attributes that need a value.
-        for (std::string_view n : {"rtpmap", "fmtp", "ptime", "maxptime", "rtcp", "rtcp-fb",
-                                   "extmap", "crypto", "ssrc", "ssrc-group", "group", "mid", "rid",
-                                   "simulcast", "fingerprint", "setup"}) {
-            if (ci_equal(name, n)) return sdp_error(SdpErrc::kBadValue, 0, "a= line: attribute needs a value");
+        for (std::string_view n :
+             {"rtpmap", "fmtp", "ptime", "maxptime", "rtcp", "rtcp-fb", "extmap", "crypto", "ssrc",
+              "ssrc-group", "group", "mid", "rid", "simulcast", "fingerprint", "setup"}) {
+            if (ci_equal(name, n))
+                return sdp_error(SdpErrc::kBadValue, 0, "a= line: attribute needs a value");
         }
         return {};
     }
@@ -465,7 +517,8 @@ SdpResult<void> validate_attribute(std::string_view name,
         for (std::string_view s : {"active", "passive", "actpass", "holdconn"}) {
             if (ci_equal(v, s)) return {};
         }
-        return sdp_error(SdpErrc::kBadValue, 0, "a=setup: not active, passive, actpass or holdconn");
+        return sdp_error(SdpErrc::kBadValue, 0,
+                         "a=setup: not active, passive, actpass or holdconn");
     }
     return {};
 }

@@ -43,11 +43,13 @@ bool proto_supported(const MediaCapabilities& caps, std::string_view proto) noex
 
 // SDES-keyed SRTP (RFC 4568) rather than DTLS-SRTP (UDP/TLS/...).
 bool uses_sdes(std::string_view proto) noexcept {
-    return proto.find("SAVP") != std::string_view::npos && proto.find("TLS") == std::string_view::npos;
+    return proto.find("SAVP") != std::string_view::npos &&
+           proto.find("TLS") == std::string_view::npos;
 }
 
 // The offered formats this side accepts, in the answer's order (payload type numbers).
-std::vector<std::string> choose_formats(const MediaDescription& offer, const MediaCapabilities& caps,
+std::vector<std::string> choose_formats(const MediaDescription& offer,
+                                        const MediaCapabilities& caps,
                                         const LocalCapabilities& local) {
     struct Offered {
         const std::string* text;
@@ -143,10 +145,11 @@ void answer_groups(const SessionDescription& offer, SessionDescription& answer) 
         std::string value(g->semantics);
         bool any = false;
         for (auto tag : g->mids) {
-            const bool accepted = std::any_of(answer.media.begin(), answer.media.end(), [&](const MediaDescription& m) {
-                const auto* mid = find_attribute(m.attributes, "mid");
-                return !m.rejected() && mid != nullptr && mid->value == tag;
-            });
+            const bool accepted = std::any_of(
+                answer.media.begin(), answer.media.end(), [&](const MediaDescription& m) {
+                    const auto* mid = find_attribute(m.attributes, "mid");
+                    return !m.rejected() && mid != nullptr && mid->value == tag;
+                });
             if (!accepted) continue;
             value.append(" ").append(tag);
             any = true;
@@ -164,7 +167,8 @@ SessionDescription make_answer(const SessionDescription& offer, const LocalCapab
     answer.session_name = transport.session_name;
     answer.connection = transport.connection;
     if (!offer.timings.empty()) {
-        answer.timings.push_back(Timing{offer.timings.front().start, offer.timings.front().stop, {}});
+        answer.timings.push_back(
+            Timing{offer.timings.front().start, offer.timings.front().stop, {}});
     } else {
         answer.timings.push_back(Timing{});
     }
@@ -289,12 +293,17 @@ void replace_crypto(MediaDescription& media, std::span<const std::string> crypto
     AttributeList fresh;
     fresh.reserve(crypto_values.size());
     for (const auto& v : crypto_values) fresh.push_back(Attribute{"crypto", v});
-    list.insert(list.begin() + std::min<std::ptrdiff_t>(index, static_cast<std::ptrdiff_t>(list.size())),
-                fresh.begin(), fresh.end());
+    list.insert(
+        list.begin() + std::min<std::ptrdiff_t>(index, static_cast<std::ptrdiff_t>(list.size())),
+        fresh.begin(), fresh.end());
 }
 
-void set_proto(MediaDescription& media, std::string_view proto) { media.proto = std::string(proto); }
+void set_proto(MediaDescription& media, std::string_view proto) {
+    media.proto = std::string(proto);
+}
 
-void bump_version(SessionDescription& session) noexcept { ++session.origin.sess_version; }
+void bump_version(SessionDescription& session) noexcept {
+    ++session.origin.sess_version;
+}
 
 }  // namespace rtpx::sip::sdp

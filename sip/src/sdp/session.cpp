@@ -13,10 +13,11 @@ namespace {
 // A field of a line and its offset in the line's value.
 struct Field {
     std::string_view text;
-    std::size_t offset;
+    std::size_t offset = 0;
 };
 
-// Splits `s` at runs of spaces into at most N fields; returns the count, or N + 1 if there are more.
+// Splits `s` at runs of spaces into at most N fields; returns the count, or N + 1 if there are
+// more.
 template <std::size_t N>
 std::size_t split_fields(std::string_view s, std::array<Field, N>& out) noexcept {
     std::size_t n = 0;
@@ -32,7 +33,9 @@ std::size_t split_fields(std::string_view s, std::array<Field, N>& out) noexcept
     return n;
 }
 
-bool is_visible(char c) noexcept { return c > 0x20 && c < 0x7f; }
+bool is_visible(char c) noexcept {
+    return c > 0x20 && c < 0x7f;
+}
 
 bool valid_address(std::string_view addrtype, std::string_view addr) noexcept {
     if (addr.empty()) return false;
@@ -62,15 +65,19 @@ bool valid_proto(std::string_view s) noexcept {
 
 SdpResult<Origin> parse_origin(std::string_view v, std::size_t base) noexcept {
     std::array<Field, 6> f;
-    if (split_fields(v, f) != 6) return sdp_error(SdpErrc::kBadValue, base, "o= line: expected 6 fields");
+    if (split_fields(v, f) != 6)
+        return sdp_error(SdpErrc::kBadValue, base, "o= line: expected 6 fields");
     Origin o;
     o.username = std::string(f[0].text);
     o.sess_id = std::string(f[1].text);
     auto version = parse_uint(f[2].text);
-    if (!version) return sdp_error(SdpErrc::kBadValue, base + f[2].offset, "o= line: bad sess-version");
+    if (!version)
+        return sdp_error(SdpErrc::kBadValue, base + f[2].offset, "o= line: bad sess-version");
     o.sess_version = *version;
-    if (!is_token(f[3].text)) return sdp_error(SdpErrc::kBadValue, base + f[3].offset, "o= line: bad nettype");
-    if (!is_token(f[4].text)) return sdp_error(SdpErrc::kBadValue, base + f[4].offset, "o= line: bad addrtype");
+    if (!is_token(f[3].text))
+        return sdp_error(SdpErrc::kBadValue, base + f[3].offset, "o= line: bad nettype");
+    if (!is_token(f[4].text))
+        return sdp_error(SdpErrc::kBadValue, base + f[4].offset, "o= line: bad addrtype");
     if (!valid_address(f[4].text, f[5].text)) {
         return sdp_error(SdpErrc::kBadValue, base + f[5].offset, "o= line: bad address");
     }
@@ -92,7 +99,8 @@ SdpResult<Bandwidth> parse_bandwidth(std::string_view v, std::size_t base) noexc
 
 SdpResult<Timing> parse_timing(std::string_view v, std::size_t base) noexcept {
     std::array<Field, 2> f;
-    if (split_fields(v, f) != 2) return sdp_error(SdpErrc::kBadValue, base, "t= line: expected start and stop times");
+    if (split_fields(v, f) != 2)
+        return sdp_error(SdpErrc::kBadValue, base, "t= line: expected start and stop times");
     auto start = parse_uint(f[0].text);
     if (!start) return sdp_error(SdpErrc::kBadValue, base + f[0].offset, "t= line: bad start time");
     auto stop = parse_uint(f[1].text);
@@ -103,7 +111,9 @@ SdpResult<Timing> parse_timing(std::string_view v, std::size_t base) noexcept {
 SdpResult<void> check_repeat(std::string_view v, std::size_t base) noexcept {
     std::array<Field, 64> f;
     auto n = split_fields(v, f);
-    if (n < 3 || n > f.size()) return sdp_error(SdpErrc::kBadValue, base, "r= line: expected interval, duration and offsets");
+    if (n < 3 || n > f.size())
+        return sdp_error(SdpErrc::kBadValue, base,
+                         "r= line: expected interval, duration and offsets");
     for (std::size_t i = 0; i < n; ++i) {
         if (!valid_typed_time(f[i].text, false)) {
             return sdp_error(SdpErrc::kBadValue, base + f[i].offset, "r= line: bad time");
@@ -116,10 +126,12 @@ SdpResult<void> check_zone(std::string_view v, std::size_t base) noexcept {
     std::array<Field, 64> f;
     auto n = split_fields(v, f);
     if (n < 2 || n > f.size() || n % 2 != 0) {
-        return sdp_error(SdpErrc::kBadValue, base, "z= line: expected adjustment time and offset pairs");
+        return sdp_error(SdpErrc::kBadValue, base,
+                         "z= line: expected adjustment time and offset pairs");
     }
     for (std::size_t i = 0; i < n; ++i) {
-        bool ok = i % 2 == 0 ? parse_uint(f[i].text).has_value() : valid_typed_time(f[i].text, true);
+        bool ok =
+            i % 2 == 0 ? parse_uint(f[i].text).has_value() : valid_typed_time(f[i].text, true);
         if (!ok) return sdp_error(SdpErrc::kBadValue, base + f[i].offset, "z= line: bad time");
     }
     return {};
@@ -137,7 +149,8 @@ SdpResult<MediaDescription> parse_media_line(std::string_view v, std::size_t bas
         return Field{v.substr(start, i - start), start};
     };
     Field media = next();
-    if (!is_token(media.text)) return sdp_error(SdpErrc::kBadValue, base + media.offset, "m= line: bad media type");
+    if (!is_token(media.text))
+        return sdp_error(SdpErrc::kBadValue, base + media.offset, "m= line: bad media type");
     Field port = next();
     auto slash = port.text.find('/');
     auto number = parse_uint(port.text.substr(0, slash), 65535);
@@ -145,13 +158,15 @@ SdpResult<MediaDescription> parse_media_line(std::string_view v, std::size_t bas
     if (slash != std::string_view::npos) {
         auto count = parse_uint(port.text.substr(slash + 1), UINT32_MAX);
         if (!count || *count == 0) {
-            return sdp_error(SdpErrc::kBadValue, base + port.offset + slash + 1, "m= line: bad number of ports");
+            return sdp_error(SdpErrc::kBadValue, base + port.offset + slash + 1,
+                             "m= line: bad number of ports");
         }
         m.port_count = static_cast<std::uint32_t>(*count);
     }
     m.port = static_cast<std::uint16_t>(*number);
     Field proto = next();
-    if (!valid_proto(proto.text)) return sdp_error(SdpErrc::kBadValue, base + proto.offset, "m= line: bad proto");
+    if (!valid_proto(proto.text))
+        return sdp_error(SdpErrc::kBadValue, base + proto.offset, "m= line: bad proto");
     m.media = std::string(media.text);
     m.proto = std::string(proto.text);
     const bool rtp = m.rtp_proto();
@@ -187,9 +202,12 @@ bool MediaDescription::rtp_proto() const noexcept {
 
 SdpResult<Connection> parse_connection(std::string_view v) noexcept {
     std::array<Field, 3> f;
-    if (split_fields(v, f) != 3) return sdp_error(SdpErrc::kBadValue, 0, "c= line: expected 3 fields");
-    if (!is_token(f[0].text)) return sdp_error(SdpErrc::kBadValue, f[0].offset, "c= line: bad nettype");
-    if (!is_token(f[1].text)) return sdp_error(SdpErrc::kBadValue, f[1].offset, "c= line: bad addrtype");
+    if (split_fields(v, f) != 3)
+        return sdp_error(SdpErrc::kBadValue, 0, "c= line: expected 3 fields");
+    if (!is_token(f[0].text))
+        return sdp_error(SdpErrc::kBadValue, f[0].offset, "c= line: bad nettype");
+    if (!is_token(f[1].text))
+        return sdp_error(SdpErrc::kBadValue, f[1].offset, "c= line: bad addrtype");
     Connection c;
     c.nettype = std::string(f[0].text);
     c.addrtype = std::string(f[1].text);
@@ -212,7 +230,8 @@ SdpResult<Connection> parse_connection(std::string_view v) noexcept {
         if (ci_equal(c.addrtype, "IP6")) {
             // IP6 multicast has no TTL: the only suffix is the number of addresses.
             if (second != std::string_view::npos) {
-                return sdp_error(SdpErrc::kBadValue, at + second, "c= line: IP6 address with a TTL");
+                return sdp_error(SdpErrc::kBadValue, at + second,
+                                 "c= line: IP6 address with a TTL");
             }
             c.count = static_cast<std::uint32_t>(*first);
         } else {
@@ -220,7 +239,9 @@ SdpResult<Connection> parse_connection(std::string_view v) noexcept {
             c.ttl = static_cast<std::uint32_t>(*first);
             if (second != std::string_view::npos) {
                 auto count = parse_uint(rest.substr(second + 1), UINT32_MAX);
-                if (!count) return sdp_error(SdpErrc::kBadValue, at + second + 1, "c= line: bad address count");
+                if (!count)
+                    return sdp_error(SdpErrc::kBadValue, at + second + 1,
+                                     "c= line: bad address count");
                 c.count = static_cast<std::uint32_t>(*count);
             }
         }
@@ -243,7 +264,8 @@ Connection connection_for(std::string_view address) {
 }
 
 SdpResult<SessionDescription> parse(std::string_view text) noexcept {
-    if (text.size() > kMaxSdpSize) return sdp_error(SdpErrc::kTooLarge, kMaxSdpSize, "SDP larger than 256 KiB");
+    if (text.size() > kMaxSdpSize)
+        return sdp_error(SdpErrc::kTooLarge, kMaxSdpSize, "SDP larger than 256 KiB");
     SessionDescription s;
     s.session_name.clear();
     s.media.reserve(4);
@@ -271,7 +293,8 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
         std::string_view line = text.substr(start, end - start);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.empty()) continue;  // lenient: blank lines (usually trailing) are skipped
-        if (++lines > kMaxLines) return sdp_error(SdpErrc::kTooLarge, start, "SDP has more than 8192 lines");
+        if (++lines > kMaxLines)
+            return sdp_error(SdpErrc::kTooLarge, start, "SDP has more than 8192 lines");
         bool stray = false;  // branch-free so the compiler vectorises the scan
         for (char c : line) stray |= (c == '\r') | (c == '\0');
         if (stray) {
@@ -288,8 +311,10 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
             return sdp_error(SdpErrc::kBadLine, start, "unknown line type");
         }
         if (!seen_v) {
-            if (type != 'v') return sdp_error(SdpErrc::kBadOrder, start, "v= line: must be the first line");
-            if (value != "0") return sdp_error(SdpErrc::kBadValue, base, "v= line: version is not 0");
+            if (type != 'v')
+                return sdp_error(SdpErrc::kBadOrder, start, "v= line: must be the first line");
+            if (value != "0")
+                return sdp_error(SdpErrc::kBadValue, base, "v= line: version is not 0");
             seen_v = true;
             continue;
         }
@@ -311,12 +336,15 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
             auto& m = s.media.back();
             switch (type) {
                 case 'i':
-                    if (m.information) return sdp_error(SdpErrc::kBadOrder, start, "i= line: repeated in a media section");
+                    if (m.information)
+                        return sdp_error(SdpErrc::kBadOrder, start,
+                                         "i= line: repeated in a media section");
                     m.information = std::string(value);
                     break;
                 case 'c': {
                     auto c = parse_connection(value);
-                    if (!c) return sdp_error(c.error().code, base + c.error().offset, c.error().what);
+                    if (!c)
+                        return sdp_error(c.error().code, base + c.error().offset, c.error().what);
                     m.connections.push_back(std::move(*c));
                     break;
                 }
@@ -327,12 +355,15 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
                     break;
                 }
                 case 'k':
-                    if (m.key) return sdp_error(SdpErrc::kBadOrder, start, "k= line: repeated in a media section");
+                    if (m.key)
+                        return sdp_error(SdpErrc::kBadOrder, start,
+                                         "k= line: repeated in a media section");
                     m.key = std::string(value);
                     break;
                 case 'a': break;  // below
                 default:
-                    return sdp_error(SdpErrc::kBadOrder, start, "line type not allowed in a media section");
+                    return sdp_error(SdpErrc::kBadOrder, start,
+                                     "line type not allowed in a media section");
             }
             if (type != 'a') continue;
         }
@@ -362,7 +393,9 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
             case 'e': s.emails.emplace_back(value); break;
             case 'p': s.phones.emplace_back(value); break;
             case 'c': {
-                if (s.connection) return sdp_error(SdpErrc::kBadOrder, start, "c= line: repeated at session level");
+                if (s.connection)
+                    return sdp_error(SdpErrc::kBadOrder, start,
+                                     "c= line: repeated at session level");
                 auto c = parse_connection(value);
                 if (!c) return sdp_error(c.error().code, base + c.error().offset, c.error().what);
                 s.connection = std::move(*c);
@@ -381,13 +414,15 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
                 break;
             }
             case 'r': {
-                if (s.timings.empty()) return sdp_error(SdpErrc::kBadOrder, start, "r= line: not after a t= line");
+                if (s.timings.empty())
+                    return sdp_error(SdpErrc::kBadOrder, start, "r= line: not after a t= line");
                 if (auto ok = check_repeat(value, base); !ok) return tl::unexpected(ok.error());
                 s.timings.back().repeats.emplace_back(value);
                 break;
             }
             case 'z':
-                if (s.zone_adjustments) return sdp_error(SdpErrc::kBadOrder, start, "z= line: repeated");
+                if (s.zone_adjustments)
+                    return sdp_error(SdpErrc::kBadOrder, start, "z= line: repeated");
                 if (auto ok = check_zone(value, base); !ok) return tl::unexpected(ok.error());
                 s.zone_adjustments = std::string(value);
                 break;
@@ -398,11 +433,13 @@ SdpResult<SessionDescription> parse(std::string_view text) noexcept {
             case 'a': {
                 auto colon = value.find(':');
                 std::string_view name = value.substr(0, colon);
-                if (!is_token(name)) return sdp_error(SdpErrc::kBadValue, base, "a= line: bad attribute name");
+                if (!is_token(name))
+                    return sdp_error(SdpErrc::kBadValue, base, "a= line: bad attribute name");
                 std::optional<std::string_view> attr_value;
                 if (colon != std::string_view::npos) attr_value = value.substr(colon + 1);
                 if (auto ok = validate_attribute(name, attr_value); !ok) {
-                    return sdp_error(ok.error().code, base + colon + 1 + ok.error().offset, ok.error().what);
+                    return sdp_error(ok.error().code, base + colon + 1 + ok.error().offset,
+                                     ok.error().what);
                 }
                 auto& list = s.media.empty() ? s.attributes : s.media.back().attributes;
                 Attribute a;

@@ -27,7 +27,8 @@ namespace rtpx::sip::sdp {
 // Removes every attribute of that name; returns how many went.
 std::size_t remove_attributes(AttributeList& list, std::string_view name);
 
-// --- direction (RFC 8866 6.7, RFC 3264) -----------------------------------------------------------
+// --- direction (RFC 8866 6.7, RFC 3264)
+// -----------------------------------------------------------
 enum class Direction : std::uint8_t { kSendRecv, kSendOnly, kRecvOnly, kInactive };
 [[nodiscard]] std::string_view to_string(Direction d) noexcept;
 [[nodiscard]] std::optional<Direction> direction_from_name(std::string_view name) noexcept;
@@ -55,8 +56,9 @@ void set_direction(AttributeList& list, Direction d);
     return make_direction(receives(d), sends(d));
 }
 
-// --- rtpmap, fmtp, ptime, maxptime (RFC 8866 6.6, 6.15, 6.4, 6.5) ---------------------------------
-// a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]
+// --- rtpmap, fmtp, ptime, maxptime (RFC 8866 6.6, 6.15, 6.4, 6.5)
+// --------------------------------- a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding
+// parameters>]
 struct Rtpmap {
     std::uint8_t payload_type = 0;
     std::string_view encoding;
@@ -100,8 +102,9 @@ struct StaticPayloadType {
 };
 [[nodiscard]] std::optional<StaticPayloadType> static_payload_type(std::uint8_t pt) noexcept;
 
-// --- rtcp (RFC 3605), rtcp-fb (RFC 4585) ----------------------------------------------------------
-// a=rtcp:<port> [<nettype> <addrtype> <connection-address>]
+// --- rtcp (RFC 3605), rtcp-fb (RFC 4585)
+// ---------------------------------------------------------- a=rtcp:<port> [<nettype> <addrtype>
+// <connection-address>]
 struct Rtcp {
     std::uint16_t port = 0;
     std::optional<Connection> connection;
@@ -117,7 +120,8 @@ struct RtcpFb {
 };
 [[nodiscard]] SdpResult<RtcpFb> parse_rtcp_fb(std::string_view value) noexcept;
 
-// --- extmap (RFC 8285) ----------------------------------------------------------------------------
+// --- extmap (RFC 8285)
+// ----------------------------------------------------------------------------
 // a=extmap:<id>[/<direction>] <URI> [<extension attributes>]
 struct Extmap {
     std::uint16_t id = 0;  // 1-14 one-byte, 1-255 two-byte, 4096-4351 answerer-chosen
@@ -128,9 +132,10 @@ struct Extmap {
 [[nodiscard]] SdpResult<Extmap> parse_extmap(std::string_view value) noexcept;
 [[nodiscard]] std::string to_value(const Extmap& e);
 
-// --- crypto (RFC 4568) ----------------------------------------------------------------------------
-// a=crypto:<tag> <crypto-suite> <key-params> [<session-params>]. The key params ("inline:...")
-// stay text: decoding keys is rtp/'s SDES code, which sip/ does not depend on.
+// --- crypto (RFC 4568)
+// ---------------------------------------------------------------------------- a=crypto:<tag>
+// <crypto-suite> <key-params> [<session-params>]. The key params ("inline:...") stay text: decoding
+// keys is rtp/'s SDES code, which sip/ does not depend on.
 struct Crypto {
     std::uint32_t tag = 0;  // 1-9 digits
     std::string_view suite;
@@ -140,8 +145,9 @@ struct Crypto {
 [[nodiscard]] SdpResult<Crypto> parse_crypto(std::string_view value) noexcept;
 [[nodiscard]] std::string to_value(const Crypto& c);
 
-// --- ssrc, ssrc-group (RFC 5576) ------------------------------------------------------------------
-// a=ssrc:<ssrc-id> <attribute>[:<value>]
+// --- ssrc, ssrc-group (RFC 5576)
+// ------------------------------------------------------------------ a=ssrc:<ssrc-id>
+// <attribute>[:<value>]
 struct SsrcAttribute {
     std::uint32_t ssrc = 0;
     std::string_view attribute;  // cname, msid, ...
@@ -156,8 +162,9 @@ struct SsrcGroup {
 };
 [[nodiscard]] SdpResult<SsrcGroup> parse_ssrc_group(std::string_view value) noexcept;
 
-// --- mid, group (RFC 5888, RFC 8843) --------------------------------------------------------------
-// a=group:<semantics> <identification-tag> ... (BUNDLE, LS, FID...)
+// --- mid, group (RFC 5888, RFC 8843)
+// -------------------------------------------------------------- a=group:<semantics>
+// <identification-tag> ... (BUNDLE, LS, FID...)
 struct Group {
     std::string_view semantics;
     std::vector<std::string_view> mids;
@@ -166,8 +173,9 @@ struct Group {
 // a=mid:<identification-tag> (RFC 5888 token)
 [[nodiscard]] SdpResult<std::string_view> parse_mid(std::string_view value) noexcept;
 
-// --- rid (RFC 8851), simulcast (RFC 8853) ---------------------------------------------------------
-// a=rid:<rid-id> <send|recv> [pt=...;max-width=...]
+// --- rid (RFC 8851), simulcast (RFC 8853)
+// --------------------------------------------------------- a=rid:<rid-id> <send|recv>
+// [pt=...;max-width=...]
 struct Rid {
     std::string_view id;
     bool send = false;  // "send"; false for "recv"
@@ -183,8 +191,9 @@ struct Simulcast {
 };
 [[nodiscard]] SdpResult<Simulcast> parse_simulcast(std::string_view value) noexcept;
 
-// --- DTLS (RFC 8122, RFC 4145) --------------------------------------------------------------------
-// a=fingerprint:<hash-func> <fingerprint>
+// --- DTLS (RFC 8122, RFC 4145)
+// -------------------------------------------------------------------- a=fingerprint:<hash-func>
+// <fingerprint>
 struct Fingerprint {
     std::string_view hash_function;
     std::string_view value;
@@ -193,7 +202,7 @@ struct Fingerprint {
 
 // Checks the value of an attribute this library knows (rtpmap, fmtp, ptime, crypto, ...). Unknown
 // names and flag attributes are accepted. Used by `parse`.
-[[nodiscard]] SdpResult<void> validate_attribute(
-    std::string_view name, std::optional<std::string_view> value) noexcept;
+[[nodiscard]] SdpResult<void> validate_attribute(std::string_view name,
+                                                 std::optional<std::string_view> value) noexcept;
 
 }  // namespace rtpx::sip::sdp

@@ -15,9 +15,9 @@
 namespace rtpx::sip::sdp {
 
 enum class SdpErrc : std::uint8_t {
-    kTooLarge,     // more bytes, media sections or lines than the parser's limits
-    kBadLine,      // not "<letter>=<value>", a stray CR or NUL, a type letter RFC 8866 does not define
-    kBadOrder,     // v= not first, a line type repeated where it may appear once, r= without t=
+    kTooLarge,  // more bytes, media sections or lines than the parser's limits
+    kBadLine,   // not "<letter>=<value>", a stray CR or NUL, a type letter RFC 8866 does not define
+    kBadOrder,  // v= not first, a line type repeated where it may appear once, r= without t=
     kMissingLine,  // o=, s= or a media section's c= is missing
     kBadValue,     // a field does not follow its grammar
 };

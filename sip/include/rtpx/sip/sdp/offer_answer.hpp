@@ -56,9 +56,9 @@ enum class CodecOrder : std::uint8_t {
 };
 
 struct MediaCapabilities {
-    std::string media = "audio";                  // m= media type this entry answers
+    std::string media = "audio";                    // m= media type this entry answers
     std::vector<std::string> protos = {"RTP/AVP"};  // accepted protos (case-insensitive)
-    std::vector<Codec> codecs;                    // in local preference order
+    std::vector<Codec> codecs;                      // in local preference order
     bool telephone_event = true;
     Direction direction = Direction::kSendRecv;  // what this side is willing to do
     bool rtcp_mux = true;
@@ -107,10 +107,11 @@ enum class HoldStyle : std::uint8_t {
 // Turns a description into a hold offer (active media sections only) and bumps the version.
 void put_on_hold(SessionDescription& session, HoldStyle style);
 
-// --- B2BUA rewrites -------------------------------------------------------------------------------
-// Sets the media section's port and its own c= line (replacing any c= lines it had). An a=rtcp
-// line, when present, gets rtcp_port (default port + 1) and, if it carried an address, the new one.
-// A rejected section (port 0) is relayed as it is: giving it a port would re-enable it.
+// --- B2BUA rewrites
+// ------------------------------------------------------------------------------- Sets the media
+// section's port and its own c= line (replacing any c= lines it had). An a=rtcp line, when present,
+// gets rtcp_port (default port + 1) and, if it carried an address, the new one. A rejected section
+// (port 0) is relayed as it is: giving it a port would re-enable it.
 void set_media_address(MediaDescription& media, std::string_view address, std::uint16_t port,
                        std::optional<std::uint16_t> rtcp_port = std::nullopt);
 // Sets the session-level c= and the o= address.

@@ -1,10 +1,10 @@
 // SDP session descriptions (RFC 8866): the model, the parser and the serialiser.
 //
 // The model owns its text (std::string), so a parsed description outlives the buffer it came from
-// and can be rewritten (B2BUA) and serialised again. Attributes are kept verbatim and in order (name
-// and value as received); the typed views of attributes.hpp parse a value on demand, and `parse`
-// checks every attribute it knows so a malformed rtpmap, crypto, extmap... is an error with the
-// byte offset where it stops.
+// and can be rewritten (B2BUA) and serialised again. Attributes are kept verbatim and in order
+// (name and value as received); the typed views of attributes.hpp parse a value on demand, and
+// `parse` checks every attribute it knows so a malformed rtpmap, crypto, extmap... is an error with
+// the byte offset where it stops.
 //
 // Round trip: serialise(parse(x)) == x, byte for byte, for well-formed input with CRLF line ends.
 //
@@ -38,7 +38,7 @@
 namespace rtpx::sip::sdp {
 
 // Parser limits: beyond these the description is refused (kTooLarge), not truncated.
-inline constexpr std::size_t kMaxSdpSize = 256 * 1024;
+inline constexpr std::size_t kMaxSdpSize = std::size_t{256} * 1024;
 inline constexpr std::size_t kMaxMediaSections = 256;
 inline constexpr std::size_t kMaxLines = 8192;
 
@@ -79,7 +79,8 @@ struct Timing {
     friend bool operator==(const Timing&, const Timing&) = default;
 };
 
-// a=<name> or a=<name>:<value>. A flag attribute (a=rtcp-mux) has no value; "a=x:" has an empty one.
+// a=<name> or a=<name>:<value>. A flag attribute (a=rtcp-mux) has no value; "a=x:" has an empty
+// one.
 struct Attribute {
     std::string name;
     std::optional<std::string> value;
@@ -115,7 +116,7 @@ struct SessionDescription {
     std::vector<std::string> phones;         // p=
     std::optional<Connection> connection;    // session-level c=
     std::vector<Bandwidth> bandwidths;
-    std::vector<Timing> timings;             // t= (+ r=); usually exactly one "t=0 0"
+    std::vector<Timing> timings;                  // t= (+ r=); usually exactly one "t=0 0"
     std::optional<std::string> zone_adjustments;  // z=
     std::optional<std::string> key;               // k=
     AttributeList attributes;
