@@ -346,6 +346,18 @@ TEST(Rewrite, ReplaceCryptoInPlaceAndChangeProto) {
     EXPECT_EQ(s.media[0].attributes.back().name, "crypto");
 }
 
+TEST(Rewrite, RemoveIceKeepsDtlsAndEverythingElse) {
+    auto s = parse_ok(read_data("webrtc_offer.sdp"));
+    const auto before = s.media[0].attributes.size() + s.media[1].attributes.size();
+    EXPECT_EQ(remove_ice(s), 2u + 1u + 3u + 3u);  // candidates, end-of, ufrag/pwd/options x2
+    EXPECT_EQ(s.media[0].attributes.size() + s.media[1].attributes.size(), before - 9);
+    EXPECT_FALSE(has_attribute(s.media[0].attributes, "candidate"));
+    EXPECT_FALSE(has_attribute(s.media[1].attributes, "ice-pwd"));
+    EXPECT_TRUE(has_attribute(s.media[0].attributes, "fingerprint"));
+    EXPECT_TRUE(has_attribute(s.media[0].attributes, "setup"));
+    EXPECT_EQ(remove_ice(s), 0u);
+}
+
 TEST(Rewrite, HoldBumpsVersionEachOffer) {
     auto s = parse_ok(load_rfc4317().at({"3.2", "Offer"}));
     put_on_hold(s, HoldStyle::kDirection);

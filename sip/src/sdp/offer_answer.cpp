@@ -302,6 +302,19 @@ void set_proto(MediaDescription& media, std::string_view proto) {
     media.proto = std::string(proto);
 }
 
+std::size_t remove_ice(SessionDescription& session) {
+    static constexpr std::string_view kIce[] = {
+        "candidate",   "remote-candidates", "end-of-candidates", "ice-ufrag", "ice-pwd",
+        "ice-options", "ice-lite",          "ice-mismatch",      "ice-pacing"};
+    auto is_ice = [](const Attribute& a) {
+        return std::any_of(std::begin(kIce), std::end(kIce),
+                           [&](std::string_view n) { return ci_equal(a.name, n); });
+    };
+    std::size_t removed = std::erase_if(session.attributes, is_ice);
+    for (auto& m : session.media) removed += std::erase_if(m.attributes, is_ice);
+    return removed;
+}
+
 void bump_version(SessionDescription& session) noexcept {
     ++session.origin.sess_version;
 }

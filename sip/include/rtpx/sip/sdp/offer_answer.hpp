@@ -120,6 +120,11 @@ void set_session_address(SessionDescription& session, std::string_view address);
 void replace_crypto(MediaDescription& media, std::span<const std::string> crypto_values);
 // Changes the transport protocol (e.g. RTP/AVP <-> RTP/SAVP); formats and attributes stay.
 void set_proto(MediaDescription& media, std::string_view proto);
+// Removes the ICE attributes (RFC 8839: candidate, remote-candidates, end-of-candidates, ice-ufrag,
+// ice-pwd, ice-options, ice-lite, ice-mismatch, ice-pacing) from the session and every media
+// section, as a relay that anchors the media does towards a leg (rtpengine's ICE=remove); returns
+// how many lines went.
+std::size_t remove_ice(SessionDescription& session);
 // o= sess-version + 1: every new offer of the same session must carry a higher version
 // (RFC 3264 8).
 void bump_version(SessionDescription& session) noexcept;
