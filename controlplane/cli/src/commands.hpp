@@ -11,5 +11,7 @@ namespace rtpx::cli {
 void add_decode_packet_commands(CLI::App& decode, int& status);
 // `rtpx decode sip` (sip_decode.cpp).
 void add_decode_sip_command(CLI::App& decode, int& status);
+// `rtpx decode sdp` (sdp_decode.cpp).
+void add_decode_sdp_command(CLI::App& decode, int& status);
 
 }  // namespace rtpx::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     decode->require_subcommand(1);
     rtpx::cli::add_decode_packet_commands(*decode, status);
     rtpx::cli::add_decode_sip_command(*decode, status);
+    rtpx::cli::add_decode_sdp_command(*decode, status);
 
     try {
         app.parse(argc, argv);  // the chosen command runs from its final callback
