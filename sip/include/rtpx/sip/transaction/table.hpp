@@ -46,6 +46,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
     [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
+    [[nodiscard]] std::size_t buckets_per_shard() const noexcept { return shards_[0].entries.size(); }
 
 private:
     struct Entry {
