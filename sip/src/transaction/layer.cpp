@@ -104,6 +104,19 @@ bool server_key(std::string& out, const SipMessageView& m, std::string_view meth
     return true;
 }
 
+// Status code of a status line "SIP/2.0 NNN ...", 0 when the bytes do not start with one.
+std::uint16_t status_of(std::string_view bytes) noexcept {
+    constexpr std::string_view kPrefix = "SIP/2.0 ";
+    if (bytes.size() < kPrefix.size() + 4 || !bytes.starts_with(kPrefix)) return 0;
+    std::uint16_t status = 0;
+    for (std::size_t i = kPrefix.size(); i < kPrefix.size() + 3; ++i) {
+        if (bytes[i] < '0' || bytes[i] > '9') return 0;
+        status = static_cast<std::uint16_t>(status * 10 + (bytes[i] - '0'));
+    }
+    if (bytes[kPrefix.size() + 3] != ' ' || status < 100 || status > 699) return 0;
+    return status;
+}
+
 std::string_view to_tag_of(const SipMessageView& m) noexcept {
     auto to = m.to();
     return to ? to->tag() : std::string_view();
@@ -292,72 +305,92 @@ tl::expected<TxnHandle, TxnError> TransactionLayer::start_client(const SipMessag
                                                                  TxnActionSink& sink) {
     release_pending();
     if (!request.is_request()) return tl::unexpected(TxnError::kWrongKind);
-    Txn* t = acquire();
-    if (t == nullptr) return tl::unexpected(TxnError::kTableFull);
-    request.serialize_to(t->request);
-    return start_client_stored(*t, peer, now, sink);
+    // The owned message is the TU's own: its top Via and CSeq are read without a full parse.
+    const SipHeader* via_field = request.find(HeaderId::kVia);
+    const SipHeader* cseq_field = request.find(HeaderId::kCSeq);
+    if (via_field == nullptr || cseq_field == nullptr) return tl::unexpected(TxnError::kBadMessage);
+    auto via = ViaView::parse(*CommaList(via_field->value).begin());
+    auto cseq = CSeqView::parse(cseq_field->value);
+    if (!via || !cseq) return tl::unexpected(TxnError::kBadMessage);
+    const Method method = lookup_method(request.method);
+    auto handle = start_client_common(via->branch(), cseq->method_text, method, peer);
+    if (!handle) return handle;
+    Txn& t = *slot(*handle);
+    request.serialize_to(t.request);
+    send(t, t.request, sink, false);
+    arm_first_timers(t, now, sink);
+    return handle;
 }
 
 tl::expected<TxnHandle, TxnError> TransactionLayer::start_client(std::string_view request_bytes,
                                                                  const TxnPeer& peer, TxnTime now,
                                                                  TxnActionSink& sink) {
     release_pending();
-    Txn* t = acquire();
-    if (t == nullptr) return tl::unexpected(TxnError::kTableFull);
-    t->request.assign(request_bytes);
-    return start_client_stored(*t, peer, now, sink);
-}
-
-tl::expected<TxnHandle, TxnError> TransactionLayer::start_client_stored(Txn& t, const TxnPeer& peer,
-                                                                        TxnTime now,
-                                                                        TxnActionSink& sink) {
-    const auto fail = [&](TxnError e) {
-        t.in_use = false;
-        free_.push_back(static_cast<std::uint32_t>(&t - slots_.data()));
-        --live_;
-        return tl::unexpected(e);
-    };
-    auto m = SipMessageView::parse(std::string_view(t.request));
-    if (!m) return fail(TxnError::kBadMessage);
-    if (!m->is_request()) return fail(TxnError::kWrongKind);
-    if (m->method() == Method::kAck) return fail(TxnError::kWrongKind);
+    auto m = SipMessageView::parse(request_bytes);
+    if (!m) return tl::unexpected(TxnError::kBadMessage);
+    if (!m->is_request()) return tl::unexpected(TxnError::kWrongKind);
     auto via = m->top_via();
     auto cseq = m->cseq();
-    if (!via || !cseq || !via->has_rfc3261_branch()) return fail(TxnError::kBadMessage);
-    client_key(scratch_key_, via->branch(), cseq->method_text);
+    if (!via || !cseq) return tl::unexpected(TxnError::kBadMessage);
+    auto handle = start_client_common(via->branch(), cseq->method_text, m->method(), peer);
+    if (!handle) return handle;
+    Txn& t = *slot(*handle);
+    t.request.assign(m->bytes());
+    send(t, t.request, sink, false);
+    arm_first_timers(t, now, sink);
+    return handle;
+}
+
+// Checks and registers a client transaction; the caller stores the request bytes, sends them and
+// arms the first timers.
+tl::expected<TxnHandle, TxnError> TransactionLayer::start_client_common(std::string_view branch,
+                                                                        std::string_view cseq_method,
+                                                                        Method method,
+                                                                        const TxnPeer& peer) {
+    if (method == Method::kAck) return tl::unexpected(TxnError::kWrongKind);
+    if (!branch.starts_with(kBranchCookie)) return tl::unexpected(TxnError::kBadMessage);
+    client_key(scratch_key_, branch, cseq_method);
     const std::uint64_t hash = txn_key_hash(scratch_key_);
     const auto same = [&](std::uint32_t i) { return slots_[i].key == scratch_key_; };
-    if (clients_.find(hash, same) != TransactionTable::kEmpty) return fail(TxnError::kDuplicate);
-    if (!clients_.insert(hash, static_cast<std::uint32_t>(&t - slots_.data()))) {
+    if (clients_.find(hash, same) != TransactionTable::kEmpty) return tl::unexpected(TxnError::kDuplicate);
+    Txn* tp = acquire();
+    if (tp == nullptr) {
         ++counters_.dropped_table_full;
-        return fail(TxnError::kTableFull);
+        return tl::unexpected(TxnError::kTableFull);
+    }
+    Txn& t = *tp;
+    const std::uint32_t index = static_cast<std::uint32_t>(&t - slots_.data());
+    if (!clients_.insert(hash, index)) {
+        t.in_use = false;
+        free_.push_back(index);
+        --live_;
+        ++counters_.dropped_table_full;
+        return tl::unexpected(TxnError::kTableFull);
     }
     t.key = scratch_key_;
     t.hash = hash;
     t.peer = peer;
     t.reliable = peer.reliable();
-    const TxnTimers& tm = config_.timers;
     ++counters_.client_created;
-    if (m->method() == Method::kInvite) {
+    if (method == Method::kInvite) {
         t.kind = TxnKind::kInviteClient;
         t.state = TxnState::kCalling;
-        send(t, t.request, sink, false);
-        if (!t.reliable) {
-            t.interval = tm.t1;
-            arm(t, TimerName::kA, now + tm.t1, sink);
-        }
-        arm(t, TimerName::kB, now + 64 * tm.t1, sink);
     } else {
         t.kind = TxnKind::kNonInviteClient;
         t.state = TxnState::kTrying;
-        send(t, t.request, sink, false);
-        if (!t.reliable) {
-            t.interval = tm.t1;
-            arm(t, TimerName::kE, now + tm.t1, sink);
-        }
-        arm(t, TimerName::kF, now + 64 * tm.t1, sink);
     }
     return handle_of(t);
+}
+
+// 17.1.1.2: A (unreliable only) and B; 17.1.2.2: E (unreliable only) and F.
+void TransactionLayer::arm_first_timers(Txn& t, TxnTime now, TxnActionSink& sink) noexcept {
+    const TxnTimers& tm = config_.timers;
+    const bool invite = t.kind == TxnKind::kInviteClient;
+    if (!t.reliable) {
+        t.interval = tm.t1;
+        arm(t, invite ? TimerName::kA : TimerName::kE, now + tm.t1, sink);
+    }
+    arm(t, invite ? TimerName::kB : TimerName::kF, now + 64 * tm.t1, sink);
 }
 
 void TransactionLayer::on_invite_client_response(Txn& t, const SipMessageView& m, TxnTime now,
@@ -615,8 +648,8 @@ tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn, const SipM
     }
     t->response.clear();
     response.serialize_to(t->response);
-    if (status >= 200) t->response_to_tag.assign(to_tag_of(response));
-    return respond_stored(*t, now, sink);
+    if (t->rfc2543 && status >= 200) t->response_to_tag.assign(to_tag_of(response));
+    return respond_stored(*t, status, now, sink);
 }
 
 tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn, std::string_view response_bytes,
@@ -624,27 +657,29 @@ tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn, std::strin
     release_pending();
     Txn* t = slot(txn);
     if (t == nullptr) return tl::unexpected(TxnError::kNoTransaction);
-    auto m = SipMessageView::parse(response_bytes);
-    if (!m) return tl::unexpected(TxnError::kBadMessage);
-    if (is_client(t->kind) || !m->is_response()) return tl::unexpected(TxnError::kWrongKind);
-    const std::uint16_t status = m->status_code();
+    if (is_client(t->kind)) return tl::unexpected(TxnError::kWrongKind);
+    // Only the status line is read ("SIP/2.0 NNN "), and the To tag for RFC 2543 matching.
+    const std::uint16_t status = status_of(response_bytes);
+    if (status == 0) {
+        // A request line ("METHOD URI SIP/2.0") is the wrong kind; anything else is malformed.
+        const std::string_view line = response_bytes.substr(0, response_bytes.find("\r\n"));
+        return tl::unexpected(line.ends_with(" SIP/2.0") ? TxnError::kWrongKind : TxnError::kBadMessage);
+    }
     const bool open = t->state == TxnState::kProceeding || t->state == TxnState::kTrying;
     if (!open && !(t->state == TxnState::kAccepted && status >= 200 && status < 300)) {
         return tl::unexpected(TxnError::kWrongState);
     }
-    if (status >= 200) t->response_to_tag.assign(to_tag_of(*m));
-    t->response.assign(m->bytes());
-    return respond_stored(*t, now, sink);
+    if (t->rfc2543 && status >= 200) {
+        auto m = SipMessageView::parse(response_bytes);
+        if (!m) return tl::unexpected(TxnError::kBadMessage);
+        t->response_to_tag.assign(to_tag_of(*m));
+    }
+    t->response.assign(response_bytes);
+    return respond_stored(*t, status, now, sink);
 }
 
-tl::expected<void, TxnError> TransactionLayer::respond_stored(Txn& t, TxnTime now, TxnActionSink& sink) {
-    // The status code is the first number of the stored status line ("SIP/2.0 NNN ...").
-    const std::string_view line(t.response);
-    const std::size_t sp = line.find(' ');
-    std::uint16_t status = 0;
-    for (std::size_t i = sp + 1; sp != std::string_view::npos && i < sp + 4 && i < line.size(); ++i) {
-        status = static_cast<std::uint16_t>(status * 10 + (line[i] - '0'));
-    }
+tl::expected<void, TxnError> TransactionLayer::respond_stored(Txn& t, std::uint16_t status, TxnTime now,
+                                                              TxnActionSink& sink) {
     const TxnTimers& tm = config_.timers;
     disarm(t, TimerName::kTrying100, sink);
     if (t.kind == TxnKind::kInviteServer) {

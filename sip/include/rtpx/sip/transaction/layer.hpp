@@ -21,6 +21,7 @@
 
 #include <tl/expected.hpp>
 
+#include "rtpx/sip/header_id.hpp"
 #include "rtpx/sip/transaction/table.hpp"
 #include "rtpx/sip/transaction/types.hpp"
 
@@ -71,7 +72,8 @@ public:
     // --- the TU answers a request (server transaction) -----------------------------------------
     // 1xx keeps the transaction proceeding (and stops a pending 100 Trying); a final response
     // completes it (INVITE 2xx: Accepted, RFC 6026; the TU retransmits its 2xx through respond()
-    // while Accepted, and owns those retransmissions).
+    // while Accepted, and owns those retransmissions). The bytes form must be one complete
+    // response: only its status line is read (and its To tag for an RFC 2543 transaction).
     [[nodiscard]] tl::expected<void, TxnError> respond(TxnHandle txn, const SipMessage& response,
                                                        TxnTime now, TxnActionSink& sink);
     [[nodiscard]] tl::expected<void, TxnError> respond(TxnHandle txn, std::string_view response_bytes,
@@ -105,9 +107,12 @@ private:
     [[nodiscard]] const Txn* slot(TxnHandle h) const noexcept;
     [[nodiscard]] TxnHandle handle_of(const Txn& t) const noexcept;
 
-    tl::expected<TxnHandle, TxnError> start_client_stored(Txn& t, const TxnPeer& peer, TxnTime now,
-                                                          TxnActionSink& sink);
-    tl::expected<void, TxnError> respond_stored(Txn& t, TxnTime now, TxnActionSink& sink);
+    tl::expected<TxnHandle, TxnError> start_client_common(std::string_view branch,
+                                                          std::string_view cseq_method, Method method,
+                                                          const TxnPeer& peer);
+    void arm_first_timers(Txn& t, TxnTime now, TxnActionSink& sink) noexcept;
+    tl::expected<void, TxnError> respond_stored(Txn& t, std::uint16_t status, TxnTime now,
+                                                TxnActionSink& sink);
     TxnDisposition on_request(const SipMessageView& m, const TxnPeer& source, TxnTime now,
                               TxnActionSink& sink) noexcept;
     TxnDisposition on_response(const SipMessageView& m, const TxnPeer& source, TxnTime now,
