@@ -50,7 +50,9 @@ TEST(TransactionTable, EraseInsideCollidingRunsKeepsTheRestReachable) {
     for (std::uint32_t victim = 0; victim < hashes.size(); ++victim) {
         ASSERT_TRUE(table.erase(hashes[victim], victim));
         for (std::uint32_t i = 0; i < hashes.size(); ++i) {
-            if (i != victim) EXPECT_EQ(find(i), i) << "victim " << victim;
+            if (i != victim) {
+                EXPECT_EQ(find(i), i) << "victim " << victim;
+            }
         }
         ASSERT_TRUE(table.insert(hashes[victim], victim));
     }
