@@ -167,6 +167,23 @@ TEST(InviteServerTransaction, SuccessResponseMovesToAcceptedUntilTimerL) {
     EXPECT_EQ(h.layer.counters().stray_acks, 1u);
 }
 
+// RFC 6026 7.1: in Accepted, an ACK that matches the transaction (here an ACK for the 2xx that
+// reuses the INVITE's branch) is passed to the TU, not absorbed; the state does not change.
+TEST(InviteServerTransaction, AckMatchingInAcceptedGoesToTheTu) {
+    Harness h;
+    const std::string invite = rfc3665("f1_invite");
+    h.receive(invite, 0);
+    const TxnHandle t = h.recorder.last_request;
+    const std::string ok = respond_to(invite, 200);
+    respond(h, t, ok, 100);
+    h.run_until(100);
+    EXPECT_EQ(h.receive(ack_for(invite, ok), 200), TxnDisposition::kMatched);
+    ASSERT_EQ(h.recorder.actions.size(), 1u);
+    EXPECT_EQ(h.recorder.actions[0].kind, TxnActionKind::kStrayAck);
+    EXPECT_EQ(h.recorder.actions[0].txn, t);
+    EXPECT_EQ(h.layer.state(t).value(), TxnState::kAccepted);
+}
+
 // 17.2.2: Trying absorbs retransmissions silently; Proceeding and Completed resend the last
 // response; timer J = 64*T1 on unreliable transports, zero on reliable ones.
 TEST(NonInviteServerTransaction, AbsorbsRetransmissionsUntilTimerJ) {
