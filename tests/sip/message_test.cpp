@@ -10,6 +10,7 @@
 #include "fixtures.hpp"
 #include "rtpx/sip/multipart.hpp"
 #include "rtpx/sip/sip_message.hpp"
+#include "rtpx/sip/text.hpp"
 
 namespace rtpx::sip {
 namespace {
@@ -117,6 +118,22 @@ TEST(SipMessageParse, CompactFormsResolveToCanonicalIds) {
     EXPECT_EQ(lookup_header("cAlL-iD"), HeaderId::kCallId);
     EXPECT_EQ(lookup_header("X-Unknown"), HeaderId::kOther);
     EXPECT_TRUE(m->check_syntax());
+}
+
+TEST(SipHeaderNames, EveryCanonicalNameLooksUpToItsIdInAnyCase) {
+    for (std::size_t i = 1; i < kHeaderIdCount; ++i) {
+        const auto id = static_cast<HeaderId>(i);
+        std::string lower(header_name(id));
+        for (char& c : lower) c = ascii_lower(c);
+        EXPECT_EQ(lookup_header(header_name(id)), id) << header_name(id);
+        EXPECT_EQ(lookup_header(lower), id) << lower;
+    }
+    EXPECT_EQ(lookup_header("Z"), HeaderId::kOther);  // no compact form z
+    EXPECT_EQ(lookup_header("9"), HeaderId::kOther);
+    EXPECT_EQ(lookup_header("Vias"), HeaderId::kOther);
+    EXPECT_EQ(lookup_method("INVITE"), Method::kInvite);
+    EXPECT_EQ(lookup_method("invite"), Method::kUnknown);  // methods are case-sensitive
+    EXPECT_EQ(method_name(Method::kUpdate), "UPDATE");
 }
 
 TEST(SipMessageParse, NamesAreCaseInsensitiveAndUnknownHeadersFoundByName) {
