@@ -87,6 +87,9 @@ public:
     [[nodiscard]] DialogState state() const noexcept { return state_; }
     [[nodiscard]] DialogRole role() const noexcept { return role_; }
     [[nodiscard]] bool secure() const noexcept { return secure_; }
+    // Whether this UA chose the Call-ID (it sent the dialog-creating request): selects the glare
+    // back-off range (RFC 3261 14.1, glare_retry_delay in dialog/timers.hpp).
+    [[nodiscard]] bool owns_call_id() const noexcept { return role_ == DialogRole::kUac; }
     // From/To values without their tag ("Alice <sip:alice@atlanta.example.com>").
     [[nodiscard]] const std::string& local_uri() const noexcept { return local_uri_; }
     [[nodiscard]] const std::string& remote_uri() const noexcept { return remote_uri_; }
