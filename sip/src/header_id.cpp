@@ -97,6 +97,20 @@ constexpr std::array<HeaderId, 26> make_compact_table() {
 }
 constexpr auto kCompact = make_compact_table();
 
+// First table index whose name starts with each letter (the table is alphabetical), so a lookup
+// compares only the few names sharing the first letter.
+constexpr std::array<std::uint8_t, 27> make_letter_table() {
+    std::array<std::uint8_t, 27> t{};
+    std::size_t i = 1;
+    for (std::size_t letter = 0; letter < 26; ++letter) {
+        while (i < kHeaderIdCount && ascii_lower(kHeaders[i].name[0]) < static_cast<char>('a' + letter)) ++i;
+        t[letter] = static_cast<std::uint8_t>(i);
+    }
+    t[26] = static_cast<std::uint8_t>(kHeaderIdCount);
+    return t;
+}
+constexpr auto kLetter = make_letter_table();
+
 constexpr std::array<std::string_view, 15> kMethods{
     "", "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY",
     "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE"};
@@ -125,14 +139,11 @@ HeaderId lookup_header(std::string_view name) noexcept {
         return HeaderId::kOther;
     }
     if (name.empty()) return HeaderId::kOther;
-    // The table is alphabetical: narrow by first letter, then compare the candidates of equal
-    // length. At most a handful of comparisons for any name.
     const char first = ascii_lower(name[0]);
-    for (std::size_t i = 1; i < kHeaderIdCount; ++i) {
+    if (first < 'a' || first > 'z') return HeaderId::kOther;
+    const auto letter = static_cast<std::size_t>(first - 'a');
+    for (std::size_t i = kLetter[letter]; i < kLetter[letter + 1]; ++i) {
         const std::string_view cand = kHeaders[i].name;
-        const char cf = ascii_lower(cand[0]);
-        if (cf < first) continue;
-        if (cf > first) break;
         if (cand.size() == name.size() && ci_equal(cand, name)) return static_cast<HeaderId>(i);
     }
     return HeaderId::kOther;
