@@ -55,7 +55,7 @@ TEST(TransportVia, RportInTheMiddleOfParameters) {
     in.replace(in.find(";branch"), 0, ";rport");
     auto out = annotate(in, *SockAddr::parse("[2001:db8::1]:40000"));
     EXPECT_EQ(top_via_line(out),
-              "Via: SIP/2.0/UDP [2001:db8::9]:5060;rport=40000;branch=z9hG4bKx;received=2001:db8::1");
+              "Via: SIP/2.0/UDP [2001:db8::9]:5060;rport=40000;branch=z9hG4bKx;received=[2001:db8::1]");
 }
 
 TEST(TransportVia, OnlyTheTopViaIsTouched) {

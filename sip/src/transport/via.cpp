@@ -84,8 +84,20 @@ std::optional<std::size_t> annotate_top_via(const SipMessageView& message, const
     auto port_len = static_cast<std::size_t>(
         std::to_chars(port_text.data(), port_text.data() + port_text.size(), source.port()).ptr -
         port_text.data());
+    // IPv6 is written as a reference ("[2001:db8::1]"): RFC 5118 4.5 shows both forms in use, and
+    // the message layer's Via parser accepts only the bracketed one (RFC 3261's ABNF has the bare
+    // IPv6address; see the report of this branch).
     std::array<char, 64> host{};
-    std::size_t host_len = a.add_received ? source.host_into(host.data(), host.size()) : 0;
+    std::size_t host_len = 0;
+    if (a.add_received) {
+        if (source.is_ipv6()) {
+            host[0] = '[';
+            host_len = 1 + source.host_into(host.data() + 1, host.size() - 2);
+            host[host_len++] = ']';
+        } else {
+            host_len = source.host_into(host.data(), host.size());
+        }
+    }
 
     std::size_t extra = (a.fill_rport ? 1 + port_len : 0) + (a.add_received ? 10 + host_len : 0);
     if (all.size() + extra > out.size()) return std::nullopt;

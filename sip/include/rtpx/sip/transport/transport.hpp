@@ -120,7 +120,7 @@ struct TransportCounters {
 };
 
 // --- RFC 3261 18.2.1 / RFC 3581 4 ------------------------------------------------------------
-// What the server adds to the top Via of a received request: `received` (source IP, no brackets)
+// What the server adds to the top Via of a received request: `received` (source IP; IPv6 in brackets)
 // when sent-by's host differs from the source IP or when rport is present; `rport` (source port)
 // when rport is present without a value. nullopt when nothing is to be added.
 struct ViaAnnotation {
