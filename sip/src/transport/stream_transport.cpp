@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -76,6 +77,55 @@ std::string ssl_error_text(const char* what) {
     }
     ERR_clear_error();
     return out;
+}
+
+// A socket BIO that writes with MSG_NOSIGNAL: OpenSSL's own uses write(), which raises SIGPIPE on
+// a connection the peer has reset, and a library must not change the process's signal handling.
+int nosignal_bio_write(BIO* b, const char* data, int len) {
+    int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+    BIO_clear_retry_flags(b);
+    ssize_t n;
+    do {
+        n = ::send(fd, data, static_cast<std::size_t>(len), MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(b);
+        return -1;
+    }
+    return static_cast<int>(n);
+}
+
+int nosignal_bio_read(BIO* b, char* data, int len) {
+    int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+    BIO_clear_retry_flags(b);
+    ssize_t n;
+    do {
+        n = ::recv(fd, data, static_cast<std::size_t>(len), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_read(b);
+        return -1;
+    }
+    return static_cast<int>(n);
+}
+
+long nosignal_bio_ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int nosignal_bio_create(BIO* b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+BIO_METHOD* nosignal_bio_method() {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "rtpx-sip-socket");
+        BIO_meth_set_write(m, nosignal_bio_write);
+        BIO_meth_set_read(m, nosignal_bio_read);
+        BIO_meth_set_ctrl(m, nosignal_bio_ctrl);
+        BIO_meth_set_create(m, nosignal_bio_create);
+        return m;
+    }();
+    return method;
 }
 
 SockAddr local_of(int fd) {
@@ -205,7 +255,9 @@ StreamTransport::Connection* StreamTransport::adopt(int fd, const SockAddr& remo
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (config_.proto == TransportProto::kTls) {
         c->ssl = SSL_new(outbound ? impl_->client_ctx : impl_->server_ctx);
-        SSL_set_fd(c->ssl, fd);
+        BIO* bio = BIO_new(nosignal_bio_method());
+        BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
+        SSL_set_bio(c->ssl, bio, bio);
         if (outbound) {
             SSL_set_connect_state(c->ssl);
             if (!config_.tls.server_name.empty()) {
