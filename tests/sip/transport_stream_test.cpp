@@ -308,6 +308,69 @@ TEST(TransportTcp, SendQueueLimitRefusesWithBackpressure) {
     ::close(lfd);
 }
 
+TEST(TransportTls, PeerThatNeverHandshakesHitsTheConnectTimeout) {
+    EventLoop loop;
+    Recorder user;
+    // A TCP listener that accepts (in the kernel backlog) and never speaks TLS.
+    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SockAddr at = SockAddr::ipv4_loopback(0);
+    ASSERT_EQ(::bind(lfd, at.sa(), at.length()), 0);
+    ASSERT_EQ(::listen(lfd, 4), 0);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    getsockname(lfd, reinterpret_cast<sockaddr*>(&ss), &len);
+    SockAddr target = SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+    StreamConfig cc;
+    cc.proto = TransportProto::kTls;
+    cc.connect_timeout = std::chrono::milliseconds(50);
+    auto client = std::move(StreamTransport::open(loop, user, cc).value());
+    auto id = client->send(SendTarget{TransportProto::kTls, target, 0}, test::options_request("TLS", "c.invalid"));
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(run_until(loop, [&] { return !user.errors.empty(); }));
+    EXPECT_EQ(user.errors.front().code, TransportErrc::kConnectTimeout);
+    EXPECT_EQ(user.errors.front().connection, *id);
+    EXPECT_FALSE(client->is_open(*id));
+    ::close(lfd);
+}
+
+TEST(TransportTcp, ResponseAfterTheRequestConnectionClosedOpensANewOne) {
+    // RFC 3261 18.2.2: if the connection is gone, connect to received (or sent-by) and sent-by port.
+    EventLoop loop;
+    Recorder server_user, client_user;
+    auto server = std::move(StreamTransport::open(loop, server_user, server_config(TransportProto::kTcp, false)).value());
+    auto client = std::move(StreamTransport::open(loop, client_user, server_config(TransportProto::kTcp, false)).value());
+    std::string request = test::options_request("TCP", client->local().to_string());
+    auto id = client->send(SendTarget{TransportProto::kTcp, server->local(), 0}, request);
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(run_until(loop, [&] { return !server_user.messages.empty(); }));
+    ConnectionId request_connection = server_user.messages.front().connection;
+    client->close(*id);
+    ASSERT_TRUE(run_until(loop, [&] { return server->connection_count() == 0; }));
+    auto view = SipMessageView::parse(server_user.messages.front().text, SipParseOptions{SipTransportKind::kStream, 65535});
+    std::string response = make_response(*view, 200).serialize();
+    auto target = response_target(*SipMessageView::parse(response, SipParseOptions{SipTransportKind::kStream, 65535}),
+                                  request_connection);
+    ASSERT_TRUE(target);
+    EXPECT_EQ(target->remote, client->local());  // sent-by port: the client's listening port
+    auto sent = server->send(*target, response);
+    ASSERT_TRUE(sent);
+    EXPECT_NE(*sent, request_connection);
+    ASSERT_TRUE(run_until(loop, [&] { return !client_user.messages.empty(); }));
+    EXPECT_EQ(client_user.messages.front().text, response);
+    EXPECT_EQ(client->counters().connections_accepted, 1u);
+}
+
+TEST(TransportTcp, ViaAliasMapsSentByToTheConnection) {
+    // RFC 5923: a request with ;alias lets requests towards its sent-by reuse the connection.
+    TcpServer s;
+    RawPeer peer(s.server->local());
+    peer.write(test::options_request("TCP", "192.0.2.77:5099", "z9hG4bKal", ";alias"));
+    ASSERT_TRUE(run_until(s.loop, [&] { return !s.user.messages.empty(); }));
+    auto alias = s.server->find(*SockAddr::parse("192.0.2.77:5099"));
+    ASSERT_TRUE(alias);
+    EXPECT_EQ(*alias, s.user.messages.front().connection);
+}
+
 // --- TLS failures ------------------------------------------------------------------------------
 
 TEST(TransportTls, WrongServerNameFailsTheHandshake) {

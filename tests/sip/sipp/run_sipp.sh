@@ -70,5 +70,8 @@ if [ $status -ne 0 ]; then
   tail -30 "$work/sipp.out"; cat "$work"/*errors.log 2> /dev/null | head -60 || true
   echo "FAIL: sipp exit $status"; exit 1
 fi
+if [[ "$successful" =~ ^[0-9]+$ ]] && [ "$successful" -ne "$calls" ]; then
+  echo "FAIL: $successful successful calls of $calls"; exit 1
+fi
 if grep -q 'transport_errors=[1-9]' "$work/responder.out"; then echo "FAIL: responder transport errors"; exit 1; fi
 echo "PASS: $calls of $calls $(basename "$scenario" .xml) over $proto/$family"
