@@ -371,6 +371,32 @@ TEST(TransportTcp, ViaAliasMapsSentByToTheConnection) {
     EXPECT_EQ(*alias, s.user.messages.front().connection);
 }
 
+TEST(TransportTcp, PeerThatDoesNotReadResponsesStopsBeingRead) {
+    StreamConfig config = server_config(TransportProto::kTcp, false);
+    config.max_send_queue_bytes = 64 * 1024;
+    TcpServer s(config);
+    std::string big_response(8000, 'r');
+    s.user.on_message_hook = [&](const ReceivedMessage& m) {
+        (void)s.server->send(SendTarget{TransportProto::kTcp, m.remote, m.connection}, big_response);
+    };
+    RawPeer peer(s.server->local());  // writes requests, never reads
+    std::string request = test::options_request("TCP", "c.invalid");
+    for (int i = 0; i < 4000 && s.server->counters().backpressure_read_pauses == 0; ++i) {
+        peer.write(request);
+        s.loop.poll(std::chrono::milliseconds(0));
+    }
+    EXPECT_EQ(s.server->counters().backpressure_read_pauses, 1u);
+    auto info = s.server->info(s.user.messages.back().connection);
+    ASSERT_TRUE(info);
+    EXPECT_GT(info->queued_bytes, config.max_send_queue_bytes / 2);
+    EXPECT_LE(info->queued_bytes, config.max_send_queue_bytes);
+    // While paused, more requests are not taken off the socket.
+    std::size_t delivered = s.user.messages.size();
+    peer.write(request);
+    for (int i = 0; i < 5; ++i) s.loop.poll(std::chrono::milliseconds(2));
+    EXPECT_EQ(s.user.messages.size(), delivered);
+}
+
 // --- TLS failures ------------------------------------------------------------------------------
 
 TEST(TransportTls, WrongServerNameFailsTheHandshake) {

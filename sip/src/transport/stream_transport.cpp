@@ -208,6 +208,7 @@ tl::expected<std::unique_ptr<StreamTransport>, std::string> StreamTransport::ope
 }
 
 StreamTransport::~StreamTransport() {
+    destroying_ = true;  // no more reports: the user may be going away too
     std::vector<ConnectionId> ids;
     ids.reserve(connections_.size());
     for (auto& [id, c] : connections_) ids.push_back(id);
@@ -425,7 +426,7 @@ void StreamTransport::fail(Connection& c, TransportErrc code, int err, bool repo
     if (code == TransportErrc::kFramingError) ++counters_.framing_errors;
     ++counters_.connections_closed;
     release(c.id);
-    if (report) user_.on_transport_error(e);
+    if (report && !destroying_) user_.on_transport_error(e);
 }
 
 void StreamTransport::update_interest(Connection& c) {
@@ -545,6 +546,9 @@ void StreamTransport::read_some(Connection& c) {
         process_input(c);
         if (!connections_.contains(id)) return;
     }
+    if (!peer_closed && c.ssl != nullptr && !c.reading_paused && SSL_pending(c.ssl) > 0) {
+        schedule_read(c);  // decrypted bytes wait inside OpenSSL: epoll will not say so
+    }
     if (peer_closed) {
         // A close with nothing pending is normal (no report); with queued output it is an error
         // for whoever queued it.
@@ -603,6 +607,7 @@ void StreamTransport::process_input(Connection& c) {
     // Backpressure: while our replies are not leaving, do not take more requests.
     if (!c.reading_paused && c.queued() > config_.max_send_queue_bytes / 2) {
         c.reading_paused = true;
+        ++counters_.backpressure_read_pauses;
         update_interest(c);
     }
 }
@@ -641,8 +646,22 @@ void StreamTransport::flush(Connection& c) {
         c.out.clear();
         c.out_offset = 0;
     }
-    if (c.reading_paused && c.queued() <= config_.max_send_queue_bytes / 4) c.reading_paused = false;
+    if (c.reading_paused && c.queued() <= config_.max_send_queue_bytes / 4) {
+        c.reading_paused = false;
+        schedule_read(c);  // bytes may already be buffered (in OpenSSL, or in `in`)
+    }
     update_interest(c);
+}
+
+void StreamTransport::schedule_read(Connection& c) {
+    ConnectionId id = c.id;
+    loop_.add_timer(EventLoop::Clock::duration::zero(), [this, id] {
+        auto it = connections_.find(id);
+        if (it == connections_.end() || it->second->reading_paused) return;
+        process_input(*it->second);
+        if (!connections_.contains(id)) return;
+        on_event(id, EPOLLIN);
+    });
 }
 
 void StreamTransport::note_alias(Connection& c, const SipMessageView& request) {

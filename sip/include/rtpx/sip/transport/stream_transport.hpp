@@ -72,6 +72,7 @@ struct ConnectionInfo {
     std::string peer_certificate_subject;  // TLS: verified or not, empty when none
 };
 
+// The TransportUser and the EventLoop must outlive the transport. Single-threaded (the loop's).
 class StreamTransport {
 public:
     // A readable reason on failure (socket/bind/listen errno, unreadable certificate, ...).
@@ -116,6 +117,7 @@ private:
     Connection* adopt(int fd, const SockAddr& remote, bool outbound, bool connecting);
     void handshake(Connection& c);
     void read_some(Connection& c);
+    void schedule_read(Connection& c);
     void process_input(Connection& c);
     void flush(Connection& c);
     void update_interest(Connection& c);
@@ -129,6 +131,7 @@ private:
     TransportUser& user_;
     StreamConfig config_;
     int listen_fd_ = -1;
+    bool destroying_ = false;
     SockAddr listen_addr_;
     ConnectionId next_id_ = 1;
     TransportCounters counters_;

@@ -114,7 +114,8 @@ struct TransportCounters {
     std::uint64_t connections_closed = 0;
     std::uint64_t connections_idle_closed = 0;
     std::uint64_t connections_refused_limit = 0;
-    std::uint64_t backpressure_refusals = 0;
+    std::uint64_t backpressure_refusals = 0;          // send() refused: the send queue is full
+    std::uint64_t backpressure_read_pauses = 0;       // stopped reading a connection (queue > 1/2)
     std::uint64_t framing_errors = 0;
     std::uint64_t tls_handshake_failures = 0;
 };
