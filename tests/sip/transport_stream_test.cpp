@@ -46,6 +46,31 @@ private:
     bool connected_ = false;
 };
 
+// A listening socket that never accepts nor reads (connections wait in the kernel backlog).
+class SilentListener {
+public:
+    explicit SilentListener(int receive_buffer = 0) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (receive_buffer > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+        SockAddr at = SockAddr::ipv4_loopback(0);
+        ok_ = ::bind(fd_, at.sa(), at.length()) == 0 && ::listen(fd_, 4) == 0;
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+        address_ = SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+    }
+    ~SilentListener() { ::close(fd_); }
+    SilentListener(const SilentListener&) = delete;
+    SilentListener& operator=(const SilentListener&) = delete;
+    [[nodiscard]] bool ok() const { return ok_; }
+    [[nodiscard]] const SockAddr& address() const { return address_; }
+
+private:
+    int fd_ = -1;
+    bool ok_ = false;
+    SockAddr address_;
+};
+
 StreamConfig server_config(TransportProto proto, bool ipv6) {
     StreamConfig c;
     c.proto = proto;
@@ -250,15 +275,8 @@ TEST(TransportTcp, ConnectToAClosedPortIsReportedAsConnectFailed) {
     Recorder user;
     StreamConfig config;
     auto client = std::move(StreamTransport::open(loop, user, config).value());
-    // A port that was just free: bind, read the port, close.
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    SockAddr any = SockAddr::ipv4_loopback(0);
-    ASSERT_EQ(::bind(fd, any.sa(), any.length()), 0);
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-    SockAddr target = SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-    ::close(fd);
+    // A port that was just listened on, now closed.
+    SockAddr target = std::make_unique<SilentListener>()->address();
     auto r = client->send(SendTarget{TransportProto::kTcp, target, 0}, test::options_request("TCP", "c.invalid"));
     if (r) {
         ASSERT_TRUE(run_until(loop, [&] { return !user.errors.empty(); }));
@@ -273,17 +291,9 @@ TEST(TransportTcp, ConnectToAClosedPortIsReportedAsConnectFailed) {
 TEST(TransportTcp, SendQueueLimitRefusesWithBackpressure) {
     EventLoop loop;
     Recorder user;
-    // A peer that accepts and never reads.
-    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    SockAddr at = SockAddr::ipv4_loopback(0);
-    int small = 4096;
-    setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    ASSERT_EQ(::bind(lfd, at.sa(), at.length()), 0);
-    ASSERT_EQ(::listen(lfd, 4), 0);
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    getsockname(lfd, reinterpret_cast<sockaddr*>(&ss), &len);
-    SockAddr target = SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+    SilentListener peer(4096);  // never reads
+    ASSERT_TRUE(peer.ok());
+    const SockAddr& target = peer.address();
 
     StreamConfig config;
     config.max_send_queue_bytes = 64 * 1024;
@@ -305,21 +315,14 @@ TEST(TransportTcp, SendQueueLimitRefusesWithBackpressure) {
     EXPECT_EQ(refused->connection, *id);
     EXPECT_LE(client->info(*id)->queued_bytes, config.max_send_queue_bytes);
     EXPECT_GE(client->counters().backpressure_refusals, 1u);
-    ::close(lfd);
 }
 
 TEST(TransportTls, PeerThatNeverHandshakesHitsTheConnectTimeout) {
     EventLoop loop;
     Recorder user;
-    // A TCP listener that accepts (in the kernel backlog) and never speaks TLS.
-    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    SockAddr at = SockAddr::ipv4_loopback(0);
-    ASSERT_EQ(::bind(lfd, at.sa(), at.length()), 0);
-    ASSERT_EQ(::listen(lfd, 4), 0);
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    getsockname(lfd, reinterpret_cast<sockaddr*>(&ss), &len);
-    SockAddr target = SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+    SilentListener peer;  // never speaks TLS
+    ASSERT_TRUE(peer.ok());
+    const SockAddr& target = peer.address();
     StreamConfig cc;
     cc.proto = TransportProto::kTls;
     cc.connect_timeout = std::chrono::milliseconds(50);
@@ -330,7 +333,6 @@ TEST(TransportTls, PeerThatNeverHandshakesHitsTheConnectTimeout) {
     EXPECT_EQ(user.errors.front().code, TransportErrc::kConnectTimeout);
     EXPECT_EQ(user.errors.front().connection, *id);
     EXPECT_FALSE(client->is_open(*id));
-    ::close(lfd);
 }
 
 TEST(TransportTcp, ResponseAfterTheRequestConnectionClosedOpensANewOne) {
