@@ -487,6 +487,12 @@ SipParseResult<void> SipMessageView::check_syntax() const noexcept {
                     return sip_error(SipParseErrc::kBadValue, offset_of(h.value), "bad RSeq");
                 }
                 break;
+            case HeaderId::kDate:
+                // sip-date = rfc1123-date, always in GMT (RFC 3261 20.17; RFC 4475 3.1.2.12).
+                if (!h.value.ends_with(" GMT")) {
+                    return sip_error(SipParseErrc::kBadValue, offset_of(h.value), "Date not in GMT");
+                }
+                break;
             case HeaderId::kContentType:
                 if (auto r = ContentTypeView::parse(h.value); !r) {
                     return tl::unexpected(rebase(r.error(), offset_of(h.value)));

@@ -70,12 +70,12 @@ std::optional<Rejection> validate_request(const SipMessageView& req, const Valid
     if (req.count(HeaderId::kContentLength) > 1) return bad_request("multiple Content-Length");
     if (auto ok = req.check_syntax(); !ok) return bad_request(ok.error().what);
 
+    // 8.2.1: method inspection. An unknown method gets 501 even when its CSeq method differs
+    // (RFC 4475 3.1.2.18 prefers 501 to 400).
+    if (req.method() == Method::kUnknown) return simple(501);
     auto cseq = req.cseq();
     if (!cseq) return bad_request(cseq.error().what);
     if (cseq->method_text != req.method_text()) return bad_request("CSeq method does not match");
-
-    // 8.2.1: method inspection.
-    if (req.method() == Method::kUnknown) return simple(501);
     if (!policy.allowed_methods.empty() && req.method() != Method::kAck &&
         req.method() != Method::kCancel) {
         bool allowed = false;

@@ -9,5 +9,7 @@ namespace rtpx::cli {
 
 // `rtpx decode rtp|rtcp|pcap` (decode.cpp).
 void add_decode_packet_commands(CLI::App& decode, int& status);
+// `rtpx decode sip` (sip_decode.cpp).
+void add_decode_sip_command(CLI::App& decode, int& status);
 
 }  // namespace rtpx::cli
