@@ -118,7 +118,7 @@ TEST_P(TransportStream, RoundTripOnOneReusedConnection) {
     auto id = client_->send(to, request);
     ASSERT_TRUE(id) << to_string(id.error().code);
     ASSERT_TRUE(run_until(loop_, [&] { return !server_user_.messages.empty(); }));
-    const auto& got = server_user_.messages.front();
+    const test::Received got = server_user_.messages.front();  // a copy: the vector grows below
     EXPECT_EQ(got.proto, proto);
     EXPECT_EQ(got.raw, request);
     EXPECT_NE(got.connection, 0u);
