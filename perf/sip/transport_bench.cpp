@@ -11,19 +11,18 @@ namespace {
 
 using namespace rtpx::sip;
 
+// A typical in-dialog request: the annotation only reads and rewrites the top Via.
 const std::string kInvite =
-    "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+    "BYE sip:bob@192.0.2.4:5060 SIP/2.0\r\n"
     "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;rport\r\n"
-    "Max-Forwards: 70\r\n"
+    "Via: SIP/2.0/UDP proxy.atlanta.example.com;branch=z9hG4bK4b43c2ff8.1;received=192.0.2.101\r\n"
+    "Max-Forwards: 69\r\n"
+    "Route: <sip:proxy.biloxi.example.com;lr>\r\n"
     "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n"
-    "To: Bob <sip:bob@biloxi.example.com>\r\n"
+    "To: Bob <sip:bob@biloxi.example.com>;tag=8321234356\r\n"
     "Call-ID: 3848276298220188511@atlanta.example.com\r\n"
-    "CSeq: 1 INVITE\r\n"
-    "Contact: <sip:alice@client.atlanta.example.com;transport=udp>\r\n"
-    "Content-Type: application/sdp\r\n"
-    "Content-Length: 151\r\n\r\n"
-    "v=0\r\no=alice 2890844526 2890844526 IN IP4 client.atlanta.example.com\r\ns=-\r\n"
-    "c=IN IP4 192.0.2.101\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    "CSeq: 2 BYE\r\n"
+    "Content-Length: 0\r\n\r\n";
 
 void BM_Transport_AnnotateTopVia(benchmark::State& state) {
     auto view = SipMessageView::parse(kInvite);
