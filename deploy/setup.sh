@@ -12,7 +12,7 @@ packages=(
   libpcap-dev libexpected-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools used by tests and the demo
-  tshark iproute2 python3
+  tshark iproute2 python3 sip-tester
 )
 
 if [ "$(id -u)" -ne 0 ]; then
