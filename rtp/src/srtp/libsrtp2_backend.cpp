@@ -61,6 +61,10 @@ SrtpStatus map_status(srtp_err_status_t e) noexcept {
     switch (e) {
         case srtp_err_status_ok: return SrtpStatus::kOk;
         case srtp_err_status_auth_fail: return SrtpStatus::kAuthFailed;
+        // A packet whose SSRC is not the stream's (say, a damaged SSRC field): the session has no
+        // stream for it. The IPsec-MB backend does not bind contexts to an SSRC; there the wrong
+        // SSRC enters the IV and the tag check fails. Report it the same way.
+        case srtp_err_status_no_ctx: return SrtpStatus::kAuthFailed;
         case srtp_err_status_replay_fail: return SrtpStatus::kReplayed;
         case srtp_err_status_replay_old: return SrtpStatus::kTooOld;
         case srtp_err_status_bad_mki: return SrtpStatus::kBadMki;
