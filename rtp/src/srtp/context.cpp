@@ -94,8 +94,8 @@ tl::expected<std::unique_ptr<SrtpContext>, ConfigError> check_common(
     if (p.replay_window < 64 || p.replay_window > kMaxReplayWindow) {
         return fail(ConfigErrc::kBadReplayWindow, "replay window must be 64 to 1024 packets");
     }
-    if (p.srtcp_index == 0 || p.srtcp_index > kMaxSrtcpIndex) {
-        return fail(ConfigErrc::kBadSrtcpIndex, "first SRTCP index must be 1 to 2^31-1");
+    if (p.srtcp_index > kMaxSrtcpIndex) {
+        return fail(ConfigErrc::kBadSrtcpIndex, "first SRTCP index must be below 2^31");
     }
     if (p.key_derivation_rate != 0) {
         return fail(ConfigErrc::kUnsupportedKeyDerivationRate,

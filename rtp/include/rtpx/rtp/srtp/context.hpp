@@ -46,7 +46,8 @@ struct SrtpContextParams {
     std::span<const std::uint8_t> master_key;   // suite_info(suite).master_key_len octets
     std::span<const std::uint8_t> master_salt;  // suite_info(suite).master_salt_len octets
     std::uint32_t roc = 0;            // ROC of the first SRTP packet
-    std::uint32_t srtcp_index = 1;    // index of the first SRTCP packet protected (1..2^31-1)
+    std::uint32_t srtcp_index = 1;    // index of the first SRTCP packet protected (< 2^31);
+                                      // 1 as libsrtp2, which cannot start elsewhere
     std::uint32_t replay_window = kDefaultReplayWindow;  // SRTP: 64..kMaxReplayWindow entries
     std::uint64_t key_lifetime = 0;   // packets per key (SDES lifetime); 0: the RFC 3711 maxima
     std::uint64_t key_derivation_rate = 0;  // only 0 (derive once) is supported
