@@ -10,4 +10,7 @@ namespace rtpx::cli {
 // `rtpx decode rtp|rtcp|pcap` (decode.cpp).
 void add_decode_packet_commands(CLI::App& decode, int& status);
 
+// `rtpx srtp protect|unprotect` (srtp_cmd.cpp).
+void add_srtp_command(CLI::App& app, int& status);
+
 }  // namespace rtpx::cli

@@ -51,7 +51,7 @@ struct SrtpStatusInfo {
 inline constexpr std::array<SrtpStatusInfo, 10> kSrtpStatuses = {{
     {SrtpStatus::kOk, "ok", "processed"},
     {SrtpStatus::kAuthFailed, "auth_failed", "authentication tag mismatch"},
-    {SrtpStatus::kReplayed, "replayed", "index already seen (replay)"},
+    {SrtpStatus::kReplayed, "replayed", "index already seen"},
     {SrtpStatus::kTooOld, "too_old", "index behind the replay window"},
     {SrtpStatus::kTooShort, "too_short", "packet shorter than header and trailer"},
     {SrtpStatus::kBadHeader, "bad_header", "RTP header longer than the packet or not version 2"},
