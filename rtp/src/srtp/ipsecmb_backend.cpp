@@ -123,7 +123,7 @@ private:
             job->user_data = &pk[i];
             job->user_data2 = reinterpret_cast<void*>(i);
             slots_[i].in_flight = true;
-            for (IMB_JOB* done = IMB_SUBMIT_JOB(mgr); done != nullptr;
+            for (IMB_JOB* done = IMB_SUBMIT_JOB_NOCHECK(mgr); done != nullptr;
                  done = IMB_GET_COMPLETED_JOB(mgr)) {
                 any_redo |= complete(op, done, pk, st, true);
             }

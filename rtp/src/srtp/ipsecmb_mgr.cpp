@@ -1,12 +1,32 @@
 #include "ipsecmb_mgr.hpp"
 
+#include <cstdlib>
+#include <cstring>
+
 namespace rtpx::rtp::srtp::detail {
 
 ImbMgrPtr make_imb_mgr() noexcept {
     ImbMgrPtr mgr(alloc_mb_mgr(0));
     if (!mgr) return nullptr;
     IMB_ARCH arch = IMB_ARCH_NONE;
-    init_mb_mgr_auto(mgr.get(), &arch);
+    // RTPX_IPSECMB_ARCH=sse|avx|avx2|avx512 forces a code path (for measurements); default: the
+    // best this CPU has.
+    const char* forced = std::getenv("RTPX_IPSECMB_ARCH");
+    if (forced != nullptr && std::strcmp(forced, "sse") == 0) {
+        init_mb_mgr_sse(mgr.get());
+        arch = IMB_ARCH_SSE;
+    } else if (forced != nullptr && std::strcmp(forced, "avx") == 0) {
+        init_mb_mgr_avx(mgr.get());
+        arch = IMB_ARCH_AVX;
+    } else if (forced != nullptr && std::strcmp(forced, "avx2") == 0) {
+        init_mb_mgr_avx2(mgr.get());
+        arch = IMB_ARCH_AVX2;
+    } else if (forced != nullptr && std::strcmp(forced, "avx512") == 0) {
+        init_mb_mgr_avx512(mgr.get());
+        arch = IMB_ARCH_AVX512;
+    } else {
+        init_mb_mgr_auto(mgr.get(), &arch);
+    }
     if (imb_get_errno(mgr.get()) != 0 || arch == IMB_ARCH_NONE || arch == IMB_ARCH_NOAESNI) {
         return nullptr;
     }
