@@ -272,7 +272,9 @@ TEST_F(SrtpProperty, EverySingleBitFlipIsRejected) {
                 const Bytes before = bad;
                 const SrtpStatus st = test::run(*b_[i], un, *s.rx[i], bad);
                 ASSERT_NE(st, SrtpStatus::kOk) << "bit " << bit << " backend " << i;
-                if (i == 0) ASSERT_EQ(bad, before) << "bit " << bit << ": bytes changed";
+                if (i == 0) {
+                    ASSERT_EQ(bad, before) << "bit " << bit << ": bytes changed";
+                }
                 ++flips;
             }
         }

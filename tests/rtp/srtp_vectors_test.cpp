@@ -137,7 +137,7 @@ TEST_P(SrtpBothBackends, ProtectsTheLibsrtpValidateVectors) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, SrtpBothBackends,
                          ::testing::Values(BackendKind::kIpsecMb, BackendKind::kLibSrtp2),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+                         [](const auto& p) { return std::string(to_string(p.param)); });
 
 // RFC 7714 sections 16 and 17: the vectors start from session keys (no KDF):
 //   key  000102030405060708090a0b0c0d0e0f (AEAD_AES_128_GCM)
@@ -198,7 +198,7 @@ INSTANTIATE_TEST_SUITE_P(
                      hex("8040f17b 8041f8d3 5501a0b2 32b1de78 a822fe12 ef9f78fa 332e33aa b1801238"
                          "9a58e2f3 b50b2a02 76ffae0f 1ba63799 b87b7aa3 db36dfff d6b0f9bb 7878d7a7"
                          "6c13")}),
-    [](const auto& info) { return info.param.suite == Suite::kAeadAes128Gcm ? "Aes128" : "Aes256"; });
+    [](const auto& p) { return p.param.suite == Suite::kAeadAes128Gcm ? "Aes128" : "Aes256"; });
 
 // 17.1: SRTCP AEAD_AES_128_GCM, encrypted (E = 1), index 0x5d4.
 TEST(SrtpGcmRtcp, EncryptsTheRfc7714Section17_1Vector) {
@@ -258,8 +258,8 @@ INSTANTIATE_TEST_SUITE_P(
                       hex("81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61"
                           "deadbeef deadbeef deadbeef deadbeef deadbeef 91db4afb feee5a97 8fab4393"
                           "ed2615fe 000005d4")}),
-    [](const auto& info) {
-        std::string s = info.param.section;
+    [](const auto& p) {
+        std::string s = p.param.section;
         return "Section" + s.replace(s.find('.'), 1, "_");
     });
 

@@ -1,6 +1,8 @@
 #include "rtpx/rtp/srtp/context.hpp"
 
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "ipsecmb_mgr.hpp"
 
@@ -8,6 +10,7 @@ namespace rtpx::rtp::srtp {
 namespace {
 
 static_assert(sizeof(gcm_key_data) <= sizeof(SessionKeys::cipher));
+static_assert(offsetof(SessionKeys, cipher) == 128);
 static_assert(alignof(gcm_key_data) <= alignof(SessionKeys));
 
 // RFC 3711 section 4.3.1 key derivation labels.
@@ -125,6 +128,8 @@ tl::expected<void, ConfigError> check_lengths(const SuiteInfo& info, std::size_t
 
 }  // namespace
 
+static_assert(std::is_standard_layout_v<SessionKeys>);
+
 std::unique_ptr<SrtpContext> SrtpContext::make(const SrtpContextParams& p) {
     std::unique_ptr<SrtpContext> c(new SrtpContext());
     c->suite_ = p.suite;
@@ -205,9 +210,5 @@ std::uint32_t SrtpContext::roc() const noexcept {
     return rtp_started() ? static_cast<std::uint32_t>(rtp_window_.highest() >> 16) : initial_roc_;
 }
 
-std::uint64_t SrtpContext::estimate_index(std::uint16_t seq) const noexcept {
-    if (!rtp_started()) return (std::uint64_t{initial_roc_} << 16) | seq;
-    return estimate_srtp_index(rtp_window_.highest(), seq);
-}
 
 }  // namespace rtpx::rtp::srtp

@@ -41,19 +41,6 @@ enum class Op : std::uint8_t { kProtectRtp, kUnprotectRtp, kProtectRtcp, kUnprot
     return diff == 0;
 }
 
-inline void prefetch_context(const SrtpContext* c, bool rtp) noexcept {
-    const auto* p = reinterpret_cast<const char*>(c);
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + 64);
-    __builtin_prefetch(p + 128);
-    __builtin_prefetch(p + 192);
-    if (rtp) {
-        const auto* k = reinterpret_cast<const char*>(&c->rtp_keys());
-        for (int i = 0; i < 5; ++i) __builtin_prefetch(k + 64 * i);
-        __builtin_prefetch(k + 1024);
-    }
-}
-
 }  // namespace
 
 class IpsecMbBackend final : public SrtpBackend {
@@ -110,10 +97,10 @@ private:
         IMB_MGR* mgr = mgr_.get();
         ++burst_;
         const std::size_t n = pk.size();
-        for (std::size_t i = 0; i < n && i < 4; ++i) prefetch_context(pk[i].ctx, is_rtp(op));
+        for (std::size_t i = 0; i < n && i < 4; ++i) pk[i].ctx->prefetch(is_rtp(op));
         bool any_redo = false;
         for (std::size_t i = 0; i < n; ++i) {
-            if (i + 4 < n) prefetch_context(pk[i + 4].ctx, is_rtp(op));
+            if (i + 4 < n) pk[i + 4].ctx->prefetch(is_rtp(op));
             slots_[i].in_flight = false;
             slots_[i].redo = false;
             st[i] = prepare(op, pk[i], slots_[i], true);
