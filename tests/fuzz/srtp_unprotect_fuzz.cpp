@@ -104,7 +104,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (st[0] != SrtpStatus::kOk) return 0;
     check(prot[0] == prot[1]);
     const std::size_t bit = (size > 1 ? data[size - 1] : 0) * 7919U % (prot[0].size() * 8);
-    for (int i = 0; i < 2; ++i) {
+    // libsrtp2 2.5 cannot unprotect SRTCP with an MKI under the _32 suites (it looks for the MKI
+    // one RTP tag length from the end; cisco/libsrtp#733): only IPsec-MB unprotects those.
+    const bool libsrtp2_mki_bug = rtcp && mki && (suite == Suite::kAesCm128HmacSha1_32 ||
+                                                  suite == Suite::kAes256CmHmacSha1_32);
+    for (int i = 0; i < (libsrtp2_mki_bug ? 1 : 2); ++i) {
         for (bool flip : {true, false}) {
             auto rx = make_context(suite, mki);
             std::vector<std::uint8_t> buf = prot[1 - i];

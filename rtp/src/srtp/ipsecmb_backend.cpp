@@ -80,6 +80,7 @@ private:
         std::uint32_t tag_at;       // unprotect: where the received tag is
         const SessionKeys* keys;
         bool rtcp;
+        bool unencrypted_gcm_srtcp;  // unprotect, GCM, E = 0: AAD is the whole packet
         bool in_flight;
         bool redo;
     };
@@ -186,6 +187,7 @@ private:
         slot.overwritten_at = UINT32_MAX;
         slot.keys = &keys;
         slot.rtcp = !is_rtp(op);
+        slot.unencrypted_gcm_srtcp = false;
         std::uint8_t* d = p.data;
 
         if (op == Op::kProtectRtp) {
@@ -287,6 +289,7 @@ private:
                 // RFC 7714 9.3: AAD = whole packet || E||index. Move E||index next to the packet
                 // so the AAD is contiguous (the tag is saved in `trailer`).
                 slot.cipher_len = 0;
+                slot.unencrypted_gcm_srtcp = true;
                 slot.overwritten_at = slot.tag_at;
                 std::memcpy(slot.overwritten, d + slot.tag_at, 4);
                 store_be32(d + slot.tag_at, e_index);
@@ -386,7 +389,7 @@ private:
             if (keystream_only) {
                 job->u.GCM.aad = slot.aad;
                 job->u.GCM.aad_len_in_bytes = 0;
-            } else if (slot.rtcp && slot.cipher_len == 0) {
+            } else if (slot.unencrypted_gcm_srtcp) {
                 // Unencrypted SRTCP (E = 0): AAD is the whole packet and E||index, moved next to
                 // it by prepare().
                 job->u.GCM.aad = d;

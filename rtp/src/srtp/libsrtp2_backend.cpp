@@ -82,17 +82,17 @@ public:
     BackendKind kind() const noexcept override { return BackendKind::kLibSrtp2; }
 
     std::size_t protect_rtp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
-        return each(p, s, [this](SrtpPacket& x) { return protect_rtp_one(x); });
+        return each(p, s, [](SrtpPacket& x) { return protect_rtp_one(x); });
     }
     std::size_t unprotect_rtp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
-        return each(p, s, [this](SrtpPacket& x) { return unprotect_rtp_one(x); });
+        return each(p, s, [](SrtpPacket& x) { return unprotect_rtp_one(x); });
     }
     std::size_t protect_rtcp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
-        return each(p, s, [this](SrtpPacket& x) { return protect_rtcp_one(x); });
+        return each(p, s, [](SrtpPacket& x) { return protect_rtcp_one(x); });
     }
     std::size_t unprotect_rtcp(std::span<SrtpPacket> p,
                                std::span<SrtpStatus> s) noexcept override {
-        return each(p, s, [this](SrtpPacket& x) { return unprotect_rtcp_one(x); });
+        return each(p, s, [](SrtpPacket& x) { return unprotect_rtcp_one(x); });
     }
 
 private:
