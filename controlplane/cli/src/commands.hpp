@@ -14,4 +14,7 @@ void add_decode_sip_command(CLI::App& decode, int& status);
 // `rtpx decode sdp` (sdp_decode.cpp).
 void add_decode_sdp_command(CLI::App& decode, int& status);
 
+// `rtpx srtp protect|unprotect` (srtp_cmd.cpp).
+void add_srtp_command(CLI::App& app, int& status);
+
 }  // namespace rtpx::cli

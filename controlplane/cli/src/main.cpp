@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     rtpx::cli::add_decode_packet_commands(*decode, status);
     rtpx::cli::add_decode_sip_command(*decode, status);
     rtpx::cli::add_decode_sdp_command(*decode, status);
+    rtpx::cli::add_srtp_command(app, status);
 
     try {
         app.parse(argc, argv);  // the chosen command runs from its final callback

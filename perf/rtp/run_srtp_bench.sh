@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs the SRTP benchmark with repetitions (interleaved at random, so both backends see the same
+# machine load) and prints one row per suite, packet size and flow count: the median ns per packet
+# of each backend (CPU time), the spread (coefficient of variation) and the ipsecmb/libsrtp2
+# speed-up; then the goals of issue 3, met or not, and the bare IPsec-MB baseline (the crypto
+# library's own cost for the same jobs, no SRTP logic).
+#
+#   perf/rtp/run_srtp_bench.sh [BUILD_DIR (build/ci)] [REPETITIONS (5)] [FILTER]
+set -euo pipefail
+build=${1:-build/ci}
+reps=${2:-5}
+filter=${3:-.}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$build/perf/rtp_srtp_bench" --benchmark_filter="$filter" --benchmark_repetitions="$reps" \
+  --benchmark_min_time=0.1 --benchmark_enable_random_interleaving=true \
+  --benchmark_out="$out/srtp.json" --benchmark_out_format=json >/dev/null 2>&1
+python3 - "$out/srtp.json" <<'PY'
+import json, statistics, sys
+runs = {}
+for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    if b.get("run_type") != "iteration" or b.get("error_occurred"):
+        continue
+    runs.setdefault(b["run_name"], []).append(1e9 / b["items_per_second"])
+med = {k: statistics.median(v) for k, v in runs.items()}
+cv = {k: 100 * statistics.pstdev(v) / statistics.mean(v) for k, v in runs.items()}
+rows = {}
+for name in med:
+    parts = name.split("/")
+    if parts[0] != "BM_Srtp_Protect":
+        continue
+    backend, suite = parts[1], parts[2]
+    size = parts[3].split(":")[1]
+    flows = parts[4].split(":")[1]
+    rows.setdefault((suite, int(size), int(flows)), {})[backend] = name
+print(f"{'suite':26} {'bytes':>5} {'flows':>6} {'ipsecmb ns':>11} {'cv%':>5} {'libsrtp2 ns':>12} {'cv%':>5} {'speed-up':>9}")
+for (suite, size, flows), by in sorted(rows.items()):
+    a, b = by.get("ipsecmb"), by.get("libsrtp2")
+    fa = f"{med[a]:11.1f} {cv[a]:5.1f}" if a else f"{'-':>11} {'':5}"
+    fb = f"{med[b]:12.1f} {cv[b]:5.1f}" if b else f"{'-':>12} {'':5}"
+    ratio = f"{med[b] / med[a]:8.1f}x" if a and b else f"{'-':>9}"
+    print(f"{suite:26} {size:5} {flows:6} {fa} {fb} {ratio}")
+print()
+goals = [("AES_CM_128_HMAC_SHA1_80", 140), ("AEAD_AES_128_GCM", 110), ("AEAD_AES_256_GCM", 110)]
+for suite, ns in goals:
+    key = (suite, 172, 10000)
+    if key in rows and "ipsecmb" in rows[key]:
+        v = med[rows[key]["ipsecmb"]]
+        print(f"goal: ipsecmb {suite} 172 B at 10,000 flows <= {ns} ns: {v:.1f} ns, {'met' if v <= ns else 'NOT met'}")
+    if key in rows and len(rows[key]) == 2:
+        r = med[rows[key]["libsrtp2"]] / med[rows[key]["ipsecmb"]]
+        print(f"goal: ipsecmb >= 15x libsrtp2 ({suite}, 172 B, 10,000 flows): {r:.1f}x, {'met' if r >= 15 else 'NOT met'}")
+for name in sorted(med):
+    if name.startswith("BM_Srtp_ImbBaseline"):
+        print(f"baseline {name.split('/', 1)[1]:34} {med[name]:8.1f} ns per packet (cv {cv[name]:.1f}%)")
+PY

@@ -1,0 +1,204 @@
+// One SRTP/SRTCP crypto context: one direction (protect or unprotect) of one stream (SSRC), owned
+// by one thread (no locks).
+//
+// It holds the suite, the session keys derived from the master key (RFC 3711 section 4.3, key
+// derivation rate 0) already expanded for the IPsec-MB backend (AES key schedules, HMAC-SHA1
+// ipad/opad partial hashes, GCM key data), the SRTP index state (ROC and highest sequence number,
+// RFC 3711 section 3.3.1), the replay windows, the SRTCP index, packet counters for the key
+// lifetime and the optional MKI.
+//
+// Index rules, as libsrtp2 2.5 applies them (so that both backends give identical bytes):
+//  - the first SRTP packet's index is ROC || SEQ with the ROC given at creation;
+//  - later packets: the RFC 3711 3.3.1 estimate from the highest accepted index; the estimate never
+//    steps below ROC 0;
+//  - protect estimates the same way (a relay forwards packets possibly reordered), and refuses to
+//    protect an index twice (that would reuse keystream), like libsrtp2's sender;
+//  - SRTCP: protect numbers packets from `srtcp_index` (libsrtp2 starts at 1), unprotect takes the
+//    index from the packet and checks a 128-entry window.
+// State changes only when a packet authenticates (unprotect) or is protected: a failed packet
+// leaves ROC, windows and counters untouched.
+//
+// A context is used with one backend for its whole life (each backend keeps index state in its own
+// way: the libsrtp2 backend inside a libsrtp2 session it attaches to the context).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+#include "rtpx/rtp/srtp/replay_window.hpp"
+#include "rtpx/rtp/srtp/suite.hpp"
+
+namespace rtpx::rtp::srtp {
+
+inline constexpr std::uint64_t kMaxSrtpPackets = std::uint64_t{1} << 48;   // RFC 3711 section 9.2
+inline constexpr std::uint64_t kMaxSrtcpPackets = std::uint64_t{1} << 31;  // RFC 3711 section 9.2
+inline constexpr std::uint32_t kMaxSrtcpIndex = 0x7fffffff;
+inline constexpr std::uint32_t kDefaultReplayWindow = 128;
+inline constexpr std::uint32_t kMaxReplayWindow = 1024;
+
+struct SrtpContextParams {
+    Suite suite = Suite::kAesCm128HmacSha1_80;
+    std::span<const std::uint8_t> master_key;   // suite_info(suite).master_key_len octets
+    std::span<const std::uint8_t> master_salt;  // suite_info(suite).master_salt_len octets
+    std::uint32_t roc = 0;            // ROC of the first SRTP packet
+    std::uint32_t srtcp_index = 1;    // index of the first SRTCP packet protected (< 2^31);
+                                      // 1 as libsrtp2, which cannot start elsewhere
+    std::uint32_t replay_window = kDefaultReplayWindow;  // SRTP: 64..kMaxReplayWindow entries
+    std::uint64_t key_lifetime = 0;   // packets per key (SDES lifetime); 0: the RFC 3711 maxima
+    std::uint64_t key_derivation_rate = 0;  // only 0 (derive once) is supported
+    std::span<const std::uint8_t> mki;      // 0..4 octets, sent in (and required on) every packet
+};
+
+enum class ConfigErrc : std::uint8_t {
+    kBadKeyLength,
+    kBadSaltLength,
+    kBadMkiLength,
+    kBadReplayWindow,
+    kBadSrtcpIndex,
+    kUnsupportedKeyDerivationRate,
+    kCryptoInit,
+};
+
+struct ConfigError {
+    ConfigErrc code;
+    const char* what;  // static text, e.g. "master key must be 16 octets for AES_CM_128_HMAC_SHA1_80"
+};
+
+// Session keys of one use (SRTP or SRTCP), laid out for the IPsec-MB job manager: what a packet
+// reads is contiguous from the start (HMAC states, salt, then the key schedule or GCM key data),
+// so that 4 (AES-CM) to 8 (GCM) cache lines hold it; the raw keys, kept for tests, come last.
+struct alignas(64) SessionKeys {
+    alignas(16) std::array<std::uint8_t, 32> hmac_ipad{};  // SHA-1 state after (key ^ ipad)
+    alignas(16) std::array<std::uint8_t, 32> hmac_opad{};  // SHA-1 state after (key ^ opad)
+    alignas(16) std::array<std::uint8_t, kMaxMasterSaltLen> salt{};  // session salt
+    // AES-CM: IPsec-MB expanded encryption keys (AES-128: 176 octets, AES-256: 240).
+    // AES-GCM: struct gcm_key_data (expanded keys first, then GHASH keys).
+    alignas(64) std::array<std::uint8_t, 1024> cipher{};
+    std::array<std::uint8_t, kMaxMasterKeyLen> key{};  // session encryption key
+    std::array<std::uint8_t, 20> auth_key{};            // session authentication key
+};
+
+// Session keys given directly rather than derived (RFC 3711 B.2 and RFC 7714 sections 16-17 test
+// vectors start from session keys).
+struct SessionKeyMaterial {
+    std::span<const std::uint8_t> key;       // master_key_len octets
+    std::span<const std::uint8_t> salt;      // master_salt_len octets
+    std::span<const std::uint8_t> auth_key;  // 20 octets for HMAC-SHA1 suites, empty for GCM
+};
+
+class IpsecMbBackend;
+class LibSrtp2Backend;
+
+class SrtpContext {
+public:
+    [[nodiscard]] static tl::expected<std::unique_ptr<SrtpContext>, ConfigError> create(
+        const SrtpContextParams& params);
+
+    // A context from session keys (params.master_key and master_salt are ignored). Such a context
+    // works with the IPsec-MB backend only: libsrtp2 always derives its keys from a master key.
+    [[nodiscard]] static tl::expected<std::unique_ptr<SrtpContext>, ConfigError>
+    create_with_session_keys(const SrtpContextParams& params, const SessionKeyMaterial& rtp,
+                             const SessionKeyMaterial& rtcp);
+
+    SrtpContext(const SrtpContext&) = delete;
+    SrtpContext& operator=(const SrtpContext&) = delete;
+    ~SrtpContext();
+
+    [[nodiscard]] Suite suite() const noexcept { return suite_; }
+    [[nodiscard]] const SuiteInfo& info() const noexcept { return suite_info(suite_); }
+    [[nodiscard]] std::span<const std::uint8_t> mki() const noexcept { return {mki_.data(), mki_len_}; }
+
+    // SRTP: the ROC of the highest index protected/accepted (the initial ROC before any packet).
+    [[nodiscard]] std::uint32_t roc() const noexcept;
+    // SRTP: the highest 48-bit index so far, or nullopt-like: valid only when rtp_started().
+    [[nodiscard]] bool rtp_started() const noexcept { return !rtp_window_.empty(); }
+    [[nodiscard]] std::uint64_t rtp_highest_index() const noexcept { return rtp_window_.highest(); }
+    // SRTCP: the index the next protected packet gets.
+    [[nodiscard]] std::uint32_t next_srtcp_index() const noexcept { return srtcp_next_; }
+    [[nodiscard]] std::uint64_t rtp_packets() const noexcept { return rtp_packets_; }
+    [[nodiscard]] std::uint64_t rtcp_packets() const noexcept { return rtcp_packets_; }
+    [[nodiscard]] std::uint32_t replay_window() const noexcept { return rtp_window_.size(); }
+
+    // RFC 3711 3.3.1: the 48-bit index of an SRTP packet with this sequence number, given the
+    // state so far (see the index rules above).
+    [[nodiscard]] std::uint64_t estimate_index(std::uint16_t seq) const noexcept;
+
+    // Hints the CPU to fetch what processing an SRTP (rtp) or SRTCP packet of this context
+    // reads; the IPsec-MB backend calls it a few packets ahead in a burst.
+    void prefetch(bool rtp) const noexcept;
+
+    // Session keys as derived (tests compare them with RFC 3711 B.3).
+    [[nodiscard]] const SessionKeys& rtp_keys() const noexcept { return rtp_keys_; }
+    [[nodiscard]] const SessionKeys& rtcp_keys() const noexcept { return *rtcp_keys_; }
+
+private:
+    friend class IpsecMbBackend;
+    friend class LibSrtp2Backend;
+    SrtpContext() = default;
+    static std::unique_ptr<SrtpContext> make(const SrtpContextParams& params);
+
+    // --- hot: read and written for every SRTP packet ---
+    Suite suite_ = Suite::kAesCm128HmacSha1_80;
+    std::uint8_t mki_len_ = 0;
+    bool session_keys_only_ = false;  // made by create_with_session_keys (no master key)
+    std::array<std::uint8_t, kMaxMkiLen> mki_{};
+    std::uint32_t initial_roc_ = 0;
+    std::uint32_t srtcp_next_ = 1;
+    std::uint64_t rtp_packets_ = 0;
+    std::uint64_t rtcp_packets_ = 0;
+    std::uint64_t rtp_limit_ = kMaxSrtpPackets;
+    std::uint64_t rtcp_limit_ = kMaxSrtcpPackets;
+    // Burst bookkeeping of the IPsec-MB backend: the index the previous packet of this context in
+    // the current burst was given, so that the next one is estimated as if it had been accepted.
+    std::uint64_t burst_stamp_ = 0;
+    std::uint64_t burst_highest_ = 0;
+    std::uint64_t redo_stamp_ = 0;
+    // libsrtp2 backend: the srtp_t session of this context, made on first use.
+    void* libsrtp2_session_ = nullptr;
+    void (*libsrtp2_release_)(void*) noexcept = nullptr;
+
+    ReplayWindow<kMaxReplayWindow> rtp_window_;
+    SessionKeys rtp_keys_;
+    // --- SRTCP, less frequent ---
+    ReplayWindow<128> rtcp_window_;
+    std::unique_ptr<SessionKeys> rtcp_keys_;
+    std::array<std::uint8_t, kMaxMasterKeyLen> master_key_{};
+    std::array<std::uint8_t, kMaxMasterSaltLen> master_salt_{};
+};
+
+// RFC 3711 3.3.1 index estimate from the highest index so far (ROC || s_l), with libsrtp2's rule
+// that the estimate never goes below ROC 0.
+[[nodiscard]] constexpr std::uint64_t estimate_srtp_index(std::uint64_t highest,
+                                                          std::uint16_t seq) noexcept {
+    const auto roc = static_cast<std::uint32_t>(highest >> 16);
+    const auto s_l = static_cast<std::uint16_t>(highest);
+    std::uint32_t v = roc;
+    if (s_l < 0x8000) {
+        if (seq - s_l > 0x8000 && roc > 0) v = roc - 1;
+    } else if (s_l - 0x8000 > seq) {
+        v = roc + 1;
+    }
+    return (std::uint64_t{v} << 16) | seq;
+}
+
+inline std::uint64_t SrtpContext::estimate_index(std::uint16_t seq) const noexcept {
+    if (!rtp_started()) return (std::uint64_t{initial_roc_} << 16) | seq;
+    return estimate_srtp_index(rtp_window_.highest(), seq);
+}
+
+inline void SrtpContext::prefetch(bool rtp) const noexcept {
+    // The header and replay window: everything before the SRTP keys.
+    const auto* self = reinterpret_cast<const char*>(this);
+    const auto* k = reinterpret_cast<const char*>(&rtp_keys_);
+    for (const char* p = self; p < k; p += 64) __builtin_prefetch(p);
+    if (!rtp) return;
+    const std::size_t lines = info().cipher == CipherKind::kAesGcm ? 10 : 6;
+    for (std::size_t i = 0; i < lines; ++i) __builtin_prefetch(k + 64 * i);
+}
+
+}  // namespace rtpx::rtp::srtp
