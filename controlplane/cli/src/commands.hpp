@@ -9,5 +9,6 @@ namespace rtpx::cli {
 
 // `rtpx decode rtp|rtcp|pcap` (decode.cpp).
 void add_decode_packet_commands(CLI::App& decode, int& status);
+void add_plan_command(CLI::App& app, int& status);  // `rtpx plan` (plan_cmd.cpp)
 
 }  // namespace rtpx::cli
