@@ -54,6 +54,14 @@ void expect_sane(const Topology& topo, const Plan& plan) {
     EXPECT_EQ(plan.eal_args[3], std::to_string(plan.main_lcore));
 }
 
+// make_plan, and the properties above whenever it succeeds.
+tl::expected<Plan, PlanError> plan_on(const Topology& topo, std::span<const PortSpec> ports,
+                                      const PlanConfig& cfg) {
+    auto plan = make_plan(topo, ports, cfg);
+    if (plan) expect_sane(topo, *plan);
+    return plan;
+}
+
 bool no_smt_siblings_among_workers(const Plan& plan) {
     std::set<unsigned> cores;
     for (const auto& w : plan.workers) {
@@ -65,9 +73,8 @@ bool no_smt_siblings_among_workers(const Plan& plan) {
 TEST(PlanDualSocket, WorkersAreNumaLocalToTheirPortsAndNeverSmtSiblings) {
     const Topology topo = load("dual_socket_smt.xml");
     const PortSpec ports[] = {nic("0000:3b:00.0", 0), nic("0000:81:00.0", 1)};
-    auto plan = make_plan(topo, ports, PlanConfig{});
+    auto plan = plan_on(topo, ports, PlanConfig{});
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     // 32 cores, core 0 reserved: 15 workers on NUMA 0, 16 on NUMA 1, one per physical core.
     EXPECT_EQ(plan->workers.size(), 31u);
     EXPECT_TRUE(no_smt_siblings_among_workers(*plan));
@@ -101,9 +108,8 @@ TEST(PlanDualSocket, AskedWorkersAreSpreadOverThePortsNumaNodes) {
     const PortSpec ports[] = {nic("0000:3b:00.0", 0), nic("0000:81:00.0", 1)};
     PlanConfig cfg;
     cfg.workers = 4;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     ASSERT_EQ(plan->workers.size(), 4u);
     std::vector<unsigned> lcores;
     for (const auto& w : plan->workers) lcores.push_back(w.lcore);
@@ -114,9 +120,8 @@ TEST(PlanDualSocket, AskedWorkersAreSpreadOverThePortsNumaNodes) {
 TEST(PlanDualSocket, PortOnOneSocketKeepsEveryWorkerThere) {
     const Topology topo = load("dual_socket_smt.xml");
     const PortSpec ports[] = {nic("0000:81:00.0", 1), nic("0000:81:00.1", 1)};
-    auto plan = make_plan(topo, ports, PlanConfig{});
+    auto plan = plan_on(topo, ports, PlanConfig{});
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     EXPECT_EQ(plan->workers.size(), 16u);
     for (const auto& w : plan->workers) EXPECT_EQ(w.numa, 1);
     // Memory on socket 1 (workers, ports) and socket 0 (main lcore).
@@ -135,9 +140,8 @@ TEST(PlanDualSocket, SmtSiblingsOnlyWhenAllowedAndAfterEveryPhysicalCore) {
         << refused.error().what;
 
     cfg.allow_smt_siblings = true;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     ASSERT_EQ(plan->workers.size(), 20u);
     for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(plan->workers[i].lcore, 16 + i);
     for (std::size_t i = 16; i < 20; ++i) EXPECT_EQ(plan->workers[i].lcore, 48 + i - 16);
@@ -149,7 +153,7 @@ TEST(PlanDualSocket, NumaNodeWithoutAFreeCoreIsAnErrorThatSaysWhy) {
     const PortSpec ports[] = {nic("0000:3b:00.0", 0), nic("0000:81:00.0", 1)};
     PlanConfig cfg;
     cfg.reserved_cores = 16;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_FALSE(plan);
     EXPECT_EQ(plan.error().code, PlanErrc::kNoFreeCore);
     EXPECT_EQ(plan.error().what.rfind("port 0000:3b:00.0 is on NUMA 0 but NUMA 0 has no free "
@@ -165,9 +169,8 @@ TEST(PlanDualSocket, MainLcoreOnTheSecondSocketMovesTheReservation) {
     PlanConfig cfg;
     cfg.main_lcore = 16;
     cfg.reserved_cores = 2;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     EXPECT_EQ(plan->main_lcore, 16u);
     EXPECT_EQ(plan->control_plane_cpus, (std::vector<unsigned>{17, 48, 49}));
     EXPECT_EQ(plan->workers.size(), 14u);
@@ -177,7 +180,7 @@ TEST(PlanDualSocket, MainLcoreOnTheSecondSocketMovesTheReservation) {
 TEST(PlanDualSocket, UnknownNumaNodeIsAnError) {
     const Topology topo = load("dual_socket_smt.xml");
     const PortSpec ports[] = {nic("0000:c1:00.0", 3)};
-    auto plan = make_plan(topo, ports, PlanConfig{});
+    auto plan = plan_on(topo, ports, PlanConfig{});
     ASSERT_FALSE(plan);
     EXPECT_EQ(plan.error().code, PlanErrc::kUnknownNuma);
     EXPECT_EQ(plan.error().what, "port 0000:c1:00.0 is on NUMA 3 but the topology has NUMA nodes 0, 1");
@@ -188,7 +191,7 @@ TEST(PlanDualSocket, FewerWorkersThanPortNumaNodesIsAnError) {
     const PortSpec ports[] = {nic("0000:3b:00.0", 0), nic("0000:81:00.0", 1)};
     PlanConfig cfg;
     cfg.workers = 1;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_FALSE(plan);
     EXPECT_EQ(plan.error().code, PlanErrc::kTooFewWorkers);
 }
@@ -198,9 +201,8 @@ TEST(PlanDualSocket, SingleQueuePortGetsADispatcherOnItsNode) {
     const PortSpec ports[] = {nic("0000:3b:00.0", 0), PortSpec{"0000:81:00.0", 1, 1, false}};
     PlanConfig cfg;
     cfg.workers = 6;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     ASSERT_EQ(plan->dispatchers.size(), 1u);
     const DispatcherPlan& d = plan->dispatchers[0];
     EXPECT_EQ(d.numa, 1);
@@ -221,9 +223,8 @@ TEST(PlanDualSocket, SingleQueuePortGetsADispatcherOnItsNode) {
 TEST(Plan64Core, AutomaticPlanUsesEveryPhysicalCoreButTheReservedOne) {
     const Topology topo = load("epyc_64core.xml");
     const PortSpec ports[] = {nic("0000:41:00.0", 0), nic("0000:41:00.1", 0)};
-    auto plan = make_plan(topo, ports, PlanConfig{});
+    auto plan = plan_on(topo, ports, PlanConfig{});
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     EXPECT_EQ(plan->workers.size(), 63u);
     EXPECT_TRUE(no_smt_siblings_among_workers(*plan));
     EXPECT_EQ(plan->control_plane_cpus, std::vector<unsigned>{64});
@@ -237,14 +238,14 @@ TEST(Plan64Core, FlowSteeringLimitedByQueuesUsesFewerWorkersRatherThanADispatche
     const PortSpec ports[] = {PortSpec{"0000:41:00.0", 0, 16, false}};
     PlanConfig cfg;
     cfg.steering = SteeringMode::kFlow;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan) << plan.error().what;
     // 16 queues, 63 free cores: a dispatcher feeding 62 workers beats 16 direct workers.
     EXPECT_EQ(plan->dispatchers.size(), 1u);
     EXPECT_EQ(plan->workers.size(), 62u);
     // With only 4 cores asked for, 4 queues suffice and no dispatcher is needed.
     cfg.workers = 4;
-    plan = make_plan(topo, ports, cfg);
+    plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan) << plan.error().what;
     EXPECT_TRUE(plan->dispatchers.empty());
     EXPECT_EQ(plan->ports[0].steering, SteeringMode::kFlow);
@@ -254,9 +255,8 @@ TEST(Plan64Core, FlowSteeringLimitedByQueuesUsesFewerWorkersRatherThanADispatche
 TEST(PlanSmallMachine, TwoCoreVmGetsMainLcoreAndOneWorker) {
     const Topology topo = load("vm_2core.xml");
     const PortSpec ports[] = {nic("0000:00:03.0", 0, 1)};
-    auto plan = make_plan(topo, ports, PlanConfig{});
+    auto plan = plan_on(topo, ports, PlanConfig{});
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     ASSERT_EQ(plan->workers.size(), 1u);
     EXPECT_EQ(plan->workers[0].lcore, 1u);
     EXPECT_EQ(plan->workers[0].queues[0].rx_queue, 0);  // one worker polls the single queue
@@ -273,9 +273,8 @@ TEST(PlanSmallMachine, TwoCoreVmWithAVdevPlacesItOnTheOnlyNode) {
     const PortSpec ports[] = {PortSpec{"net_tap0", kNoNuma, 1, false}};
     PlanConfig cfg;
     cfg.steering = SteeringMode::kDispatch;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     EXPECT_EQ(plan->ports[0].mempool_socket, 0);
     EXPECT_EQ(plan->ports[0].numa, kNoNuma);
     EXPECT_TRUE(plan->dispatchers.empty());  // one worker needs no dispatcher
@@ -287,7 +286,7 @@ TEST(PlanSmallMachine, TwoCoreVmCannotHaveTwoWorkers) {
     const Topology topo = load("vm_2core.xml");
     PlanConfig cfg;
     cfg.workers = 2;
-    auto plan = make_plan(topo, {}, cfg);
+    auto plan = plan_on(topo, {}, cfg);
     ASSERT_FALSE(plan);
     EXPECT_EQ(plan.error().code, PlanErrc::kTooManyWorkers);
 }
@@ -295,9 +294,8 @@ TEST(PlanSmallMachine, TwoCoreVmCannotHaveTwoWorkers) {
 TEST(PlanSmallMachine, SingleCoreMachineRunsTheWorkerOnTheMainLcore) {
     const Topology topo = load("single_core.xml");
     const PortSpec ports[] = {PortSpec{"net_tap0", kNoNuma, 1, false}};
-    auto plan = make_plan(topo, ports, PlanConfig{});
+    auto plan = plan_on(topo, ports, PlanConfig{});
     ASSERT_TRUE(plan) << plan.error().what;
-    expect_sane(topo, *plan);
     EXPECT_TRUE(plan->main_is_worker);
     ASSERT_EQ(plan->workers.size(), 1u);
     EXPECT_EQ(plan->workers[0].lcore, 0u);
@@ -315,7 +313,7 @@ TEST(Plan, DescribeNamesEveryWorkerAndTheEalArguments) {
     const PortSpec ports[] = {nic("0000:81:00.0", 1)};
     PlanConfig cfg;
     cfg.workers = 2;
-    auto plan = make_plan(topo, ports, cfg);
+    auto plan = plan_on(topo, ports, cfg);
     ASSERT_TRUE(plan);
     const std::string text = describe(*plan);
     EXPECT_NE(text.find("worker 1: lcore 17 (core 17, NUMA 1): 0000:81:00.0 rxq 1"),
