@@ -31,6 +31,6 @@ med = {k: statistics.median(v) for k, v in rows.items()}
 print(f"{'benchmark':36} {'ns/item':>9} {'us/iteration':>13} {'cv %':>6}  note")
 for name, values in rows.items():
     cv = 100 * statistics.pstdev(values) / statistics.mean(values)
-    note = f"{med[name] / med[baselines[name]]:.2f}x {baselines[name]}" if baselines.get(name) in med else ""
+    note = f"{med[name] / med[baselines[name]]:.3g}x {baselines[name]}" if baselines.get(name) in med else ""
     print(f"{name:36} {med[name]:9.2f} {statistics.median(per_iter[name]) / 1e3:13.2f} {cv:6.1f}  {note}")
 PY

@@ -1,6 +1,7 @@
 #include "rtpx/sched/plan.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <sstream>
