@@ -72,6 +72,14 @@ check "1-core machine: main lcore runs the worker" json_expect "$work/one.json" 
 check "--text summary" grep -q "^worker 1: lcore 2 (core 2, NUMA 0): 0000:3b:00.0 rxq 1" "$work/text.txt"
 check "--text EAL line" grep -q "^EAL: -l 0-2 --main-lcore 0 --socket-mem 1024 -a 0000:3b:00.0" "$work/text.txt"
 
+# --- relay port steering ---------------------------------------------------------------------------
+"$rtpx" plan --topology "$data/dual_socket_smt.xml" --port 0000:3b:00.0 --port 0000:81:00.0 --workers 4 --relay-ports 20000-29999 > "$work/relay.json"
+check "--relay-ports: every relay port reaches a worker local to the NIC" json_expect "$work/relay.json" \
+  'all(sum(w["ports"] for w in p["relay_ports"]["workers"]) == 10000 and [w["lcore"] for w in p["relay_ports"]["workers"]] == ([1,2] if p["numa"] == 0 else [16,17]) for p in j["ports"])'
+"$rtpx" plan --topology "$data/dual_socket_smt.xml" --port 0000:81:00.0 --workers 2 --steering flow --relay-ports 20000-20003 > "$work/rules.json"
+check "--relay-ports with flow steering lists the rte_flow rules" json_expect "$work/rules.json" \
+  'j["ports"][0]["relay_ports"]["flow_rules"] == [{"udp_dst_spec":20000,"udp_dst_mask":65534,"queue":0,"lcore":16},{"udp_dst_spec":20002,"udp_dst_mask":65534,"queue":1,"lcore":17}]'
+
 # --- errors -----------------------------------------------------------------------------------------
 fails() {  # fails NAME STATUS ARGS... : exit STATUS, nothing on stdout, "error: ..." on stderr
   local name=$1 want=$2 out status; shift 2
@@ -91,6 +99,7 @@ fails "no free core on the port's node" 1 --topology "$data/dual_socket_smt.xml"
 fails "bad steering" 2 --topology "$data/dual_socket_smt.xml" --steering magic
 fails "bad --port syntax" 2 --topology "$data/dual_socket_smt.xml" --port net_tap0:zero
 fails "missing --topology" 2 --port net_tap0
+fails "bad --relay-ports" 2 --topology "$data/dual_socket_smt.xml" --relay-ports 30000-20000
 fails "bad --workers" 2 --topology "$data/dual_socket_smt.xml" --workers many
 "$rtpx" plan --topology "$data/dual_socket_smt.xml" --port 0000:81:00.0 --workers 20 2>"$work/err" >/dev/null
 check "unsatisfiable plan says why" grep -q "^error: 20 workers asked but NUMA 1 (where the ports are) has 16 free physical cores" "$work/err"

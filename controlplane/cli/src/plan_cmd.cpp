@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "commands.hpp"
+#include "rtpx/sched/port_steering.hpp"
 
 namespace rtpx::cli {
 namespace {
@@ -152,6 +153,48 @@ nlohmann::json plan_to_json(const sched::Plan& plan) {
                 {"eal_args", plan.eal_args}};
 }
 
+tl::expected<nlohmann::json, std::string> port_steering_json(const sched::Plan& plan,
+                                                             std::size_t port,
+                                                             sched::PortRange range) {
+    using nlohmann::json;
+    auto steering = sched::steer_port(plan, port, range);
+    if (!steering) return tl::unexpected(std::string(steering.error().what));
+    std::vector<std::size_t> count(plan.workers.size(), 0);
+    for (std::uint32_t p = range.first; p <= range.last; ++p) {
+        const std::uint8_t w = steering->table.worker_of(static_cast<std::uint16_t>(p));
+        if (w < count.size()) ++count[w];
+    }
+    json per_worker = json::array();
+    for (std::size_t w : plan.ports[port].rx_workers) {
+        per_worker.push_back({{"lcore", plan.workers[w].lcore}, {"ports", count[w]}});
+    }
+    json out{{"first", range.first}, {"last", range.last}, {"workers", per_worker}};
+    if (steering->mode == sched::SteeringMode::kFlow) {
+        json rules = json::array();
+        for (const auto& r : steering->flow_rules) {
+            rules.push_back({{"udp_dst_spec", r.spec},
+                             {"udp_dst_mask", r.mask},
+                             {"queue", r.queue},
+                             {"lcore", plan.workers[r.worker].lcore}});
+        }
+        out["flow_rules"] = rules;
+    }
+    return out;
+}
+
+namespace {
+
+std::optional<sched::PortRange> parse_range(const std::string& text) {
+    const auto dash = text.find('-');
+    if (dash == std::string::npos) return std::nullopt;
+    auto first = parse_int(std::string_view(text).substr(0, dash));
+    auto last = parse_int(std::string_view(text).substr(dash + 1));
+    if (!first || !last || *first < 1 || *last > 65535 || *first > *last) return std::nullopt;
+    return sched::PortRange{static_cast<std::uint16_t>(*first), static_cast<std::uint16_t>(*last)};
+}
+
+}  // namespace
+
 int run_plan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
     sched::PlanConfig config;
     if (options.steering == "rss") config.steering = sched::SteeringMode::kRss;
@@ -166,6 +209,12 @@ int run_plan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
     config.reserved_cores = options.reserved_cores;
     config.main_lcore = options.main_lcore;
     config.socket_mem_mb = options.socket_mem_mb;
+
+    std::optional<sched::PortRange> relay;
+    if (!options.relay_ports.empty() && !(relay = parse_range(options.relay_ports))) {
+        err << "error: --relay-ports must be FIRST-LAST within 1-65535\n";
+        return 2;
+    }
 
     auto topology = sched::load_topology_xml(options.topology);
     if (!topology) {
@@ -186,8 +235,25 @@ int run_plan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
         err << "error: " << plan.error().what << '\n';
         return 1;
     }
-    if (options.text) out << sched::describe(*plan);
-    else out << plan_to_json(*plan).dump(2) << '\n';
+    nlohmann::json json = plan_to_json(*plan);
+    std::string relay_text;
+    for (std::size_t p = 0; relay && p < plan->ports.size(); ++p) {
+        auto steering = port_steering_json(*plan, p, *relay);
+        if (!steering) {
+            err << "error: " << steering.error() << '\n';
+            return 1;
+        }
+        relay_text += "relay ports " + options.relay_ports + " on " + plan->ports[p].name;
+        const char* sep = ": ";
+        for (const auto& w : (*steering)["workers"]) {
+            relay_text += sep + ("lcore " + w["lcore"].dump()) + " " + w["ports"].dump();
+            sep = ", ";
+        }
+        relay_text += '\n';
+        json["ports"][p]["relay_ports"] = std::move(*steering);
+    }
+    if (options.text) out << sched::describe(*plan) << relay_text;
+    else out << json.dump(2) << '\n';
     return 0;
 }
 
@@ -213,6 +279,9 @@ void add_plan_command(CLI::App& app, int& status) {
     plan->add_option("--main-lcore", options->main_lcore, "CPU for the DPDK main lcore");
     plan->add_option("--socket-mem", options->socket_mem_mb,
                      "hugepage MB per used NUMA node (default 1024)");
+    plan->add_option("--relay-ports", options->relay_ports,
+                     "FIRST-LAST: also show which worker each relay port of the range reaches "
+                     "(and the rte_flow rules with --steering flow)");
     plan->final_callback([options, &status] { status = run_plan(*options, std::cout, std::cerr); });
 }
 

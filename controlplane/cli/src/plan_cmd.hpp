@@ -11,6 +11,7 @@
 #include <tl/expected.hpp>
 
 #include "rtpx/sched/plan.hpp"
+#include "rtpx/sched/steering.hpp"
 
 namespace rtpx::cli {
 
@@ -24,6 +25,7 @@ struct PlanOptions {
     unsigned reserved_cores = 1;
     int main_lcore = -1;
     unsigned socket_mem_mb = 1024;
+    std::string relay_ports;  // FIRST-LAST: also show how each port steers this range
 };
 
 // Parses one --port argument against the topology:
@@ -38,6 +40,11 @@ struct PlanOptions {
 // The plan as JSON: workers (lcore, core, numa, ports, queues, dispatcher), main_lcore,
 // main_is_worker, control_plane_cpus, dispatchers, ports, eal_args.
 [[nodiscard]] nlohmann::json plan_to_json(const sched::Plan& plan);
+
+// How a planned port steers the relay port range (steer_port): relay ports per worker lcore, and
+// the rte_flow rules for flow steering. Adds "relay_ports" to the port's JSON object.
+[[nodiscard]] tl::expected<nlohmann::json, std::string> port_steering_json(
+    const sched::Plan& plan, std::size_t port, sched::PortRange range);
 
 // Runs the command; returns the exit status (0 ok, 1 invalid input or unsatisfiable, 2 usage).
 int run_plan(const PlanOptions& options, std::ostream& out, std::ostream& err);
