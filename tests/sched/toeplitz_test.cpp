@@ -27,16 +27,18 @@
 namespace rtpx::sched {
 namespace {
 
-struct V4Vector {
-    std::uint8_t dst[4];
+// One row: destination, source, and the two published hashes (addresses only; with ports).
+template <std::size_t N>
+struct RssVector {
+    std::uint8_t dst[N];
     std::uint16_t dst_port;
-    std::uint8_t src[4];
+    std::uint8_t src[N];
     std::uint16_t src_port;
     std::uint32_t hash_l3;
     std::uint32_t hash_l4;
 };
 
-constexpr V4Vector kV4[] = {
+constexpr RssVector<4> kV4[] = {
     {{161, 142, 100, 80}, 1766, {66, 9, 149, 187}, 2794, 0x323e8fc2, 0x51ccc178},
     {{65, 69, 140, 83}, 4739, {199, 92, 111, 2}, 14230, 0xd718262a, 0xc626b0ea},
     {{12, 22, 207, 184}, 38024, {24, 19, 198, 95}, 12898, 0xd2d0a5de, 0x5c2b394a},
@@ -44,16 +46,7 @@ constexpr V4Vector kV4[] = {
     {{202, 188, 127, 2}, 1303, {153, 39, 163, 191}, 44251, 0x5d1809c5, 0x10e828a2},
 };
 
-struct V6Vector {
-    std::uint8_t dst[16];
-    std::uint16_t dst_port;
-    std::uint8_t src[16];
-    std::uint16_t src_port;
-    std::uint32_t hash_l3;
-    std::uint32_t hash_l4;
-};
-
-constexpr V6Vector kV6[] = {
+constexpr RssVector<16> kV6[] = {
     {// 3ffe:2501:200:3::1
      {0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 0x01},
      1766,
