@@ -16,5 +16,6 @@ void add_decode_sdp_command(CLI::App& decode, int& status);
 
 // `rtpx srtp protect|unprotect` (srtp_cmd.cpp).
 void add_srtp_command(CLI::App& app, int& status);
+void add_plan_command(CLI::App& app, int& status);  // `rtpx plan` (plan_cmd.cpp)
 
 }  // namespace rtpx::cli
