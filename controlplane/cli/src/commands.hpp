@@ -9,5 +9,7 @@ namespace rtpx::cli {
 
 // `rtpx decode rtp|rtcp|pcap` (decode.cpp).
 void add_decode_packet_commands(CLI::App& decode, int& status);
+// `rtpx flows`, `rtpx flow add|del`, `rtpx stats` (flows_cmd.cpp).
+void add_flow_commands(CLI::App& app, int& status);
 
 }  // namespace rtpx::cli

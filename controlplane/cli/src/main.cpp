@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     auto* decode = app.add_subcommand("decode", "decode packets, messages or capture files as JSON");
     decode->require_subcommand(1);
     rtpx::cli::add_decode_packet_commands(*decode, status);
+    rtpx::cli::add_flow_commands(app, status);
 
     try {
         app.parse(argc, argv);  // the chosen command runs from its final callback
