@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -320,7 +321,17 @@ Dataplane::~Dataplane() {
         rte_ring_free(r);
     }
     for (auto* p : s.pools) rte_mempool_free(p);
-    if (s.eal_up) rte_eal_cleanup();
+    if (s.eal_up) {
+        // EAL leaves its runtime directory behind, holding the telemetry sockets until exit;
+        // hugepage files are gone with --in-memory/--no-huge, or unlinked by rte_eal_cleanup.
+        const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
+        rte_eal_cleanup();
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(runtime_dir, ec)) {
+            if (entry.is_socket(ec)) std::filesystem::remove(entry.path(), ec);
+        }
+        std::filesystem::remove(runtime_dir, ec);  // only when empty
+    }
 }
 
 flowapi::BatchReply Dataplane::apply(const flowapi::Batch& batch) {

@@ -51,7 +51,9 @@ class EalEnvironment : public ::testing::Environment {
         (void)rte_eth_dev_stop(g_ring_port);
         (void)rte_eth_dev_close(g_ring_port);
         rte_mempool_free(g_pool);
+        const std::string runtime_dir = rte_eal_get_runtime_dir();
         rte_eal_cleanup();
+        (void)::rmdir(runtime_dir.c_str());
     }
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
