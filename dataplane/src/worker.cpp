@@ -5,6 +5,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #include "rtpx/rtp/demux.hpp"
@@ -178,6 +179,22 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     }
     if (k == 0) return;
     ctx_.flows->lookup_bulk(key_ptrs.data(), k, entries.data());
+    // Overlap the burst's cache misses: entries first, then the cache lines of each configuration
+    // that forward() reads (the head of the spec, and the rewrite fields and derived data at its
+    // end, past the PT and extension maps).
+    for (std::uint16_t j = 0; j < k; ++j) {
+        if (entries[j] != nullptr) rte_prefetch0(entries[j]);
+    }
+    for (std::uint16_t j = 0; j < k; ++j) {
+        if (entries[j] == nullptr) continue;
+        const auto* cfg = entries[j]->config.load(std::memory_order_acquire);
+        rte_prefetch0(cfg);
+        rte_prefetch0(reinterpret_cast<const char*>(cfg) + 64);
+        rte_prefetch0(&cfg->spec.rewrite_ssrc);
+        rte_prefetch0(&cfg->egress_port);
+        rte_prefetch0(reinterpret_cast<const char*>(entries[j]) + 64);
+        rte_prefetch0(&entries[j]->stats);
+    }
     for (std::uint16_t j = 0; j < k; ++j) {
         if (entries[j] == nullptr) {
             drop(DropReason::kNoFlow, udp[j], nullptr);
