@@ -1,5 +1,6 @@
 #include "rtpx/dataplane/packet.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <rte_byteorder.h>
@@ -204,10 +205,7 @@ ExceptionVerdict handle_icmp(std::uint8_t* f, const ParsedFrame& p, const PortId
     std::uint8_t* icmp = f + p.l4_offset;
     if (p.l4_size < 8 || icmp[0] != 8 || icmp[1] != 0) return ExceptionVerdict::kDrop;  // echo
     if (!port.owns(AddressFamily::kIpv4, ip + 16)) return ExceptionVerdict::kDrop;
-    std::uint8_t tmp[4];
-    std::memcpy(tmp, ip + 12, 4);
-    std::memcpy(ip + 12, ip + 16, 4);
-    std::memcpy(ip + 16, tmp, 4);
+    std::swap_ranges(ip + 12, ip + 16, ip + 16);  // source <-> destination
     ip[8] = 64;
     set_ipv4_checksum(ip, p.l4_offset - p.l3_offset);
     icmp[0] = 0;  // echo reply
@@ -244,10 +242,7 @@ ExceptionVerdict handle_icmpv6(rte_mbuf* m, std::uint8_t* f, const ParsedFrame& 
     static constexpr std::uint8_t kUnspecified[16] = {};
     if (type == 128) {  // echo request
         if (!port.owns(AddressFamily::kIpv6, ip + 24)) return ExceptionVerdict::kDrop;
-        std::uint8_t tmp[16];
-        std::memcpy(tmp, ip + 8, 16);
-        std::memcpy(ip + 8, ip + 24, 16);
-        std::memcpy(ip + 24, tmp, 16);
+        std::swap_ranges(ip + 8, ip + 24, ip + 24);  // source <-> destination
         ip[7] = 64;
         icmp[0] = 129;
         set_icmpv6_checksum(ip, icmp, p.l4_size);

@@ -97,27 +97,22 @@ void Worker::free_drops() noexcept {
 }
 
 void Worker::send(std::uint16_t port, rte_mbuf* m) noexcept {
+    tx_[port][tx_count_[port]++] = m;
+    if (tx_count_[port] == tx_[port].size()) flush_port(port);
+}
+
+// Frames the queue did not take are still ours: counted as tx_failed and freed.
+void Worker::flush_port(std::uint16_t port) noexcept {
     auto& count = tx_count_[port];
-    tx_[port][count++] = m;
-    if (count == tx_[port].size()) {
-        const std::uint16_t sent =
-            rte_eth_tx_burst(ctx_.ports[port].port_id, ctx_.queue, tx_[port].data(), count);
-        ctx_.counters->tx.add(sent);
-        for (std::uint16_t i = sent; i < count; ++i) drop(DropReason::kTxFailed, tx_[port][i], nullptr);
-        count = 0;
-    }
+    if (count == 0) return;
+    const std::uint16_t sent = rte_eth_tx_burst(ctx_.ports[port].port_id, ctx_.queue, tx_[port].data(), count);
+    ctx_.counters->tx.add(sent);
+    for (std::uint16_t i = sent; i < count; ++i) drop(DropReason::kTxFailed, tx_[port][i], nullptr);
+    count = 0;
 }
 
 void Worker::flush() noexcept {
-    for (std::uint16_t port = 0; port < ctx_.port_count; ++port) {
-        auto& count = tx_count_[port];
-        if (count == 0) continue;
-        const std::uint16_t sent =
-            rte_eth_tx_burst(ctx_.ports[port].port_id, ctx_.queue, tx_[port].data(), count);
-        ctx_.counters->tx.add(sent);
-        for (std::uint16_t i = sent; i < count; ++i) drop(DropReason::kTxFailed, tx_[port][i], nullptr);
-        count = 0;
-    }
+    for (std::uint16_t port = 0; port < ctx_.port_count; ++port) flush_port(port);
     free_drops();
 }
 

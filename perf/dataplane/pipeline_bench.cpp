@@ -41,7 +41,7 @@ bool eal_up() {
     static const bool up = [] {
         const std::string prefix = "--file-prefix=rtpx-bench-" + std::to_string(::getpid());
         std::vector<std::string> args = {"pipeline_bench", "--no-huge", "-m", "2048", "--no-shconf", "--no-pci",
-                                         "-l", "0", "--log-level", "error", "--vdev", "net_ring0", prefix};
+                                         "-l", "0", "--log-level", "error", "--no-telemetry", "--vdev", "net_ring0", prefix};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) return false;
@@ -203,5 +203,15 @@ void BM_Pipeline_RingLoopOnly(benchmark::State& state) {
     state.counters["cycles_per_packet"] = packets ? static_cast<double>(cycles) / static_cast<double>(packets) : 0;
 }
 BENCHMARK(BM_Pipeline_RingLoopOnly);
+
+// EAL's runtime directory outlives rte_eal_cleanup (--no-shconf still makes it).
+struct RuntimeDirCleanup {
+    ~RuntimeDirCleanup() {
+        if (g_pool == nullptr) return;
+        const std::string dir = rte_eal_get_runtime_dir();
+        rte_eal_cleanup();
+        (void)::rmdir(dir.c_str());
+    }
+} g_runtime_dir_cleanup;
 
 }  // namespace

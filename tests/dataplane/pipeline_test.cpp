@@ -33,7 +33,7 @@ class EalEnvironment : public ::testing::Environment {
     void SetUp() override {
         const std::string prefix = "--file-prefix=rtpx-pipeline-" + std::to_string(::getpid());
         std::vector<std::string> args = {"pipeline_test", "--no-huge", "-m", "64", "--no-shconf",
-                                         "--no-pci", "-l", "0", "--log-level", "error",
+                                         "--no-pci", "-l", "0", "--log-level", "error", "--no-telemetry",
                                          "--vdev", "net_ring0", prefix};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
@@ -504,6 +504,41 @@ TEST_F(PipelineWorker, UnresolvedNextHopAsksTheControlThreadThenForwards) {
     const auto out = run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(2))});
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0][5], 0x50);
+}
+
+TEST_F(PipelineWorker, NewSsrcRestartsStatisticsAndRaisesAnEvent) {
+    ASSERT_TRUE(add(spec()).ok);
+    const auto out = run({
+        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1, 0x1111)),
+        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(2, 0x1111)),
+        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(500, 0x2222)),
+    });
+    EXPECT_EQ(out.size(), 3u);
+    const auto st = table_->stats({spec().local})[0];
+    EXPECT_EQ(st.rtp.ssrc, 0x2222u);
+    EXPECT_EQ(st.rtp.ssrc_changes, 1u);
+    EXPECT_FALSE(st.rtp.validated);  // the new source is on probation (RFC 3550 A.1)
+    WorkerMessage msg;
+    ASSERT_EQ(rte_ring_sc_dequeue_elem(to_control_, &msg, sizeof msg), 0);
+    EXPECT_EQ(msg.event.kind, flowapi::EventKind::kSsrcChange);
+    EXPECT_EQ(msg.event.value, 0x2222u);
+}
+
+TEST_F(PipelineWorker, RtcpIsRelayedOrTerminatedPerFlow) {
+    // RFC 3550 section 6.4.2: an empty receiver report (PT 201), 8 bytes.
+    const Bytes rr = {0x80, 201, 0x00, 0x01, 0x11, 0x22, 0x33, 0x44};
+    auto s = spec();
+    ASSERT_TRUE(add(s).ok);
+    EXPECT_EQ(run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rr)}).size(), 1u);
+    EXPECT_EQ(table_->stats({s.local})[0].counters.rtcp_packets, 1u);
+    s.rtcp_mode = flowapi::RtcpMode::kTerminate;
+    PortAddressBook book;
+    book.port_of = [&](const flowapi::IpAddress& ip) { return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1; };
+    book.describe_port = [](int, FlowConfig&) {};
+    ASSERT_TRUE(table_->apply({{{flowapi::OpKind::kModify, s}}}, book).ok);
+    EXPECT_TRUE(run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rr)}).empty());
+    EXPECT_EQ(drops(DropReason::kRtcpTerminated), 1u);
+    EXPECT_EQ(table_->stats({s.local})[0].counters.rtcp_packets, 1u);  // counters survive a modify
 }
 
 TEST_F(PipelineWorker, BatchesAreAllOrNothing) {

@@ -3,7 +3,7 @@
 #
 #   alice (10.77.1.2) ==veth== [core: rtpx-dataplane on net_af_packet, 10.77.1.1 | 10.77.2.1] ==veth== bob (10.77.2.2)
 #
-# Checks: ARP and ICMP echo answered for media addresses; flows programmed through the flow API
+# Checks: ARP, IPv6 ND and ICMP/ICMPv6 echo answered for media addresses; IPv6 and IPv4->IPv6 flows; flows programmed through the flow API
 # (`rtpx flow add`); RTP from alice arrives at bob from the relay's address, with SSRC, sequence
 # and payload type rewritten and checksums the kernel accepts; the reverse flow relays bob -> alice;
 # strict-source drops counted; exact packet counts in `rtpx flows --json` and `rtpx stats --json`;
@@ -49,13 +49,12 @@ ip netns add "$B"
 ip netns add "$C"
 ip link add "$CA" netns "$C" type veth peer name eth0 netns "$A"
 ip link add "$CB" netns "$C" type veth peer name eth0 netns "$B"
-for ns in "$A" "$B"; do
-    ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
-ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
+ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1   # the core's veths stay silent
 ip -n "$A" addr add 10.77.1.2/24 dev eth0
 ip -n "$B" addr add 10.77.2.2/24 dev eth0
+ip -n "$A" addr add fd00:77:1::2/64 dev eth0 nodad
+ip -n "$B" addr add fd00:77:2::2/64 dev eth0 nodad
 ip -n "$A" link set eth0 up
 ip -n "$B" link set eth0 up
 ip -n "$C" link set "$CA" up
@@ -72,11 +71,11 @@ eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID", "--log-leve
 
 [[port]]
 vdev = "net_af_packet0,iface=$CA"
-addresses = ["10.77.1.1"]
+addresses = ["10.77.1.1", "fd00:77:1::1"]
 
 [[port]]
 vdev = "net_af_packet1,iface=$CB"
-addresses = ["10.77.2.1"]
+addresses = ["10.77.2.1", "fd00:77:2::1"]
 TOML
 
 ip netns exec "$C" "$DP" --config "$WORK/dp.toml" >"$WORK/dp.log" 2>&1 &
@@ -88,6 +87,9 @@ for _ in $(seq 100); do [[ -S $SOCK ]] && break; kill -0 $DP_PID || fail "rtpx-d
 # MAC, which the flows below need: no next_hop_mac is configured).
 ip netns exec "$A" "$PY" "$HERE/rtp_peer.py" ping 10.77.1.1 || fail "alice cannot ping 10.77.1.1"
 ip netns exec "$B" "$PY" "$HERE/rtp_peer.py" ping 10.77.2.1 || fail "bob cannot ping 10.77.2.1"
+# ND and ICMPv6 echo: each peer's solicitation also teaches the data plane the peer's MAC.
+ip netns exec "$A" "$PY" "$HERE/rtp_peer.py" ping fd00:77:1::1 || fail "alice cannot ping fd00:77:1::1"
+ip netns exec "$B" "$PY" "$HERE/rtp_peer.py" ping fd00:77:2::1 || fail "bob cannot ping fd00:77:2::1"
 ip -n "$A" neigh show 10.77.1.1 | grep -q "$(ip -n "$C" link show "$CA" | awk '/ether/ {print $2}')" \
     || fail "alice's ARP entry for 10.77.1.1 is not the data plane's MAC"
 
@@ -97,10 +99,14 @@ cat >"$WORK/flows.json" <<'JSON'
    "egress_source": "10.77.2.1:30002", "egress_destination": "10.77.2.2:5004",
    "rewrite_ssrc": 3405691582, "seq_offset": 1000, "pt_map": {"96": 101}, "cookie": 1},
   {"local": "10.77.2.1:30002", "latching": "learn-once",
-   "egress_source": "10.77.1.1:30000", "egress_destination": "10.77.1.2:4000", "cookie": 2}
+   "egress_source": "10.77.1.1:30000", "egress_destination": "10.77.1.2:4000", "cookie": 2},
+  {"local": "[fd00:77:1::1]:31000", "egress_source": "[fd00:77:2::1]:31002",
+   "egress_destination": "[fd00:77:2::2]:5006", "cookie": 3},
+  {"local": "10.77.1.1:32000", "egress_source": "[fd00:77:2::1]:32002",
+   "egress_destination": "[fd00:77:2::2]:5008", "cookie": 4}
 ]}
 JSON
-"$RTPX" flow add "$WORK/flows.json" --dataplane "$SOCK" | grep -qx "added 2 flows" || fail "flow add"
+"$RTPX" flow add "$WORK/flows.json" --dataplane "$SOCK" | grep -qx "added 4 flows" || fail "flow add"
 
 # alice -> bob: 50 packets, rewritten.
 ip netns exec "$B" "$PY" "$HERE/rtp_peer.py" recv --bind 10.77.2.2:5004 --count 50 --seq-offset 1000 \
@@ -129,6 +135,22 @@ wait $RECV
 [[ $(json "$WORK/alice.json" 'd["count"]') == 20 ]] || fail "alice got $(cat "$WORK/alice.json")"
 [[ $(json "$WORK/alice.json" 'd["sources"]') == "['10.77.1.1:30000']" ]] || fail "alice source"
 
+# IPv6 -> IPv6, and IPv4 -> IPv6 (the relay changes the family), alice -> bob.
+for leg in "[fd00:77:1::1]:31000 [fd00:77:2::2]:5006 [fd00:77:2::1]:31002 [fd00:77:1::2]:4006" \
+           "10.77.1.1:32000 [fd00:77:2::2]:5008 [fd00:77:2::1]:32002 10.77.1.2:4008"; do
+    read -r dst bind relay src <<<"$leg"
+    ip netns exec "$B" "$PY" "$HERE/rtp_peer.py" recv --bind "$bind" --count 10 --timeout 15 --out "$WORK/v6.json" &
+    RECV=$!
+    sleep 0.3
+    ip netns exec "$A" "$PY" "$HERE/rtp_peer.py" send --src "$src" --dst "$dst" --count 10
+    wait $RECV
+    [[ $(json "$WORK/v6.json" 'd["count"]') == 10 ]] || fail "$dst: bob got $(cat "$WORK/v6.json")"
+    [[ $(json "$WORK/v6.json" 'd["sources"][0]') == "${relay//[\[\]]/}" ]] || fail "$dst: source $(cat "$WORK/v6.json")"
+    [[ $(json "$WORK/v6.json" 'd["intact"]') == True ]] || fail "$dst: payload changed"
+done
+csum_errors=$(ip netns exec "$B" awk '/^Udp6InCsumErrors/ {print $2}' /proc/net/snmp6)
+[[ $csum_errors == 0 ]] || fail "bob's kernel saw $csum_errors UDP/IPv6 checksum errors"
+
 # Exact counts through the flow API.
 "$RTPX" flows --json --dataplane "$SOCK" >"$WORK/flows_out.json"
 get() { json "$WORK/flows_out.json" "[f for f in d['flows'] if f['local'] == '$1'][0]['stats']$2"; }
@@ -140,11 +162,11 @@ get() { json "$WORK/flows_out.json" "[f for f in d['flows'] if f['local'] == '$1
 [[ $(get 10.77.2.1:30002 "['packets']") == 20 ]] || fail "B->A packets"
 [[ $(get 10.77.2.1:30002 "['latched']") == 10.77.2.2:5004 ]] || fail "B->A latched source"
 "$RTPX" stats --json --dataplane "$SOCK" >"$WORK/stats.json"
-[[ $(json "$WORK/stats.json" 'd["flows"]') == 2 ]] || fail "stats flows"
-[[ $(json "$WORK/stats.json" 'd["tx_packets"] >= 70') == True ]] || fail "stats tx"
+[[ $(json "$WORK/stats.json" 'd["flows"]') == 4 ]] || fail "stats flows"
+[[ $(json "$WORK/stats.json" 'd["tx_packets"] >= 100') == True ]] || fail "stats tx"
 [[ $(json "$WORK/stats.json" 'd["drops"]["strict_source"]') == 5 ]] || fail "stats strict_source"
 
-"$RTPX" flow del "$WORK/flows.json" --dataplane "$SOCK" | grep -qx "deleted 2 flows" || fail "flow del"
+"$RTPX" flow del "$WORK/flows.json" --dataplane "$SOCK" | grep -qx "deleted 4 flows" || fail "flow del"
 [[ -z $("$RTPX" flows --dataplane "$SOCK") ]] || fail "flows left after delete"
 
 kill -TERM $DP_PID
@@ -155,4 +177,4 @@ DP_PID=""
 grep -q "rtpx-dataplane: stopped" "$WORK/dp.log" || fail "no clean stop"
 [[ ! -e $SOCK ]] || fail "control socket left behind"
 [[ ! -e /var/run/dpdk/$ID ]] || fail "EAL runtime directory left behind"
-echo "ok: relay, rewrite, checksums, ARP/ICMP, strict source, counts, shutdown"
+echo "ok: IPv4, IPv6 and IPv4->IPv6 relay, rewrites, checksums, ARP/ND/ICMP echo, strict source, counts, shutdown"

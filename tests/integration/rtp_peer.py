@@ -78,20 +78,28 @@ def checksum(data):
 
 
 def ping(args):
-    """ICMP echo (RFC 792) through a raw socket: exits 0 when every request got its reply."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    """ICMP echo (RFC 792) or ICMPv6 echo (RFC 4443) through a raw socket: exits 0 when every
+    request got its reply. For IPv6 the kernel fills and checks the checksum (RFC 3542)."""
+    v6 = ":" in args.host
+    if v6:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+        request, reply = 128, 129
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        request, reply = 8, 0
     s.settimeout(args.timeout)
     for seq in range(1, args.count + 1):
         body = struct.pack("!HH", 0x7274, seq) + b"rtpx-ping"
-        packet = struct.pack("!BBH", 8, 0, checksum(struct.pack("!BBH", 8, 0, 0) + body)) + body
-        s.sendto(packet, (args.host, 0))
+        csum = 0 if v6 else checksum(struct.pack("!BBH", request, 0, 0) + body)
+        s.sendto(struct.pack("!BBH", request, 0, csum) + body, (args.host, 0))
         while True:
             try:
                 data, src = s.recvfrom(2048)
             except socket.timeout:
                 return 1
-            icmp = data[(data[0] & 0x0F) * 4:]
-            if src[0] == args.host and icmp[0] == 0 and icmp[4:8] == body[:4] and checksum(icmp) == 0:
+            icmp = data if v6 else data[(data[0] & 0x0F) * 4:]
+            if (socket.inet_pton(s.family, src[0]) == socket.inet_pton(s.family, args.host)
+                    and icmp[0] == reply and icmp[4:8] == body[:4] and (v6 or checksum(icmp) == 0)):
                 break
     return 0
 

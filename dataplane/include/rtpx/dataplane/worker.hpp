@@ -106,6 +106,7 @@ class Worker {
   private:
     void drop(DropReason reason, rte_mbuf* m, FlowEntry* flow) noexcept;
     void send(std::uint16_t port, rte_mbuf* m) noexcept;
+    void flush_port(std::uint16_t port) noexcept;
     void forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::int64_t now_ns) noexcept;
     void post(const WorkerMessage& message) noexcept;
     void free_drops() noexcept;
