@@ -6,7 +6,8 @@
 // rewrite -> software checksums -> tx_burst.
 //
 // BM_Pipeline_RingLoopOnly is the same-run baseline: the ring's rx_burst + tx_burst alone.
-// Figures: cycles per packet (counter "cycles_per_packet"), run with perf/dataplane/run.sh.
+// Figures: cycles per packet (counter "cycles_per_packet"); run
+//   build/ci/perf/dataplane_pipeline_bench --benchmark_repetitions=5 --benchmark_min_time=0.5
 #include <unistd.h>
 
 #include <algorithm>

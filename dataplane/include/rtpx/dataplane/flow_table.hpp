@@ -25,14 +25,15 @@
 
 namespace rtpx::dataplane {
 
-// The hash key: 16 address bytes (IPv4 in the first 4), port, family; padding zeroed.
-struct FlowHashKey {
+// The hash key: 16 address bytes (IPv4 in the first 4), port, family; padding explicit and zeroed.
+// 8-byte aligned: rte_hash_crc reads it in 8-byte words.
+struct alignas(8) FlowHashKey {
     std::uint8_t address[16];
     std::uint16_t port;
     std::uint8_t family;
-    std::uint8_t pad;
+    std::uint8_t pad[5];
 };
-static_assert(sizeof(FlowHashKey) == 20);
+static_assert(sizeof(FlowHashKey) == 24);
 
 [[nodiscard]] FlowHashKey make_hash_key(const flowapi::FlowKey& key) noexcept;
 [[nodiscard]] inline FlowHashKey make_hash_key(flowapi::AddressFamily family, const std::uint8_t* ip,
