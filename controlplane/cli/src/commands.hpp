@@ -17,5 +17,7 @@ void add_decode_sdp_command(CLI::App& decode, int& status);
 // `rtpx srtp protect|unprotect` (srtp_cmd.cpp).
 void add_srtp_command(CLI::App& app, int& status);
 void add_plan_command(CLI::App& app, int& status);  // `rtpx plan` (plan_cmd.cpp)
+// `rtpx flows`, `rtpx flow add|del`, `rtpx stats` (flows_cmd.cpp).
+void add_flow_commands(CLI::App& app, int& status);
 
 }  // namespace rtpx::cli

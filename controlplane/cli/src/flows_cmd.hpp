@@ -1,0 +1,18 @@
+// `rtpx flows`, `rtpx flow add|del FILE.json` and `rtpx stats`: flow API clients of a running
+// rtpx-dataplane (dataplane/flowapi). Functions take streams so tests can call them directly.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+namespace rtpx::cli {
+
+inline constexpr const char* kDefaultDataplaneSocket = "/run/rtpx/dataplane.sock";
+
+int list_flows(const std::string& socket, bool json, std::ostream& out, std::ostream& err);
+// del: only each flow's "local" is read.
+int change_flows(const std::string& socket, const std::string& file, bool del, std::ostream& out,
+                 std::ostream& err);
+int show_stats(const std::string& socket, bool json, std::ostream& out, std::ostream& err);
+
+}  // namespace rtpx::cli

@@ -1,0 +1,60 @@
+// rtpx-dataplane's configuration file (TOML). Example:
+//
+//   [dataplane]
+//   control_socket = "/run/rtpx/dataplane.sock"   # flow API (Unix stream socket)
+//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are workers
+//   max_flows = 65536
+//   mbufs = 16383             # per NUMA socket in use
+//   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
+//
+//   [[port]]
+//   vdev = "net_af_packet0,iface=veth0"   # or: pci = "0000:03:00.0"
+//   addresses = ["192.0.2.1", "2001:db8::1"]   # media addresses (ARP/ND/ICMP echo answered)
+//   gateway_mac = "02:00:00:00:00:01"     # optional: next hop for every flow leaving this port;
+//                                         # otherwise neighbour resolution (ARP/ND) per destination
+//   vlan = 0                              # optional 802.1Q VLAN ID
+//   rx_descriptors = 1024
+//   tx_descriptors = 1024
+//
+// Errors name the file, line and key: "dp.toml:7:13: port[0].addresses[1]: not an IP address".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "rtpx/flowapi/flow.hpp"
+
+namespace rtpx::dataplane {
+
+struct PortConfig {
+    std::string vdev;  // "net_ring0", "net_af_packet0,iface=eth1", ...; empty for PCI
+    std::string pci;   // "0000:03:00.0"; empty for a vdev
+    std::vector<flowapi::IpAddress> addresses;
+    std::optional<flowapi::MacAddress> gateway_mac;
+    std::uint16_t vlan = 0;
+    std::uint16_t rx_descriptors = 1024;
+    std::uint16_t tx_descriptors = 1024;
+
+    // The ethdev name DPDK gives the device: the vdev name before its first comma, or the PCI
+    // address.
+    [[nodiscard]] std::string device_name() const;
+};
+
+struct Config {
+    std::string control_socket = "/run/rtpx/dataplane.sock";
+    std::string lcores = "0-1";
+    std::uint32_t max_flows = 65536;
+    std::uint32_t mbufs = 16383;
+    std::vector<std::string> eal;
+    std::vector<PortConfig> ports;
+};
+
+[[nodiscard]] tl::expected<Config, std::string> load_config(const std::string& path);
+[[nodiscard]] tl::expected<Config, std::string> parse_config(std::string_view text,
+                                                             const std::string& source_name);
+
+}  // namespace rtpx::dataplane

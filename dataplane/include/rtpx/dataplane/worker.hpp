@@ -1,0 +1,121 @@
+// A worker lcore: run-to-completion on one queue of every port. Per burst of up to 32 frames:
+// parse, exception path (answered in place), bulk flow lookup, classify (RFC 7983 / RFC 5761),
+// SRTP unprotect (seam), source policy, RFC 3550 statistics, RTP rewrites, SRTP protect (seam),
+// header rewrite and checksums, transmit. Every drop goes through drop() (one reason, one counter;
+// freed in bulk). No heap, lock or log here.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "rtpx/dataplane/flow_table.hpp"
+#include "rtpx/dataplane/packet.hpp"
+
+namespace rtpx::dataplane {
+
+inline constexpr std::uint16_t kBurstSize = 32;
+inline constexpr std::size_t kMaxPorts = 8;
+
+// IP -> MAC for next hops on one port. Written by the control thread only (never deleted: an entry
+// is updated in place), read lock-free by workers. Open addressing; an empty slot ends a probe.
+class NeighbourTable {
+  public:
+    static constexpr std::size_t kSlots = 4096;
+    [[nodiscard]] bool lookup(flowapi::AddressFamily family, const std::uint8_t* ip,
+                              std::array<std::uint8_t, 6>& mac) const noexcept;
+    // False when the table is full.
+    bool update(const flowapi::IpAddress& ip, const std::array<std::uint8_t, 6>& mac) noexcept;
+
+  private:
+    struct Slot {
+        std::atomic<std::uint64_t> mac{0};  // bit 48 set: valid
+        std::array<std::uint8_t, 16> ip{};
+        std::uint8_t family = 0;
+    };
+    [[nodiscard]] static std::size_t start(flowapi::AddressFamily family, const std::uint8_t* ip) noexcept;
+    std::array<Slot, kSlots> slots_{};
+};
+
+// What a worker knows about a port (shared, read-only after start).
+struct PortContext {
+    std::uint16_t port_id = 0;  // DPDK port
+    PortIdentity identity;
+    ChecksumOffload offload;
+    NeighbourTable* neighbours = nullptr;
+};
+
+struct alignas(64) LcoreCounters {
+    Counter rx;
+    Counter tx;
+    std::array<Counter, flowapi::kDropReasonCount> drops;
+    Counter messages_lost;  // to-control ring full
+};
+
+// Worker -> control thread, by value on an SPSC rte_ring (elements of this size).
+struct WorkerMessage {
+    enum class Kind : std::uint32_t { kEvent, kNeighbour, kResolve };
+    Kind kind = Kind::kEvent;
+    std::uint32_t port = 0;  // port index
+    flowapi::Event event;    // kEvent
+    flowapi::IpAddress ip;   // kNeighbour, kResolve
+    std::array<std::uint8_t, 6> mac{};
+    std::uint16_t pad = 0;
+};
+static_assert(sizeof(WorkerMessage) % 4 == 0);
+
+// Unix time from the TSC, computed once per burst.
+struct TscClock {
+    std::int64_t unix_ns_at_start = 0;
+    std::uint64_t tsc_at_start = 0;
+    std::uint64_t ns_per_tsc_q32 = 0;  // 1e9 / hz in 32.32 fixed point
+    static TscClock start() noexcept;
+    [[nodiscard]] std::int64_t now_unix_ns() const noexcept;
+};
+
+struct WorkerContext {
+    std::uint16_t index = 0;  // RCU thread id and the queue it polls on every port
+    std::uint16_t queue = 0;
+    const PortContext* ports = nullptr;
+    std::uint16_t port_count = 0;
+    FlowTable* flows = nullptr;
+    rte_ring* to_control = nullptr;    // WorkerMessage elements (SP/SC)
+    rte_ring* from_control = nullptr;  // mbufs the control thread wants sent (m->port: port index)
+    LcoreCounters* counters = nullptr;
+    const std::atomic<bool>* stop = nullptr;
+    TscClock clock;
+};
+
+class Worker {
+  public:
+    explicit Worker(const WorkerContext& context) noexcept : ctx_(context) {}
+
+    // One pass over every port's queue and the control ring; reports a quiescent state.
+    void poll_once() noexcept;
+    // Registers with RCU, polls until *stop, goes offline. For rte_eal_remote_launch.
+    int run() noexcept;
+
+    // The burst stages, exposed for tests: processes frames received on port index `port`.
+    void process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n, std::int64_t now_ns) noexcept;
+    // Sends everything buffered.
+    void flush() noexcept;
+
+  private:
+    void drop(DropReason reason, rte_mbuf* m, FlowEntry* flow) noexcept;
+    void send(std::uint16_t port, rte_mbuf* m) noexcept;
+    void flush_port(std::uint16_t port) noexcept;
+    void forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::int64_t now_ns) noexcept;
+    void post(const WorkerMessage& message) noexcept;
+    void free_drops() noexcept;
+
+    WorkerContext ctx_;
+    std::array<std::array<rte_mbuf*, 2 * kBurstSize>, kMaxPorts> tx_{};
+    std::array<std::uint16_t, kMaxPorts> tx_count_{};
+    std::array<rte_mbuf*, 2 * kBurstSize> drops_{};
+    std::uint16_t drop_count_ = 0;
+};
+
+}  // namespace rtpx::dataplane

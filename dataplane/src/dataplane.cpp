@@ -1,0 +1,575 @@
+#include "rtpx/dataplane/dataplane.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_telemetry.h>
+
+#include "rtpx/dataplane/flow_table.hpp"
+#include "rtpx/dataplane/worker.hpp"
+#include "rtpx/flowapi/client.hpp"
+#include "rtpx/rtp/bytes.hpp"
+
+namespace rtpx::dataplane {
+
+using flowapi::AddressFamily;
+
+struct Dataplane::State {
+    Config config;
+    bool eal_up = false;
+    std::vector<rte_mempool*> pools;  // index: NUMA socket
+    std::vector<PortContext> ports;
+    std::vector<std::unique_ptr<NeighbourTable>> neighbours;
+    std::vector<bool> started;
+    std::unique_ptr<FlowTable> flows;
+    std::vector<std::unique_ptr<LcoreCounters>> counters;
+    std::vector<rte_ring*> to_control;
+    std::vector<rte_ring*> from_control;
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::atomic<bool> stop_workers{false};
+    bool workers_launched = false;
+    std::int64_t started_unix_ns = 0;
+
+    // Control thread bookkeeping.
+    struct Tracked {
+        std::int64_t added_unix_ns = 0;
+        bool inactive_reported = false;
+    };
+    std::map<std::string, Tracked> tracked;  // by to_string(key)
+    std::map<std::pair<std::uint32_t, std::string>, std::int64_t> resolving;  // (port, ip) -> last ask
+
+    // Telemetry reads this snapshot (refreshed by the control thread), never the hash itself.
+    mutable std::mutex telemetry_mutex;
+    std::vector<std::string> telemetry_flows;
+
+    int port_of(const flowapi::IpAddress& ip) const {
+        for (std::size_t i = 0; i < ports.size(); ++i) {
+            const auto& id = ports[i].identity;
+            if (ip.family != AddressFamily::kNone && id.owns(ip.family, ip.bytes.data())) return static_cast<int>(i);
+        }
+        return -1;
+    }
+};
+
+namespace {
+
+Dataplane::State* g_telemetry_state = nullptr;  // the one data plane of this process
+
+std::string eal_error(const std::string& what) { return what + ": " + rte_strerror(rte_errno); }
+
+std::int64_t unix_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+bool has_arg(const std::vector<std::string>& args, std::string_view prefix) {
+    return std::any_of(args.begin(), args.end(), [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
+}
+
+int launch_worker(void* arg) { return static_cast<Worker*>(arg)->run(); }
+
+int telemetry_stats(const char*, const char*, rte_tel_data* d) {
+    rte_tel_data_start_dict(d);
+    if (g_telemetry_state == nullptr) return 0;
+    std::uint64_t rx = 0;
+    std::uint64_t tx = 0;
+    std::array<std::uint64_t, flowapi::kDropReasonCount> drops{};
+    for (const auto& c : g_telemetry_state->counters) {
+        rx += c->rx.get();
+        tx += c->tx.get();
+        for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c->drops[i].get();
+    }
+    rte_tel_data_add_dict_u64(d, "rx_packets", rx);
+    rte_tel_data_add_dict_u64(d, "tx_packets", tx);
+    rte_tel_data_add_dict_u64(d, "flows", g_telemetry_state->flows ? g_telemetry_state->flows->size() : 0);
+    for (std::size_t i = 0; i < drops.size(); ++i) {
+        const std::string name = "drop_" + std::string(flowapi::kDropReasons[i].name);
+        rte_tel_data_add_dict_u64(d, name.c_str(), drops[i]);
+    }
+    return 0;
+}
+
+int telemetry_flows(const char*, const char*, rte_tel_data* d) {
+    rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+    if (g_telemetry_state == nullptr) return 0;
+    std::lock_guard lock(g_telemetry_state->telemetry_mutex);
+    for (const auto& f : g_telemetry_state->telemetry_flows) rte_tel_data_add_array_string(d, f.c_str());
+    return 0;
+}
+
+}  // namespace
+
+tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
+    const Config& config, const std::vector<std::string>& extra_eal, const std::string& program) {
+    std::unique_ptr<Dataplane> dp(new Dataplane());
+    dp->state_ = std::make_unique<State>();
+    State& s = *dp->state_;
+    s.config = config;
+    if (config.ports.size() > kMaxPorts) return tl::unexpected("at most " + std::to_string(kMaxPorts) + " ports");
+
+    // EAL.
+    std::vector<std::string> args = {program, "-l", config.lcores};
+    args.insert(args.end(), config.eal.begin(), config.eal.end());
+    args.insert(args.end(), extra_eal.begin(), extra_eal.end());
+    if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-shconf") && !has_arg(args, "--file-prefix")) {
+        args.emplace_back("--in-memory");
+    }
+    bool any_pci = false;
+    for (const auto& p : config.ports) {
+        if (!p.vdev.empty()) {
+            args.emplace_back("--vdev");
+            args.push_back(p.vdev);
+        } else {
+            args.emplace_back("-a");
+            args.push_back(p.pci);
+            any_pci = true;
+        }
+    }
+    if (!any_pci && !has_arg(args, "--no-pci") && !has_arg(args, "-a")) args.emplace_back("--no-pci");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) return tl::unexpected(eal_error("EAL init"));
+    s.eal_up = true;
+    s.started_unix_ns = unix_now_ns();
+    const unsigned worker_count = rte_lcore_count() - 1;
+    if (worker_count == 0) return tl::unexpected("lcores \"" + config.lcores + "\": need a main lcore and at least one worker");
+
+    // Mempools, one per NUMA socket that has a port.
+    s.pools.assign(RTE_MAX_NUMA_NODES, nullptr);
+    std::vector<std::uint16_t> port_ids;
+    for (std::size_t i = 0; i < config.ports.size(); ++i) {
+        std::uint16_t id = 0;
+        const std::string name = config.ports[i].device_name();
+        if (rte_eth_dev_get_port_by_name(name.c_str(), &id) != 0) {
+            return tl::unexpected("port[" + std::to_string(i) + "]: no device " + name);
+        }
+        port_ids.push_back(id);
+        int socket = rte_eth_dev_socket_id(id);
+        if (socket < 0) socket = 0;
+        if (s.pools[static_cast<std::size_t>(socket)] == nullptr) {
+            const std::string pool_name = "rtpx_mbufs_" + std::to_string(socket);
+            rte_mempool* pool = rte_pktmbuf_pool_create(pool_name.c_str(), config.mbufs, 256, 0,
+                                                        RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+            if (pool == nullptr) return tl::unexpected(eal_error("mempool " + pool_name));
+            s.pools[static_cast<std::size_t>(socket)] = pool;
+        }
+    }
+
+    // Ports: one RX and one TX queue per worker.
+    const auto queues = static_cast<std::uint16_t>(worker_count);
+    for (std::size_t i = 0; i < config.ports.size(); ++i) {
+        const auto& pc = config.ports[i];
+        const std::uint16_t id = port_ids[i];
+        const std::string what = "port[" + std::to_string(i) + "] (" + pc.device_name() + ")";
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(id, &info) != 0) return tl::unexpected(what + ": no device info");
+        rte_eth_conf conf{};
+        PortContext ctx;
+        ctx.port_id = id;
+        if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0) {
+            conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+            ctx.offload.ipv4 = true;
+        }
+        if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0) {
+            conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+            ctx.offload.udp = true;
+        }
+        if (queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+        }
+        if (queues > info.max_rx_queues || queues > info.max_tx_queues) {
+            return tl::unexpected(what + ": has " + std::to_string(info.max_rx_queues) + " RX queues, " +
+                                  std::to_string(queues) + " workers need one each");
+        }
+        if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0) {
+            return tl::unexpected(what + ": configure: " + rte_strerror(-rc));
+        }
+        std::uint16_t rxd = pc.rx_descriptors;
+        std::uint16_t txd = pc.tx_descriptors;
+        (void)rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd);
+        int socket = rte_eth_dev_socket_id(id);
+        if (socket < 0) socket = 0;
+        for (std::uint16_t q = 0; q < queues; ++q) {
+            if (int rc = rte_eth_rx_queue_setup(id, q, rxd, static_cast<unsigned>(socket), nullptr,
+                                                s.pools[static_cast<std::size_t>(socket)]); rc != 0) {
+                return tl::unexpected(what + ": RX queue " + std::to_string(q) + ": " + rte_strerror(-rc));
+            }
+            rte_eth_txconf txconf = info.default_txconf;
+            txconf.offloads = conf.txmode.offloads;
+            if (int rc = rte_eth_tx_queue_setup(id, q, txd, static_cast<unsigned>(socket), &txconf); rc != 0) {
+                return tl::unexpected(what + ": TX queue " + std::to_string(q) + ": " + rte_strerror(-rc));
+            }
+        }
+        if (int rc = rte_eth_dev_start(id); rc != 0) return tl::unexpected(what + ": start: " + rte_strerror(-rc));
+        s.started.push_back(true);
+        rte_ether_addr mac{};
+        (void)rte_eth_macaddr_get(id, &mac);
+        std::memcpy(ctx.identity.mac.data(), mac.addr_bytes, 6);
+        ctx.identity.vlan = pc.vlan;
+        for (const auto& a : pc.addresses) {
+            if (a.family == AddressFamily::kIpv4 && ctx.identity.ipv4_count < PortIdentity::kMaxAddresses) {
+                std::memcpy(ctx.identity.ipv4[ctx.identity.ipv4_count++].data(), a.bytes.data(), 4);
+            } else if (a.family == AddressFamily::kIpv6 && ctx.identity.ipv6_count < PortIdentity::kMaxAddresses) {
+                std::memcpy(ctx.identity.ipv6[ctx.identity.ipv6_count++].data(), a.bytes.data(), 16);
+            }
+        }
+        s.neighbours.push_back(std::make_unique<NeighbourTable>());
+        ctx.neighbours = s.neighbours.back().get();
+        s.ports.push_back(ctx);
+    }
+
+    // Flow table.
+    auto table = FlowTable::create("rtpx_flows", config.max_flows, worker_count, static_cast<int>(rte_socket_id()));
+    if (!table) return tl::unexpected(table.error());
+    s.flows = std::move(*table);
+
+    // Workers: worker w polls queue w of every port. (sched/ will choose lcores and queues.)
+    const TscClock clock = TscClock::start();
+    unsigned w = 0;
+    unsigned lcore = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        const std::string suffix = std::to_string(w);
+        const int socket = static_cast<int>(rte_lcore_to_socket_id(lcore));
+        rte_ring* to = rte_ring_create_elem(("rtpx_to_ctl_" + suffix).c_str(), sizeof(WorkerMessage), 4096,
+                                            socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        rte_ring* from = rte_ring_create(("rtpx_from_ctl_" + suffix).c_str(), 1024, socket,
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (to == nullptr || from == nullptr) return tl::unexpected(eal_error("worker rings"));
+        s.to_control.push_back(to);
+        s.from_control.push_back(from);
+        s.counters.push_back(std::make_unique<LcoreCounters>());
+        WorkerContext ctx;
+        ctx.index = static_cast<std::uint16_t>(w);
+        ctx.queue = static_cast<std::uint16_t>(w);
+        ctx.ports = s.ports.data();
+        ctx.port_count = static_cast<std::uint16_t>(s.ports.size());
+        ctx.flows = s.flows.get();
+        ctx.to_control = to;
+        ctx.from_control = from;
+        ctx.counters = s.counters.back().get();
+        ctx.stop = &s.stop_workers;
+        ctx.clock = clock;
+        s.workers.push_back(std::make_unique<Worker>(ctx));
+        ++w;
+    }
+    w = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (rte_eal_remote_launch(launch_worker, s.workers[w++].get(), lcore) != 0) {
+            return tl::unexpected("cannot launch a worker on lcore " + std::to_string(lcore));
+        }
+    }
+    s.workers_launched = true;
+
+    // Gratuitous ARP for every IPv4 media address (through worker 0's queue).
+    for (std::size_t i = 0; i < s.ports.size(); ++i) {
+        const auto& id = s.ports[i].identity;
+        for (std::size_t a = 0; a < id.ipv4_count; ++a) {
+            int socket = rte_eth_dev_socket_id(s.ports[i].port_id);
+            rte_mbuf* m = rte_pktmbuf_alloc(s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)]);
+            if (m == nullptr) break;
+            build_gratuitous_arp(m, id.mac, id.vlan, id.ipv4[a].data());
+            m->port = static_cast<std::uint16_t>(i);
+            if (rte_ring_enqueue(s.from_control[0], m) != 0) rte_pktmbuf_free(m);
+        }
+    }
+
+    g_telemetry_state = &s;
+    (void)rte_telemetry_register_cmd("/rtpx/stats", telemetry_stats,
+                                     "Returns rtpx data plane totals: packets and drops by reason");
+    (void)rte_telemetry_register_cmd("/rtpx/flows", telemetry_flows,
+                                     "Returns the local endpoints of the flows (refreshed twice a second)");
+    return dp;
+}
+
+Dataplane::~Dataplane() {
+    if (!state_) return;
+    State& s = *state_;
+    g_telemetry_state = nullptr;
+    if (s.workers_launched) {
+        s.stop_workers.store(true);
+        rte_eal_mp_wait_lcore();
+    }
+    for (std::size_t i = 0; i < s.ports.size(); ++i) {
+        (void)rte_eth_dev_stop(s.ports[i].port_id);
+        (void)rte_eth_dev_close(s.ports[i].port_id);
+    }
+    s.flows.reset();
+    for (auto* r : s.to_control) rte_ring_free(r);
+    for (auto* r : s.from_control) {
+        void* m = nullptr;
+        while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+        rte_ring_free(r);
+    }
+    for (auto* p : s.pools) rte_mempool_free(p);
+    if (s.eal_up) {
+        // EAL leaves its runtime directory behind, holding the telemetry sockets until exit;
+        // hugepage files are gone with --in-memory/--no-huge, or unlinked by rte_eal_cleanup.
+        const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
+        rte_eal_cleanup();
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(runtime_dir, ec)) {
+            if (entry.is_socket(ec)) std::filesystem::remove(entry.path(), ec);
+        }
+        std::filesystem::remove(runtime_dir, ec);  // only when empty
+    }
+}
+
+flowapi::BatchReply Dataplane::apply(const flowapi::Batch& batch) {
+    State& s = *state_;
+    PortAddressBook book;
+    book.port_of = [&](const flowapi::IpAddress& ip) { return s.port_of(ip); };
+    book.describe_port = [&](int port, FlowConfig& c) {
+        const auto& pc = s.ports[static_cast<std::size_t>(port)];
+        c.egress_mac = pc.identity.mac;
+        c.egress_vlan = pc.identity.vlan;
+        const auto& gw = s.config.ports[static_cast<std::size_t>(port)].gateway_mac;
+        if (gw) {
+            c.has_next_hop_mac = true;
+            c.next_hop_mac = *gw;
+        }
+    };
+    auto reply = s.flows->apply(batch, book);
+    if (reply.ok) {
+        const std::int64_t now = unix_now_ns();
+        for (const auto& op : batch.ops) {
+            const std::string key = to_string(op.spec.local);
+            if (op.kind == flowapi::OpKind::kDelete) {
+                s.tracked.erase(key);
+            } else {
+                s.tracked[key] = State::Tracked{now, false};
+            }
+        }
+    }
+    return reply;
+}
+
+flowapi::DataplaneTotals Dataplane::totals() const {
+    flowapi::DataplaneTotals t;
+    for (const auto& c : state_->counters) {
+        t.rx_packets += c->rx.get();
+        t.tx_packets += c->tx.get();
+        for (std::size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += c->drops[i].get();
+    }
+    return t;
+}
+
+flowapi::StatsReply Dataplane::stats(const std::vector<flowapi::FlowKey>& keys) const {
+    return flowapi::StatsReply{totals(), state_->flows->stats(keys)};
+}
+
+flowapi::DumpReply Dataplane::dump() const { return flowapi::DumpReply{state_->flows->dump()}; }
+
+namespace {
+
+struct Connection {
+    int fd = -1;
+    flowapi::FrameAssembler frames;
+    bool subscribed = false;
+    bool said_hello = false;
+};
+
+constexpr auto kSendTimeout = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
+    State& s = *state_;
+    const std::string& path = s.config.control_socket;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(addr.sun_path)) return tl::unexpected("control socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listener < 0) return tl::unexpected(std::string("socket: ") + std::strerror(errno));
+    ::unlink(path.c_str());
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(listener, 16) != 0) {
+        const std::string error = "control socket " + path + ": " + std::strerror(errno);
+        ::close(listener);
+        return tl::unexpected(error);
+    }
+    std::vector<Connection> connections;
+    std::vector<flowapi::Event> pending;
+    std::int64_t last_scan = 0;
+
+    auto reply = [&](Connection& c, std::uint32_t id, flowapi::Message m) {
+        if (!flowapi::write_frame(c.fd, flowapi::encode({id, std::move(m)}), kSendTimeout)) {
+            ::close(c.fd);
+            c.fd = -1;
+        }
+    };
+    auto handle = [&](Connection& c, const std::vector<std::uint8_t>& frame) {
+        auto env = flowapi::decode(frame);
+        if (!env) {
+            // Malformed: nothing applied; the request id is read raw when the header is there.
+            std::uint32_t id = 0;
+            if (frame.size() >= flowapi::kFrameHeaderSize) id = rtp::load_be32(frame.data() + 8);
+            if (frame.size() >= 6 && frame[5] == static_cast<std::uint8_t>(flowapi::MessageType::kBatch)) {
+                reply(c, id, flowapi::BatchReply{false, 0, env.error().index == flowapi::kNoIndex ? 0 : env.error().index,
+                                                 flowapi::describe(env.error())});
+            } else {
+                reply(c, id, flowapi::ErrorReply{flowapi::describe(env.error())});
+            }
+            return;
+        }
+        const std::uint32_t id = env->request_id;
+        std::visit(
+            [&](auto& m) {
+                using T = std::decay_t<decltype(m)>;
+                if constexpr (std::is_same_v<T, flowapi::Hello>) {
+                    if (m.min_version > flowapi::kProtocolVersion || m.max_version < flowapi::kProtocolVersion) {
+                        reply(c, id, flowapi::ErrorReply{"no common protocol version"});
+                        return;
+                    }
+                    c.said_hello = true;
+                    reply(c, id, flowapi::HelloReply{flowapi::kProtocolVersion, "rtpx-dataplane", s.flows->size()});
+                } else if constexpr (std::is_same_v<T, flowapi::Batch>) {
+                    reply(c, id, apply(m));
+                } else if constexpr (std::is_same_v<T, flowapi::StatsQuery>) {
+                    reply(c, id, stats(m.keys));
+                } else if constexpr (std::is_same_v<T, flowapi::DumpQuery>) {
+                    reply(c, id, dump());
+                } else if constexpr (std::is_same_v<T, flowapi::Subscribe>) {
+                    c.subscribed = m.events;
+                    reply(c, id, flowapi::BatchReply{true, 0, 0, ""});
+                } else {
+                    reply(c, id, flowapi::ErrorReply{"not a request"});
+                }
+            },
+            env->message);
+    };
+
+    std::array<WorkerMessage, 64> messages;
+    while (!stop.load()) {
+        std::vector<pollfd> fds;
+        fds.push_back({listener, POLLIN, 0});
+        for (auto& c : connections) fds.push_back({c.fd, POLLIN, 0});
+        const int n = ::poll(fds.data(), fds.size(), 20);
+        if (n < 0 && errno != EINTR) break;
+        if (n > 0 && (fds[0].revents & POLLIN) != 0) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0) connections.push_back(Connection{fd, {}, false, false});
+        }
+        for (std::size_t i = 1; n > 0 && i < fds.size(); ++i) {
+            if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+            Connection& c = connections[i - 1];
+            std::uint8_t buf[65536];
+            const ssize_t got = ::recv(c.fd, buf, sizeof(buf), 0);
+            if (got <= 0) {
+                if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+                ::close(c.fd);
+                c.fd = -1;
+                continue;
+            }
+            c.frames.feed(buf, static_cast<std::size_t>(got));
+            for (;;) {
+                auto frame = c.frames.next();
+                if (!frame) {  // an impossible length: the stream cannot be resynchronised
+                    reply(c, 0, flowapi::ErrorReply{flowapi::describe(frame.error())});
+                    if (c.fd >= 0) ::close(c.fd);
+                    c.fd = -1;
+                    break;
+                }
+                if (frame->empty() || c.fd < 0) break;
+                handle(c, *frame);
+            }
+        }
+        connections.erase(std::remove_if(connections.begin(), connections.end(), [](const Connection& c) { return c.fd < 0; }),
+                          connections.end());
+
+        // Workers' messages.
+        const std::int64_t now = unix_now_ns();
+        for (std::size_t w = 0; w < s.to_control.size(); ++w) {
+            const unsigned got = rte_ring_sc_dequeue_burst_elem(s.to_control[w], messages.data(), sizeof(WorkerMessage),
+                                                                messages.size(), nullptr);
+            for (unsigned i = 0; i < got; ++i) {
+                const WorkerMessage& m = messages[i];
+                if (m.kind == WorkerMessage::Kind::kEvent) {
+                    pending.push_back(m.event);
+                } else if (m.kind == WorkerMessage::Kind::kNeighbour) {
+                    if (m.port < s.neighbours.size()) s.neighbours[m.port]->update(m.ip, m.mac);
+                } else if (m.port < s.ports.size()) {
+                    // Resolve: at most one request per (port, address) per second.
+                    auto& last = s.resolving[{m.port, to_string(m.ip)}];
+                    if (now - last < 1'000'000'000) continue;
+                    last = now;
+                    const auto& pc = s.ports[m.port];
+                    const auto& id = pc.identity;
+                    int socket = rte_eth_dev_socket_id(pc.port_id);
+                    rte_mbuf* mb = rte_pktmbuf_alloc(s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)]);
+                    if (mb == nullptr) continue;
+                    if (m.ip.family == AddressFamily::kIpv4 && id.ipv4_count > 0) {
+                        build_arp_request(mb, id.mac, id.vlan, id.ipv4[0].data(), m.ip.bytes.data());
+                    } else if (m.ip.family == AddressFamily::kIpv6 && id.ipv6_count > 0) {
+                        build_neighbour_solicitation(mb, id.mac, id.vlan, id.ipv6[0].data(), m.ip.bytes.data());
+                    } else {
+                        rte_pktmbuf_free(mb);
+                        continue;
+                    }
+                    mb->port = static_cast<std::uint16_t>(m.port);
+                    if (rte_ring_enqueue(s.from_control[0], mb) != 0) rte_pktmbuf_free(mb);
+                }
+            }
+        }
+
+        // Inactivity and the telemetry snapshot, twice a second.
+        if (now - last_scan > 500'000'000) {
+            last_scan = now;
+            std::vector<std::string> names;
+            s.flows->for_each([&](const FlowEntry& e) {
+                const std::string key = to_string(e.key);
+                names.push_back(key);
+                const auto* cfg = e.config.load(std::memory_order_acquire);
+                auto it = s.tracked.find(key);
+                if (it == s.tracked.end() || cfg->spec.inactivity_timeout_ms == 0) return;
+                const std::int64_t last = std::max(e.last_packet_unix_ns.load(std::memory_order_relaxed), it->second.added_unix_ns);
+                const std::int64_t idle_ms = (now - last) / 1'000'000;
+                if (idle_ms >= cfg->spec.inactivity_timeout_ms) {
+                    if (!it->second.inactive_reported) {
+                        it->second.inactive_reported = true;
+                        pending.push_back({flowapi::EventKind::kInactivity, e.key, cfg->spec.cookie,
+                                           static_cast<std::uint64_t>(idle_ms), {}, now});
+                    }
+                } else {
+                    it->second.inactive_reported = false;
+                }
+            });
+            std::lock_guard lock(s.telemetry_mutex);
+            s.telemetry_flows = std::move(names);
+        }
+
+        if (!pending.empty()) {
+            for (auto& c : connections) {
+                if (c.subscribed && c.fd >= 0) reply(c, 0, flowapi::Events{pending});
+            }
+            pending.clear();
+        }
+    }
+    for (auto& c : connections) {
+        if (c.fd >= 0) ::close(c.fd);
+    }
+    ::close(listener);
+    ::unlink(path.c_str());
+    return {};
+}
+
+}  // namespace rtpx::dataplane

@@ -1,0 +1,358 @@
+#include "rtpx/dataplane/worker.hpp"
+
+#include <chrono>
+#include <cstring>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include "rtpx/rtp/demux.hpp"
+#include "rtpx/rtp/rtp_packet.hpp"
+
+namespace rtpx::dataplane {
+
+using flowapi::AddressFamily;
+using flowapi::Latching;
+
+// ---- NeighbourTable -----------------------------------------------------------------------------
+
+std::size_t NeighbourTable::start(AddressFamily family, const std::uint8_t* ip) noexcept {
+    const std::size_t n = family == AddressFamily::kIpv4 ? 4 : 16;
+    std::uint32_t h = 2166136261u;  // FNV-1a
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ ip[i]) * 16777619u;
+    return h % kSlots;
+}
+
+bool NeighbourTable::lookup(AddressFamily family, const std::uint8_t* ip,
+                            std::array<std::uint8_t, 6>& mac) const noexcept {
+    const std::size_t n = family == AddressFamily::kIpv4 ? 4 : 16;
+    std::size_t i = start(family, ip);
+    for (std::size_t probes = 0; probes < kSlots; ++probes, i = (i + 1) % kSlots) {
+        const Slot& s = slots_[i];
+        const std::uint64_t v = s.mac.load(std::memory_order_acquire);
+        if (v == 0) return false;
+        if (s.family == static_cast<std::uint8_t>(family) && std::memcmp(s.ip.data(), ip, n) == 0) {
+            for (std::size_t b = 0; b < 6; ++b) mac[b] = static_cast<std::uint8_t>(v >> (40 - 8 * b));
+            return true;
+        }
+    }
+    return false;
+}
+
+bool NeighbourTable::update(const flowapi::IpAddress& ip, const std::array<std::uint8_t, 6>& mac) noexcept {
+    std::uint64_t v = std::uint64_t{1} << 48;
+    for (std::size_t b = 0; b < 6; ++b) v |= std::uint64_t{mac[b]} << (40 - 8 * b);
+    std::size_t i = start(ip.family, ip.bytes.data());
+    for (std::size_t probes = 0; probes < kSlots; ++probes, i = (i + 1) % kSlots) {
+        Slot& s = slots_[i];
+        if (s.mac.load(std::memory_order_relaxed) == 0) {
+            s.ip = ip.bytes;
+            s.family = static_cast<std::uint8_t>(ip.family);
+            s.mac.store(v, std::memory_order_release);
+            return true;
+        }
+        if (s.family == static_cast<std::uint8_t>(ip.family) && s.ip == ip.bytes) {
+            s.mac.store(v, std::memory_order_release);
+            return true;
+        }
+    }
+    return false;
+}
+
+// ---- TscClock -------------------------------------------------------------------------------------
+
+TscClock TscClock::start() noexcept {
+    TscClock c;
+    c.unix_ns_at_start = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    c.tsc_at_start = rte_rdtsc();
+    const std::uint64_t hz = rte_get_tsc_hz();
+    c.ns_per_tsc_q32 = hz == 0 ? 0 : static_cast<std::uint64_t>((static_cast<unsigned __int128>(1'000'000'000) << 32) / hz);
+    return c;
+}
+
+std::int64_t TscClock::now_unix_ns() const noexcept {
+    const std::uint64_t delta = rte_rdtsc() - tsc_at_start;
+    return unix_ns_at_start +
+           static_cast<std::int64_t>((static_cast<unsigned __int128>(delta) * ns_per_tsc_q32) >> 32);
+}
+
+// ---- Worker ---------------------------------------------------------------------------------------
+
+void Worker::drop(DropReason reason, rte_mbuf* m, FlowEntry* flow) noexcept {
+    const auto r = static_cast<std::size_t>(reason);
+    ctx_.counters->drops[r].add(1);
+    if (flow != nullptr) flow->drops[r].add(1);
+    drops_[drop_count_++] = m;
+    if (drop_count_ == drops_.size()) free_drops();
+}
+
+void Worker::free_drops() noexcept {
+    if (drop_count_ == 0) return;
+    rte_pktmbuf_free_bulk(drops_.data(), drop_count_);
+    drop_count_ = 0;
+}
+
+void Worker::send(std::uint16_t port, rte_mbuf* m) noexcept {
+    tx_[port][tx_count_[port]++] = m;
+    if (tx_count_[port] == tx_[port].size()) flush_port(port);
+}
+
+// Frames the queue did not take are still ours: counted as tx_failed and freed.
+void Worker::flush_port(std::uint16_t port) noexcept {
+    auto& count = tx_count_[port];
+    if (count == 0) return;
+    const std::uint16_t sent = rte_eth_tx_burst(ctx_.ports[port].port_id, ctx_.queue, tx_[port].data(), count);
+    ctx_.counters->tx.add(sent);
+    for (std::uint16_t i = sent; i < count; ++i) drop(DropReason::kTxFailed, tx_[port][i], nullptr);
+    count = 0;
+}
+
+void Worker::flush() noexcept {
+    for (std::uint16_t port = 0; port < ctx_.port_count; ++port) flush_port(port);
+    free_drops();
+}
+
+void Worker::post(const WorkerMessage& message) noexcept {
+    if (ctx_.to_control == nullptr ||
+        rte_ring_sp_enqueue_elem(ctx_.to_control, const_cast<WorkerMessage*>(&message), sizeof(WorkerMessage)) != 0) {
+        ctx_.counters->messages_lost.add(1);
+    }
+}
+
+void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
+                           std::int64_t now_ns) noexcept {
+    const PortContext& pc = ctx_.ports[port];
+    ctx_.counters->rx.add(n);
+    std::array<ParsedFrame, kBurstSize> parsed;
+    std::array<FlowHashKey, kBurstSize> keys;
+    std::array<const FlowHashKey*, kBurstSize> key_ptrs;
+    std::array<rte_mbuf*, kBurstSize> udp;
+    std::array<FlowEntry*, kBurstSize> entries;
+    std::uint16_t k = 0;
+    for (std::uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+        const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
+        auto p = parse_frame(f, rte_pktmbuf_data_len(m));
+        if (!p) {
+            drop(p.error(), m, nullptr);
+            continue;
+        }
+        // Unicast to us, or broadcast/multicast (ARP, ND); on the port's VLAN.
+        const bool group = (f[0] & 1) != 0;
+        if ((!group && std::memcmp(f, pc.identity.mac.data(), 6) != 0) || p->vlan != pc.identity.vlan) {
+            drop(DropReason::kNotForUs, m, nullptr);
+            continue;
+        }
+        if (p->kind != FrameKind::kUdp) {
+            NeighbourObservation learned;
+            const auto verdict = handle_exception(m, *p, pc.identity, learned);
+            if (learned.valid) {
+                WorkerMessage msg;
+                msg.kind = WorkerMessage::Kind::kNeighbour;
+                msg.port = port;
+                msg.ip = learned.ip;
+                msg.mac = learned.mac;
+                post(msg);
+            }
+            if (verdict == ExceptionVerdict::kReply) {
+                send(port, m);
+            } else {
+                drop(DropReason::kExceptionIgnored, m, nullptr);
+            }
+            continue;
+        }
+        parsed[k] = *p;
+        keys[k] = make_hash_key(p->family, f + p->dst_ip_offset(), p->dst_port);
+        key_ptrs[k] = &keys[k];
+        udp[k] = m;
+        ++k;
+    }
+    if (k == 0) return;
+    ctx_.flows->lookup_bulk(key_ptrs.data(), k, entries.data());
+    // Overlap the burst's cache misses: entries first, then the cache lines of each configuration
+    // that forward() reads (the head of the spec, and the rewrite fields and derived data at its
+    // end, past the PT and extension maps).
+    for (std::uint16_t j = 0; j < k; ++j) {
+        if (entries[j] != nullptr) rte_prefetch0(entries[j]);
+    }
+    for (std::uint16_t j = 0; j < k; ++j) {
+        if (entries[j] == nullptr) continue;
+        const auto* cfg = entries[j]->config.load(std::memory_order_acquire);
+        rte_prefetch0(cfg);
+        rte_prefetch0(reinterpret_cast<const char*>(cfg) + 64);
+        rte_prefetch0(&cfg->spec.rewrite_ssrc);
+        rte_prefetch0(&cfg->egress_port);
+        rte_prefetch0(reinterpret_cast<const char*>(entries[j]) + 64);
+        rte_prefetch0(&entries[j]->stats);
+    }
+    for (std::uint16_t j = 0; j < k; ++j) {
+        if (entries[j] == nullptr) {
+            drop(DropReason::kNoFlow, udp[j], nullptr);
+            continue;
+        }
+        forward(udp[j], parsed[j], entries[j], now_ns);
+    }
+}
+
+void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::int64_t now_ns) noexcept {
+    const FlowConfig* cfg = flow->config.load(std::memory_order_acquire);
+    const flowapi::FlowSpec& spec = cfg->spec;
+    auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
+    const rtp::MutableByteSpan payload(f + p.payload_offset(), p.payload_size());
+    // RFC 5761's PT rule tells RTCP from RTP on any port; rtcp_mux is the SDP's business.
+    const rtp::PacketClass cls = rtp::classify(payload, true);
+    if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) {
+        drop(DropReason::kUnhandledClass, m, flow);
+        return;
+    }
+    // SRTP/SRTCP unprotect: the seam for the SRTP backend (issue 3). Authentication happens here,
+    // before the source policy below, so that no source is ever learned from a forged packet.
+    // cfg->srtp_ingress.enabled() flows pass through unchanged until it is connected.
+
+    // Source policy.
+    if (spec.latching != Latching::kOff) {
+        const std::uint8_t* src_ip = f + p.src_ip_offset();
+        if (!flow->latched.load(std::memory_order_relaxed)) {
+            const bool configured = spec.latching == Latching::kStrict && !spec.remote.address.is_unspecified();
+            flowapi::Endpoint source;
+            if (configured) {
+                source = spec.remote;
+            } else {
+                source.address.family = p.family;
+                std::memcpy(source.address.bytes.data(), src_ip, p.ip_size());
+                source.port = p.src_port;
+            }
+            flow->latched_source = source;
+            flow->latched.store(true, std::memory_order_release);
+            if (!configured) {
+                WorkerMessage msg;
+                msg.kind = WorkerMessage::Kind::kEvent;
+                msg.event = {flowapi::EventKind::kLatched, flow->key, spec.cookie, 0, source, now_ns};
+                post(msg);
+            }
+        }
+        if (spec.latching == Latching::kStrict) {
+            const flowapi::Endpoint& want = flow->latched_source;
+            if (want.port != p.src_port || std::memcmp(want.address.bytes.data(), src_ip, p.ip_size()) != 0) {
+                drop(DropReason::kStrictSource, m, flow);
+                return;
+            }
+        }
+    }
+
+    if (cls == rtp::PacketClass::kRtcp) {
+        if (spec.rtcp_mode == flowapi::RtcpMode::kTerminate) {
+            drop(DropReason::kRtcpTerminated, m, flow);
+            return;
+        }
+        flow->rtcp_packets.add(1);
+    } else {
+        auto view = rtp::RtpView::parse(payload);
+        if (!view) {
+            drop(DropReason::kRtpInvalid, m, flow);
+            return;
+        }
+        const std::uint32_t ssrc = view->ssrc();
+        // RFC 3550 statistics, published under the flow's sequence lock.
+        const std::uint32_t seq = flow->stats_seq.load(std::memory_order_relaxed);
+        flow->stats_seq.store(seq + 1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        if (!flow->have_ssrc || flow->ssrc != ssrc) {
+            if (flow->have_ssrc) {
+                flow->ssrc_changes++;
+                WorkerMessage msg;
+                msg.kind = WorkerMessage::Kind::kEvent;
+                msg.event = {flowapi::EventKind::kSsrcChange, flow->key, spec.cookie, ssrc, {}, now_ns};
+                post(msg);
+            }
+            flow->have_ssrc = true;
+            flow->ssrc = ssrc;
+            flow->stats = rtp::RtpSourceStatistics(spec.clock_rate);
+        }
+        (void)flow->stats.on_packet(view->sequence_number(), view->timestamp(), now_ns);
+        flow->stats_seq.store(seq + 2, std::memory_order_release);
+        // Rewrites.
+        if (cfg->remap_pt) {
+            const std::uint8_t pt = view->payload_type();
+            if (spec.pt_map[pt] != pt) rtp::set_payload_type(payload, spec.pt_map[pt]);
+        }
+        if (cfg->remap_extensions && view->has_extension()) {
+            (void)rtp::remap_extension_ids(payload, spec.extension_map);
+        }
+        if (spec.rewrite_ssrc) rtp::set_ssrc(payload, *spec.rewrite_ssrc);
+        if (spec.seq_offset) {
+            rtp::set_sequence_number(payload, static_cast<std::uint16_t>(view->sequence_number() + *spec.seq_offset));
+        }
+        if (spec.timestamp_offset) rtp::set_timestamp(payload, view->timestamp() + *spec.timestamp_offset);
+    }
+    // SRTP/SRTCP protect for the egress leg: the seam (cfg->srtp_egress), pass-through for now.
+
+    // Next hop.
+    EgressHeaders out;
+    out.src_mac = cfg->egress_mac;
+    out.vlan = cfg->egress_vlan;
+    out.source = spec.egress_source;
+    out.destination = spec.egress_destination;
+    if (cfg->has_next_hop_mac) {
+        out.dst_mac = cfg->next_hop_mac;
+    } else if (!ctx_.ports[cfg->egress_port].neighbours->lookup(
+                   spec.egress_destination.address.family, spec.egress_destination.address.bytes.data(),
+                   out.dst_mac)) {
+        WorkerMessage msg;
+        msg.kind = WorkerMessage::Kind::kResolve;
+        msg.port = cfg->egress_port;
+        msg.ip = spec.egress_destination.address;
+        post(msg);
+        drop(DropReason::kNeighbourUnresolved, m, flow);
+        return;
+    }
+    const std::uint32_t bytes = p.payload_size();
+    if (auto ok = rewrite_headers(m, p, out, ctx_.ports[cfg->egress_port].offload); !ok) {
+        drop(ok.error(), m, flow);
+        return;
+    }
+    flow->packets.add(1);
+    flow->bytes.add(bytes);
+    flow->last_packet_unix_ns.store(now_ns, std::memory_order_relaxed);
+    send(cfg->egress_port, m);
+}
+
+void Worker::poll_once() noexcept {
+    const std::int64_t now = ctx_.clock.now_unix_ns();
+    std::array<rte_mbuf*, kBurstSize> pkts;
+    for (std::uint16_t port = 0; port < ctx_.port_count; ++port) {
+        const std::uint16_t n = rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
+        if (n != 0) process_burst(port, pkts.data(), n, now);
+    }
+    if (ctx_.from_control != nullptr) {
+        const unsigned n = rte_ring_sc_dequeue_burst(ctx_.from_control, reinterpret_cast<void**>(pkts.data()),
+                                                     kBurstSize, nullptr);
+        for (unsigned i = 0; i < n; ++i) {
+            const std::uint16_t port = pkts[i]->port;
+            if (port < ctx_.port_count) {
+                send(port, pkts[i]);
+            } else {
+                drop(DropReason::kNoEgressPort, pkts[i], nullptr);
+            }
+        }
+    }
+    flush();
+    rte_rcu_qsbr_quiescent(ctx_.flows->rcu(), ctx_.index);
+}
+
+int Worker::run() noexcept {
+    rte_rcu_qsbr* rcu = ctx_.flows->rcu();
+    rte_rcu_qsbr_thread_register(rcu, ctx_.index);
+    rte_rcu_qsbr_thread_online(rcu, ctx_.index);
+    while (!ctx_.stop->load(std::memory_order_relaxed)) poll_once();
+    rte_rcu_qsbr_thread_offline(rcu, ctx_.index);
+    rte_rcu_qsbr_thread_unregister(rcu, ctx_.index);
+    return 0;
+}
+
+}  // namespace rtpx::dataplane
