@@ -77,6 +77,10 @@ invalid "not SIP" "error: no end of start line at byte 8" --hex "48 54 54 50 2f 
 invalid "bad hex" "error: invalid hex digit at byte 1" --hex "4z"
 invalid "truncated" "error: no end of header section at byte 33" --hex "$(printf 'OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n' | python3 -c 'import sys; print(sys.stdin.buffer.read().hex())')"
 
+# An application/sdp body is decoded as `rtpx decode sdp` would (its "sdp" key).
+sdp_origin=$("$rtpx" decode sip --file "$data/rfc3665/3.1_f1_invite.sip" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sdp"]["origin"]["address"])')
+check "INVITE body decoded as SDP" test "$sdp_origin" = "client.atlanta.example.com"
+
 # Usage errors exit 2.
 "$rtpx" decode sip >/dev/null 2>&1; check "no input is a usage error" test $? -eq 2
 "$rtpx" decode sip --hex 00 --file x >/dev/null 2>&1; check "two inputs is a usage error" test $? -eq 2

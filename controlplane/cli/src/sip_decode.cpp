@@ -1,3 +1,5 @@
+#include "sdp_json.hpp"
+#include "rtpx/sip/sdp/session.hpp"
 #include "sip_decode.hpp"
 
 #include <iostream>
@@ -74,11 +76,11 @@ json address_list_json(const s::SipMessageView& m, s::HeaderId id, bool contact)
 }
 
 // ---- SDP plug point --------------------------------------------------------------------------
-// LEAD: when sip/…/sdp/ lands, decode `sdp` with the SDP parser and return its JSON here (return
-// nullopt when it does not parse, so that "sdp" is left out). Nothing else needs to change.
+// The SDP body as `rtpx decode sdp` prints it; left out when it does not parse as SDP.
 std::optional<json> sdp_json(std::string_view sdp) {
-    (void)sdp;
-    return std::nullopt;
+    auto session = rtpx::sip::sdp::parse(sdp);
+    if (!session) return std::nullopt;
+    return json(sdp_to_json(*session));
 }
 // ----------------------------------------------------------------------------------------------
 
