@@ -8,16 +8,8 @@ set -uo pipefail
 rtpx=$1 data=$3/topology
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
 
-check() {  # check NAME COMMAND... : the command must succeed
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
-
-json_expect() {  # json_expect FILE PYTHON-EXPR (j is the parsed JSON)
-  python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/check_lib.bash"
 
 # Rules every plan must follow: workers on distinct physical cores, none on the main lcore's core,
 # each receiving only from ports on its NUMA node.
