@@ -17,7 +17,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+    g_stop.store(true);
+}
 
 int usage(const char* what) {
     std::cerr << "error: " << what << "\n"
@@ -84,7 +86,8 @@ int main(int argc, char** argv) {
             std::cerr << "error: " << flows_path << ": " << reply.error << '\n';
             return 1;
         }
-        std::cerr << "rtpx-dataplane: " << reply.applied << " static flows from " << flows_path << '\n';
+        std::cerr << "rtpx-dataplane: " << reply.applied << " static flows from " << flows_path
+                  << '\n';
     }
     std::cerr << "rtpx-dataplane: serving the flow API on " << config->control_socket << '\n';
     auto served = (*dp)->run(g_stop);

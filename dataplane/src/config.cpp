@@ -55,14 +55,18 @@ Config parse(const toml::table& root, const std::string& file) {
     if (const auto* dp = root.get("dataplane")) {
         if (!dp->is_table()) fail(file, *dp, "dataplane", "expected a table");
         const auto& t = *dp->as_table();
-        check_keys(file, t, "dataplane.", {"control_socket", "lcores", "max_flows", "mbufs", "eal"});
-        if (const auto* n = t.get("control_socket")) c.control_socket = get_string(file, *n, "dataplane.control_socket");
+        check_keys(file, t, "dataplane.",
+                   {"control_socket", "lcores", "max_flows", "mbufs", "eal"});
+        if (const auto* n = t.get("control_socket"))
+            c.control_socket = get_string(file, *n, "dataplane.control_socket");
         if (const auto* n = t.get("lcores")) c.lcores = get_string(file, *n, "dataplane.lcores");
         if (const auto* n = t.get("max_flows")) {
-            c.max_flows = static_cast<std::uint32_t>(get_int(file, *n, "dataplane.max_flows", 1, 16'000'000));
+            c.max_flows =
+                static_cast<std::uint32_t>(get_int(file, *n, "dataplane.max_flows", 1, 16'000'000));
         }
         if (const auto* n = t.get("mbufs")) {
-            c.mbufs = static_cast<std::uint32_t>(get_int(file, *n, "dataplane.mbufs", 1023, 16'000'000));
+            c.mbufs =
+                static_cast<std::uint32_t>(get_int(file, *n, "dataplane.mbufs", 1023, 16'000'000));
         }
         if (const auto* n = t.get("eal")) {
             if (!n->is_array()) fail(file, *n, "dataplane.eal", "expected an array of strings");
@@ -80,11 +84,13 @@ Config parse(const toml::table& root, const std::string& file) {
         const std::string key = "port[" + std::to_string(index++) + "]";
         const auto& t = *node.as_table();
         check_keys(file, t, key + ".",
-                   {"vdev", "pci", "addresses", "gateway_mac", "vlan", "rx_descriptors", "tx_descriptors"});
+                   {"vdev", "pci", "addresses", "gateway_mac", "vlan", "rx_descriptors",
+                    "tx_descriptors"});
         PortConfig p;
         if (const auto* n = t.get("vdev")) p.vdev = get_string(file, *n, key + ".vdev");
         if (const auto* n = t.get("pci")) p.pci = get_string(file, *n, key + ".pci");
-        if (p.vdev.empty() == p.pci.empty()) fail(file, node, key, "needs exactly one of vdev and pci");
+        if (p.vdev.empty() == p.pci.empty())
+            fail(file, node, key, "needs exactly one of vdev and pci");
         const auto* addresses = t.get("addresses");
         if (addresses == nullptr || !addresses->is_array() || addresses->as_array()->empty()) {
             fail(file, addresses ? *addresses : node, key + ".addresses",
@@ -102,12 +108,15 @@ Config parse(const toml::table& root, const std::string& file) {
             if (!mac) fail(file, *n, key + ".gateway_mac", "expected xx:xx:xx:xx:xx:xx");
             p.gateway_mac = *mac;
         }
-        if (const auto* n = t.get("vlan")) p.vlan = static_cast<std::uint16_t>(get_int(file, *n, key + ".vlan", 0, 4094));
+        if (const auto* n = t.get("vlan"))
+            p.vlan = static_cast<std::uint16_t>(get_int(file, *n, key + ".vlan", 0, 4094));
         if (const auto* n = t.get("rx_descriptors")) {
-            p.rx_descriptors = static_cast<std::uint16_t>(get_int(file, *n, key + ".rx_descriptors", 32, 32768));
+            p.rx_descriptors =
+                static_cast<std::uint16_t>(get_int(file, *n, key + ".rx_descriptors", 32, 32768));
         }
         if (const auto* n = t.get("tx_descriptors")) {
-            p.tx_descriptors = static_cast<std::uint16_t>(get_int(file, *n, key + ".tx_descriptors", 32, 32768));
+            p.tx_descriptors =
+                static_cast<std::uint16_t>(get_int(file, *n, key + ".tx_descriptors", 32, 32768));
         }
         c.ports.push_back(std::move(p));
     }
@@ -121,14 +130,16 @@ std::string PortConfig::device_name() const {
     return vdev.substr(0, vdev.find(','));
 }
 
-tl::expected<Config, std::string> parse_config(std::string_view text, const std::string& source_name) {
+tl::expected<Config, std::string> parse_config(std::string_view text,
+                                               const std::string& source_name) {
     try {
         const toml::table root = toml::parse(text, source_name);
         return parse(root, source_name);
     } catch (const toml::parse_error& e) {
         const auto& src = e.source();
         return tl::unexpected(source_name + ":" + std::to_string(src.begin.line) + ":" +
-                              std::to_string(src.begin.column) + ": " + std::string(e.description()));
+                              std::to_string(src.begin.column) + ": " +
+                              std::string(e.description()));
     } catch (const ConfigError& e) {
         return tl::unexpected(e.message);
     }

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -54,7 +54,8 @@ struct Dataplane::State {
         bool inactive_reported = false;
     };
     std::map<std::string, Tracked> tracked;  // by to_string(key)
-    std::map<std::pair<std::uint32_t, std::string>, std::int64_t> resolving;  // (port, ip) -> last ask
+    std::map<std::pair<std::uint32_t, std::string>, std::int64_t>
+        resolving;  // (port, ip) -> last ask
 
     // Telemetry reads this snapshot (refreshed by the control thread), never the hash itself.
     mutable std::mutex telemetry_mutex;
@@ -63,7 +64,8 @@ struct Dataplane::State {
     int port_of(const flowapi::IpAddress& ip) const {
         for (std::size_t i = 0; i < ports.size(); ++i) {
             const auto& id = ports[i].identity;
-            if (ip.family != AddressFamily::kNone && id.owns(ip.family, ip.bytes.data())) return static_cast<int>(i);
+            if (ip.family != AddressFamily::kNone && id.owns(ip.family, ip.bytes.data()))
+                return static_cast<int>(i);
         }
         return -1;
     }
@@ -73,7 +75,9 @@ namespace {
 
 Dataplane::State* g_telemetry_state = nullptr;  // the one data plane of this process
 
-std::string eal_error(const std::string& what) { return what + ": " + rte_strerror(rte_errno); }
+std::string eal_error(const std::string& what) {
+    return what + ": " + rte_strerror(rte_errno);
+}
 
 std::int64_t unix_now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -82,10 +86,13 @@ std::int64_t unix_now_ns() {
 }
 
 bool has_arg(const std::vector<std::string>& args, std::string_view prefix) {
-    return std::any_of(args.begin(), args.end(), [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
+    return std::any_of(args.begin(), args.end(),
+                       [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
 }
 
-int launch_worker(void* arg) { return static_cast<Worker*>(arg)->run(); }
+int launch_worker(void* arg) {
+    return static_cast<Worker*>(arg)->run();
+}
 
 int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_start_dict(d);
@@ -100,7 +107,8 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     }
     rte_tel_data_add_dict_u64(d, "rx_packets", rx);
     rte_tel_data_add_dict_u64(d, "tx_packets", tx);
-    rte_tel_data_add_dict_u64(d, "flows", g_telemetry_state->flows ? g_telemetry_state->flows->size() : 0);
+    rte_tel_data_add_dict_u64(d, "flows",
+                              g_telemetry_state->flows ? g_telemetry_state->flows->size() : 0);
     for (std::size_t i = 0; i < drops.size(); ++i) {
         const std::string name = "drop_" + std::string(flowapi::kDropReasons[i].name);
         rte_tel_data_add_dict_u64(d, name.c_str(), drops[i]);
@@ -112,7 +120,8 @@ int telemetry_flows(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
     if (g_telemetry_state == nullptr) return 0;
     std::lock_guard lock(g_telemetry_state->telemetry_mutex);
-    for (const auto& f : g_telemetry_state->telemetry_flows) rte_tel_data_add_array_string(d, f.c_str());
+    for (const auto& f : g_telemetry_state->telemetry_flows)
+        rte_tel_data_add_array_string(d, f.c_str());
     return 0;
 }
 
@@ -124,13 +133,15 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
     dp->state_ = std::make_unique<State>();
     State& s = *dp->state_;
     s.config = config;
-    if (config.ports.size() > kMaxPorts) return tl::unexpected("at most " + std::to_string(kMaxPorts) + " ports");
+    if (config.ports.size() > kMaxPorts)
+        return tl::unexpected("at most " + std::to_string(kMaxPorts) + " ports");
 
     // EAL.
     std::vector<std::string> args = {program, "-l", config.lcores};
     args.insert(args.end(), config.eal.begin(), config.eal.end());
     args.insert(args.end(), extra_eal.begin(), extra_eal.end());
-    if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-shconf") && !has_arg(args, "--file-prefix")) {
+    if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-shconf") &&
+        !has_arg(args, "--file-prefix")) {
         args.emplace_back("--in-memory");
     }
     bool any_pci = false;
@@ -144,14 +155,18 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
             any_pci = true;
         }
     }
-    if (!any_pci && !has_arg(args, "--no-pci") && !has_arg(args, "-a")) args.emplace_back("--no-pci");
+    if (!any_pci && !has_arg(args, "--no-pci") && !has_arg(args, "-a"))
+        args.emplace_back("--no-pci");
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
-    if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) return tl::unexpected(eal_error("EAL init"));
+    if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0)
+        return tl::unexpected(eal_error("EAL init"));
     s.eal_up = true;
     s.started_unix_ns = unix_now_ns();
     const unsigned worker_count = rte_lcore_count() - 1;
-    if (worker_count == 0) return tl::unexpected("lcores \"" + config.lcores + "\": need a main lcore and at least one worker");
+    if (worker_count == 0)
+        return tl::unexpected("lcores \"" + config.lcores +
+                              "\": need a main lcore and at least one worker");
 
     // Mempools, one per NUMA socket that has a port.
     s.pools.assign(RTE_MAX_NUMA_NODES, nullptr);
@@ -195,11 +210,13 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         }
         if (queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-            conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+            conf.rx_adv_conf.rss_conf.rss_hf =
+                info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
         }
         if (queues > info.max_rx_queues || queues > info.max_tx_queues) {
-            return tl::unexpected(what + ": has " + std::to_string(info.max_rx_queues) + " RX queues, " +
-                                  std::to_string(queues) + " workers need one each");
+            return tl::unexpected(what + ": has " + std::to_string(info.max_rx_queues) +
+                                  " RX queues, " + std::to_string(queues) +
+                                  " workers need one each");
         }
         if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0) {
             return tl::unexpected(what + ": configure: " + rte_strerror(-rc));
@@ -211,26 +228,34 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         if (socket < 0) socket = 0;
         for (std::uint16_t q = 0; q < queues; ++q) {
             if (int rc = rte_eth_rx_queue_setup(id, q, rxd, static_cast<unsigned>(socket), nullptr,
-                                                s.pools[static_cast<std::size_t>(socket)]); rc != 0) {
-                return tl::unexpected(what + ": RX queue " + std::to_string(q) + ": " + rte_strerror(-rc));
+                                                s.pools[static_cast<std::size_t>(socket)]);
+                rc != 0) {
+                return tl::unexpected(what + ": RX queue " + std::to_string(q) + ": " +
+                                      rte_strerror(-rc));
             }
             rte_eth_txconf txconf = info.default_txconf;
             txconf.offloads = conf.txmode.offloads;
-            if (int rc = rte_eth_tx_queue_setup(id, q, txd, static_cast<unsigned>(socket), &txconf); rc != 0) {
-                return tl::unexpected(what + ": TX queue " + std::to_string(q) + ": " + rte_strerror(-rc));
+            if (int rc = rte_eth_tx_queue_setup(id, q, txd, static_cast<unsigned>(socket), &txconf);
+                rc != 0) {
+                return tl::unexpected(what + ": TX queue " + std::to_string(q) + ": " +
+                                      rte_strerror(-rc));
             }
         }
-        if (int rc = rte_eth_dev_start(id); rc != 0) return tl::unexpected(what + ": start: " + rte_strerror(-rc));
+        if (int rc = rte_eth_dev_start(id); rc != 0)
+            return tl::unexpected(what + ": start: " + rte_strerror(-rc));
         s.started.push_back(true);
         rte_ether_addr mac{};
         (void)rte_eth_macaddr_get(id, &mac);
         std::memcpy(ctx.identity.mac.data(), mac.addr_bytes, 6);
         ctx.identity.vlan = pc.vlan;
         for (const auto& a : pc.addresses) {
-            if (a.family == AddressFamily::kIpv4 && ctx.identity.ipv4_count < PortIdentity::kMaxAddresses) {
+            if (a.family == AddressFamily::kIpv4 &&
+                ctx.identity.ipv4_count < PortIdentity::kMaxAddresses) {
                 std::memcpy(ctx.identity.ipv4[ctx.identity.ipv4_count++].data(), a.bytes.data(), 4);
-            } else if (a.family == AddressFamily::kIpv6 && ctx.identity.ipv6_count < PortIdentity::kMaxAddresses) {
-                std::memcpy(ctx.identity.ipv6[ctx.identity.ipv6_count++].data(), a.bytes.data(), 16);
+            } else if (a.family == AddressFamily::kIpv6 &&
+                       ctx.identity.ipv6_count < PortIdentity::kMaxAddresses) {
+                std::memcpy(ctx.identity.ipv6[ctx.identity.ipv6_count++].data(), a.bytes.data(),
+                            16);
             }
         }
         s.neighbours.push_back(std::make_unique<NeighbourTable>());
@@ -239,7 +264,8 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
     }
 
     // Flow table.
-    auto table = FlowTable::create("rtpx_flows", config.max_flows, worker_count, static_cast<int>(rte_socket_id()));
+    auto table = FlowTable::create("rtpx_flows", config.max_flows, worker_count,
+                                   static_cast<int>(rte_socket_id()));
     if (!table) return tl::unexpected(table.error());
     s.flows = std::move(*table);
 
@@ -250,8 +276,9 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
     RTE_LCORE_FOREACH_WORKER(lcore) {
         const std::string suffix = std::to_string(w);
         const int socket = static_cast<int>(rte_lcore_to_socket_id(lcore));
-        rte_ring* to = rte_ring_create_elem(("rtpx_to_ctl_" + suffix).c_str(), sizeof(WorkerMessage), 4096,
-                                            socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        rte_ring* to =
+            rte_ring_create_elem(("rtpx_to_ctl_" + suffix).c_str(), sizeof(WorkerMessage), 4096,
+                                 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
         rte_ring* from = rte_ring_create(("rtpx_from_ctl_" + suffix).c_str(), 1024, socket,
                                          RING_F_SP_ENQ | RING_F_SC_DEQ);
         if (to == nullptr || from == nullptr) return tl::unexpected(eal_error("worker rings"));
@@ -285,7 +312,8 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         const auto& id = s.ports[i].identity;
         for (std::size_t a = 0; a < id.ipv4_count; ++a) {
             int socket = rte_eth_dev_socket_id(s.ports[i].port_id);
-            rte_mbuf* m = rte_pktmbuf_alloc(s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)]);
+            rte_mbuf* m =
+                rte_pktmbuf_alloc(s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)]);
             if (m == nullptr) break;
             build_gratuitous_arp(m, id.mac, id.vlan, id.ipv4[a].data());
             m->port = static_cast<std::uint16_t>(i);
@@ -296,8 +324,9 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
     g_telemetry_state = &s;
     (void)rte_telemetry_register_cmd("/rtpx/stats", telemetry_stats,
                                      "Returns rtpx data plane totals: packets and drops by reason");
-    (void)rte_telemetry_register_cmd("/rtpx/flows", telemetry_flows,
-                                     "Returns the local endpoints of the flows (refreshed twice a second)");
+    (void)rte_telemetry_register_cmd(
+        "/rtpx/flows", telemetry_flows,
+        "Returns the local endpoints of the flows (refreshed twice a second)");
     return dp;
 }
 
@@ -377,7 +406,9 @@ flowapi::StatsReply Dataplane::stats(const std::vector<flowapi::FlowKey>& keys) 
     return flowapi::StatsReply{totals(), state_->flows->stats(keys)};
 }
 
-flowapi::DumpReply Dataplane::dump() const { return flowapi::DumpReply{state_->flows->dump()}; }
+flowapi::DumpReply Dataplane::dump() const {
+    return flowapi::DumpReply{state_->flows->dump()};
+}
 
 namespace {
 
@@ -397,12 +428,14 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
     const std::string& path = s.config.control_socket;
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(addr.sun_path)) return tl::unexpected("control socket path too long: " + path);
+    if (path.size() >= sizeof(addr.sun_path))
+        return tl::unexpected("control socket path too long: " + path);
     std::memcpy(addr.sun_path, path.data(), path.size());
     const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listener < 0) return tl::unexpected(std::string("socket: ") + std::strerror(errno));
     ::unlink(path.c_str());
-    if (::bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(listener, 16) != 0) {
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        ::listen(listener, 16) != 0) {
         const std::string error = "control socket " + path + ": " + std::strerror(errno);
         ::close(listener);
         return tl::unexpected(error);
@@ -423,9 +456,12 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
             // Malformed: nothing applied; the request id is read raw when the header is there.
             std::uint32_t id = 0;
             if (frame.size() >= flowapi::kFrameHeaderSize) id = rtp::load_be32(frame.data() + 8);
-            if (frame.size() >= 6 && frame[5] == static_cast<std::uint8_t>(flowapi::MessageType::kBatch)) {
-                reply(c, id, flowapi::BatchReply{false, 0, env.error().index == flowapi::kNoIndex ? 0 : env.error().index,
-                                                 flowapi::describe(env.error())});
+            if (frame.size() >= 6 &&
+                frame[5] == static_cast<std::uint8_t>(flowapi::MessageType::kBatch)) {
+                reply(c, id,
+                      flowapi::BatchReply{
+                          false, 0, env.error().index == flowapi::kNoIndex ? 0 : env.error().index,
+                          flowapi::describe(env.error())});
             } else {
                 reply(c, id, flowapi::ErrorReply{flowapi::describe(env.error())});
             }
@@ -436,12 +472,15 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
             [&](auto& m) {
                 using T = std::decay_t<decltype(m)>;
                 if constexpr (std::is_same_v<T, flowapi::Hello>) {
-                    if (m.min_version > flowapi::kProtocolVersion || m.max_version < flowapi::kProtocolVersion) {
+                    if (m.min_version > flowapi::kProtocolVersion ||
+                        m.max_version < flowapi::kProtocolVersion) {
                         reply(c, id, flowapi::ErrorReply{"no common protocol version"});
                         return;
                     }
                     c.said_hello = true;
-                    reply(c, id, flowapi::HelloReply{flowapi::kProtocolVersion, "rtpx-dataplane", s.flows->size()});
+                    reply(c, id,
+                          flowapi::HelloReply{flowapi::kProtocolVersion, "rtpx-dataplane",
+                                              s.flows->size()});
                 } else if constexpr (std::is_same_v<T, flowapi::Batch>) {
                     reply(c, id, apply(m));
                 } else if constexpr (std::is_same_v<T, flowapi::StatsQuery>) {
@@ -493,14 +532,15 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
                 handle(c, *frame);
             }
         }
-        connections.erase(std::remove_if(connections.begin(), connections.end(), [](const Connection& c) { return c.fd < 0; }),
+        connections.erase(std::remove_if(connections.begin(), connections.end(),
+                                         [](const Connection& c) { return c.fd < 0; }),
                           connections.end());
 
         // Workers' messages.
         const std::int64_t now = unix_now_ns();
         for (std::size_t w = 0; w < s.to_control.size(); ++w) {
-            const unsigned got = rte_ring_sc_dequeue_burst_elem(s.to_control[w], messages.data(), sizeof(WorkerMessage),
-                                                                messages.size(), nullptr);
+            const unsigned got = rte_ring_sc_dequeue_burst_elem(
+                s.to_control[w], messages.data(), sizeof(WorkerMessage), messages.size(), nullptr);
             for (unsigned i = 0; i < got; ++i) {
                 const WorkerMessage& m = messages[i];
                 if (m.kind == WorkerMessage::Kind::kEvent) {
@@ -515,12 +555,15 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
                     const auto& pc = s.ports[m.port];
                     const auto& id = pc.identity;
                     int socket = rte_eth_dev_socket_id(pc.port_id);
-                    rte_mbuf* mb = rte_pktmbuf_alloc(s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)]);
+                    rte_mbuf* mb = rte_pktmbuf_alloc(
+                        s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)]);
                     if (mb == nullptr) continue;
                     if (m.ip.family == AddressFamily::kIpv4 && id.ipv4_count > 0) {
-                        build_arp_request(mb, id.mac, id.vlan, id.ipv4[0].data(), m.ip.bytes.data());
+                        build_arp_request(mb, id.mac, id.vlan, id.ipv4[0].data(),
+                                          m.ip.bytes.data());
                     } else if (m.ip.family == AddressFamily::kIpv6 && id.ipv6_count > 0) {
-                        build_neighbour_solicitation(mb, id.mac, id.vlan, id.ipv6[0].data(), m.ip.bytes.data());
+                        build_neighbour_solicitation(mb, id.mac, id.vlan, id.ipv6[0].data(),
+                                                     m.ip.bytes.data());
                     } else {
                         rte_pktmbuf_free(mb);
                         continue;
@@ -541,13 +584,19 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
                 const auto* cfg = e.config.load(std::memory_order_acquire);
                 auto it = s.tracked.find(key);
                 if (it == s.tracked.end() || cfg->spec.inactivity_timeout_ms == 0) return;
-                const std::int64_t last = std::max(e.last_packet_unix_ns.load(std::memory_order_relaxed), it->second.added_unix_ns);
+                const std::int64_t last =
+                    std::max(e.last_packet_unix_ns.load(std::memory_order_relaxed),
+                             it->second.added_unix_ns);
                 const std::int64_t idle_ms = (now - last) / 1'000'000;
                 if (idle_ms >= cfg->spec.inactivity_timeout_ms) {
                     if (!it->second.inactive_reported) {
                         it->second.inactive_reported = true;
-                        pending.push_back({flowapi::EventKind::kInactivity, e.key, cfg->spec.cookie,
-                                           static_cast<std::uint64_t>(idle_ms), {}, now});
+                        pending.push_back({flowapi::EventKind::kInactivity,
+                                           e.key,
+                                           cfg->spec.cookie,
+                                           static_cast<std::uint64_t>(idle_ms),
+                                           {},
+                                           now});
                     }
                 } else {
                     it->second.inactive_reported = false;

@@ -1,9 +1,9 @@
 #include "rtpx/dataplane/flow_table.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <new>
-#include <algorithm>
 #include <set>
 
 #include <rte_errno.h>
@@ -82,8 +82,10 @@ tl::expected<std::unique_ptr<FlowTable>, std::string> FlowTable::create(const st
         return tl::unexpected("rte_hash_create " + name + ": " + rte_strerror(rte_errno));
     }
     const std::size_t size = rte_rcu_qsbr_get_memsize(max_workers == 0 ? 1 : max_workers);
-    table->rcu_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc_socket(nullptr, size, RTE_CACHE_LINE_SIZE, socket));
-    if (table->rcu_ == nullptr || rte_rcu_qsbr_init(table->rcu_, max_workers == 0 ? 1 : max_workers) != 0) {
+    table->rcu_ =
+        static_cast<rte_rcu_qsbr*>(rte_zmalloc_socket(nullptr, size, RTE_CACHE_LINE_SIZE, socket));
+    if (table->rcu_ == nullptr ||
+        rte_rcu_qsbr_init(table->rcu_, max_workers == 0 ? 1 : max_workers) != 0) {
         return tl::unexpected(std::string("RCU QSBR variable: out of memory"));
     }
     return table;
@@ -94,7 +96,8 @@ FlowTable::~FlowTable() {
         const void* key = nullptr;
         void* data = nullptr;
         std::uint32_t next = 0;
-        while (rte_hash_iterate(hash_, &key, &data, &next) >= 0) free_entry(static_cast<FlowEntry*>(data));
+        while (rte_hash_iterate(hash_, &key, &data, &next) >= 0)
+            free_entry(static_cast<FlowEntry*>(data));
         rte_hash_free(hash_);
     }
     rte_free(rcu_);
@@ -103,8 +106,9 @@ FlowTable::~FlowTable() {
 void FlowTable::lookup_bulk(const FlowHashKey* const* keys, std::uint32_t n,
                             FlowEntry** entries) const noexcept {
     std::uint64_t hits = 0;
-    const int found = rte_hash_lookup_bulk_data(hash_, const_cast<const void**>(reinterpret_cast<const void* const*>(keys)),
-                                                n, &hits, reinterpret_cast<void**>(entries));
+    const int found = rte_hash_lookup_bulk_data(
+        hash_, const_cast<const void**>(reinterpret_cast<const void* const*>(keys)), n, &hits,
+        reinterpret_cast<void**>(entries));
     if (found == static_cast<int>(n)) return;
     for (std::uint32_t i = 0; i < n; ++i) {
         if ((hits & (std::uint64_t{1} << i)) == 0) entries[i] = nullptr;
@@ -118,7 +122,9 @@ FlowEntry* FlowTable::find(const FlowKey& key) const noexcept {
     return static_cast<FlowEntry*>(data);
 }
 
-void FlowTable::synchronize() noexcept { rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID); }
+void FlowTable::synchronize() noexcept {
+    rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
+}
 
 std::uint32_t FlowTable::size() const noexcept {
     return static_cast<std::uint32_t>(rte_hash_count(hash_));
@@ -175,8 +181,9 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             const int egress = ports.port_of(op.spec.egress_source.address);
             if (egress < 0) {
                 release_prepared();
-                return reject(i, ".egress_source.address: " + to_string(op.spec.egress_source.address) +
-                                     " is not a media address of any port");
+                return reject(
+                    i, ".egress_source.address: " + to_string(op.spec.egress_source.address) +
+                           " is not a media address of any port");
             }
             p.config = make_on<FlowConfig>(socket_);
             if (p.config == nullptr) {
@@ -253,7 +260,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     }
     // 4. One grace period for the whole batch, then reclaim.
     if (!positions.empty() || !deleted.empty() ||
-        std::any_of(prepared.begin(), prepared.end(), [](const Prepared& p) { return p.old_config != nullptr; })) {
+        std::any_of(prepared.begin(), prepared.end(),
+                    [](const Prepared& p) { return p.old_config != nullptr; })) {
         synchronize();
     }
     for (auto pos : positions) rte_hash_free_key_with_position(hash_, pos);
@@ -270,12 +278,14 @@ void FlowTable::for_each(const std::function<void(const FlowEntry&)>& f) const {
     const void* key = nullptr;
     void* data = nullptr;
     std::uint32_t next = 0;
-    while (rte_hash_iterate(hash_, &key, &data, &next) >= 0) f(*static_cast<const FlowEntry*>(data));
+    while (rte_hash_iterate(hash_, &key, &data, &next) >= 0)
+        f(*static_cast<const FlowEntry*>(data));
 }
 
 std::vector<FlowSpec> FlowTable::dump() const {
     std::vector<FlowSpec> out;
-    for_each([&](const FlowEntry& e) { out.push_back(e.config.load(std::memory_order_acquire)->spec); });
+    for_each(
+        [&](const FlowEntry& e) { out.push_back(e.config.load(std::memory_order_acquire)->spec); });
     return out;
 }
 

@@ -18,7 +18,9 @@ using rtp::store_be32;
 
 namespace {
 
-tl::unexpected<DropReason> drop(DropReason r) noexcept { return tl::unexpected<DropReason>(r); }
+tl::unexpected<DropReason> drop(DropReason r) noexcept {
+    return tl::unexpected<DropReason>(r);
+}
 
 // One's complement sum of big-endian 16-bit words (RFC 1071), not folded.
 std::uint32_t sum_be(const std::uint8_t* p, std::size_t n) noexcept {
@@ -32,8 +34,9 @@ std::uint16_t fold(std::uint32_t sum) noexcept {
     return static_cast<std::uint16_t>(sum);
 }
 
-std::uint32_t pseudo_header_sum(AddressFamily family, const std::uint8_t* src, const std::uint8_t* dst,
-                                std::uint8_t proto, std::size_t l4_size) noexcept {
+std::uint32_t pseudo_header_sum(AddressFamily family, const std::uint8_t* src,
+                                const std::uint8_t* dst, std::uint8_t proto,
+                                std::size_t l4_size) noexcept {
     const std::size_t ip = family == AddressFamily::kIpv4 ? 4 : 16;
     std::uint32_t sum = sum_be(src, ip) + sum_be(dst, ip);
     sum += proto;
@@ -72,9 +75,9 @@ std::uint16_t ipv4_header_checksum(const std::uint8_t* header, std::size_t size)
     return static_cast<std::uint16_t>(~fold(sum_be(header, size)));
 }
 
-std::uint16_t l4_checksum(AddressFamily family, const std::uint8_t* src_ip, const std::uint8_t* dst_ip,
-                          std::uint8_t proto, const std::uint8_t* l4, std::size_t size,
-                          std::size_t checksum_offset) noexcept {
+std::uint16_t l4_checksum(AddressFamily family, const std::uint8_t* src_ip,
+                          const std::uint8_t* dst_ip, std::uint8_t proto, const std::uint8_t* l4,
+                          std::size_t size, std::size_t checksum_offset) noexcept {
     std::uint32_t sum = pseudo_header_sum(family, src_ip, dst_ip, proto, size);
     sum += sum_be(l4, checksum_offset);
     sum += sum_be(l4 + checksum_offset + 2, size - checksum_offset - 2);
@@ -83,7 +86,8 @@ std::uint16_t l4_checksum(AddressFamily family, const std::uint8_t* src_ip, cons
     return static_cast<std::uint16_t>(~fold(sum));
 }
 
-tl::expected<ParsedFrame, DropReason> parse_frame(const std::uint8_t* f, std::size_t size) noexcept {
+tl::expected<ParsedFrame, DropReason> parse_frame(const std::uint8_t* f,
+                                                  std::size_t size) noexcept {
     ParsedFrame p;
     if (size < kEthHeaderSize) return drop(DropReason::kMalformed);
     std::size_t l3 = kEthHeaderSize;
@@ -112,7 +116,8 @@ tl::expected<ParsedFrame, DropReason> parse_frame(const std::uint8_t* f, std::si
         if ((ip[0] >> 4) != 4 || ihl < kIpv4HeaderSize || total < ihl || l3 + total > size) {
             return drop(DropReason::kMalformed);
         }
-        if ((load_be16(ip + 6) & 0x3FFF) != 0) return drop(DropReason::kIpFragment);  // MF or offset
+        if ((load_be16(ip + 6) & 0x3FFF) != 0)
+            return drop(DropReason::kIpFragment);  // MF or offset
         p.family = AddressFamily::kIpv4;
         proto = ip[9];
         l4 = l3 + ihl;
@@ -200,7 +205,8 @@ ExceptionVerdict handle_arp(std::uint8_t* f, const ParsedFrame& p, const PortIde
     return ExceptionVerdict::kReply;
 }
 
-ExceptionVerdict handle_icmp(std::uint8_t* f, const ParsedFrame& p, const PortIdentity& port) noexcept {
+ExceptionVerdict handle_icmp(std::uint8_t* f, const ParsedFrame& p,
+                             const PortIdentity& port) noexcept {
     std::uint8_t* ip = f + p.l3_offset;
     std::uint8_t* icmp = f + p.l4_offset;
     if (p.l4_size < 8 || icmp[0] != 8 || icmp[1] != 0) return ExceptionVerdict::kDrop;  // echo
@@ -217,7 +223,8 @@ ExceptionVerdict handle_icmp(std::uint8_t* f, const ParsedFrame& p, const PortId
 
 void set_icmpv6_checksum(std::uint8_t* ip, std::uint8_t* icmp, std::size_t size) noexcept {
     store_be16(icmp + 2, 0);
-    store_be16(icmp + 2, l4_checksum(AddressFamily::kIpv6, ip + 8, ip + 24, kProtoIcmpv6, icmp, size, 2));
+    store_be16(icmp + 2,
+               l4_checksum(AddressFamily::kIpv6, ip + 8, ip + 24, kProtoIcmpv6, icmp, size, 2));
 }
 
 // The link-layer address option of type `type` (1 source, 2 target) in ND options, or nullptr.
@@ -254,8 +261,7 @@ ExceptionVerdict handle_icmpv6(rte_mbuf* m, std::uint8_t* f, const ParsedFrame& 
         return ExceptionVerdict::kDrop;
     }
     const std::uint8_t* target = icmp + 8;
-    const std::uint8_t* lladdr =
-        find_lladdr_option(icmp + 24, p.l4_size - 24, type == 135 ? 1 : 2);
+    const std::uint8_t* lladdr = find_lladdr_option(icmp + 24, p.l4_size - 24, type == 135 ? 1 : 2);
     if (lladdr != nullptr) {
         learned.valid = true;
         learned.ip.family = AddressFamily::kIpv6;
@@ -269,7 +275,8 @@ ExceptionVerdict handle_icmpv6(rte_mbuf* m, std::uint8_t* f, const ParsedFrame& 
     constexpr std::size_t kNaSize = 32;
     const std::size_t frame_size = p.l4_offset + kNaSize;
     if (frame_size > rte_pktmbuf_data_len(m)) {
-        if (rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame_size - rte_pktmbuf_data_len(m))) == nullptr) {
+        if (rte_pktmbuf_append(
+                m, static_cast<std::uint16_t>(frame_size - rte_pktmbuf_data_len(m))) == nullptr) {
             return ExceptionVerdict::kDrop;
         }
     } else {
@@ -279,7 +286,8 @@ ExceptionVerdict handle_icmpv6(rte_mbuf* m, std::uint8_t* f, const ParsedFrame& 
     std::uint8_t tgt[16];
     std::memcpy(tgt, target, 16);
     if (from_unspecified) {
-        static constexpr std::uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        static constexpr std::uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0,
+                                                       0,    0,    0, 0, 0, 0, 0, 1};
         std::memcpy(ip + 24, kAllNodes, 16);
         static constexpr std::array<std::uint8_t, 6> kAllNodesMac = {0x33, 0x33, 0, 0, 0, 1};
         std::memcpy(f, kAllNodesMac.data(), 6);
@@ -370,8 +378,8 @@ tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p
     const std::uint8_t* dst_ip = ip + (v4 ? 16 : 24);
     m->l2_len = static_cast<std::uint64_t>(l2) & 0x7F;
     m->l3_len = static_cast<std::uint64_t>(l3) & 0x1FF;
-    m->ol_flags &= ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM |
-                     RTE_MBUF_F_TX_L4_MASK);
+    m->ol_flags &=
+        ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
     if (v4) {
         m->ol_flags |= RTE_MBUF_F_TX_IPV4;
         if (offload.ipv4) {
@@ -398,7 +406,8 @@ void build_arp_request(rte_mbuf* m, const std::array<std::uint8_t, 6>& src_mac, 
                        const std::uint8_t* sender_ip, const std::uint8_t* target_ip) noexcept {
     const std::size_t l2 = kEthHeaderSize + (vlan != 0 ? kVlanTagSize : 0);
     const std::size_t size = std::max<std::size_t>(l2 + 28, 60);
-    auto* f = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(size)));
+    auto* f =
+        reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(size)));
     if (f == nullptr) return;
     std::memset(f, 0, size);
     static constexpr std::array<std::uint8_t, 6> kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -420,14 +429,15 @@ void build_neighbour_solicitation(rte_mbuf* m, const std::array<std::uint8_t, 6>
     const std::size_t l2 = kEthHeaderSize + (vlan != 0 ? kVlanTagSize : 0);
     constexpr std::size_t kNsSize = 32;
     const std::size_t size = l2 + kIpv6HeaderSize + kNsSize;
-    auto* f = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(size)));
+    auto* f =
+        reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(size)));
     if (f == nullptr) return;
     std::memset(f, 0, size);
     // Solicited-node multicast (RFC 4291 section 2.7.1) and its MAC (RFC 2464 section 7).
     std::uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 0};
     std::memcpy(group + 13, target_ip + 13, 3);
-    const std::array<std::uint8_t, 6> dst_mac = {0x33, 0x33, 0xff, target_ip[13], target_ip[14],
-                                                 target_ip[15]};
+    const std::array<std::uint8_t, 6> dst_mac = {0x33,          0x33,          0xff,
+                                                 target_ip[13], target_ip[14], target_ip[15]};
     write_ethernet(f, dst_mac, src_mac, vlan, kEtherTypeIpv6);
     std::uint8_t* ip = f + l2;
     store_be32(ip, 0x60000000u);

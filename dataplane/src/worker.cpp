@@ -34,14 +34,16 @@ bool NeighbourTable::lookup(AddressFamily family, const std::uint8_t* ip,
         const std::uint64_t v = s.mac.load(std::memory_order_acquire);
         if (v == 0) return false;
         if (s.family == static_cast<std::uint8_t>(family) && std::memcmp(s.ip.data(), ip, n) == 0) {
-            for (std::size_t b = 0; b < 6; ++b) mac[b] = static_cast<std::uint8_t>(v >> (40 - 8 * b));
+            for (std::size_t b = 0; b < 6; ++b)
+                mac[b] = static_cast<std::uint8_t>(v >> (40 - 8 * b));
             return true;
         }
     }
     return false;
 }
 
-bool NeighbourTable::update(const flowapi::IpAddress& ip, const std::array<std::uint8_t, 6>& mac) noexcept {
+bool NeighbourTable::update(const flowapi::IpAddress& ip,
+                            const std::array<std::uint8_t, 6>& mac) noexcept {
     std::uint64_t v = std::uint64_t{1} << 48;
     for (std::size_t b = 0; b < 6; ++b) v |= std::uint64_t{mac[b]} << (40 - 8 * b);
     std::size_t i = start(ip.family, ip.bytes.data());
@@ -61,7 +63,8 @@ bool NeighbourTable::update(const flowapi::IpAddress& ip, const std::array<std::
     return false;
 }
 
-// ---- TscClock -------------------------------------------------------------------------------------
+// ---- TscClock
+// -------------------------------------------------------------------------------------
 
 TscClock TscClock::start() noexcept {
     TscClock c;
@@ -70,17 +73,20 @@ TscClock TscClock::start() noexcept {
                              .count();
     c.tsc_at_start = rte_rdtsc();
     const std::uint64_t hz = rte_get_tsc_hz();
-    c.ns_per_tsc_q32 = hz == 0 ? 0 : static_cast<std::uint64_t>((static_cast<unsigned __int128>(1'000'000'000) << 32) / hz);
+    c.ns_per_tsc_q32 = hz == 0 ? 0
+                               : static_cast<std::uint64_t>(
+                                     (static_cast<unsigned __int128>(1'000'000'000) << 32) / hz);
     return c;
 }
 
 std::int64_t TscClock::now_unix_ns() const noexcept {
     const std::uint64_t delta = rte_rdtsc() - tsc_at_start;
-    return unix_ns_at_start +
-           static_cast<std::int64_t>((static_cast<unsigned __int128>(delta) * ns_per_tsc_q32) >> 32);
+    return unix_ns_at_start + static_cast<std::int64_t>(
+                                  (static_cast<unsigned __int128>(delta) * ns_per_tsc_q32) >> 32);
 }
 
-// ---- Worker ---------------------------------------------------------------------------------------
+// ---- Worker
+// ---------------------------------------------------------------------------------------
 
 void Worker::drop(DropReason reason, rte_mbuf* m, FlowEntry* flow) noexcept {
     const auto r = static_cast<std::size_t>(reason);
@@ -105,7 +111,8 @@ void Worker::send(std::uint16_t port, rte_mbuf* m) noexcept {
 void Worker::flush_port(std::uint16_t port) noexcept {
     auto& count = tx_count_[port];
     if (count == 0) return;
-    const std::uint16_t sent = rte_eth_tx_burst(ctx_.ports[port].port_id, ctx_.queue, tx_[port].data(), count);
+    const std::uint16_t sent =
+        rte_eth_tx_burst(ctx_.ports[port].port_id, ctx_.queue, tx_[port].data(), count);
     ctx_.counters->tx.add(sent);
     for (std::uint16_t i = sent; i < count; ++i) drop(DropReason::kTxFailed, tx_[port][i], nullptr);
     count = 0;
@@ -118,7 +125,8 @@ void Worker::flush() noexcept {
 
 void Worker::post(const WorkerMessage& message) noexcept {
     if (ctx_.to_control == nullptr ||
-        rte_ring_sp_enqueue_elem(ctx_.to_control, const_cast<WorkerMessage*>(&message), sizeof(WorkerMessage)) != 0) {
+        rte_ring_sp_enqueue_elem(ctx_.to_control, const_cast<WorkerMessage*>(&message),
+                                 sizeof(WorkerMessage)) != 0) {
         ctx_.counters->messages_lost.add(1);
     }
 }
@@ -144,7 +152,8 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         }
         // Unicast to us, or broadcast/multicast (ARP, ND); on the port's VLAN.
         const bool group = (f[0] & 1) != 0;
-        if ((!group && std::memcmp(f, pc.identity.mac.data(), 6) != 0) || p->vlan != pc.identity.vlan) {
+        if ((!group && std::memcmp(f, pc.identity.mac.data(), 6) != 0) ||
+            p->vlan != pc.identity.vlan) {
             drop(DropReason::kNotForUs, m, nullptr);
             continue;
         }
@@ -199,7 +208,8 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     }
 }
 
-void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::int64_t now_ns) noexcept {
+void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
+                     std::int64_t now_ns) noexcept {
     const FlowConfig* cfg = flow->config.load(std::memory_order_acquire);
     const flowapi::FlowSpec& spec = cfg->spec;
     auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
@@ -218,7 +228,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::in
     if (spec.latching != Latching::kOff) {
         const std::uint8_t* src_ip = f + p.src_ip_offset();
         if (!flow->latched.load(std::memory_order_relaxed)) {
-            const bool configured = spec.latching == Latching::kStrict && !spec.remote.address.is_unspecified();
+            const bool configured =
+                spec.latching == Latching::kStrict && !spec.remote.address.is_unspecified();
             flowapi::Endpoint source;
             if (configured) {
                 source = spec.remote;
@@ -232,13 +243,15 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::in
             if (!configured) {
                 WorkerMessage msg;
                 msg.kind = WorkerMessage::Kind::kEvent;
-                msg.event = {flowapi::EventKind::kLatched, flow->key, spec.cookie, 0, source, now_ns};
+                msg.event = {
+                    flowapi::EventKind::kLatched, flow->key, spec.cookie, 0, source, now_ns};
                 post(msg);
             }
         }
         if (spec.latching == Latching::kStrict) {
             const flowapi::Endpoint& want = flow->latched_source;
-            if (want.port != p.src_port || std::memcmp(want.address.bytes.data(), src_ip, p.ip_size()) != 0) {
+            if (want.port != p.src_port ||
+                std::memcmp(want.address.bytes.data(), src_ip, p.ip_size()) != 0) {
                 drop(DropReason::kStrictSource, m, flow);
                 return;
             }
@@ -267,7 +280,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::in
                 flow->ssrc_changes++;
                 WorkerMessage msg;
                 msg.kind = WorkerMessage::Kind::kEvent;
-                msg.event = {flowapi::EventKind::kSsrcChange, flow->key, spec.cookie, ssrc, {}, now_ns};
+                msg.event = {
+                    flowapi::EventKind::kSsrcChange, flow->key, spec.cookie, ssrc, {}, now_ns};
                 post(msg);
             }
             flow->have_ssrc = true;
@@ -286,9 +300,11 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::in
         }
         if (spec.rewrite_ssrc) rtp::set_ssrc(payload, *spec.rewrite_ssrc);
         if (spec.seq_offset) {
-            rtp::set_sequence_number(payload, static_cast<std::uint16_t>(view->sequence_number() + *spec.seq_offset));
+            rtp::set_sequence_number(
+                payload, static_cast<std::uint16_t>(view->sequence_number() + *spec.seq_offset));
         }
-        if (spec.timestamp_offset) rtp::set_timestamp(payload, view->timestamp() + *spec.timestamp_offset);
+        if (spec.timestamp_offset)
+            rtp::set_timestamp(payload, view->timestamp() + *spec.timestamp_offset);
     }
     // SRTP/SRTCP protect for the egress leg: the seam (cfg->srtp_egress), pass-through for now.
 
@@ -301,8 +317,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::in
     if (cfg->has_next_hop_mac) {
         out.dst_mac = cfg->next_hop_mac;
     } else if (!ctx_.ports[cfg->egress_port].neighbours->lookup(
-                   spec.egress_destination.address.family, spec.egress_destination.address.bytes.data(),
-                   out.dst_mac)) {
+                   spec.egress_destination.address.family,
+                   spec.egress_destination.address.bytes.data(), out.dst_mac)) {
         WorkerMessage msg;
         msg.kind = WorkerMessage::Kind::kResolve;
         msg.port = cfg->egress_port;
@@ -326,12 +342,13 @@ void Worker::poll_once() noexcept {
     const std::int64_t now = ctx_.clock.now_unix_ns();
     std::array<rte_mbuf*, kBurstSize> pkts;
     for (std::uint16_t port = 0; port < ctx_.port_count; ++port) {
-        const std::uint16_t n = rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
+        const std::uint16_t n =
+            rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
         if (n != 0) process_burst(port, pkts.data(), n, now);
     }
     if (ctx_.from_control != nullptr) {
-        const unsigned n = rte_ring_sc_dequeue_burst(ctx_.from_control, reinterpret_cast<void**>(pkts.data()),
-                                                     kBurstSize, nullptr);
+        const unsigned n = rte_ring_sc_dequeue_burst(
+            ctx_.from_control, reinterpret_cast<void**>(pkts.data()), kBurstSize, nullptr);
         for (unsigned i = 0; i < n; ++i) {
             const std::uint16_t port = pkts[i]->port;
             if (port < ctx_.port_count) {

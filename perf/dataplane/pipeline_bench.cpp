@@ -41,8 +41,10 @@ std::uint16_t g_port = 0;
 bool eal_up() {
     static const bool up = [] {
         const std::string prefix = "--file-prefix=rtpx-bench-" + std::to_string(::getpid());
-        std::vector<std::string> args = {"pipeline_bench", "--no-huge", "-m", "2048", "--no-shconf", "--no-pci",
-                                         "-l", "0", "--log-level", "error", "--no-telemetry", "--vdev", "net_ring0", prefix};
+        std::vector<std::string> args = {
+            "pipeline_bench", "--no-huge", "-m",        "2048",        "--no-shconf",
+            "--no-pci",       "-l",        "0",         "--log-level", "error",
+            "--no-telemetry", "--vdev",    "net_ring0", prefix};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) return false;
@@ -51,14 +53,15 @@ bool eal_up() {
         return g_pool != nullptr && rte_eth_dev_get_port_by_name("net_ring0", &g_port) == 0 &&
                rte_eth_dev_configure(g_port, 1, 1, &conf) == 0 &&
                rte_eth_rx_queue_setup(g_port, 0, 1024, 0, nullptr, g_pool) == 0 &&
-               rte_eth_tx_queue_setup(g_port, 0, 1024, 0, nullptr) == 0 && rte_eth_dev_start(g_port) == 0;
+               rte_eth_tx_queue_setup(g_port, 0, 1024, 0, nullptr) == 0 &&
+               rte_eth_dev_start(g_port) == 0;
     }();
     return up;
 }
 
 flowapi::IpAddress address_of(std::uint32_t i) {
-    return flowapi::IpAddress::v4(10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
-                                  static_cast<std::uint8_t>(i));
+    return flowapi::IpAddress::v4(10, static_cast<std::uint8_t>(i >> 16),
+                                  static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i));
 }
 
 // An Ethernet/IPv4/UDP/RTP frame (160-byte payload) to flow `i` with sequence number `seq`.
@@ -145,7 +148,8 @@ Chain* chain_of(std::uint32_t flows) {
 void inject(std::uint32_t flows) {
     for (std::uint16_t p = 0; p < kInFlight; ++p) {
         rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
-        fill_frame(m, static_cast<std::uint32_t>((std::uint64_t{p} * flows / kInFlight) % flows), 0);
+        fill_frame(m, static_cast<std::uint32_t>((std::uint64_t{p} * flows / kInFlight) % flows),
+                   0);
         if (rte_eth_tx_burst(g_port, 0, &m, 1) != 1) rte_pktmbuf_free(m);
     }
 }
@@ -153,7 +157,8 @@ void inject(std::uint32_t flows) {
 void drain() {
     std::array<rte_mbuf*, 32> pkts;
     std::uint16_t n = 0;
-    while ((n = rte_eth_rx_burst(g_port, 0, pkts.data(), pkts.size())) > 0) rte_pktmbuf_free_bulk(pkts.data(), n);
+    while ((n = rte_eth_rx_burst(g_port, 0, pkts.data(), pkts.size())) > 0)
+        rte_pktmbuf_free_bulk(pkts.data(), n);
 }
 
 void BM_Pipeline_PlainRelay(benchmark::State& state) {
@@ -176,7 +181,8 @@ void BM_Pipeline_PlainRelay(benchmark::State& state) {
     const std::uint64_t cycles = rte_rdtsc() - start;
     drain();
     state.SetItemsProcessed(static_cast<std::int64_t>(packets));
-    state.counters["cycles_per_packet"] = packets ? static_cast<double>(cycles) / static_cast<double>(packets) : 0;
+    state.counters["cycles_per_packet"] =
+        packets ? static_cast<double>(cycles) / static_cast<double>(packets) : 0;
     std::uint64_t dropped = 0;
     for (const auto& d : c->counters.drops) dropped += d.get();
     state.counters["drops"] = static_cast<double>(dropped);
@@ -201,7 +207,8 @@ void BM_Pipeline_RingLoopOnly(benchmark::State& state) {
     const std::uint64_t cycles = rte_rdtsc() - start;
     drain();
     state.SetItemsProcessed(static_cast<std::int64_t>(packets));
-    state.counters["cycles_per_packet"] = packets ? static_cast<double>(cycles) / static_cast<double>(packets) : 0;
+    state.counters["cycles_per_packet"] =
+        packets ? static_cast<double>(cycles) / static_cast<double>(packets) : 0;
 }
 BENCHMARK(BM_Pipeline_RingLoopOnly);
 

@@ -18,9 +18,9 @@ namespace {
 
 using namespace rtpx::sched;
 
-constexpr unsigned kShift = 18;                  // 87 us slots at 3 GHz
-constexpr std::uint64_t kMs = 3'000'000;         // TSC ticks per millisecond at 3 GHz
-constexpr std::uint32_t kBackground = 100'000;   // timers already pending (a busy worker)
+constexpr unsigned kShift = 18;                 // 87 us slots at 3 GHz
+constexpr std::uint64_t kMs = 3'000'000;        // TSC ticks per millisecond at 3 GHz
+constexpr std::uint32_t kBackground = 100'000;  // timers already pending (a busy worker)
 
 // Delays from 5 ms to 5 min, the range of transport-cc feedback to inactivity timeouts.
 std::vector<std::uint64_t> delays(std::size_t n) {

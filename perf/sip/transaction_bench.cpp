@@ -53,13 +53,15 @@ void write_hex(std::string& s, std::size_t at, std::uint64_t v) {
 // each FIFO is ordered by due time; cancellations are left to the layer (it ignores timers that
 // are no longer armed), as a timer wheel adapter would.
 class FifoTimers {
-public:
+  public:
     struct Due {
         TxnTime due;
         TxnHandle txn;
         TimerName timer;
     };
-    void arm(const TxnAction& a) { fifo_[static_cast<std::size_t>(a.timer)].push_back({a.due, a.txn, a.timer}); }
+    void arm(const TxnAction& a) {
+        fifo_[static_cast<std::size_t>(a.timer)].push_back({a.due, a.txn, a.timer});
+    }
     template <class Fire>
     void run_until(TxnTime now, Fire&& fire) {
         for (auto& q : fifo_) {
@@ -71,16 +73,19 @@ public:
         }
     }
 
-private:
+  private:
     std::array<std::deque<Due>, kTimerNameCount> fifo_;
 };
 
 // One side: records what its layer asks for.
 class Side final : public TxnActionSink {
-public:
+  public:
     void emit(const TxnAction& a) noexcept override {
         switch (a.kind) {
-            case TxnActionKind::kSend: wire.assign(a.bytes); ++sends; break;
+            case TxnActionKind::kSend:
+                wire.assign(a.bytes);
+                ++sends;
+                break;
             case TxnActionKind::kArmTimer: timers.arm(a); break;
             case TxnActionKind::kRequest: request = a.txn; break;
             case TxnActionKind::kResponse: ++responses; break;
@@ -112,7 +117,8 @@ void run_exchanges(benchmark::State& state, TxnTransport transport, Tu tu) {
     std::string request(kBye);
     if (transport != TxnTransport::kUdp) request.replace(request.find("/UDP"), 4, "/TCP");
     const std::size_t branch_at = request.find("z9hG4bK") + 7;
-    std::string prepared = make_response(*SipMessageView::parse(request), 200, {}, "a6c85cf").serialize();
+    std::string prepared =
+        make_response(*SipMessageView::parse(request), 200, {}, "a6c85cf").serialize();
     const std::size_t prepared_branch_at = prepared.find("z9hG4bK") + 7;
     RequestSpec spec;
     spec.method = "BYE";
@@ -129,8 +135,10 @@ void run_exchanges(benchmark::State& state, TxnTransport transport, Tu tu) {
     for (auto _ : state) {
         ++n;
         now += std::chrono::milliseconds(1);
-        client.timers.run_until(now, [&](const FifoTimers::Due& d) { uac.on_timer(d.txn, d.timer, d.due, client); });
-        server.timers.run_until(now, [&](const FifoTimers::Due& d) { uas.on_timer(d.txn, d.timer, d.due, server); });
+        client.timers.run_until(
+            now, [&](const FifoTimers::Due& d) { uac.on_timer(d.txn, d.timer, d.due, client); });
+        server.timers.run_until(
+            now, [&](const FifoTimers::Due& d) { uas.on_timer(d.txn, d.timer, d.due, server); });
         tl::expected<TxnHandle, TxnError> started;
         if (tu == Tu::kBuilt) {
             write_hex(branch, 7, n);
@@ -147,7 +155,8 @@ void run_exchanges(benchmark::State& state, TxnTransport transport, Tu tu) {
         auto req = SipMessageView::parse(client.wire);
         (void)uas.on_message(*req, to_uac, now, server);
         if (tu == Tu::kBuilt) {
-            auto ok = uas.respond(server.request, make_response(*req, 200, {}, "a6c85cf"), now, server);
+            auto ok =
+                uas.respond(server.request, make_response(*req, 200, {}, "a6c85cf"), now, server);
             benchmark::DoNotOptimize(ok);
         } else {
             write_hex(prepared, prepared_branch_at, n);
@@ -182,7 +191,8 @@ BENCHMARK(BM_Transaction_NonInviteExchangeTcpPrepared);
 void BM_Transaction_WireParsesOnly(benchmark::State& state) {
     std::string request(kBye);
     const std::size_t branch_at = request.find("z9hG4bK") + 7;
-    std::string response = make_response(*SipMessageView::parse(request), 200, {}, "a6c85cf").serialize();
+    std::string response =
+        make_response(*SipMessageView::parse(request), 200, {}, "a6c85cf").serialize();
     const std::size_t response_branch_at = response.find("z9hG4bK") + 7;
     std::uint64_t n = 0;
     for (auto _ : state) {
@@ -208,8 +218,11 @@ struct TableFixture {
         keys.reserve(kTableEntries);
         char buf[64];
         for (std::uint32_t i = 0; i < kTableEntries; ++i) {
-            const int len = std::snprintf(buf, sizeof buf, "z9hG4bK%016llx\x1f" "INVITE",
-                                          static_cast<unsigned long long>(i) * 0x9E3779B97F4A7C15ull);
+            const int len =
+                std::snprintf(buf, sizeof buf,
+                              "z9hG4bK%016llx\x1f"
+                              "INVITE",
+                              static_cast<unsigned long long>(i) * 0x9E3779B97F4A7C15ull);
             keys.emplace_back(buf, static_cast<std::size_t>(len));
             hashes.push_back(txn_key_hash(keys.back()));
             (void)table.insert(hashes.back(), i);

@@ -39,7 +39,7 @@ void BM_Transport_AnnotateTopVia(benchmark::State& state) {
 BENCHMARK(BM_Transport_AnnotateTopVia);
 
 class Counter : public TransportUser {
-public:
+  public:
     void on_message(const ReceivedMessage& m) override {
         benchmark::DoNotOptimize(m.message.bytes().data());
         ++received;

@@ -10,8 +10,8 @@ CallAssigner::CallAssigner(std::size_t workers) noexcept
 void CallAssigner::release(const CallAssignment& assignment) noexcept {
     if (assignment.worker >= workers_) return;
     Worker& s = state_[assignment.worker];
-    s.packets_per_second -= std::min<std::uint64_t>(s.packets_per_second,
-                                                    assignment.packets_per_second);
+    s.packets_per_second -=
+        std::min<std::uint64_t>(s.packets_per_second, assignment.packets_per_second);
     if (s.calls > 0) --s.calls;
 }
 

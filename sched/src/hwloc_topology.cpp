@@ -89,8 +89,11 @@ tl::expected<Topology, TopologyError> convert(hwloc_topology_t topo) {
             position = it->second;
         } else {
             position = static_cast<unsigned>(out.cores.size());
-            out.cores.push_back(Core{o->os_index, package_of(o), first_numa(o->nodeset),
-                                     {o->os_index}, cache_of(o, HWLOC_OBJ_L2CACHE),
+            out.cores.push_back(Core{o->os_index,
+                                     package_of(o),
+                                     first_numa(o->nodeset),
+                                     {o->os_index},
+                                     cache_of(o, HWLOC_OBJ_L2CACHE),
                                      cache_of(o, HWLOC_OBJ_L3CACHE)});
         }
         out.pus.push_back(Pu{o->os_index, position});
@@ -102,8 +105,8 @@ tl::expected<Topology, TopologyError> convert(hwloc_topology_t topo) {
     for (hwloc_obj_t o = nullptr; (o = hwloc_get_next_pcidev(topo, o));) {
         const auto& pci = o->attr->pcidev;
         char address[32];
-        std::snprintf(address, sizeof address, "%04x:%02x:%02x.%01x", pci.domain, pci.bus,
-                      pci.dev, pci.func);
+        std::snprintf(address, sizeof address, "%04x:%02x:%02x.%01x", pci.domain, pci.bus, pci.dev,
+                      pci.func);
         PciDevice dev{address, kNoNuma, pci.class_id, {}};
         if (hwloc_obj_t parent = hwloc_get_non_io_ancestor_obj(topo, o)) {
             dev.numa = single_numa(parent->nodeset);
@@ -135,8 +138,8 @@ tl::expected<Topology, TopologyError> load_topology_xml(const std::string& path)
     if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
         std::fclose(f);
     } else {
-        return fail(TopologyErrc::kUnreadable, "cannot read hwloc XML topology '" + path +
-                                                   "': " + std::strerror(errno));
+        return fail(TopologyErrc::kUnreadable,
+                    "cannot read hwloc XML topology '" + path + "': " + std::strerror(errno));
     }
     auto topo = init();
     if (!topo) return tl::unexpected(topo.error());

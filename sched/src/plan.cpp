@@ -59,7 +59,8 @@ tl::expected<Reservation, PlanError> reserve(const Topology& topo, const PlanCon
         return fail(PlanErrc::kBadConfig,
                     "reserving " + std::to_string(cfg.reserved_cores) +
                         " core(s) for the main lcore and control plane is not possible on a "
-                        "machine with " + std::to_string(n_cores) +
+                        "machine with " +
+                        std::to_string(n_cores) +
                         " cores (at least 1, and one must be left for a worker)");
     }
     // The main core, then the cores after it on the same NUMA node, then any.
@@ -181,8 +182,9 @@ tl::expected<Plan, PlanError> make_plan(const Topology& topo, std::span<const Po
     auto nodes = free_slots(topo, *reservation, cfg.allow_smt_siblings);
 
     if (cfg.default_numa != kNoNuma && topo.find_numa(cfg.default_numa) == nullptr) {
-        return fail(PlanErrc::kUnknownNuma, "default NUMA node " + std::to_string(cfg.default_numa) +
-                                                " is not in the topology");
+        return fail(
+            PlanErrc::kUnknownNuma,
+            "default NUMA node " + std::to_string(cfg.default_numa) + " is not in the topology");
     }
     int vdev_numa = cfg.default_numa;
     if (vdev_numa == kNoNuma) {
@@ -231,8 +233,8 @@ tl::expected<Plan, PlanError> make_plan(const Topology& topo, std::span<const Po
     Plan plan;
     plan.main_lcore = reservation->main_lcore;
     plan.control_plane_cpus = reservation->control_plane_cpus;
-    std::map<int, std::size_t> workers_on;   // numa -> worker count
-    std::map<int, bool> dispatcher_on;       // numa -> needs a dispatcher
+    std::map<int, std::size_t> workers_on;  // numa -> worker count
+    std::map<int, bool> dispatcher_on;      // numa -> needs a dispatcher
 
     if (single_core) {
         if (cfg.workers > 1) {
@@ -256,18 +258,19 @@ tl::expected<Plan, PlanError> make_plan(const Topology& topo, std::span<const Po
     } else {
         auto no_core = [&](int numa) {
             const NodeSlots& s = nodes[numa];
-            std::string who = first_port_on.count(numa)
-                                  ? "port " + first_port_on[numa] + " is on NUMA " +
-                                        numa_name(numa) + " but "
-                                  : "";
+            std::string who =
+                first_port_on.count(numa)
+                    ? "port " + first_port_on[numa] + " is on NUMA " + numa_name(numa) + " but "
+                    : "";
             if (s.total_cores == 0) {
-                return fail(PlanErrc::kNoFreeCore, who + "NUMA " + numa_name(numa) +
-                                                       " has no cores (memory-only node)");
+                return fail(PlanErrc::kNoFreeCore,
+                            who + "NUMA " + numa_name(numa) + " has no cores (memory-only node)");
             }
             return fail(PlanErrc::kNoFreeCore,
                         who + "NUMA " + numa_name(numa) +
                             " has no free physical core after reserving the main lcore and "
-                            "control plane (" + reservation->description + ")");
+                            "control plane (" +
+                            reservation->description + ")");
         };
         for (int numa : targets) {
             if (nodes[numa].lcores.empty()) return no_core(numa);
@@ -275,7 +278,8 @@ tl::expected<Plan, PlanError> make_plan(const Topology& topo, std::span<const Po
         if (cfg.workers == 0) {
             for (int numa : targets) {
                 const std::size_t cap = nodes[numa].lcores.size();
-                const std::size_t direct = std::min(cap, queue_limit(node_ports[numa], cfg.steering));
+                const std::size_t direct =
+                    std::min(cap, queue_limit(node_ports[numa], cfg.steering));
                 const std::size_t via_dispatcher = cap >= 3 ? cap - 1 : 0;
                 dispatcher_on[numa] = via_dispatcher > direct;
                 workers_on[numa] = std::max(direct, via_dispatcher);
@@ -429,8 +433,8 @@ std::string describe(const Plan& plan) {
         << "; control plane on CPUs " << cpu_list(plan.control_plane_cpus) << '\n';
     for (std::size_t w = 0; w < plan.workers.size(); ++w) {
         const WorkerPlan& worker = plan.workers[w];
-        out << "worker " << w << ": lcore " << worker.lcore << " (core " << worker.core
-            << ", NUMA " << numa_name(worker.numa) << ")";
+        out << "worker " << w << ": lcore " << worker.lcore << " (core " << worker.core << ", NUMA "
+            << numa_name(worker.numa) << ")";
         const char* sep = ": ";
         for (const WorkerQueue& q : worker.queues) {
             const PortPlan& port = plan.ports[q.port];
@@ -446,8 +450,8 @@ std::string describe(const Plan& plan) {
     }
     for (std::size_t d = 0; d < plan.dispatchers.size(); ++d) {
         const DispatcherPlan& disp = plan.dispatchers[d];
-        out << "dispatcher " << d << ": lcore " << disp.lcore << " (core " << disp.core
-            << ", NUMA " << numa_name(disp.numa) << ") reads";
+        out << "dispatcher " << d << ": lcore " << disp.lcore << " (core " << disp.core << ", NUMA "
+            << numa_name(disp.numa) << ") reads";
         for (std::size_t p : disp.ports) out << ' ' << plan.ports[p].name;
         out << " rxq 0, feeds " << disp.workers.size() << " workers\n";
     }

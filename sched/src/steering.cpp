@@ -113,8 +113,10 @@ tl::expected<FlowSteering, SteeringError> make_flow_rules(
     std::uint32_t start = range.first;
     for (std::size_t q = 0; q < queues; ++q) {
         std::uint32_t end = range.first + static_cast<std::uint32_t>(size * (q + 1) / queues);
-        if (q + 1 < queues) end = std::min<std::uint32_t>((end + 1) & ~1u, range.last + 1u);
-        else end = range.last + 1u;
+        if (q + 1 < queues)
+            end = std::min<std::uint32_t>((end + 1) & ~1u, range.last + 1u);
+        else
+            end = range.last + 1u;
         // [start, end) as aligned power-of-two blocks.
         for (std::uint32_t a = start; a < end;) {
             std::uint32_t block = a == 0 ? 0x10000u : (a & (~a + 1));  // largest alignment of a
@@ -153,15 +155,16 @@ RelayPortAllocator::RelayPortAllocator(const SteeringTable& table, PortRange ran
     for (std::uint32_t p = range.first; p <= range.last; ++p) {
         const std::uint8_t w = table.worker_of(static_cast<std::uint16_t>(p));
         if (w == kNoWorker) continue;
-        if (unit == PortUnit::kPair &&
-            (p % 2 != 0 || p + 1 > range.last ||
-             table.worker_of(static_cast<std::uint16_t>(p + 1)) != w)) {
+        if (unit == PortUnit::kPair && (p % 2 != 0 || p + 1 > range.last ||
+                                        table.worker_of(static_cast<std::uint16_t>(p + 1)) != w)) {
             continue;
         }
         owner_[p] = w;
         Queue& q = free_[w];
-        if (q.tail == kEnd) q.head = static_cast<std::uint16_t>(p);
-        else next_[q.tail] = static_cast<std::uint16_t>(p);
+        if (q.tail == kEnd)
+            q.head = static_cast<std::uint16_t>(p);
+        else
+            next_[q.tail] = static_cast<std::uint16_t>(p);
         q.tail = static_cast<std::uint16_t>(p);
         ++q.size;
     }
@@ -184,8 +187,10 @@ bool RelayPortAllocator::release(std::uint16_t port) noexcept {
     if (w == kNoWorker || !in_use_[port]) return false;
     in_use_[port] = false;
     Queue& q = free_[w];
-    if (q.tail == kEnd) q.head = port;
-    else next_[q.tail] = port;
+    if (q.tail == kEnd)
+        q.head = port;
+    else
+        next_[q.tail] = port;
     q.tail = port;
     ++q.size;
     return true;
@@ -195,6 +200,8 @@ std::size_t RelayPortAllocator::available(std::uint8_t worker) const noexcept {
     return worker < kMaxSteeringWorkers ? free_[worker].size : 0;
 }
 
-bool RelayPortAllocator::allocated(std::uint16_t port) const noexcept { return in_use_[port]; }
+bool RelayPortAllocator::allocated(std::uint16_t port) const noexcept {
+    return in_use_[port];
+}
 
 }  // namespace rtpx::sched

@@ -5,7 +5,8 @@
 namespace rtpx::sched {
 namespace {
 
-constexpr std::uint64_t kTopBlock = std::uint64_t{1} << (TimerWheel::kLevels * TimerWheel::kSlotBits);
+constexpr std::uint64_t kTopBlock = std::uint64_t{1}
+                                    << (TimerWheel::kLevels * TimerWheel::kSlotBits);
 
 // First set bit at or after `from` in a 256-bit map, or -1.
 int next_set(const std::array<std::uint64_t, 4>& bits, unsigned from) noexcept {
@@ -30,10 +31,12 @@ TimerWheel::TimerWheel(const TimerWheelConfig& config)
     free_head_ = config.capacity > 0 ? 0 : kNil;
 }
 
-unsigned TimerWheel::slot_shift_for(std::uint64_t ticks_per_second, std::uint64_t slot_ns) noexcept {
+unsigned TimerWheel::slot_shift_for(std::uint64_t ticks_per_second,
+                                    std::uint64_t slot_ns) noexcept {
     const long double ticks = static_cast<long double>(ticks_per_second) * slot_ns / 1e9L;
     unsigned shift = 0;
-    while (shift < 62 && static_cast<long double>(std::uint64_t{1} << (shift + 1)) <= ticks) ++shift;
+    while (shift < 62 && static_cast<long double>(std::uint64_t{1} << (shift + 1)) <= ticks)
+        ++shift;
     return shift;
 }
 
@@ -44,13 +47,16 @@ void TimerWheel::link(std::uint32_t index, std::uint16_t list) noexcept {
     n.next = heads_[list];
     if (n.next != kNil) nodes_[n.next].prev = index;
     heads_[list] = index;
-    if (list < kOverflowList) occupied_[list / kSlots][(list % kSlots) / 64] |= std::uint64_t{1} << (list % 64);
+    if (list < kOverflowList)
+        occupied_[list / kSlots][(list % kSlots) / 64] |= std::uint64_t{1} << (list % 64);
 }
 
 void TimerWheel::unlink(std::uint32_t index) noexcept {
     Node& n = nodes_[index];
-    if (n.prev != kNil) nodes_[n.prev].next = n.next;
-    else heads_[n.list] = n.next;
+    if (n.prev != kNil)
+        nodes_[n.prev].next = n.next;
+    else
+        heads_[n.list] = n.next;
     if (n.next != kNil) nodes_[n.next].prev = n.prev;
     if (n.list < kOverflowList && heads_[n.list] == kNil) {
         occupied_[n.list / kSlots][(n.list % kSlots) / 64] &= ~(std::uint64_t{1} << (n.list % 64));
@@ -68,7 +74,8 @@ void TimerWheel::place(std::uint32_t index) noexcept {
         link(index, kOverflowList);
         return;
     }
-    link(index, static_cast<std::uint16_t>(level * kSlots + ((slot >> (level * kSlotBits)) & (kSlots - 1))));
+    link(index, static_cast<std::uint16_t>(level * kSlots +
+                                           ((slot >> (level * kSlotBits)) & (kSlots - 1))));
 }
 
 void TimerWheel::release(std::uint32_t index) noexcept {
@@ -112,7 +119,9 @@ bool TimerWheel::reschedule(TimerHandle handle, std::uint64_t expires) noexcept 
     return true;
 }
 
-bool TimerWheel::pending(TimerHandle handle) const noexcept { return live(handle); }
+bool TimerWheel::pending(TimerHandle handle) const noexcept {
+    return live(handle);
+}
 
 std::uint64_t TimerWheel::next_event(std::uint64_t from, std::uint64_t limit) const noexcept {
     std::uint64_t best = limit;
@@ -142,8 +151,10 @@ void TimerWheel::move_list(std::uint16_t from, std::uint16_t to) noexcept {
     }
     while (index != kNil) {
         const std::uint32_t next = nodes_[index].next;
-        if (to == kNotLinked) place(index);
-        else link(index, to);
+        if (to == kNotLinked)
+            place(index);
+        else
+            link(index, to);
         index = next;
     }
 }
@@ -155,7 +166,8 @@ void TimerWheel::begin_slot(std::uint64_t k) noexcept {
     for (unsigned level = kLevels - 1; level >= 1; --level) {
         const unsigned shift = level * kSlotBits;
         if ((k & ((std::uint64_t{1} << shift) - 1)) != 0) continue;
-        const auto slot = static_cast<std::uint16_t>(level * kSlots + ((k >> shift) & (kSlots - 1)));
+        const auto slot =
+            static_cast<std::uint16_t>(level * kSlots + ((k >> shift) & (kSlots - 1)));
         move_list(slot, kNotLinked);
     }
     move_list(static_cast<std::uint16_t>(k & (kSlots - 1)), kExpiringList);

@@ -13,7 +13,8 @@ bool hex_field(std::string_view s, std::size_t digits, unsigned& value) {
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
         if (!std::isxdigit(u)) return false;
-        value = value * 16 + static_cast<unsigned>(std::isdigit(u) ? u - '0' : (u | 0x20) - 'a' + 10);
+        value =
+            value * 16 + static_cast<unsigned>(std::isdigit(u) ? u - '0' : (u | 0x20) - 'a' + 10);
     }
     return true;
 }

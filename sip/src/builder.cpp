@@ -56,31 +56,80 @@ struct Reason {
 
 // RFC 3261 21 and the IANA "Response Codes" registry.
 constexpr std::array<Reason, 75> kReasons{{
-    {100, "Trying"}, {180, "Ringing"}, {181, "Call Is Being Forwarded"}, {182, "Queued"},
-    {183, "Session Progress"}, {199, "Early Dialog Terminated"}, {200, "OK"}, {202, "Accepted"},
-    {204, "No Notification"}, {300, "Multiple Choices"}, {301, "Moved Permanently"},
-    {302, "Moved Temporarily"}, {305, "Use Proxy"}, {380, "Alternative Service"},
-    {400, "Bad Request"}, {401, "Unauthorized"}, {402, "Payment Required"}, {403, "Forbidden"},
-    {404, "Not Found"}, {405, "Method Not Allowed"}, {406, "Not Acceptable"},
-    {407, "Proxy Authentication Required"}, {408, "Request Timeout"}, {410, "Gone"},
-    {412, "Conditional Request Failed"}, {413, "Request Entity Too Large"},
-    {414, "Request-URI Too Long"}, {415, "Unsupported Media Type"},
-    {416, "Unsupported URI Scheme"}, {417, "Unknown Resource-Priority"}, {420, "Bad Extension"},
-    {421, "Extension Required"}, {422, "Session Interval Too Small"}, {423, "Interval Too Brief"},
-    {424, "Bad Location Information"}, {425, "Bad Alert Message"}, {428, "Use Identity Header"},
-    {429, "Provide Referrer Identity"}, {430, "Flow Failed"}, {433, "Anonymity Disallowed"},
-    {436, "Bad Identity Info"}, {437, "Unsupported Credential"}, {438, "Invalid Identity Header"},
-    {439, "First Hop Lacks Outbound Support"}, {440, "Max-Breadth Exceeded"},
-    {469, "Bad Info Package"}, {470, "Consent Needed"}, {480, "Temporarily Unavailable"},
-    {481, "Call/Transaction Does Not Exist"}, {482, "Loop Detected"}, {483, "Too Many Hops"},
-    {484, "Address Incomplete"}, {485, "Ambiguous"}, {486, "Busy Here"},
-    {487, "Request Terminated"}, {488, "Not Acceptable Here"}, {489, "Bad Event"},
-    {491, "Request Pending"}, {493, "Undecipherable"}, {494, "Security Agreement Required"},
-    {500, "Server Internal Error"}, {501, "Not Implemented"}, {502, "Bad Gateway"},
-    {503, "Service Unavailable"}, {504, "Server Time-out"}, {505, "Version Not Supported"},
-    {513, "Message Too Large"}, {555, "Push Notification Service Not Supported"},
-    {580, "Precondition Failure"}, {600, "Busy Everywhere"}, {603, "Decline"},
-    {604, "Does Not Exist Anywhere"}, {606, "Not Acceptable"}, {607, "Unwanted"},
+    {100, "Trying"},
+    {180, "Ringing"},
+    {181, "Call Is Being Forwarded"},
+    {182, "Queued"},
+    {183, "Session Progress"},
+    {199, "Early Dialog Terminated"},
+    {200, "OK"},
+    {202, "Accepted"},
+    {204, "No Notification"},
+    {300, "Multiple Choices"},
+    {301, "Moved Permanently"},
+    {302, "Moved Temporarily"},
+    {305, "Use Proxy"},
+    {380, "Alternative Service"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {402, "Payment Required"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {407, "Proxy Authentication Required"},
+    {408, "Request Timeout"},
+    {410, "Gone"},
+    {412, "Conditional Request Failed"},
+    {413, "Request Entity Too Large"},
+    {414, "Request-URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Unsupported URI Scheme"},
+    {417, "Unknown Resource-Priority"},
+    {420, "Bad Extension"},
+    {421, "Extension Required"},
+    {422, "Session Interval Too Small"},
+    {423, "Interval Too Brief"},
+    {424, "Bad Location Information"},
+    {425, "Bad Alert Message"},
+    {428, "Use Identity Header"},
+    {429, "Provide Referrer Identity"},
+    {430, "Flow Failed"},
+    {433, "Anonymity Disallowed"},
+    {436, "Bad Identity Info"},
+    {437, "Unsupported Credential"},
+    {438, "Invalid Identity Header"},
+    {439, "First Hop Lacks Outbound Support"},
+    {440, "Max-Breadth Exceeded"},
+    {469, "Bad Info Package"},
+    {470, "Consent Needed"},
+    {480, "Temporarily Unavailable"},
+    {481, "Call/Transaction Does Not Exist"},
+    {482, "Loop Detected"},
+    {483, "Too Many Hops"},
+    {484, "Address Incomplete"},
+    {485, "Ambiguous"},
+    {486, "Busy Here"},
+    {487, "Request Terminated"},
+    {488, "Not Acceptable Here"},
+    {489, "Bad Event"},
+    {491, "Request Pending"},
+    {493, "Undecipherable"},
+    {494, "Security Agreement Required"},
+    {500, "Server Internal Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Server Time-out"},
+    {505, "Version Not Supported"},
+    {513, "Message Too Large"},
+    {555, "Push Notification Service Not Supported"},
+    {580, "Precondition Failure"},
+    {600, "Busy Everywhere"},
+    {603, "Decline"},
+    {604, "Does Not Exist Anywhere"},
+    {606, "Not Acceptable"},
+    {607, "Unwanted"},
     {608, "Rejected"},
 }};
 
@@ -142,7 +191,8 @@ SipMessage response_from(const Src& src, std::uint16_t status, std::string_view 
     SipMessage r;
     r.status = status;
     r.reason = std::string(reason.empty() ? reason_phrase_or_class(status) : reason);
-    src.each_field(HeaderId::kVia, [&](std::string_view v) { r.add(HeaderId::kVia, std::string(v)); });
+    src.each_field(HeaderId::kVia,
+                   [&](std::string_view v) { r.add(HeaderId::kVia, std::string(v)); });
     if (status >= 101 && status < 300 && is_dialog_creating(src.method())) {
         src.each_field(HeaderId::kRecordRoute,
                        [&](std::string_view v) { r.add(HeaderId::kRecordRoute, std::string(v)); });
@@ -151,7 +201,8 @@ SipMessage response_from(const Src& src, std::uint16_t status, std::string_view 
     std::string to(src.first(HeaderId::kTo));
     if (status > 100) {
         auto parsed = NameAddrView::parse(to);
-        const bool has_tag = parsed ? !parsed->tag().empty() : to.find(";tag=") != std::string::npos;
+        const bool has_tag =
+            parsed ? !parsed->tag().empty() : to.find(";tag=") != std::string::npos;
         if (!has_tag) to.append(";tag=").append(to_tag.empty() ? make_tag() : std::string(to_tag));
     }
     r.add(HeaderId::kTo, std::move(to));
@@ -177,7 +228,8 @@ SipMessage in_transaction_request(const Src& src, std::string_view method, std::
     r.add(HeaderId::kFrom, std::string(src.first(HeaderId::kFrom)));
     r.add(HeaderId::kCallId, std::string(src.first(HeaderId::kCallId)));
     r.add(HeaderId::kCSeq, cseq_number(src.first(HeaderId::kCSeq)) + " " + std::string(method));
-    src.each_field(HeaderId::kRoute, [&](std::string_view v) { r.add(HeaderId::kRoute, std::string(v)); });
+    src.each_field(HeaderId::kRoute,
+                   [&](std::string_view v) { r.add(HeaderId::kRoute, std::string(v)); });
     return r;
 }
 

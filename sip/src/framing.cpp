@@ -24,7 +24,8 @@ SipParseResult<Frame> frame_stream(std::span<const std::uint8_t> received,
     std::size_t header_end = 0;
     bool first_line = true;
     for (;;) {
-        const void* nl = line < s.size() ? std::memchr(s.data() + line, '\n', s.size() - line) : nullptr;
+        const void* nl =
+            line < s.size() ? std::memchr(s.data() + line, '\n', s.size() - line) : nullptr;
         if (nl == nullptr) {
             if (s.size() - pos > limits.max_header_bytes) {
                 return sip_error(SipParseErrc::kTooLarge, pos + limits.max_header_bytes,
@@ -33,7 +34,8 @@ SipParseResult<Frame> frame_stream(std::span<const std::uint8_t> received,
             f.status = FrameStatus::kNeedMore;
             return f;
         }
-        const std::size_t next = static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) + 1;
+        const std::size_t next =
+            static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) + 1;
         std::size_t end = next - 1;
         if (end > line && s[end - 1] == '\r') --end;
         if (next - pos > limits.max_header_bytes) {
@@ -51,7 +53,8 @@ SipParseResult<Frame> frame_stream(std::span<const std::uint8_t> received,
             while (i < end && (s[i] == ' ' || s[i] == '\t')) ++i;
             if (i < end && s[i] == ':' && lookup_header(name) == HeaderId::kContentLength) {
                 auto cl = parse_decimal_value(s.substr(i + 1, end - i - 1));
-                if (!cl) return sip_error(SipParseErrc::kBadContentLength, i + 1, "bad Content-Length");
+                if (!cl)
+                    return sip_error(SipParseErrc::kBadContentLength, i + 1, "bad Content-Length");
                 if (content_length && *content_length != *cl) {
                     return sip_error(SipParseErrc::kBadContentLength, i + 1,
                                      "Content-Length fields disagree");

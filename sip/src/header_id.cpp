@@ -103,7 +103,9 @@ constexpr std::array<std::uint8_t, 27> make_letter_table() {
     std::array<std::uint8_t, 27> t{};
     std::size_t i = 1;
     for (std::size_t letter = 0; letter < 26; ++letter) {
-        while (i < kHeaderIdCount && ascii_lower(kHeaders[i].name[0]) < static_cast<char>('a' + letter)) ++i;
+        while (i < kHeaderIdCount &&
+               ascii_lower(kHeaders[i].name[0]) < static_cast<char>('a' + letter))
+            ++i;
         t[letter] = static_cast<std::uint8_t>(i);
     }
     t[26] = static_cast<std::uint8_t>(kHeaderIdCount);
@@ -112,8 +114,8 @@ constexpr std::array<std::uint8_t, 27> make_letter_table() {
 constexpr auto kLetter = make_letter_table();
 
 constexpr std::array<std::string_view, 15> kMethods{
-    "", "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY",
-    "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE"};
+    "",          "INVITE", "ACK",     "BYE",  "CANCEL", "OPTIONS", "REGISTER", "PRACK",
+    "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER",  "MESSAGE", "UPDATE"};
 
 }  // namespace
 

@@ -17,7 +17,9 @@ std::size_t scan_token(std::string_view s, std::size_t i) noexcept {
 }
 
 // Offset of the first non-LWS character of `value` (values handed in may carry white space).
-std::size_t lead(std::string_view value) noexcept { return skip_lws(value, 0); }
+std::size_t lead(std::string_view value) noexcept {
+    return skip_lws(value, 0);
+}
 
 }  // namespace
 
@@ -30,13 +32,15 @@ SipParseResult<ViaView> ViaView::parse(std::string_view s) noexcept {
     if (t == i) return sip_error(SipParseErrc::kBadValue, i, "Via without protocol name");
     v.protocol_name = s.substr(i, t - i);
     i = skip_lws(s, t);
-    if (i >= s.size() || s[i] != '/') return sip_error(SipParseErrc::kBadValue, i, "Via without '/'");
+    if (i >= s.size() || s[i] != '/')
+        return sip_error(SipParseErrc::kBadValue, i, "Via without '/'");
     i = skip_lws(s, i + 1);
     t = scan_token(s, i);
     if (t == i) return sip_error(SipParseErrc::kBadValue, i, "Via without protocol version");
     v.protocol_version = s.substr(i, t - i);
     i = skip_lws(s, t);
-    if (i >= s.size() || s[i] != '/') return sip_error(SipParseErrc::kBadValue, i, "Via without '/'");
+    if (i >= s.size() || s[i] != '/')
+        return sip_error(SipParseErrc::kBadValue, i, "Via without '/'");
     i = skip_lws(s, i + 1);
     t = scan_token(s, i);
     if (t == i) return sip_error(SipParseErrc::kBadValue, i, "Via without transport");
@@ -59,18 +63,19 @@ SipParseResult<ViaView> ViaView::parse(std::string_view s) noexcept {
     }
     for (const Param& p : v.param_range()) {
         if (ci_equal(p.name, "ttl") && !parse_uint(p.value, 255)) {
-            return sip_error(SipParseErrc::kBadValue, static_cast<std::size_t>(p.value.data() - s.data()),
-                             "bad Via ttl");
+            return sip_error(SipParseErrc::kBadValue,
+                             static_cast<std::size_t>(p.value.data() - s.data()), "bad Via ttl");
         }
         if ((ci_equal(p.name, "branch") || ci_equal(p.name, "received") ||
-             ci_equal(p.name, "maddr")) && p.value.empty()) {
+             ci_equal(p.name, "maddr")) &&
+            p.value.empty()) {
             return sip_error(SipParseErrc::kBadValue,
                              static_cast<std::size_t>(p.name.data() - s.data()),
                              "Via parameter without value");
         }
         if (ci_equal(p.name, "rport") && p.has_value && !parse_uint(p.value, 65535)) {
-            return sip_error(SipParseErrc::kBadValue, static_cast<std::size_t>(p.value.data() - s.data()),
-                             "bad Via rport");
+            return sip_error(SipParseErrc::kBadValue,
+                             static_cast<std::size_t>(p.value.data() - s.data()), "bad Via rport");
         }
     }
     return v;
@@ -242,7 +247,8 @@ std::string_view ContentTypeView::boundary() const noexcept {
 
 // --- simple values ------------------------------------------------------------------------------
 
-std::optional<std::uint32_t> parse_decimal_value(std::string_view value, std::uint32_t max) noexcept {
+std::optional<std::uint32_t> parse_decimal_value(std::string_view value,
+                                                 std::uint32_t max) noexcept {
     auto n = parse_uint(trim_lws(value), max);
     if (!n) return std::nullopt;
     return static_cast<std::uint32_t>(*n);
@@ -254,17 +260,27 @@ bool is_valid_call_id(std::string_view value) noexcept {
     constexpr auto word_char = [](char c) {
         if (is_token_char(c)) return true;
         switch (c) {
-            case '(': case ')': case '<': case '>': case ':': case '\\': case '"': case '/':
-            case '[': case ']': case '?': case '{': case '}':
-                return true;
-            default:
-                return false;
+            case '(':
+            case ')':
+            case '<':
+            case '>':
+            case ':':
+            case '\\':
+            case '"':
+            case '/':
+            case '[':
+            case ']':
+            case '?':
+            case '{':
+            case '}': return true;
+            default: return false;
         }
     };
     if (value.empty()) return false;
     std::size_t at = value.find('@');
     std::string_view left = value.substr(0, at);
-    std::string_view right = at == std::string_view::npos ? std::string_view{} : value.substr(at + 1);
+    std::string_view right =
+        at == std::string_view::npos ? std::string_view{} : value.substr(at + 1);
     if (left.empty() || (at != std::string_view::npos && right.empty())) return false;
     for (char c : left) {
         if (!word_char(c)) return false;

@@ -7,11 +7,11 @@
 namespace rtpx::sip {
 
 class ParserImpl {
-public:
+  public:
     static SipParseResult<void> run(SipMessageView& m, std::string_view text,
                                     const SipParseOptions& options) noexcept;
 
-private:
+  private:
     static SipParseResult<void> start_line(SipMessageView& m, std::size_t begin,
                                            std::size_t end) noexcept;
 };
@@ -90,7 +90,8 @@ SipParseResult<void> ParserImpl::start_line(SipMessageView& m, std::size_t begin
         return sip_error(Errc::kBadStartLine, end, "request line without SIP version");
     }
     if (sp2 == uri_start) {
-        return sip_error(Errc::kBadStartLine, begin + uri_start, "empty Request-URI or extra space");
+        return sip_error(Errc::kBadStartLine, begin + uri_start,
+                         "empty Request-URI or extra space");
     }
     for (std::size_t k = uri_start; k < sp2; ++k) {
         const auto c = static_cast<unsigned char>(line[k]);
@@ -100,11 +101,13 @@ SipParseResult<void> ParserImpl::start_line(SipMessageView& m, std::size_t begin
     }
     m.uri_ = span(uri_start, sp2 - uri_start);
     std::string_view version = line.substr(sp2 + 1);
-    if (version.find(' ') != std::string_view::npos || version.find('\t') != std::string_view::npos) {
+    if (version.find(' ') != std::string_view::npos ||
+        version.find('\t') != std::string_view::npos) {
         return sip_error(Errc::kBadStartLine, begin + sp2 + 1 + version.find_first_of(" \t"),
                          "white space in SIP version (extra SP in request line)");
     }
-    if (!is_sip_version(version)) return sip_error(Errc::kBadVersion, begin + sp2 + 1, "bad SIP version");
+    if (!is_sip_version(version))
+        return sip_error(Errc::kBadVersion, begin + sp2 + 1, "bad SIP version");
     m.version_ = span(sp2 + 1, version.size());
     return {};
 }
@@ -112,7 +115,8 @@ SipParseResult<void> ParserImpl::start_line(SipMessageView& m, std::size_t begin
 SipParseResult<void> ParserImpl::run(SipMessageView& m, std::string_view text,
                                      const SipParseOptions& options) noexcept {
     if (text.size() > options.max_message_bytes || text.size() > UINT32_MAX / 2) {
-        return sip_error(Errc::kTooLarge, options.max_message_bytes, "message larger than the limit");
+        return sip_error(Errc::kTooLarge, options.max_message_bytes,
+                         "message larger than the limit");
     }
     m.base_ = text.data();
     m.first_.fill(SipMessageView::kNone);
@@ -150,7 +154,8 @@ SipParseResult<void> ParserImpl::run(SipMessageView& m, std::string_view text,
         }
         if (b[pos] == ' ' || b[pos] == '\t') {
             // Folded continuation of the previous header value (RFC 3261 7.3.1).
-            if (count == 0) return sip_error(Errc::kBadHeader, pos, "continuation line before first header");
+            if (count == 0)
+                return sip_error(Errc::kBadHeader, pos, "continuation line before first header");
             auto& prev = m.entries_[count - 1];
             prev.value_len = static_cast<std::uint32_t>(e - prev.value_off);
             pos = next;
@@ -168,10 +173,9 @@ SipParseResult<void> ParserImpl::run(SipMessageView& m, std::string_view text,
             return sip_error(Errc::kTooManyHeaders, pos, "too many header fields");
         }
         const HeaderId id = lookup_header(std::string_view(b + pos, name_len));
-        m.entries_[count] = SipMessageView::Entry{static_cast<std::uint32_t>(pos),
-                                                  static_cast<std::uint32_t>(i),
-                                                  static_cast<std::uint32_t>(e - i),
-                                                  static_cast<std::uint16_t>(name_len), id};
+        m.entries_[count] = SipMessageView::Entry{
+            static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(i),
+            static_cast<std::uint32_t>(e - i), static_cast<std::uint16_t>(name_len), id};
         auto& first = m.first_[SipMessageView::idx(id)];
         if (first == SipMessageView::kNone) first = static_cast<std::uint8_t>(count);
         ++count;
@@ -229,7 +233,9 @@ SipParseResult<SipMessageView> SipMessageView::parse(std::span<const std::uint8_
                  options);
 }
 
-bool SipMessageView::is_sip_2_0() const noexcept { return ci_equal(version(), "SIP/2.0"); }
+bool SipMessageView::is_sip_2_0() const noexcept {
+    return ci_equal(version(), "SIP/2.0");
+}
 
 SipParseResult<UriView> SipMessageView::request_uri() const noexcept {
     auto u = UriView::parse(request_uri_text());
@@ -316,7 +322,8 @@ SipMessageView::ValueRange::iterator SipMessageView::ValueRange::begin() const n
 
 // --- typed accessors ----------------------------------------------------------------------------
 
-SipParseResult<HeaderField> SipMessageView::required(HeaderId id, const char* missing) const noexcept {
+SipParseResult<HeaderField> SipMessageView::required(HeaderId id,
+                                                     const char* missing) const noexcept {
     auto h = find(id);
     if (!h) return sip_error(SipParseErrc::kMissingHeader, body_.off, missing);
     return *h;
@@ -472,14 +479,16 @@ SipParseResult<void> SipMessageView::check_syntax() const noexcept {
                 break;
             case HeaderId::kMaxForwards:
                 if (!parse_decimal_value(h.value, 255)) {
-                    return sip_error(SipParseErrc::kBadValue, offset_of(h.value), "bad Max-Forwards");
+                    return sip_error(SipParseErrc::kBadValue, offset_of(h.value),
+                                     "bad Max-Forwards");
                 }
                 break;
             case HeaderId::kExpires:
             case HeaderId::kMinExpires:
                 if (!parse_decimal_value(h.value)) {
-                    return sip_error(SipParseErrc::kBadValue, offset_of(h.value),
-                                     h.id == HeaderId::kExpires ? "bad Expires" : "bad Min-Expires");
+                    return sip_error(
+                        SipParseErrc::kBadValue, offset_of(h.value),
+                        h.id == HeaderId::kExpires ? "bad Expires" : "bad Min-Expires");
                 }
                 break;
             case HeaderId::kRSeq:
@@ -490,7 +499,8 @@ SipParseResult<void> SipMessageView::check_syntax() const noexcept {
             case HeaderId::kDate:
                 // sip-date = rfc1123-date, always in GMT (RFC 3261 20.17; RFC 4475 3.1.2.12).
                 if (!h.value.ends_with(" GMT")) {
-                    return sip_error(SipParseErrc::kBadValue, offset_of(h.value), "Date not in GMT");
+                    return sip_error(SipParseErrc::kBadValue, offset_of(h.value),
+                                     "Date not in GMT");
                 }
                 break;
             case HeaderId::kContentType:
@@ -510,8 +520,7 @@ SipParseResult<void> SipMessageView::check_syntax() const noexcept {
                     }
                 }
                 break;
-            default:
-                break;
+            default: break;
         }
     }
     if (contact_star && contacts > 1) {

@@ -49,7 +49,8 @@ std::string_view part_content_type(std::string_view headers) noexcept {
         std::size_t colon = l.find(':');
         if (colon != std::string_view::npos) {
             std::string_view name = trim(l.substr(0, colon));
-            if (ci_equal(name, "Content-Type") || ci_equal(name, "c")) return trim(l.substr(colon + 1));
+            if (ci_equal(name, "Content-Type") || ci_equal(name, "c"))
+                return trim(l.substr(colon + 1));
         }
         if (nl == std::string_view::npos) break;
         line = nl + 1;
@@ -106,7 +107,8 @@ bool detail::MultipartCursor::next(MimePart& part) noexcept {
     } else {
         std::size_t blank = content.find("\r\n\r\n");
         std::size_t blank_lf = content.find("\n\n");
-        if (blank != std::string_view::npos && (blank_lf == std::string_view::npos || blank < blank_lf)) {
+        if (blank != std::string_view::npos &&
+            (blank_lf == std::string_view::npos || blank < blank_lf)) {
             headers = content.substr(0, blank);
             body_start = blank + 4;
         } else if (blank_lf != std::string_view::npos) {

@@ -8,44 +8,67 @@ namespace {
 
 constexpr bool is_mark(char c) noexcept {
     switch (c) {
-        case '-': case '_': case '.': case '!': case '~': case '*': case '\'': case '(': case ')':
-            return true;
-        default:
-            return false;
+        case '-':
+        case '_':
+        case '.':
+        case '!':
+        case '~':
+        case '*':
+        case '\'':
+        case '(':
+        case ')': return true;
+        default: return false;
     }
 }
-constexpr bool is_unreserved(char c) noexcept { return is_alpha(c) || is_digit(c) || is_mark(c); }
+constexpr bool is_unreserved(char c) noexcept {
+    return is_alpha(c) || is_digit(c) || is_mark(c);
+}
 
 constexpr bool is_user_char(char c) noexcept {  // unreserved / user-unreserved (escaped apart)
     switch (c) {
-        case '&': case '=': case '+': case '$': case ',': case ';': case '?': case '/':
-            return true;
-        default:
-            return is_unreserved(c);
+        case '&':
+        case '=':
+        case '+':
+        case '$':
+        case ',':
+        case ';':
+        case '?':
+        case '/': return true;
+        default: return is_unreserved(c);
     }
 }
 constexpr bool is_password_char(char c) noexcept {
     switch (c) {
-        case '&': case '=': case '+': case '$': case ',':
-            return true;
-        default:
-            return is_unreserved(c);
+        case '&':
+        case '=':
+        case '+':
+        case '$':
+        case ',': return true;
+        default: return is_unreserved(c);
     }
 }
 constexpr bool is_param_char(char c) noexcept {  // paramchar without escaped
     switch (c) {
-        case '[': case ']': case '/': case ':': case '&': case '+': case '$':
-            return true;
-        default:
-            return is_unreserved(c);
+        case '[':
+        case ']':
+        case '/':
+        case ':':
+        case '&':
+        case '+':
+        case '$': return true;
+        default: return is_unreserved(c);
     }
 }
 constexpr bool is_hnv_char(char c) noexcept {  // hname / hvalue chars without escaped
     switch (c) {
-        case '[': case ']': case '/': case '?': case ':': case '+': case '$':
-            return true;
-        default:
-            return is_unreserved(c);
+        case '[':
+        case ']':
+        case '/':
+        case '?':
+        case ':':
+        case '+':
+        case '$': return true;
+        default: return is_unreserved(c);
     }
 }
 
@@ -98,7 +121,8 @@ SipParseResult<void> check_uri_headers(std::string_view s) noexcept {
         while (i < s.size() && s[i] != '=' && s[i] != '&') ++i;
         if (i == name_start) return sip_error(SipParseErrc::kBadValue, i, "empty URI header name");
         if (auto bad = check_escaped(s.substr(name_start, i - name_start), is_hnv_char)) {
-            return sip_error(SipParseErrc::kBadValue, name_start + *bad, "bad character in URI header");
+            return sip_error(SipParseErrc::kBadValue, name_start + *bad,
+                             "bad character in URI header");
         }
         if (i >= s.size() || s[i] != '=') {
             return sip_error(SipParseErrc::kBadValue, i, "URI header without '='");
@@ -146,7 +170,8 @@ SipParseResult<void> parse_sip_rest(std::string_view s, std::size_t base, UriVie
     u.params = s.substr(i, *params);
     i += *params;
     if (i < s.size()) {
-        if (s[i] != '?') return sip_error(SipParseErrc::kBadValue, base + i, "bad character in URI");
+        if (s[i] != '?')
+            return sip_error(SipParseErrc::kBadValue, base + i, "bad character in URI");
         u.headers = s.substr(i + 1);
         if (auto ok = check_uri_headers(u.headers); !ok) {
             return tl::unexpected(rebase(ok.error(), base + i + 1));
@@ -198,7 +223,8 @@ SipParseResult<HostPort> parse_hostport(std::string_view s) noexcept {
     std::size_t i = 0;
     if (!s.empty() && s[0] == '[') {
         while (i < s.size() && s[i] != ']') ++i;
-        if (i >= s.size()) return sip_error(SipParseErrc::kBadValue, 0, "IPv6 reference without ']'");
+        if (i >= s.size())
+            return sip_error(SipParseErrc::kBadValue, 0, "IPv6 reference without ']'");
         for (std::size_t k = 1; k < i; ++k) {
             if (!is_hex_digit(s[k]) && s[k] != ':' && s[k] != '.') {
                 return sip_error(SipParseErrc::kBadValue, k, "bad character in IPv6 reference");
@@ -209,8 +235,8 @@ SipParseResult<HostPort> parse_hostport(std::string_view s) noexcept {
         hp.ipv6 = true;
     } else {
         // hostname / IPv4address; '_' tolerated (seen in the field, not in the grammar).
-        while (i < s.size() && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == '.' ||
-                                s[i] == '_')) {
+        while (i < s.size() &&
+               (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == '.' || s[i] == '_')) {
             ++i;
         }
         if (i == 0) return sip_error(SipParseErrc::kBadValue, 0, "missing host");
@@ -246,9 +272,8 @@ SipParseResult<UriView> UriView::parse(std::string_view text) noexcept {
     if (text.empty() || !is_alpha(text[0])) {
         return sip_error(SipParseErrc::kBadValue, 0, "URI without scheme");
     }
-    while (i < text.size() &&
-           (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '+' || text[i] == '-' ||
-            text[i] == '.')) {
+    while (i < text.size() && (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '+' ||
+                               text[i] == '-' || text[i] == '.')) {
         ++i;
     }
     if (i >= text.size() || text[i] != ':') {
@@ -257,10 +282,14 @@ SipParseResult<UriView> UriView::parse(std::string_view text) noexcept {
     u.scheme_text = text.substr(0, i);
     const std::string_view rest = text.substr(i + 1);
     const std::size_t base = i + 1;
-    if (ci_equal(u.scheme_text, "sip")) u.scheme = UriScheme::kSip;
-    else if (ci_equal(u.scheme_text, "sips")) u.scheme = UriScheme::kSips;
-    else if (ci_equal(u.scheme_text, "tel")) u.scheme = UriScheme::kTel;
-    else u.scheme = UriScheme::kOther;
+    if (ci_equal(u.scheme_text, "sip"))
+        u.scheme = UriScheme::kSip;
+    else if (ci_equal(u.scheme_text, "sips"))
+        u.scheme = UriScheme::kSips;
+    else if (ci_equal(u.scheme_text, "tel"))
+        u.scheme = UriScheme::kTel;
+    else
+        u.scheme = UriScheme::kOther;
 
     if (u.scheme == UriScheme::kOther) {
         if (rest.empty()) return sip_error(SipParseErrc::kBadValue, base, "empty URI");

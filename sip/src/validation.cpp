@@ -24,9 +24,9 @@ Rejection simple(std::uint16_t status) {
 }
 
 constexpr std::array<Method, 14> kKnownMethods{
-    Method::kInvite,    Method::kAck,     Method::kBye,     Method::kCancel, Method::kOptions,
-    Method::kRegister,  Method::kPrack,   Method::kSubscribe, Method::kNotify, Method::kPublish,
-    Method::kInfo,      Method::kRefer,   Method::kMessage, Method::kUpdate};
+    Method::kInvite,   Method::kAck,   Method::kBye,       Method::kCancel, Method::kOptions,
+    Method::kRegister, Method::kPrack, Method::kSubscribe, Method::kNotify, Method::kPublish,
+    Method::kInfo,     Method::kRefer, Method::kMessage,   Method::kUpdate};
 
 constexpr std::array<DropReasonInfo, static_cast<std::size_t>(DropReason::kCount_)> kDropReasons{{
     {"dropped_unparseable_requests",
@@ -38,7 +38,8 @@ constexpr std::array<DropReasonInfo, static_cast<std::size_t>(DropReason::kCount
 
 }  // namespace
 
-std::optional<Rejection> validate_request(const SipMessageView& req, const ValidationPolicy& policy) {
+std::optional<Rejection> validate_request(const SipMessageView& req,
+                                          const ValidationPolicy& policy) {
     if (!req.is_request()) return bad_request("not a request");
     // 505 first: a different version may mean a different grammar (RFC 3261 8.2, 21.5.6).
     if (!req.is_sip_2_0()) return simple(505);

@@ -149,8 +149,8 @@ std::optional<std::size_t> check_params(std::string_view s) noexcept {
                 i += *len;
             } else if (i < s.size() && s[i] == '[') {
                 const std::size_t open = i;
-                while (i < s.size() && (is_hex_digit(s[i]) || s[i] == ':' || s[i] == '.' ||
-                                        s[i] == '[')) {
+                while (i < s.size() &&
+                       (is_hex_digit(s[i]) || s[i] == ':' || s[i] == '.' || s[i] == '[')) {
                     ++i;
                 }
                 if (i >= s.size() || s[i] != ']' || i == open + 1) return i;
@@ -187,9 +187,12 @@ void CommaList::iterator::load() noexcept {
                 i = len ? i + *len : rest_.size();
                 continue;
             }
-            if (c == '<') in_angle = true;
-            else if (c == '>') in_angle = false;
-            else if (c == ',' && !in_angle) break;
+            if (c == '<')
+                in_angle = true;
+            else if (c == '>')
+                in_angle = false;
+            else if (c == ',' && !in_angle)
+                break;
             ++i;
         }
         current_ = trim_lws(rest_.substr(0, i));

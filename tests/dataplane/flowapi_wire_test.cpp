@@ -16,8 +16,10 @@ FlowSpec full_spec() {
     s.egress_destination = *parse_endpoint("[2001:db8::99]:5004");
     s.next_hop_mac = MacAddress{0x02, 0, 0, 0, 0, 0x42};
     s.srtp_ingress.suite = SrtpSuite::kAesCm128HmacSha1_80;
-    for (std::size_t i = 0; i < 16; ++i) s.srtp_ingress.master_key[i] = static_cast<std::uint8_t>(i);
-    for (std::size_t i = 0; i < 14; ++i) s.srtp_ingress.master_salt[i] = static_cast<std::uint8_t>(0xA0 + i);
+    for (std::size_t i = 0; i < 16; ++i)
+        s.srtp_ingress.master_key[i] = static_cast<std::uint8_t>(i);
+    for (std::size_t i = 0; i < 14; ++i)
+        s.srtp_ingress.master_salt[i] = static_cast<std::uint8_t>(0xA0 + i);
     s.srtp_egress.suite = SrtpSuite::kAeadAes256Gcm;
     s.srtp_egress.master_key.fill(0x5A);
     for (std::size_t i = 0; i < 12; ++i) s.srtp_egress.master_salt[i] = 0x3C;
@@ -73,8 +75,14 @@ TEST(FlowapiWire, RoundTripsEveryMessageType) {
     const std::vector<Envelope> messages = {
         {1, Hello{1, 1, "rtpx-controlplane"}},
         {1, HelloReply{1, "rtpx-dataplane", 2}},
-        {2, Batch{{{OpKind::kAdd, full_spec()}, {OpKind::kModify, minimal_spec()},
-                   {OpKind::kDelete, [] { FlowSpec d{}; d.local = minimal_spec().local; return d; }()}}}},
+        {2, Batch{{{OpKind::kAdd, full_spec()},
+                   {OpKind::kModify, minimal_spec()},
+                   {OpKind::kDelete,
+                    [] {
+                        FlowSpec d{};
+                        d.local = minimal_spec().local;
+                        return d;
+                    }()}}}},
         {2, BatchReply{false, 0, 1, "ops[1]: no such flow"}},
         {3, StatsQuery{{minimal_spec().local, full_spec().local}}},
         {3, StatsReply{totals, {stats, stats}}},
@@ -111,7 +119,9 @@ TEST(FlowapiWire, HeaderFieldsAreBigEndianAtFixedOffsets) {
 }
 
 // Each negative test corrupts one field of a valid frame and checks the error names it.
-std::vector<std::uint8_t> batch_frame() { return encode({1, Batch{{{OpKind::kAdd, minimal_spec()}}}}); }
+std::vector<std::uint8_t> batch_frame() {
+    return encode({1, Batch{{{OpKind::kAdd, minimal_spec()}}}});
+}
 constexpr std::size_t kFirstOp = kFrameHeaderSize + 4;  // after the op count
 
 TEST(FlowapiWire, RejectsFrameLengthOutOfRange) {
@@ -170,7 +180,8 @@ TEST(FlowapiWire, RejectsOpCountLargerThanTheFrame) {
 }
 
 TEST(FlowapiWire, RejectsUnknownOpNamingItsIndex) {
-    auto bytes = encode({1, Batch{{{OpKind::kAdd, minimal_spec()}, {OpKind::kAdd, minimal_spec()}}}});
+    auto bytes =
+        encode({1, Batch{{{OpKind::kAdd, minimal_spec()}, {OpKind::kAdd, minimal_spec()}}}});
     const auto one = encode({1, Batch{{{OpKind::kAdd, minimal_spec()}}}});
     const std::size_t second_op = one.size();  // the second op starts where a one-op frame ends
     bytes[second_op] = 9;
@@ -235,7 +246,8 @@ TEST(FlowapiWire, RejectsSemanticallyInvalidSpecNamingTheField) {
 TEST(FlowapiWire, RejectsEveryTruncation) {
     const auto bytes = encode({1, Batch{{{OpKind::kAdd, full_spec()}}}});
     for (std::size_t n = 0; n < bytes.size(); ++n) {
-        std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+        std::vector<std::uint8_t> cut(bytes.begin(),
+                                      bytes.begin() + static_cast<std::ptrdiff_t>(n));
         // Keep the length field consistent with the cut so the decoder reads into the body.
         if (n >= 4) {
             const auto len = static_cast<std::uint32_t>(n - 4);

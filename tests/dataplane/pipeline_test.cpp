@@ -32,9 +32,10 @@ class EalEnvironment : public ::testing::Environment {
   public:
     void SetUp() override {
         const std::string prefix = "--file-prefix=rtpx-pipeline-" + std::to_string(::getpid());
-        std::vector<std::string> args = {"pipeline_test", "--no-huge", "-m", "64", "--no-shconf",
-                                         "--no-pci", "-l", "0", "--log-level", "error", "--no-telemetry",
-                                         "--vdev", "net_ring0", prefix};
+        std::vector<std::string> args = {
+            "pipeline_test",  "--no-huge", "-m",        "64",          "--no-shconf",
+            "--no-pci",       "-l",        "0",         "--log-level", "error",
+            "--no-telemetry", "--vdev",    "net_ring0", prefix};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
@@ -58,7 +59,8 @@ class EalEnvironment : public ::testing::Environment {
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
 
-// ---- Frame builders and an independent checksum (RFC 1071, byte by byte) -------------------------
+// ---- Frame builders and an independent checksum (RFC 1071, byte by byte)
+// -------------------------
 
 constexpr std::array<std::uint8_t, 6> kPortMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0xAA};
 constexpr std::array<std::uint8_t, 6> kPeerMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
@@ -67,7 +69,8 @@ constexpr std::array<std::uint8_t, 6> kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x0
 std::uint16_t reference_checksum(const Bytes& bytes) {
     std::uint32_t sum = 0;
     for (std::size_t i = 0; i < bytes.size(); i += 2) {
-        sum += static_cast<std::uint32_t>(bytes[i] << 8) | (i + 1 < bytes.size() ? bytes[i + 1] : 0);
+        sum +=
+            static_cast<std::uint32_t>(bytes[i] << 8) | (i + 1 < bytes.size() ? bytes[i + 1] : 0);
     }
     while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
     return static_cast<std::uint16_t>(sum);  // all ones when the stored checksum is right
@@ -88,34 +91,44 @@ Bytes with_pseudo_header(const std::uint8_t* src, const std::uint8_t* dst, std::
 
 Bytes rtp_packet(std::uint16_t seq, std::uint32_t ssrc = 0x11223344, std::uint8_t pt = 96) {
     Bytes b = {
-        0x80, pt,                                     // V=2, PT
-        static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq),
-        0x00, 0x00, 0x03, 0x20,                       // timestamp 800
-        static_cast<std::uint8_t>(ssrc >> 24), static_cast<std::uint8_t>(ssrc >> 16),
-        static_cast<std::uint8_t>(ssrc >> 8), static_cast<std::uint8_t>(ssrc),
+        0x80,
+        pt,  // V=2, PT
+        static_cast<std::uint8_t>(seq >> 8),
+        static_cast<std::uint8_t>(seq),
+        0x00,
+        0x00,
+        0x03,
+        0x20,  // timestamp 800
+        static_cast<std::uint8_t>(ssrc >> 24),
+        static_cast<std::uint8_t>(ssrc >> 16),
+        static_cast<std::uint8_t>(ssrc >> 8),
+        static_cast<std::uint8_t>(ssrc),
     };
     for (int i = 0; i < 160; ++i) b.push_back(static_cast<std::uint8_t>(i));  // payload
     return b;
 }
 
 Bytes ipv4_udp_frame(const std::array<std::uint8_t, 4>& src, std::uint16_t sport,
-                     const std::array<std::uint8_t, 4>& dst, std::uint16_t dport, const Bytes& payload,
-                     std::uint16_t vlan = 0) {
+                     const std::array<std::uint8_t, 4>& dst, std::uint16_t dport,
+                     const Bytes& payload, std::uint16_t vlan = 0) {
     Bytes f(kPortMac.begin(), kPortMac.end());
     f.insert(f.end(), kPeerMac.begin(), kPeerMac.end());
     if (vlan != 0) {
-        f.insert(f.end(), {0x81, 0x00, static_cast<std::uint8_t>(vlan >> 8), static_cast<std::uint8_t>(vlan)});
+        f.insert(f.end(), {0x81, 0x00, static_cast<std::uint8_t>(vlan >> 8),
+                           static_cast<std::uint8_t>(vlan)});
     }
     f.insert(f.end(), {0x08, 0x00});
     const std::size_t total = 20 + 8 + payload.size();
-    f.insert(f.end(), {0x45, 0x00, static_cast<std::uint8_t>(total >> 8), static_cast<std::uint8_t>(total),
-                       0x00, 0x01, 0x00, 0x00, 64, 17, 0x00, 0x00});
+    f.insert(f.end(),
+             {0x45, 0x00, static_cast<std::uint8_t>(total >> 8), static_cast<std::uint8_t>(total),
+              0x00, 0x01, 0x00, 0x00, 64, 17, 0x00, 0x00});
     f.insert(f.end(), src.begin(), src.end());
     f.insert(f.end(), dst.begin(), dst.end());
     const std::size_t udp = 8 + payload.size();
-    f.insert(f.end(), {static_cast<std::uint8_t>(sport >> 8), static_cast<std::uint8_t>(sport),
-                       static_cast<std::uint8_t>(dport >> 8), static_cast<std::uint8_t>(dport),
-                       static_cast<std::uint8_t>(udp >> 8), static_cast<std::uint8_t>(udp), 0x00, 0x00});
+    f.insert(f.end(),
+             {static_cast<std::uint8_t>(sport >> 8), static_cast<std::uint8_t>(sport),
+              static_cast<std::uint8_t>(dport >> 8), static_cast<std::uint8_t>(dport),
+              static_cast<std::uint8_t>(udp >> 8), static_cast<std::uint8_t>(udp), 0x00, 0x00});
     f.insert(f.end(), payload.begin(), payload.end());
     return f;
 }
@@ -123,7 +136,8 @@ Bytes ipv4_udp_frame(const std::array<std::uint8_t, 4>& src, std::uint16_t sport
 rte_mbuf* to_mbuf(const Bytes& frame) {
     rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
     EXPECT_NE(m, nullptr);
-    auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())));
+    auto* p = reinterpret_cast<std::uint8_t*>(
+        rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())));
     std::memcpy(p, frame.data(), frame.size());
     return m;
 }
@@ -146,7 +160,8 @@ PortIdentity port_identity() {
 // ---- Parsing -----------------------------------------------------------------------------------
 
 TEST(PipelineParse, ReadsVlanTaggedIpv4Udp) {
-    const Bytes f = ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1), 42);
+    const Bytes f =
+        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1), 42);
     auto p = parse_frame(f.data(), f.size());
     ASSERT_TRUE(p);
     EXPECT_EQ(p->kind, FrameKind::kUdp);
@@ -160,7 +175,8 @@ TEST(PipelineParse, ReadsVlanTaggedIpv4Udp) {
 }
 
 TEST(PipelineParse, RejectsEachBrokenLayerWithItsReason) {
-    const Bytes good = ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1));
+    const Bytes good =
+        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1));
     auto reason = [](const Bytes& f) {
         auto p = parse_frame(f.data(), f.size());
         return p ? std::string("ok") : std::string(flowapi::info(p.error()).name);
@@ -184,17 +200,18 @@ TEST(PipelineParse, RejectsEachBrokenLayerWithItsReason) {
     EXPECT_EQ(reason(good), "ok");
 }
 
-// ---- Exception path ------------------------------------------------------------------------------
+// ---- Exception path
+// ------------------------------------------------------------------------------
 
 Bytes arp_request(const std::array<std::uint8_t, 4>& target) {
     Bytes f = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     f.insert(f.end(), kPeerMac.begin(), kPeerMac.end());
-    f.insert(f.end(), {0x08, 0x06,               // ARP
-                       0x00, 0x01, 0x08, 0x00,   // Ethernet, IPv4
-                       6, 4, 0x00, 0x01});       // sizes, request
+    f.insert(f.end(), {0x08, 0x06,              // ARP
+                       0x00, 0x01, 0x08, 0x00,  // Ethernet, IPv4
+                       6, 4, 0x00, 0x01});      // sizes, request
     f.insert(f.end(), kPeerMac.begin(), kPeerMac.end());
-    f.insert(f.end(), {198, 51, 100, 7});        // sender IP
-    f.insert(f.end(), 6, 0);                     // target MAC
+    f.insert(f.end(), {198, 51, 100, 7});  // sender IP
+    f.insert(f.end(), 6, 0);               // target MAC
     f.insert(f.end(), target.begin(), target.end());
     return f;
 }
@@ -205,9 +222,10 @@ TEST(PipelineException, AnswersArpForAMediaAddressAndLearnsTheSender) {
     ASSERT_TRUE(p);
     NeighbourObservation learned;
     ASSERT_EQ(handle_exception(m, *p, port_identity(), learned), ExceptionVerdict::kReply);
-    Bytes expected(kPeerMac.begin(), kPeerMac.end());              // to the asker
+    Bytes expected(kPeerMac.begin(), kPeerMac.end());  // to the asker
     expected.insert(expected.end(), kPortMac.begin(), kPortMac.end());
-    expected.insert(expected.end(), {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02});  // reply
+    expected.insert(expected.end(),
+                    {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02});  // reply
     expected.insert(expected.end(), kPortMac.begin(), kPortMac.end());
     expected.insert(expected.end(), {192, 0, 2, 1});
     expected.insert(expected.end(), kPeerMac.begin(), kPeerMac.end());
@@ -252,7 +270,8 @@ TEST(PipelineException, AnswersIcmpEchoWithValidChecksums) {
 
 TEST(PipelineException, AnswersNeighbourSolicitationWithAnAdvertisement) {
     // RFC 4861 section 4.3: NS from 2001:db8::7 for 2001:db8::1, with a source link-layer option.
-    const std::array<std::uint8_t, 16> peer = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+    const std::array<std::uint8_t, 16> peer = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                                               0,    0,    0,    0,    0, 0, 0, 7};
     const auto target = port_identity().ipv6[0];
     Bytes f = {0x33, 0x33, 0xff, 0x00, 0x00, 0x01};
     f.insert(f.end(), kPeerMac.begin(), kPeerMac.end());
@@ -273,19 +292,21 @@ TEST(PipelineException, AnswersNeighbourSolicitationWithAnAdvertisement) {
     const Bytes out = bytes_of(m);
     ASSERT_EQ(out.size(), 14u + 40 + 32);
     EXPECT_EQ(Bytes(out.begin(), out.begin() + 6), Bytes(kPeerMac.begin(), kPeerMac.end()));
-    EXPECT_EQ(out[14 + 7], 255);         // hop limit
-    EXPECT_EQ(out[54], 136);             // neighbour advertisement
-    EXPECT_EQ(out[58], 0x60);            // solicited, override
+    EXPECT_EQ(out[14 + 7], 255);  // hop limit
+    EXPECT_EQ(out[54], 136);      // neighbour advertisement
+    EXPECT_EQ(out[58], 0x60);     // solicited, override
     EXPECT_EQ(Bytes(out.begin() + 62, out.begin() + 78), Bytes(target.begin(), target.end()));
-    EXPECT_EQ(out[78], 2);               // target link-layer address option
+    EXPECT_EQ(out[78], 2);  // target link-layer address option
     EXPECT_EQ(Bytes(out.begin() + 80, out.end()), Bytes(kPortMac.begin(), kPortMac.end()));
     EXPECT_EQ(Bytes(out.begin() + 38, out.begin() + 54), Bytes(peer.begin(), peer.end()));
-    EXPECT_EQ(reference_checksum(with_pseudo_header(out.data() + 22, out.data() + 38, 16, 58, out.data() + 54, 32)),
+    EXPECT_EQ(reference_checksum(with_pseudo_header(out.data() + 22, out.data() + 38, 16, 58,
+                                                    out.data() + 54, 32)),
               0xFFFF);
     rte_pktmbuf_free(m);
 }
 
-// ---- Rewrite -------------------------------------------------------------------------------------
+// ---- Rewrite
+// -------------------------------------------------------------------------------------
 
 TEST(PipelineRewrite, Ipv4ToIpv6KeepsThePayloadWithValidChecksums) {
     const Bytes payload = rtp_packet(7);
@@ -309,7 +330,8 @@ TEST(PipelineRewrite, Ipv4ToIpv6KeepsThePayloadWithValidChecksums) {
     EXPECT_EQ((o[54] << 8) | o[55], 30002);
     EXPECT_EQ((o[56] << 8) | o[57], 5004);
     EXPECT_EQ(Bytes(o.begin() + 62, o.end()), payload);
-    EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 22, o.data() + 38, 16, 17, o.data() + 54, 8 + payload.size())),
+    EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 22, o.data() + 38, 16, 17,
+                                                    o.data() + 54, 8 + payload.size())),
               0xFFFF);
     rte_pktmbuf_free(m);
 }
@@ -330,13 +352,15 @@ TEST(PipelineRewrite, Ipv4ToIpv4WithVlanHasValidChecksums) {
     EXPECT_EQ(o[12], 0x81);
     EXPECT_EQ(o[15], 7);
     EXPECT_EQ(reference_checksum(Bytes(o.begin() + 18, o.begin() + 38)), 0xFFFF);
-    EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 30, o.data() + 34, 4, 17, o.data() + 38, 8 + payload.size())),
+    EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 30, o.data() + 34, 4, 17,
+                                                    o.data() + 38, 8 + payload.size())),
               0xFFFF);
     EXPECT_EQ(Bytes(o.begin() + 46, o.end()), payload);
     rte_pktmbuf_free(m);
 }
 
-// ---- Whole bursts through a worker ---------------------------------------------------------------
+// ---- Whole bursts through a worker
+// ---------------------------------------------------------------
 
 class PipelineWorker : public ::testing::Test {
   protected:
@@ -344,8 +368,9 @@ class PipelineWorker : public ::testing::Test {
         auto t = FlowTable::create("test_flows_" + std::to_string(counter_++), 1024, 1, 0);
         ASSERT_TRUE(t) << t.error();
         table_ = std::move(*t);
-        to_control_ = rte_ring_create_elem(("test_ctl_" + std::to_string(counter_)).c_str(), sizeof(WorkerMessage),
-                                           64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        to_control_ =
+            rte_ring_create_elem(("test_ctl_" + std::to_string(counter_)).c_str(),
+                                 sizeof(WorkerMessage), 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
         ASSERT_NE(to_control_, nullptr);
         port_.port_id = g_ring_port;
         port_.identity = port_identity();
@@ -394,7 +419,9 @@ class PipelineWorker : public ::testing::Test {
         }
         return out;
     }
-    std::uint64_t drops(DropReason r) const { return counters_.drops[static_cast<std::size_t>(r)].get(); }
+    std::uint64_t drops(DropReason r) const {
+        return counters_.drops[static_cast<std::size_t>(r)].get();
+    }
 
     static flowapi::FlowSpec spec() {
         flowapi::FlowSpec s;
@@ -423,7 +450,8 @@ TEST_F(PipelineWorker, RelaysRtpWithRewritesAndCountsIt) {
     ASSERT_TRUE(add(s).ok);
     std::vector<Bytes> frames;
     for (std::uint16_t seq = 1; seq <= 5; ++seq) {
-        frames.push_back(ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(seq)));
+        frames.push_back(
+            ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(seq)));
     }
     const auto out = run(frames);
     ASSERT_EQ(out.size(), 5u);
@@ -434,12 +462,14 @@ TEST_F(PipelineWorker, RelaysRtpWithRewritesAndCountsIt) {
         EXPECT_EQ(Bytes(o.begin(), o.begin() + 6), Bytes(kNextHopMac.begin(), kNextHopMac.end()));
         EXPECT_EQ(p->src_port, 30002);
         EXPECT_EQ(p->dst_port, 5004);
-        auto view = rtp::RtpView::parse(rtp::ByteSpan(o.data() + p->payload_offset(), p->payload_size()));
+        auto view =
+            rtp::RtpView::parse(rtp::ByteSpan(o.data() + p->payload_offset(), p->payload_size()));
         ASSERT_TRUE(view);
         EXPECT_EQ(view->ssrc(), 0xCAFEBABE);
         EXPECT_EQ(view->payload_type(), 101);
         EXPECT_EQ(view->sequence_number(), 1001 + i);
-        EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 26, o.data() + 30, 4, 17, o.data() + 34, p->l4_size)),
+        EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 26, o.data() + 30, 4, 17,
+                                                        o.data() + 34, p->l4_size)),
                   0xFFFF);
     }
     const auto st = table_->stats({s.local});
@@ -460,14 +490,17 @@ TEST_F(PipelineWorker, DropsTrafficWithoutFlowsByReason) {
     other_mac[5] = 0x77;
     const auto out = run({
         ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 31000, rtp_packet(1)),  // no flow
-        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, {0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}),
+        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000,
+                       {0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}),
         other_mac,
     });
     EXPECT_TRUE(out.empty());
     EXPECT_EQ(drops(DropReason::kNoFlow), 1u);
     EXPECT_EQ(drops(DropReason::kUnhandledClass), 1u);  // DTLS on a plain RTP flow
     EXPECT_EQ(drops(DropReason::kNotForUs), 1u);
-    EXPECT_EQ(table_->stats({spec().local})[0].counters.drops[static_cast<std::size_t>(DropReason::kUnhandledClass)], 1u);
+    EXPECT_EQ(table_->stats({spec().local})[0]
+                  .counters.drops[static_cast<std::size_t>(DropReason::kUnhandledClass)],
+              1u);
 }
 
 TEST_F(PipelineWorker, StrictLatchingDropsOtherSources) {
@@ -476,8 +509,10 @@ TEST_F(PipelineWorker, StrictLatchingDropsOtherSources) {
     ASSERT_TRUE(add(s).ok);
     const auto out = run({
         ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1)),  // latched
-        ipv4_udp_frame({198, 51, 100, 8}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(2)),  // other host
-        ipv4_udp_frame({198, 51, 100, 7}, 4001, {192, 0, 2, 1}, 30000, rtp_packet(3)),  // other port
+        ipv4_udp_frame({198, 51, 100, 8}, 4000, {192, 0, 2, 1}, 30000,
+                       rtp_packet(2)),  // other host
+        ipv4_udp_frame({198, 51, 100, 7}, 4001, {192, 0, 2, 1}, 30000,
+                       rtp_packet(3)),  // other port
         ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(4)),
     });
     EXPECT_EQ(out.size(), 2u);
@@ -494,14 +529,17 @@ TEST_F(PipelineWorker, UnresolvedNextHopAsksTheControlThreadThenForwards) {
     auto s = spec();
     s.next_hop_mac.reset();
     ASSERT_TRUE(add(s).ok);
-    EXPECT_TRUE(run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1))}).empty());
+    EXPECT_TRUE(run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1))})
+                    .empty());
     EXPECT_EQ(drops(DropReason::kNeighbourUnresolved), 1u);
     WorkerMessage msg;
     ASSERT_EQ(rte_ring_sc_dequeue_elem(to_control_, &msg, sizeof msg), 0);
     EXPECT_EQ(msg.kind, WorkerMessage::Kind::kResolve);
     EXPECT_EQ(flowapi::to_string(msg.ip), "192.0.2.50");
-    ASSERT_TRUE(neighbours_.update(msg.ip, {0x02, 0, 0, 0, 0, 0x50}));  // what the control thread does
-    const auto out = run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(2))});
+    ASSERT_TRUE(
+        neighbours_.update(msg.ip, {0x02, 0, 0, 0, 0, 0x50}));  // what the control thread does
+    const auto out =
+        run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(2))});
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0][5], 0x50);
 }
@@ -533,7 +571,9 @@ TEST_F(PipelineWorker, RtcpIsRelayedOrTerminatedPerFlow) {
     EXPECT_EQ(table_->stats({s.local})[0].counters.rtcp_packets, 1u);
     s.rtcp_mode = flowapi::RtcpMode::kTerminate;
     PortAddressBook book;
-    book.port_of = [&](const flowapi::IpAddress& ip) { return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1; };
+    book.port_of = [&](const flowapi::IpAddress& ip) {
+        return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1;
+    };
     book.describe_port = [](int, FlowConfig&) {};
     ASSERT_TRUE(table_->apply({{{flowapi::OpKind::kModify, s}}}, book).ok);
     EXPECT_TRUE(run({ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rr)}).empty());
@@ -547,9 +587,12 @@ TEST_F(PipelineWorker, BatchesAreAllOrNothing) {
     auto missing = spec();
     missing.local.port = 30020;
     PortAddressBook book;
-    book.port_of = [&](const flowapi::IpAddress& ip) { return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1; };
+    book.port_of = [&](const flowapi::IpAddress& ip) {
+        return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1;
+    };
     book.describe_port = [](int, FlowConfig&) {};
-    const auto reply = table_->apply({{{flowapi::OpKind::kAdd, other}, {flowapi::OpKind::kDelete, missing}}}, book);
+    const auto reply = table_->apply(
+        {{{flowapi::OpKind::kAdd, other}, {flowapi::OpKind::kDelete, missing}}}, book);
     EXPECT_FALSE(reply.ok);
     EXPECT_EQ(reply.failed_index, 1u);
     EXPECT_EQ(reply.error, "ops[1]: no flow 192.0.2.1:30020");

@@ -64,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)classify_unparseable(text);
         return 0;
     }
-    check(m->body().data() >= text.data() && m->body().data() + m->body().size() <= text.data() + size);
+    check(m->body().data() >= text.data() &&
+          m->body().data() + m->body().size() <= text.data() + size);
     if (m->content_length()) check(m->body().size() == *m->content_length());
     touch_accessors(*m);
     auto syntax = m->check_syntax();

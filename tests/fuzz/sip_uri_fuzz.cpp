@@ -23,8 +23,8 @@ void check_inside(std::string_view part, std::string_view whole) {
 }
 
 void check_uri(const UriView& u, std::string_view text) {
-    for (std::string_view part : {u.scheme_text, u.user, u.password, u.host, u.params, u.headers,
-                                  u.opaque}) {
+    for (std::string_view part :
+         {u.scheme_text, u.user, u.password, u.host, u.params, u.headers, u.opaque}) {
         check_inside(part, text);
     }
     if (u.host_is_ipv6) check(u.host.size() >= 3 && u.host.front() == '[' && u.host.back() == ']');

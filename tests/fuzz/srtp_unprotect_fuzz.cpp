@@ -45,8 +45,8 @@ std::unique_ptr<SrtpContext> make_context(Suite suite, bool mki) {
     return std::move(*c);
 }
 
-SrtpStatus call(SrtpBackend& b, bool protect, bool rtcp, SrtpContext& c, std::vector<std::uint8_t>& buf,
-                std::uint32_t& len) {
+SrtpStatus call(SrtpBackend& b, bool protect, bool rtcp, SrtpContext& c,
+                std::vector<std::uint8_t>& buf, std::uint32_t& len) {
     SrtpPacket p{&c, buf.data(), len, static_cast<std::uint32_t>(buf.size())};
     SrtpStatus st = SrtpStatus::kBackendError;
     std::span<SrtpPacket> ps(&p, 1);
@@ -106,8 +106,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t bit = (size > 1 ? data[size - 1] : 0) * 7919U % (prot[0].size() * 8);
     // libsrtp2 2.5 cannot unprotect SRTCP with an MKI under the _32 suites (it looks for the MKI
     // one RTP tag length from the end; cisco/libsrtp#733): only IPsec-MB unprotects those.
-    const bool libsrtp2_mki_bug = rtcp && mki && (suite == Suite::kAesCm128HmacSha1_32 ||
-                                                  suite == Suite::kAes256CmHmacSha1_32);
+    const bool libsrtp2_mki_bug =
+        rtcp && mki &&
+        (suite == Suite::kAesCm128HmacSha1_32 || suite == Suite::kAes256CmHmacSha1_32);
     for (int i = 0; i < (libsrtp2_mki_bug ? 1 : 2); ++i) {
         for (bool flip : {true, false}) {
             auto rx = make_context(suite, mki);

@@ -71,8 +71,8 @@ Bytes make_rtcp(std::mt19937_64& rng, std::uint32_t ssrc) {
         for (int i = 3; i >= 0; --i) p.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
     };
     const std::uint32_t rc = uniform(rng, 0, 3);
-    p.insert(p.end(), {static_cast<std::uint8_t>(0x80 | rc), 200, 0,
-                       static_cast<std::uint8_t>(6 + 6 * rc)});
+    p.insert(p.end(),
+             {static_cast<std::uint8_t>(0x80 | rc), 200, 0, static_cast<std::uint8_t>(6 + 6 * rc)});
     put32(ssrc);
     for (std::uint8_t b : random_bytes(rng, 20 + 24 * rc)) p.push_back(b);
     const std::uint32_t cname = uniform(rng, 1, 40);
@@ -127,7 +127,7 @@ Stream make_stream(std::mt19937_64& rng, Suite suite, std::uint32_t roc, bool rt
 }
 
 class SrtpProperty : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         b_[0] = test::backend(BackendKind::kIpsecMb);
         b_[1] = test::backend(BackendKind::kLibSrtp2);
@@ -233,9 +233,9 @@ TEST_F(SrtpProperty, BackendsAgreeOnRtpAndAcceptEachOther) {
         st = both(Op::kUnprotectRtp, again, rx);
         for (auto x : st) EXPECT_EQ(x, SrtpStatus::kReplayed);
         // The sender refuses to protect an index twice (it would reuse keystream).
-        std::array<std::vector<Bytes>, 2> twice = {std::vector<Bytes>{plain[0]}, std::vector<Bytes>{plain[0]}};
-        st = both(Op::kProtectRtp, twice,
-                  {std::vector{s.tx[0].get()}, std::vector{s.tx[1].get()}});
+        std::array<std::vector<Bytes>, 2> twice = {std::vector<Bytes>{plain[0]},
+                                                   std::vector<Bytes>{plain[0]}};
+        st = both(Op::kProtectRtp, twice, {std::vector{s.tx[0].get()}, std::vector{s.tx[1].get()}});
         EXPECT_EQ(st[0], SrtpStatus::kReplayed);
     }
     EXPECT_GT(ok_packets, 5000);
@@ -251,9 +251,9 @@ TEST_F(SrtpProperty, EverySingleBitFlipIsRejected) {
         const Suite suite = kAllSuites[n % kAllSuites.size()];
         const bool rtcp = n % 2 == 1;
         Stream s = make_stream(rng, suite, uniform(rng, 0, 5), rtcp);
-        Bytes plain = rtcp ? make_rtcp(rng, s.ssrc)
-                           : make_rtp(rng, s.ssrc, static_cast<std::uint16_t>(rng()),
-                                      uniform(rng, 0, 160));
+        Bytes plain =
+            rtcp ? make_rtcp(rng, s.ssrc)
+                 : make_rtp(rng, s.ssrc, static_cast<std::uint16_t>(rng()), uniform(rng, 0, 160));
         Bytes prot = plain;
         ASSERT_EQ(test::run(*b_[0], rtcp ? Op::kProtectRtcp : Op::kProtectRtp, *s.tx[0], prot),
                   SrtpStatus::kOk);
@@ -365,7 +365,8 @@ TEST_F(SrtpProperty, MixedBurstsMatchSequentialProcessing) {
                             static_cast<std::uint32_t>(sent.size() - 1));
             }
             Bytes b = sent[j].second;
-            if (uniform(rng, 0, 15) == 0) b[uniform(rng, 0, static_cast<std::uint32_t>(b.size() - 1))] ^= 0x40;
+            if (uniform(rng, 0, 15) == 0)
+                b[uniform(rng, 0, static_cast<std::uint32_t>(b.size() - 1))] ^= 0x40;
             rx_pk[0].push_back(b);
             rx_pk[1].push_back(b);
             rx[0].push_back(streams[sent[j].first].rx[0].get());
@@ -456,8 +457,10 @@ TEST_F(SrtpProperty, HeaderOnlyPacketsAgree) {
     for (Suite suite : kAllSuites) {
         for (bool rtcp : {false, true}) {
             Stream s = make_stream(rng, suite, 0, rtcp);
-            const Bytes plain = rtcp ? test::hex("81c80000 11223344") : test::hex("80000001 00000002 11223344");
-            std::array<std::vector<Bytes>, 2> pk = {std::vector<Bytes>{plain}, std::vector<Bytes>{plain}};
+            const Bytes plain =
+                rtcp ? test::hex("81c80000 11223344") : test::hex("80000001 00000002 11223344");
+            std::array<std::vector<Bytes>, 2> pk = {std::vector<Bytes>{plain},
+                                                    std::vector<Bytes>{plain}};
             auto st = both(rtcp ? Op::kProtectRtcp : Op::kProtectRtp, pk,
                            {std::vector{s.tx[0].get()}, std::vector{s.tx[1].get()}});
             ASSERT_EQ(st[0], SrtpStatus::kOk) << to_string(suite);

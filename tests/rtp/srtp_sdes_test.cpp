@@ -10,13 +10,20 @@
 namespace rtpx::rtp::srtp {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+std::vector<std::uint8_t> bytes(std::string_view s) {
+    return {s.begin(), s.end()};
+}
 
 // RFC 4648 section 10 test vectors.
 TEST(Base64, EncodesAndDecodesTheRfc4648Vectors) {
     const std::array<std::pair<std::string_view, std::string_view>, 7> v = {{
-        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
-        {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
     }};
     for (const auto& [plain, enc] : v) {
         EXPECT_EQ(base64_encode(bytes(plain)), enc);
@@ -29,10 +36,10 @@ TEST(Base64, EncodesAndDecodesTheRfc4648Vectors) {
 
 TEST(Base64, RefusesWhatIsNotStrictBase64) {
     std::array<std::uint8_t, 16> out{};
-    EXPECT_EQ(base64_decode("Zm9", out).error().code, SdesErrc::kBadBase64);   // length
-    EXPECT_EQ(base64_decode("Zm9*", out).error().offset, 3u);                  // alphabet
+    EXPECT_EQ(base64_decode("Zm9", out).error().code, SdesErrc::kBadBase64);       // length
+    EXPECT_EQ(base64_decode("Zm9*", out).error().offset, 3u);                      // alphabet
     EXPECT_EQ(base64_decode("Zg==Zg==", out).error().code, SdesErrc::kBadBase64);  // inner pad
-    EXPECT_EQ(base64_decode("Zh==", out).error().code, SdesErrc::kBadBase64);  // non-canonical
+    EXPECT_EQ(base64_decode("Zh==", out).error().code, SdesErrc::kBadBase64);      // non-canonical
     EXPECT_EQ(base64_decode("Z===", out).error().code, SdesErrc::kBadBase64);
 }
 
@@ -61,7 +68,8 @@ TEST(SdesKeyParams, LifetimeAndMkiAreOptional) {
     ASSERT_TRUE(p);
     EXPECT_EQ(p->lifetime, 1000u);
     EXPECT_EQ(format_sdes_key_params(*p), "inline:" + std::string(kRfcKey) + "|1000");
-    p = parse_sdes_key_params("inline:" + std::string(kRfcKey) + "|7:1", Suite::kAesCm128HmacSha1_80);
+    p = parse_sdes_key_params("inline:" + std::string(kRfcKey) + "|7:1",
+                              Suite::kAesCm128HmacSha1_80);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->lifetime, 0u);
     EXPECT_EQ(p->mki_len, 1);

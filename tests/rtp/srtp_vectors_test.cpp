@@ -148,12 +148,12 @@ INSTANTIATE_TEST_SUITE_P(Backends, SrtpBothBackends,
 const auto kGcmKey128 = hex("000102030405060708090a0b0c0d0e0f");
 const auto kGcmKey256 = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 const auto kGcmSalt = hex("517569642070726f2071756f");
-const auto kGcmRtp = hex(
-    "8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976 69736120 696e2070"
-    "61727465 73207472 6573");
-const auto kGcmRtcp = hex(
-    "81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61 deadbeef deadbeef"
-    "deadbeef deadbeef deadbeef");
+const auto kGcmRtp =
+    hex("8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976 69736120 696e2070"
+        "61727465 73207472 6573");
+const auto kGcmRtcp =
+    hex("81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61 deadbeef deadbeef"
+        "deadbeef deadbeef deadbeef");
 
 std::unique_ptr<SrtpContext> gcm_context(Suite suite, std::uint32_t srtcp_index = 1) {
     const auto& key = suite == Suite::kAeadAes128Gcm ? kGcmKey128 : kGcmKey256;

@@ -11,10 +11,10 @@ namespace rtpx::sched {
 namespace {
 
 TEST(CallAssigner, ExpectedPacketRateFollowsPtime) {
-    EXPECT_EQ(expected_packet_rate(20), 100u);      // 50 pps from each leg
-    EXPECT_EQ(expected_packet_rate(30), 68u);       // 34 (rounded up) each way
-    EXPECT_EQ(expected_packet_rate(20, 2), 200u);   // two streams
-    EXPECT_EQ(expected_packet_rate(0), 100u);       // unknown ptime: 20 ms
+    EXPECT_EQ(expected_packet_rate(20), 100u);     // 50 pps from each leg
+    EXPECT_EQ(expected_packet_rate(30), 68u);      // 34 (rounded up) each way
+    EXPECT_EQ(expected_packet_rate(20, 2), 200u);  // two streams
+    EXPECT_EQ(expected_packet_rate(0), 100u);      // unknown ptime: 20 ms
 }
 
 TEST(CallAssigner, PicksTheLeastLoadedWorkerByPacketRate) {

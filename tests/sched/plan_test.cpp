@@ -99,8 +99,7 @@ TEST(PlanDualSocket, WorkersAreNumaLocalToTheirPortsAndNeverSmtSiblings) {
     }
     EXPECT_EQ(plan->eal_args,
               (std::vector<std::string>{"-l", "0-31", "--main-lcore", "0", "--socket-mem",
-                                        "1024,1024", "-a", "0000:3b:00.0", "-a",
-                                        "0000:81:00.0"}));
+                                        "1024,1024", "-a", "0000:3b:00.0", "-a", "0000:81:00.0"}));
 }
 
 TEST(PlanDualSocket, AskedWorkersAreSpreadOverThePortsNumaNodes) {
@@ -183,7 +182,8 @@ TEST(PlanDualSocket, UnknownNumaNodeIsAnError) {
     auto plan = plan_on(topo, ports, PlanConfig{});
     ASSERT_FALSE(plan);
     EXPECT_EQ(plan.error().code, PlanErrc::kUnknownNuma);
-    EXPECT_EQ(plan.error().what, "port 0000:c1:00.0 is on NUMA 3 but the topology has NUMA nodes 0, 1");
+    EXPECT_EQ(plan.error().what,
+              "port 0000:c1:00.0 is on NUMA 3 but the topology has NUMA nodes 0, 1");
 }
 
 TEST(PlanDualSocket, FewerWorkersThanPortNumaNodesIsAnError) {
@@ -228,9 +228,9 @@ TEST(Plan64Core, AutomaticPlanUsesEveryPhysicalCoreButTheReservedOne) {
     EXPECT_EQ(plan->workers.size(), 63u);
     EXPECT_TRUE(no_smt_siblings_among_workers(*plan));
     EXPECT_EQ(plan->control_plane_cpus, std::vector<unsigned>{64});
-    EXPECT_EQ(plan->eal_args, (std::vector<std::string>{"-l", "0-63", "--main-lcore", "0",
-                                                        "--socket-mem", "1024", "-a",
-                                                        "0000:41:00.0", "-a", "0000:41:00.1"}));
+    EXPECT_EQ(plan->eal_args,
+              (std::vector<std::string>{"-l", "0-63", "--main-lcore", "0", "--socket-mem", "1024",
+                                        "-a", "0000:41:00.0", "-a", "0000:41:00.1"}));
 }
 
 TEST(Plan64Core, FlowSteeringLimitedByQueuesUsesFewerWorkersRatherThanADispatcher) {
@@ -263,9 +263,9 @@ TEST(PlanSmallMachine, TwoCoreVmGetsMainLcoreAndOneWorker) {
     EXPECT_TRUE(plan->dispatchers.empty());
     EXPECT_FALSE(plan->main_is_worker);
     EXPECT_EQ(plan->control_plane_cpus, std::vector<unsigned>{0});  // shares the main lcore
-    EXPECT_EQ(plan->eal_args, (std::vector<std::string>{"-l", "0-1", "--main-lcore", "0",
-                                                        "--socket-mem", "1024", "-a",
-                                                        "0000:00:03.0"}));
+    EXPECT_EQ(plan->eal_args,
+              (std::vector<std::string>{"-l", "0-1", "--main-lcore", "0", "--socket-mem", "1024",
+                                        "-a", "0000:00:03.0"}));
 }
 
 TEST(PlanSmallMachine, TwoCoreVmWithAVdevPlacesItOnTheOnlyNode) {
@@ -278,8 +278,8 @@ TEST(PlanSmallMachine, TwoCoreVmWithAVdevPlacesItOnTheOnlyNode) {
     EXPECT_EQ(plan->ports[0].mempool_socket, 0);
     EXPECT_EQ(plan->ports[0].numa, kNoNuma);
     EXPECT_TRUE(plan->dispatchers.empty());  // one worker needs no dispatcher
-    EXPECT_EQ(plan->eal_args, (std::vector<std::string>{"-l", "0-1", "--main-lcore", "0",
-                                                        "--socket-mem", "1024"}));
+    EXPECT_EQ(plan->eal_args,
+              (std::vector<std::string>{"-l", "0-1", "--main-lcore", "0", "--socket-mem", "1024"}));
 }
 
 TEST(PlanSmallMachine, TwoCoreVmCannotHaveTwoWorkers) {

@@ -66,10 +66,9 @@ TEST(RssSteering, RejectsBadInput) {
     const auto reta4 = default_reta(128, 4);
     EXPECT_EQ(make_rss_table(RssSpec{short_key, reta4}, workers, kRange).error().code,
               SteeringErrc::kBadKey);
-    EXPECT_EQ(make_rss_table(RssSpec{kMicrosoftRssKey, reta4}, workers, PortRange{0, 10})
-                  .error()
-                  .code,
-              SteeringErrc::kBadRange);
+    EXPECT_EQ(
+        make_rss_table(RssSpec{kMicrosoftRssKey, reta4}, workers, PortRange{0, 10}).error().code,
+        SteeringErrc::kBadRange);
 }
 
 TEST(FlowSteering, RulesCoverTheRangeExactlyOnceAndAgreeWithTheTable) {
@@ -164,9 +163,9 @@ TEST(RelayPortAllocator, ReleasedPortsAreReusedLast) {
     const auto a = ports.allocate(0);
     ASSERT_EQ(a, 40000);
     EXPECT_TRUE(ports.release(*a));
-    EXPECT_FALSE(ports.release(*a));      // twice
-    EXPECT_FALSE(ports.release(40001));   // odd half of a pair is not an allocation unit
-    EXPECT_FALSE(ports.release(50000));   // outside the range
+    EXPECT_FALSE(ports.release(*a));     // twice
+    EXPECT_FALSE(ports.release(40001));  // odd half of a pair is not an allocation unit
+    EXPECT_FALSE(ports.release(50000));  // outside the range
     EXPECT_EQ(ports.allocate(0), 40002);
     EXPECT_EQ(ports.allocate(0), 40004);
     EXPECT_EQ(ports.allocate(0), 40006);

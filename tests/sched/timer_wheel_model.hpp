@@ -20,12 +20,13 @@
 namespace rtpx::sched::test {
 
 class TimerWheelHarness {
-public:
+  public:
     static constexpr unsigned kShift = 4;
     static constexpr std::uint32_t kCapacity = 64;
 
     explicit TimerWheelHarness(std::uint64_t start)
-        : wheel_(TimerWheelConfig{kCapacity, kShift, start}), now_(start),
+        : wheel_(TimerWheelConfig{kCapacity, kShift, start}),
+          now_(start),
           next_slot_(start >> kShift) {}
 
     // Runs the operations encoded in `bytes`; returns the first disagreement, if any.
@@ -96,7 +97,7 @@ public:
 
     [[nodiscard]] std::size_t fired() const noexcept { return fired_; }
 
-private:
+  private:
     void fail(std::string what) {
         if (!error_) error_ = std::move(what) + " (now " + std::to_string(now_) + ")";
     }
@@ -124,13 +125,16 @@ private:
         const std::uint64_t cookie = next_cookie_++;
         auto handle = wheel_.arm(expires, cookie);
         if (slot_of_.size() == kCapacity) {
-            if (handle || handle.error() != TimerErrc::kPoolExhausted) fail("full pool not refused");
+            if (handle || handle.error() != TimerErrc::kPoolExhausted)
+                fail("full pool not refused");
             return;
         }
         if (!handle) return fail("arm() refused with room left");
         remember(cookie, expires, floor);
-        if (issued_.size() < 256) issued_.emplace_back(cookie, *handle);
-        else issued_[cookie % 256] = {cookie, *handle};
+        if (issued_.size() < 256)
+            issued_.emplace_back(cookie, *handle);
+        else
+            issued_[cookie % 256] = {cookie, *handle};
     }
 
     void advance(std::uint64_t now, bool rearm_from_callbacks) {

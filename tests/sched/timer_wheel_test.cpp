@@ -24,7 +24,7 @@ std::vector<std::uint64_t> advance(TimerWheel& wheel, std::uint64_t now) {
 TEST(TimerWheel, FiresNeverEarlyAndWithinOneSlot) {
     TimerWheel wheel(TimerWheelConfig{16, kShift, 0});
     ASSERT_TRUE(wheel.arm(5 * kSlot + 3, 7));
-    EXPECT_TRUE(advance(wheel, 5 * kSlot + 3).empty());   // due tick reached, slot 5 not over
+    EXPECT_TRUE(advance(wheel, 5 * kSlot + 3).empty());  // due tick reached, slot 5 not over
     EXPECT_TRUE(advance(wheel, 6 * kSlot - 1).empty());
     EXPECT_EQ(advance(wheel, 6 * kSlot), std::vector<std::uint64_t>{7});
     EXPECT_EQ(wheel.armed(), 0u);

@@ -52,20 +52,26 @@ constexpr RssVector<16> kV6[] = {
      1766,
      // 3ffe:2501:200:1fff::7
      {0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x07},
-     2794, 0x2cc18cd5, 0x40207d3d},
+     2794,
+     0x2cc18cd5,
+     0x40207d3d},
     {// ff02::1
      {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01},
      4739,
      // 3ffe:501:8::260:97ff:fe40:efab
      {0x3f, 0xfe, 0x05, 0x01, 0x00, 0x08, 0, 0, 0x02, 0x60, 0x97, 0xff, 0xfe, 0x40, 0xef, 0xab},
-     14230, 0x0f0c461c, 0xdde51bbf},
+     14230,
+     0x0f0c461c,
+     0xdde51bbf},
     {// fe80::200:f8ff:fe21:67cf
      {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67, 0xcf},
      38024,
      // 3ffe:1900:4545:3:200:f8ff:fe21:67cf
      {0x3f, 0xfe, 0x19, 0x00, 0x45, 0x45, 0x00, 0x03, 0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67,
       0xcf},
-     44251, 0x4b61e985, 0x02d1feef},
+     44251,
+     0x4b61e985,
+     0x02d1feef},
 };
 
 template <std::size_t N>
@@ -86,14 +92,19 @@ template <class Vectors>
 void expect_vectors(const Vectors& vectors) {
     for (const auto& v : vectors) {
         EXPECT_EQ(toeplitz_hash(kMicrosoftRssKey, tuple(v.src, v.dst, 0, 0, false)), v.hash_l3);
-        EXPECT_EQ(toeplitz_hash(kMicrosoftRssKey, tuple(v.src, v.dst, v.src_port, v.dst_port, true)),
-                  v.hash_l4);
+        EXPECT_EQ(
+            toeplitz_hash(kMicrosoftRssKey, tuple(v.src, v.dst, v.src_port, v.dst_port, true)),
+            v.hash_l4);
     }
 }
 
-TEST(Toeplitz, MatchesMicrosoftIpv4Vectors) { expect_vectors(kV4); }
+TEST(Toeplitz, MatchesMicrosoftIpv4Vectors) {
+    expect_vectors(kV4);
+}
 
-TEST(Toeplitz, MatchesMicrosoftIpv6Vectors) { expect_vectors(kV6); }
+TEST(Toeplitz, MatchesMicrosoftIpv6Vectors) {
+    expect_vectors(kV6);
+}
 
 TEST(Toeplitz, IsLinearOverXorSoAPortCanBeHashedAlone) {
     const auto& v = kV4[2];
@@ -102,9 +113,9 @@ TEST(Toeplitz, IsLinearOverXorSoAPortCanBeHashedAlone) {
     std::vector<std::uint8_t> port_only(12, 0);
     port_only[10] = static_cast<std::uint8_t>(v.dst_port >> 8);
     port_only[11] = static_cast<std::uint8_t>(v.dst_port);
-    EXPECT_EQ(toeplitz_hash(kMicrosoftRssKey, with_port),
-              toeplitz_hash(kMicrosoftRssKey, without_port) ^
-                  toeplitz_hash(kMicrosoftRssKey, port_only));
+    EXPECT_EQ(
+        toeplitz_hash(kMicrosoftRssKey, with_port),
+        toeplitz_hash(kMicrosoftRssKey, without_port) ^ toeplitz_hash(kMicrosoftRssKey, port_only));
 }
 
 TEST(Toeplitz, ByteTableAgreesWithTheBitwiseHash) {

@@ -6,7 +6,9 @@
 namespace rtpx::sched {
 namespace {
 
-std::string data(const char* file) { return std::string(RTPX_TEST_DATA_DIR "/topology/") + file; }
+std::string data(const char* file) {
+    return std::string(RTPX_TEST_DATA_DIR "/topology/") + file;
+}
 
 TEST(Topology, ReadsTheTwoSocketServerWithSmtAndOneNicPerSocket) {
     auto topo = load_topology_xml(data("dual_socket_smt.xml"));
@@ -97,8 +99,8 @@ TEST(Topology, CanonicalPciAddress) {
     EXPECT_EQ(canonical_pci_address("0000:AF:1f.7"), "0000:af:1f.7");
     EXPECT_EQ(canonical_pci_address("0001:00:02.1"), "0001:00:02.1");
     EXPECT_EQ(canonical_pci_address("net_tap0"), std::nullopt);
-    EXPECT_EQ(canonical_pci_address("81:00.8"), std::nullopt);   // function is 0-7
-    EXPECT_EQ(canonical_pci_address("81:20.0"), std::nullopt);   // device is 0-1f
+    EXPECT_EQ(canonical_pci_address("81:00.8"), std::nullopt);  // function is 0-7
+    EXPECT_EQ(canonical_pci_address("81:20.0"), std::nullopt);  // device is 0-1f
     EXPECT_EQ(canonical_pci_address("81:00.0x"), std::nullopt);
     EXPECT_EQ(canonical_pci_address(""), std::nullopt);
 }

@@ -108,9 +108,10 @@ TEST(DigestChallengeParse, RoundTripsThroughToString) {
     c.qop_auth = true;
     c.stale = true;
     const std::string text = c.to_string();
-    EXPECT_EQ(text,
-              "Digest realm=\"atlanta.com\", nonce=\"84a4cc6f3082121f32b42a2187831a9e\", "
-              "opaque=\"with \\\"quote\\\" and \\\\\", stale=TRUE, algorithm=SHA-256, qop=\"auth\"");
+    EXPECT_EQ(
+        text,
+        "Digest realm=\"atlanta.com\", nonce=\"84a4cc6f3082121f32b42a2187831a9e\", "
+        "opaque=\"with \\\"quote\\\" and \\\\\", stale=TRUE, algorithm=SHA-256, qop=\"auth\"");
     auto back = DigestChallenge::parse(text);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->opaque, c.opaque);
@@ -136,13 +137,13 @@ TEST(DigestChallengeParse, RejectsMalformedHeaders) {
     const BadHeader cases[] = {
         {"Basic realm=\"x\"", AuthErrc::kNotDigest, 0},
         {"", AuthErrc::kBadSyntax, 0},
-        {"Digest", AuthErrc::kBadSyntax, 6},                                  // no params
-        {"Digestrealm=\"x\"", AuthErrc::kNotDigest, 0},                      // scheme runs on
-        {"Digest realm", AuthErrc::kBadSyntax, 12},                           // no '='
-        {"Digest realm=", AuthErrc::kBadSyntax, 13},                          // no value
-        {"Digest realm=\"abc, nonce=\"x\"", AuthErrc::kBadSyntax, 26},       // quote closes late
-        {"Digest realm=\"abc", AuthErrc::kBadSyntax, 13},                     // unterminated
-        {"Digest realm=\"a\" nonce=\"b\"", AuthErrc::kBadSyntax, 17},         // missing comma
+        {"Digest", AuthErrc::kBadSyntax, 6},                            // no params
+        {"Digestrealm=\"x\"", AuthErrc::kNotDigest, 0},                 // scheme runs on
+        {"Digest realm", AuthErrc::kBadSyntax, 12},                     // no '='
+        {"Digest realm=", AuthErrc::kBadSyntax, 13},                    // no value
+        {"Digest realm=\"abc, nonce=\"x\"", AuthErrc::kBadSyntax, 26},  // quote closes late
+        {"Digest realm=\"abc", AuthErrc::kBadSyntax, 13},               // unterminated
+        {"Digest realm=\"a\" nonce=\"b\"", AuthErrc::kBadSyntax, 17},   // missing comma
         {"Digest realm=\"a\", realm=\"b\", nonce=x", AuthErrc::kDuplicateParam, 18},
         {"Digest nonce=\"b\"", AuthErrc::kMissingParam, 0},
         {"Digest realm=\"a\"", AuthErrc::kMissingParam, 0},
@@ -211,7 +212,8 @@ constexpr std::string_view kInvite =
 DigestServerConfig server_config() {
     DigestServerConfig cfg;
     cfg.realm = "biloxi.com";
-    for (std::size_t i = 0; i < cfg.secret.size(); ++i) cfg.secret[i] = static_cast<std::uint8_t>(i * 7 + 1);
+    for (std::size_t i = 0; i < cfg.secret.size(); ++i)
+        cfg.secret[i] = static_cast<std::uint8_t>(i * 7 + 1);
     cfg.nonce_lifetime = seconds(30);
     return cfg;
 }
@@ -232,7 +234,8 @@ TEST(DigestRoundTrip, UacAnswersUasChallengeAndUasAccepts) {
     Users users;
     EXPECT_EQ(server.verify(*invite, seconds(1000), users).verdict, DigestVerdict::kMissing);
 
-    const SipMessage challenge = server.make_challenge_response(*invite, seconds(1000), false, false, "totag");
+    const SipMessage challenge =
+        server.make_challenge_response(*invite, seconds(1000), false, false, "totag");
     const std::string challenge_bytes = challenge.serialize();
     ASSERT_EQ(challenge.count(HeaderId::kWwwAuthenticate), 2U);  // SHA-256 first, then MD5
     auto response = SipMessageView::parse(challenge_bytes);
@@ -263,7 +266,8 @@ TEST(DigestRoundTrip, UacAnswersUasChallengeAndUasAccepts) {
 
     // Expired nonce: stale (the UAC retries without asking the user again).
     EXPECT_EQ(server.verify(*retried, seconds(1031), users).verdict, DigestVerdict::kStale);
-    const SipMessage stale = server.make_challenge_response(*retried, seconds(1031), false, true, "t");
+    const SipMessage stale =
+        server.make_challenge_response(*retried, seconds(1031), false, true, "t");
     auto stale_challenge = DigestChallenge::parse(stale.value(HeaderId::kWwwAuthenticate));
     ASSERT_TRUE(stale_challenge);
     EXPECT_TRUE(stale_challenge->stale);
@@ -277,7 +281,8 @@ TEST(DigestRoundTrip, ProxyChallengeUsesProxyHeaders) {
     auto response = SipMessageView::parse(bytes);
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status_code(), 407);
-    auto retry = retry_with_credentials(SipMessage::from_view(*invite), *response, {"alice", "secret"});
+    auto retry =
+        retry_with_credentials(SipMessage::from_view(*invite), *response, {"alice", "secret"});
     ASSERT_TRUE(retry);
     EXPECT_EQ(retry->count(HeaderId::kAuthorization), 0U);
     ASSERT_EQ(retry->count(HeaderId::kProxyAuthorization), 1U);
@@ -324,14 +329,17 @@ TEST(DigestServerVerify, RejectsWrongPasswordUnknownUserForgedNonceAndOtherRealm
     nonce[15] = nonce[15] == '0' ? '1' : '0';  // change the time, keep the MAC
     EXPECT_EQ(server.check_nonce(nonce, seconds(100)), DigestVerdict::kBadNonce);
     EXPECT_EQ(server.check_nonce("xyz", seconds(100)), DigestVerdict::kBadNonce);
-    EXPECT_EQ(server.check_nonce(server.make_nonce(seconds(100)), seconds(130)), DigestVerdict::kOk);
-    EXPECT_EQ(server.check_nonce(server.make_nonce(seconds(100)), seconds(131)), DigestVerdict::kStale);
+    EXPECT_EQ(server.check_nonce(server.make_nonce(seconds(100)), seconds(130)),
+              DigestVerdict::kOk);
+    EXPECT_EQ(server.check_nonce(server.make_nonce(seconds(100)), seconds(131)),
+              DigestVerdict::kStale);
 
     DigestServerConfig realm_cfg = server_config();
     realm_cfg.realm = "atlanta.com";
     DigestServer atlanta(realm_cfg);
-    EXPECT_EQ(verify_bytes(server, authorized_invite(atlanta, seconds(100), "secret"), seconds(100)),
-              DigestVerdict::kRealmMismatch);
+    EXPECT_EQ(
+        verify_bytes(server, authorized_invite(atlanta, seconds(100), "secret"), seconds(100)),
+        DigestVerdict::kRealmMismatch);
 
     SipMessage garbage = SipMessage::from_view(*SipMessageView::parse(kInvite));
     garbage.add(HeaderId::kAuthorization, "Digest username=\"alice\", realm=");
@@ -349,7 +357,8 @@ TEST(DigestServerVerify, RejectsUriOtherThanRequestUri) {
 
 TEST(DigestUac, SelectChallengeReportsMissingAndMalformedHeaders) {
     auto none = SipMessageView::parse(
-        "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+        "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: "
+        "<sip:a@b>;tag=1\r\n"
         "To: <sip:a@b>;tag=2\r\nCall-ID: x\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n");
     ASSERT_TRUE(none);
     auto r = select_challenge(*none);
@@ -357,7 +366,8 @@ TEST(DigestUac, SelectChallengeReportsMissingAndMalformedHeaders) {
     EXPECT_EQ(r.error().code, AuthErrc::kMissingParam);
 
     const std::string bad =
-        "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+        "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: "
+        "<sip:a@b>;tag=1\r\n"
         "To: <sip:a@b>;tag=2\r\nCall-ID: x\r\nCSeq: 1 REGISTER\r\n"
         "WWW-Authenticate: Digest realm=\"a\" nonce=\"b\"\r\nContent-Length: 0\r\n\r\n";
     auto malformed = SipMessageView::parse(bad);

@@ -116,7 +116,8 @@ TEST(SipBuilder, ResponseCopiesViaFromToCallIdCSeqAndAddsToTag) {
 
 TEST(SipBuilder, ResponseKeepsAnExistingToTagAllViasAndRecordRoute) {
     const std::string text =
-        crlf("INVITE sip:b@h SIP/2.0", "Via: SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP p2;branch=z9hG4bK2",
+        crlf("INVITE sip:b@h SIP/2.0",
+             "Via: SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP p2;branch=z9hG4bK2",
              "Via: SIP/2.0/UDP ua;branch=z9hG4bK3", "Record-Route: <sip:p1;lr>",
              "From: <sip:a@h>;tag=1", "To: <sip:b@h>;tag=2", "Call-ID: c", "CSeq: 2 INVITE",
              "Timestamp: 54", "Content-Length: 0", "");
@@ -124,7 +125,8 @@ TEST(SipBuilder, ResponseKeepsAnExistingToTagAllViasAndRecordRoute) {
     ASSERT_TRUE(req);
     SipMessage ok = make_response(*req, 200, {}, "other");
     EXPECT_EQ(ok.count(HeaderId::kVia), 2U);
-    EXPECT_EQ(ok.headers[0].value, "SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP p2;branch=z9hG4bK2");
+    EXPECT_EQ(ok.headers[0].value,
+              "SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP p2;branch=z9hG4bK2");
     EXPECT_EQ(ok.value(HeaderId::kRecordRoute), "<sip:p1;lr>");
     EXPECT_EQ(ok.value(HeaderId::kTo), "<sip:b@h>;tag=2");
     EXPECT_EQ(ok.find(HeaderId::kTimestamp), nullptr);
@@ -142,9 +144,9 @@ TEST(SipBuilder, AckForNon2xxFinalResponse) {
              "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9",
              "Max-Forwards: 70", "Route: <sip:ss1.atlanta.example.com;lr>",
              "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl",
-             "To: Bob <sip:bob@biloxi.example.com>", "Call-ID: 2xTb9vxSit55XU7p8@atlanta.example.com",
-             "CSeq: 1 INVITE", "Contact: <sip:alice@client.atlanta.example.com>",
-             "Content-Length: 0", "");
+             "To: Bob <sip:bob@biloxi.example.com>",
+             "Call-ID: 2xTb9vxSit55XU7p8@atlanta.example.com", "CSeq: 1 INVITE",
+             "Contact: <sip:alice@client.atlanta.example.com>", "Content-Length: 0", "");
     auto invite = SipMessageView::parse(text);
     ASSERT_TRUE(invite);
     const std::string busy_text = make_response(*invite, 486, {}, "314159").serialize();

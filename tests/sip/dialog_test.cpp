@@ -58,9 +58,10 @@ std::string with_branch(const SipMessage& m, std::string_view branch) {
     SipMessage copy = m;
     SipHeader* via = copy.find(HeaderId::kVia);
     const std::size_t b = via->value.find(";branch=") + 8;
-    via->value.replace(b, via->value.find_first_of(";", b) == std::string::npos
-                              ? std::string::npos
-                              : via->value.find_first_of(";", b) - b,
+    via->value.replace(b,
+                       via->value.find_first_of(";", b) == std::string::npos
+                           ? std::string::npos
+                           : via->value.find_first_of(";", b) - b,
                        branch);
     return copy.serialize();
 }
@@ -75,7 +76,8 @@ TEST(DialogUac, Rfc3665BasicCallEarlyThenConfirmedThenAckAndBye) {
     Dialog& d = *r.dialog;
     EXPECT_EQ(d.state(), DialogState::kEarly);
     EXPECT_EQ(d.role(), DialogRole::kUac);
-    EXPECT_EQ(d.id(), (DialogId{"3848276298220188511@atlanta.example.com", "9fxced76sl", "8321234356"}));
+    EXPECT_EQ(d.id(),
+              (DialogId{"3848276298220188511@atlanta.example.com", "9fxced76sl", "8321234356"}));
     EXPECT_EQ(d.remote_target(), "sip:bob@client.biloxi.example.com;transport=tcp");
     EXPECT_TRUE(d.route_set().empty());
     EXPECT_EQ(d.local_cseq(), 1U);
@@ -121,12 +123,14 @@ TEST(DialogUac, Rfc3665BasicCallEarlyThenConfirmedThenAckAndBye) {
 
 TEST(DialogUas, Rfc3665BasicCallBobSendsF5Bye) {
     auto invite = parse_or_die(kF1Invite);
-    auto created = Dialog::create_uas(invite, "8321234356", "sip:bob@client.biloxi.example.com;transport=tcp",
-                                      DialogState::kEarly);
+    auto created =
+        Dialog::create_uas(invite, "8321234356", "sip:bob@client.biloxi.example.com;transport=tcp",
+                           DialogState::kEarly);
     ASSERT_TRUE(created);
     Dialog d = std::move(*created);
     EXPECT_EQ(d.role(), DialogRole::kUas);
-    EXPECT_EQ(d.id(), (DialogId{"3848276298220188511@atlanta.example.com", "8321234356", "9fxced76sl"}));
+    EXPECT_EQ(d.id(),
+              (DialogId{"3848276298220188511@atlanta.example.com", "8321234356", "9fxced76sl"}));
     EXPECT_EQ(d.remote_cseq(), 1U);
     EXPECT_FALSE(d.local_cseq());
     EXPECT_EQ(d.remote_target(), "sip:alice@client.atlanta.example.com;transport=tcp");
@@ -135,7 +139,8 @@ TEST(DialogUas, Rfc3665BasicCallBobSendsF5Bye) {
 
     // F5 BYE Bob -> Alice. RFC 3665 writes the Request-URI without ";transport=tcp"; RFC 3261
     // 12.2.1.1 makes it the remote target, the Contact URI of F1, which has it.
-    const SipMessage bye = d.make_request("BYE", ViaSpec{"TCP", "client.biloxi.example.com:5060", false});
+    const SipMessage bye =
+        d.make_request("BYE", ViaSpec{"TCP", "client.biloxi.example.com:5060", false});
     EXPECT_EQ(with_branch(bye, "z9hG4bKnashds7"),
               "BYE sip:alice@client.atlanta.example.com;transport=tcp SIP/2.0\r\n"
               "Via: SIP/2.0/TCP client.biloxi.example.com:5060;branch=z9hG4bKnashds7\r\n"
@@ -187,8 +192,10 @@ TEST(DialogForking, TwoEarlyDialogsFirst2xxWinsSecond2xxIsReportedForAckAndBye) 
     InviteForks forks(SipMessage::from_view(parse_or_die(kForkedInvite)));
     EXPECT_EQ(forks.on_response(parse_or_die(response_with("SIP/2.0 100 Trying", ""))).event,
               ForkEvent::kIgnored);
-    const std::string b1_180 = response_with("SIP/2.0 180 Ringing", "b1", "Contact: <sips:bob@b1.biloxi.com>\r\n");
-    const std::string b2_183 = response_with("SIP/2.0 183 Session Progress", "b2", "Contact: <sips:bob@b2.biloxi.com>\r\n");
+    const std::string b1_180 =
+        response_with("SIP/2.0 180 Ringing", "b1", "Contact: <sips:bob@b1.biloxi.com>\r\n");
+    const std::string b2_183 = response_with("SIP/2.0 183 Session Progress", "b2",
+                                             "Contact: <sips:bob@b2.biloxi.com>\r\n");
     ForkResult r1 = forks.on_response(parse_or_die(b1_180));
     ForkResult r2 = forks.on_response(parse_or_die(b2_183));
     ASSERT_EQ(r1.event, ForkEvent::kEarlyCreated);
@@ -244,13 +251,16 @@ TEST(DialogForking, NonSuccessFinalTerminatesEveryEarlyDialog) {
 
 TEST(DialogUac, RejectsResponsesThatCreateNoDialog) {
     const SipMessage invite = SipMessage::from_view(parse_or_die(kForkedInvite));
-    auto no_tag = Dialog::create_uac(invite, parse_or_die(response_with("SIP/2.0 180 Ringing", "")));
+    auto no_tag =
+        Dialog::create_uac(invite, parse_or_die(response_with("SIP/2.0 180 Ringing", "")));
     ASSERT_FALSE(no_tag);
     EXPECT_EQ(no_tag.error().code, DialogErrc::kMissingTag);
-    auto trying = Dialog::create_uac(invite, parse_or_die(response_with("SIP/2.0 100 Trying", "t")));
+    auto trying =
+        Dialog::create_uac(invite, parse_or_die(response_with("SIP/2.0 100 Trying", "t")));
     ASSERT_FALSE(trying);
     EXPECT_EQ(trying.error().code, DialogErrc::kNotDialogCreating);
-    auto busy = Dialog::create_uac(invite, parse_or_die(response_with("SIP/2.0 486 Busy Here", "t")));
+    auto busy =
+        Dialog::create_uac(invite, parse_or_die(response_with("SIP/2.0 486 Busy Here", "t")));
     ASSERT_FALSE(busy);
     EXPECT_EQ(busy.error().code, DialogErrc::kNotDialogCreating);
 }
@@ -315,20 +325,22 @@ const std::string kUasInvite =
 std::string in_dialog(std::string_view method, std::uint32_t cseq, std::string_view extra = {}) {
     std::string r(method);
     r += " sip:bob@192.0.2.4 SIP/2.0\r\n"
-         "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK" + std::to_string(cseq) + std::string(method) +
+         "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK" +
+         std::to_string(cseq) + std::string(method) +
          "\r\nMax-Forwards: 70\r\n"
          "To: Bob <sip:bob@biloxi.com>;tag=bobtag\r\n"
          "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
          "Call-ID: a84b4c76e66710\r\n"
-         "CSeq: " + std::to_string(cseq) + " " + std::string(method) + "\r\n";
+         "CSeq: " +
+         std::to_string(cseq) + " " + std::string(method) + "\r\n";
     r += extra;
     r += "Content-Length: 0\r\n\r\n";
     return r;
 }
 
 Dialog bob_dialog() {
-    auto d = Dialog::create_uas(SipMessageView::parse(kUasInvite).value(), "bobtag", "sip:bob@192.0.2.4",
-                                DialogState::kConfirmed);
+    auto d = Dialog::create_uas(SipMessageView::parse(kUasInvite).value(), "bobtag",
+                                "sip:bob@192.0.2.4", DialogState::kConfirmed);
     EXPECT_TRUE(d);
     d->remote_invite_finished();
     return std::move(*d);
@@ -347,16 +359,22 @@ TEST(DialogUas, RouteSetInRecordRouteOrderAndRemoteCSeqChecks) {
     EXPECT_TRUE(d.on_request(parse_or_die(in_dialog("INFO", 11))).accepted());
     EXPECT_TRUE(d.on_request(parse_or_die(in_dialog("INFO", 20))).accepted());  // gaps allowed
     EXPECT_EQ(d.remote_cseq(), 20U);
-    EXPECT_TRUE(d.on_request(parse_or_die(in_dialog("ACK", 10))).accepted());   // ACK keeps its CSeq
+    EXPECT_TRUE(d.on_request(parse_or_die(in_dialog("ACK", 10))).accepted());  // ACK keeps its CSeq
     EXPECT_EQ(d.remote_cseq(), 20U);
 
     // Target refresh by UPDATE (RFC 3311) and by re-INVITE.
-    EXPECT_TRUE(d.on_request(parse_or_die(in_dialog("UPDATE", 21, "Contact: <sip:alice@198.51.100.7>\r\n"))).accepted());
+    EXPECT_TRUE(
+        d.on_request(parse_or_die(in_dialog("UPDATE", 21, "Contact: <sip:alice@198.51.100.7>\r\n")))
+            .accepted());
     EXPECT_EQ(d.remote_target(), "sip:alice@198.51.100.7");
-    EXPECT_TRUE(d.on_request(parse_or_die(in_dialog("INVITE", 22, "Contact: <sip:alice@198.51.100.8>\r\n"))).accepted());
+    EXPECT_TRUE(
+        d.on_request(parse_or_die(in_dialog("INVITE", 22, "Contact: <sip:alice@198.51.100.8>\r\n")))
+            .accepted());
     EXPECT_EQ(d.remote_target(), "sip:alice@198.51.100.8");
     // A non-refresh request's Contact does not change the target.
-    EXPECT_TRUE(d.on_request(parse_or_die(in_dialog("INFO", 23, "Contact: <sip:x@203.0.113.1>\r\n"))).accepted());
+    EXPECT_TRUE(
+        d.on_request(parse_or_die(in_dialog("INFO", 23, "Contact: <sip:x@203.0.113.1>\r\n")))
+            .accepted());
     EXPECT_EQ(d.remote_target(), "sip:alice@198.51.100.8");
 
     // Bob's requests: Route = route set, Request-URI = remote target; first local CSeq is 1.
@@ -372,10 +390,11 @@ TEST(DialogRefresh, UacTargetRefreshFrom2xxAnd481Terminates) {
     Dialog d = bob_dialog();
     d.local_invite_started();
     (void)d.make_request("INVITE", ViaSpec{"UDP", "192.0.2.4", false});
-    std::string ok = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKx\r\n"
-                     "From: Bob <sip:bob@biloxi.com>;tag=bobtag\r\n"
-                     "To: Alice <sip:alice@atlanta.com>;tag=1928301774\r\nCall-ID: a84b4c76e66710\r\n"
-                     "CSeq: 1 INVITE\r\nContact: <sip:alice@203.0.113.9>\r\nContent-Length: 0\r\n\r\n";
+    std::string ok =
+        "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKx\r\n"
+        "From: Bob <sip:bob@biloxi.com>;tag=bobtag\r\n"
+        "To: Alice <sip:alice@atlanta.com>;tag=1928301774\r\nCall-ID: a84b4c76e66710\r\n"
+        "CSeq: 1 INVITE\r\nContact: <sip:alice@203.0.113.9>\r\nContent-Length: 0\r\n\r\n";
     d.on_refresh_response(parse_or_die(ok));
     EXPECT_EQ(d.remote_target(), "sip:alice@203.0.113.9");
     EXPECT_FALSE(d.local_invite_pending());

@@ -43,9 +43,17 @@ constexpr auto kG = RetransmitAction::kGiveUp;
 TEST(Uas2xxRetransmission, DoublesFromT1UpToT2AndGivesUpAt64T1) {
     // Sent at t=1000 ms; T1=500, T2=4000: 0.5, 1, 2, 4, 4, ... s apart; give up at 64*T1 = 32 s.
     Retransmitter r = Retransmitter::for_2xx(DialogTimerConfig{}, milliseconds(1000));
-    EXPECT_EQ(run(r), (std::vector<Fired>{{1500, kR}, {2500, kR}, {4500, kR}, {8500, kR}, {12500, kR},
-                                          {16500, kR}, {20500, kR}, {24500, kR}, {28500, kR},
-                                          {32500, kR}, {33000, kG}}));
+    EXPECT_EQ(run(r), (std::vector<Fired>{{1500, kR},
+                                          {2500, kR},
+                                          {4500, kR},
+                                          {8500, kR},
+                                          {12500, kR},
+                                          {16500, kR},
+                                          {20500, kR},
+                                          {24500, kR},
+                                          {28500, kR},
+                                          {32500, kR},
+                                          {33000, kG}}));
     EXPECT_EQ(r.retransmissions(), 10U);
 }
 
@@ -60,7 +68,8 @@ TEST(Uas2xxRetransmission, AckStopsRetransmissionsAndEarlyTimerDoesNothing) {
 }
 
 TEST(Uas2xxRetransmission, ConfiguredTimersScaleTheSchedule) {
-    Retransmitter r = Retransmitter::for_2xx(DialogTimerConfig{milliseconds(100), milliseconds(400)}, milliseconds(0));
+    Retransmitter r = Retransmitter::for_2xx(
+        DialogTimerConfig{milliseconds(100), milliseconds(400)}, milliseconds(0));
     auto fired = run(r);
     ASSERT_GE(fired.size(), 5U);
     EXPECT_EQ(fired[0], (Fired{100, kR}));
@@ -211,8 +220,10 @@ TEST(Prack, UnacknowledgedReliableProvisionalDoublesWithoutCapAndGivesUp) {
     ReliableProvisionalSender sender(DialogTimerConfig{}, 1);
     SipMessage ringing = make_response(*invite, 180, {}, "t");
     ASSERT_TRUE(sender.send(ringing, milliseconds(0)));
-    EXPECT_EQ(run(sender), (std::vector<Fired>{{500, kR}, {1500, kR}, {3500, kR}, {7500, kR},
-                                               {15500, kR}, {31500, kR}, {32000, kG}}));
+    EXPECT_EQ(
+        run(sender),
+        (std::vector<Fired>{
+            {500, kR}, {1500, kR}, {3500, kR}, {7500, kR}, {15500, kR}, {31500, kR}, {32000, kG}}));
     EXPECT_EQ(sender.pending(), nullptr);
 }
 
@@ -221,16 +232,20 @@ TEST(Prack, UacIgnoresUnreliableAndFlagsMalformed) {
     const std::string plain =
         "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
         "To: <sip:a@b>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
-    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(plain)).decision, PrackDecision::kUnreliable);
+    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(plain)).decision,
+              PrackDecision::kUnreliable);
     std::string no_rseq = plain;
     no_rseq.insert(no_rseq.find("Content-Length"), "Require: 100rel\r\n");
-    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(no_rseq)).decision, PrackDecision::kMalformed);
+    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(no_rseq)).decision,
+              PrackDecision::kMalformed);
     std::string out_of_order = no_rseq;
     out_of_order.insert(out_of_order.find("Content-Length"), "RSeq: 5\r\n");
-    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(out_of_order)).decision, PrackDecision::kPrack);
+    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(out_of_order)).decision,
+              PrackDecision::kPrack);
     std::string skip = no_rseq;
     skip.insert(skip.find("Content-Length"), "RSeq: 7\r\n");  // 6 missing
-    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(skip)).decision, PrackDecision::kDiscard);
+    EXPECT_EQ(tracker.on_provisional(*SipMessageView::parse(skip)).decision,
+              PrackDecision::kDiscard);
 }
 
 // --- RFC 4028 ----------------------------------------------------------------------------------
@@ -305,7 +320,8 @@ TEST(SessionTimers, UacAddsHeadersAndReadsTheAgreement) {
     EXPECT_EQ(invite.value(HeaderId::kMinSE), "90");
     const std::string ok =
         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
-        "To: <sip:a@b>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nSession-Expires: 1800;refresher=uas\r\n"
+        "To: <sip:a@b>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nSession-Expires: "
+        "1800;refresher=uas\r\n"
         "Allow: INVITE, ACK, BYE, UPDATE\r\nContent-Length: 0\r\n\r\n";
     auto v = SipMessageView::parse(ok);
     ASSERT_TRUE(v);

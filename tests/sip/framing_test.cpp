@@ -75,12 +75,12 @@ TEST(SipFraming, Errors) {
     auto big_body = frame_stream(bytes(crlf("OPTIONS sip:a@b SIP/2.0", "l: 11", "")), limits);
     ASSERT_FALSE(big_body);
     EXPECT_EQ(big_body.error().code, SipParseErrc::kTooLarge);
-    auto big_head = frame_stream(bytes("OPTIONS sip:a@b SIP/2.0\r\nX: " + std::string(80, 'x')),
-                                 limits);
+    auto big_head =
+        frame_stream(bytes("OPTIONS sip:a@b SIP/2.0\r\nX: " + std::string(80, 'x')), limits);
     ASSERT_FALSE(big_head);
     EXPECT_EQ(big_head.error().code, SipParseErrc::kTooLarge);
-    auto big_done = frame_stream(bytes(crlf("OPTIONS sip:a@b SIP/2.0", "X: " + std::string(60, 'x'),
-                                            "l: 0", "")), limits);
+    auto big_done = frame_stream(
+        bytes(crlf("OPTIONS sip:a@b SIP/2.0", "X: " + std::string(60, 'x'), "l: 0", "")), limits);
     ASSERT_FALSE(big_done);
     EXPECT_EQ(big_done.error().code, SipParseErrc::kTooLarge);
 }

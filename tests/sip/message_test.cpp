@@ -1,5 +1,5 @@
-// SipMessageView: start lines, header index, compact forms, folding, lists, typed accessors, limits,
-// and parse -> serialise byte-exact round trips of RFC 3261 / RFC 3665 messages.
+// SipMessageView: start lines, header index, compact forms, folding, lists, typed accessors,
+// limits, and parse -> serialise byte-exact round trips of RFC 3261 / RFC 3665 messages.
 #include "rtpx/sip/message.hpp"
 
 #include <gtest/gtest.h>
@@ -89,22 +89,35 @@ TEST(SipMessageParse, StatusLine) {
 }
 
 TEST(SipMessageParse, CompactFormsResolveToCanonicalIds) {
-    const std::string text = crlf("OPTIONS sip:a@b SIP/2.0", "v: SIP/2.0/UDP h;branch=z9hG4bK1",
-                                  "f: <sip:a@b>;tag=1", "t: sip:c@d", "i: x@y", "CSeq: 2 OPTIONS",
-                                  "m: <sip:a@h>", "k: 100rel, timer", "c: text/plain",
-                                  "l: 0", "x: 1800", "o: presence", "u: dialog", "r: <sip:r@h>",
-                                  "b: <sip:b@h>", "a: *;audio", "j: *;video", "d: proxy",
-                                  "y: abc", "n: <https://c/x>", "e: gzip", "s: hi", "");
+    const std::string text =
+        crlf("OPTIONS sip:a@b SIP/2.0", "v: SIP/2.0/UDP h;branch=z9hG4bK1", "f: <sip:a@b>;tag=1",
+             "t: sip:c@d", "i: x@y", "CSeq: 2 OPTIONS", "m: <sip:a@h>", "k: 100rel, timer",
+             "c: text/plain", "l: 0", "x: 1800", "o: presence", "u: dialog", "r: <sip:r@h>",
+             "b: <sip:b@h>", "a: *;audio", "j: *;video", "d: proxy", "y: abc", "n: <https://c/x>",
+             "e: gzip", "s: hi", "");
     auto m = SipMessageView::parse(text);
     ASSERT_TRUE(m) << m.error().what;
-    const std::vector<HeaderId> ids{
-        HeaderId::kVia, HeaderId::kFrom, HeaderId::kTo, HeaderId::kCallId, HeaderId::kCSeq,
-        HeaderId::kContact, HeaderId::kSupported, HeaderId::kContentType,
-        HeaderId::kContentLength, HeaderId::kSessionExpires, HeaderId::kEvent,
-        HeaderId::kAllowEvents, HeaderId::kReferTo, HeaderId::kReferredBy,
-        HeaderId::kAcceptContact, HeaderId::kRejectContact, HeaderId::kRequestDisposition,
-        HeaderId::kIdentity, HeaderId::kIdentityInfo, HeaderId::kContentEncoding,
-        HeaderId::kSubject};
+    const std::vector<HeaderId> ids{HeaderId::kVia,
+                                    HeaderId::kFrom,
+                                    HeaderId::kTo,
+                                    HeaderId::kCallId,
+                                    HeaderId::kCSeq,
+                                    HeaderId::kContact,
+                                    HeaderId::kSupported,
+                                    HeaderId::kContentType,
+                                    HeaderId::kContentLength,
+                                    HeaderId::kSessionExpires,
+                                    HeaderId::kEvent,
+                                    HeaderId::kAllowEvents,
+                                    HeaderId::kReferTo,
+                                    HeaderId::kReferredBy,
+                                    HeaderId::kAcceptContact,
+                                    HeaderId::kRejectContact,
+                                    HeaderId::kRequestDisposition,
+                                    HeaderId::kIdentity,
+                                    HeaderId::kIdentityInfo,
+                                    HeaderId::kContentEncoding,
+                                    HeaderId::kSubject};
     ASSERT_EQ(m->header_count(), ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
         EXPECT_EQ(m->header(i).id, ids[i]) << i;
@@ -137,9 +150,8 @@ TEST(SipHeaderNames, EveryCanonicalNameLooksUpToItsIdInAnyCase) {
 }
 
 TEST(SipMessageParse, NamesAreCaseInsensitiveAndUnknownHeadersFoundByName) {
-    const std::string text =
-        crlf("BYE sip:a@b SIP/2.0", "VIA: SIP/2.0/UDP h;branch=z9hG4bK1", "X-Custom : one",
-             "x-custom: two", "content-LENGTH: 0", "");
+    const std::string text = crlf("BYE sip:a@b SIP/2.0", "VIA: SIP/2.0/UDP h;branch=z9hG4bK1",
+                                  "X-Custom : one", "x-custom: two", "content-LENGTH: 0", "");
     auto m = SipMessageView::parse(text);
     ASSERT_TRUE(m);
     EXPECT_TRUE(m->has(HeaderId::kVia));
@@ -149,9 +161,9 @@ TEST(SipMessageParse, NamesAreCaseInsensitiveAndUnknownHeadersFoundByName) {
 }
 
 TEST(SipMessageParse, FoldedValuesStayViewsAndParse) {
-    const std::string text = crlf("INVITE sip:a@b SIP/2.0", "Subject: first", "  second",
-                                  "\tthird", "Via: SIP/2.0/UDP", " h.example.com;branch=z9hG4bK1",
-                                  "Content-Length: 0", "");
+    const std::string text =
+        crlf("INVITE sip:a@b SIP/2.0", "Subject: first", "  second", "\tthird", "Via: SIP/2.0/UDP",
+             " h.example.com;branch=z9hG4bK1", "Content-Length: 0", "");
     auto m = SipMessageView::parse(text);
     ASSERT_TRUE(m) << m.error().what;
     const auto subject = m->find(HeaderId::kSubject)->value;
@@ -166,10 +178,10 @@ TEST(SipMessageParse, FoldedValuesStayViewsAndParse) {
 }
 
 TEST(SipMessageParse, ListHeadersIterateEveryElementOfEveryLine) {
-    const std::string text = crlf(
-        "SIP/2.0 200 OK", "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2",
-        "Record-Route: <sip:p1;lr>, \"x,y\" <sip:p2;lr>", "Via: SIP/2.0/TCP c;branch=z9hG4bK3",
-        "Record-Route: <sip:p3;lr>", "Subject: a, b", "Content-Length: 0", "");
+    const std::string text =
+        crlf("SIP/2.0 200 OK", "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2",
+             "Record-Route: <sip:p1;lr>, \"x,y\" <sip:p2;lr>", "Via: SIP/2.0/TCP c;branch=z9hG4bK3",
+             "Record-Route: <sip:p3;lr>", "Subject: a, b", "Content-Length: 0", "");
     auto m = SipMessageView::parse(text);
     ASSERT_TRUE(m);
     std::vector<std::string> vias;
@@ -197,7 +209,8 @@ TEST(SipMessageParse, LeadingCrlfsAreSkipped) {
 }
 
 TEST(SipMessageParse, DatagramBodyIsCutAtContentLength) {
-    const std::string text = crlf("MESSAGE sip:a@b SIP/2.0", "Content-Length: 5", "") + "helloEXTRA";
+    const std::string text =
+        crlf("MESSAGE sip:a@b SIP/2.0", "Content-Length: 5", "") + "helloEXTRA";
     auto m = SipMessageView::parse(text);
     ASSERT_TRUE(m);
     EXPECT_EQ(m->body(), "hello");
@@ -245,14 +258,17 @@ TEST(SipMessageParse, RejectsEachMalformedElementWithCodeAndOffset) {
         {"no end of start line", "INVITE sip:a@b SIP/2.0", SipParseErrc::kIncomplete, 22},
         {"no end of headers", crlf("INVITE sip:a@b SIP/2.0", "Via: x"), SipParseErrc::kIncomplete,
          32},
-        {"method not a token", crlf("INV(ITE sip:a@b SIP/2.0") + hdrs, SipParseErrc::kBadStartLine, 3},
+        {"method not a token", crlf("INV(ITE sip:a@b SIP/2.0") + hdrs, SipParseErrc::kBadStartLine,
+         3},
         {"no request URI", crlf("INVITE") + hdrs, SipParseErrc::kBadStartLine, 6},
         {"double SP", crlf("INVITE  sip:a@b SIP/2.0") + hdrs, SipParseErrc::kBadStartLine, 7},
         {"no version", crlf("INVITE sip:a@b") + hdrs, SipParseErrc::kBadStartLine, 14},
         {"trailing SP", crlf("INVITE sip:a@b SIP/2.0 ") + hdrs, SipParseErrc::kBadStartLine, 22},
         {"bad version", crlf("INVITE sip:a@b HTTP/1.1") + hdrs, SipParseErrc::kBadVersion, 15},
-        {"bad version digits", crlf("INVITE sip:a@b SIP/2.x") + hdrs, SipParseErrc::kBadVersion, 15},
-        {"control char in URI", crlf("INVITE sip:a\x01@b SIP/2.0") + hdrs, SipParseErrc::kBadStartLine, 12},
+        {"bad version digits", crlf("INVITE sip:a@b SIP/2.x") + hdrs, SipParseErrc::kBadVersion,
+         15},
+        {"control char in URI", crlf("INVITE sip:a\x01@b SIP/2.0") + hdrs,
+         SipParseErrc::kBadStartLine, 12},
         {"status 2 digits", crlf("SIP/2.0 20 OK") + hdrs, SipParseErrc::kBadStartLine, 8},
         {"status 4 digits", crlf("SIP/2.0 2000 OK") + hdrs, SipParseErrc::kBadStartLine, 8},
         {"status 099", crlf("SIP/2.0 099 Low") + hdrs, SipParseErrc::kBadStartLine, 8},
@@ -261,8 +277,10 @@ TEST(SipMessageParse, RejectsEachMalformedElementWithCodeAndOffset) {
         {"status version", crlf("SIP/2 200 OK") + hdrs, SipParseErrc::kBadVersion, 0},
         {"header without colon", crlf("OPTIONS sip:a@b SIP/2.0", "Via SIP/2.0/UDP h", ""),
          SipParseErrc::kBadHeader, 29},
-        {"bad header name", crlf("OPTIONS sip:a@b SIP/2.0", "V(a: x", ""), SipParseErrc::kBadHeader, 26},
-        {"empty header name", crlf("OPTIONS sip:a@b SIP/2.0", ": x", ""), SipParseErrc::kBadHeader, 25},
+        {"bad header name", crlf("OPTIONS sip:a@b SIP/2.0", "V(a: x", ""), SipParseErrc::kBadHeader,
+         26},
+        {"empty header name", crlf("OPTIONS sip:a@b SIP/2.0", ": x", ""), SipParseErrc::kBadHeader,
+         25},
         {"Content-Length not a number", crlf("OPTIONS sip:a@b SIP/2.0", "Content-Length: 1x", ""),
          SipParseErrc::kBadContentLength, 41},
         {"negative Content-Length", crlf("OPTIONS sip:a@b SIP/2.0", "l: -1", ""),
@@ -384,13 +402,14 @@ TEST(SipMessageRoundTrip, SerialiserKeepsUnknownHeadersAndFixesContentLength) {
     auto m = SipMessageView::parse(text);
     ASSERT_TRUE(m);
     SipMessage owned = SipMessage::from_view(*m);
-    EXPECT_EQ(owned.serialize(), crlf("MESSAGE sip:a@b SIP/2.0", "X-Odd: ;;,,;;,;",
-                                      "Content-Length: 4", "") + "body");
+    EXPECT_EQ(owned.serialize(),
+              crlf("MESSAGE sip:a@b SIP/2.0", "X-Odd: ;;,,;;,;", "Content-Length: 4", "") + "body");
     owned.body = "longer body";
     owned.add(HeaderId::kContentLength, "1");
     owned.add(HeaderId::kContentLength, "2");
-    EXPECT_EQ(owned.serialize(), crlf("MESSAGE sip:a@b SIP/2.0", "X-Odd: ;;,,;;,;",
-                                      "Content-Length: 11", "") + "longer body");
+    EXPECT_EQ(owned.serialize(),
+              crlf("MESSAGE sip:a@b SIP/2.0", "X-Odd: ;;,,;;,;", "Content-Length: 11", "") +
+                  "longer body");
 }
 
 TEST(SipMessageOwned, HeaderEditing) {

@@ -71,8 +71,8 @@ TEST(Rfc4475, ShortTortuousInvite) {
         branches[i] = std::string(via->branch());
         ++i;
     }
-    EXPECT_EQ(hosts, (std::array<std::string, 3>{"192.0.2.2", "spindle.example.com",
-                                                 "192.168.255.111"}));
+    EXPECT_EQ(hosts,
+              (std::array<std::string, 3>{"192.0.2.2", "spindle.example.com", "192.168.255.111"}));
     EXPECT_EQ(branches, (std::array<std::string, 3>{"390skdjuw", "z9hG4bK9ikj8", "z9hG4bK30239"}));
     EXPECT_EQ(m.top_via()->transport, "UDP");
     EXPECT_EQ(m.find(HeaderId::kSubject)->value, "");  // "an empty subject"
@@ -108,7 +108,8 @@ TEST(Rfc4475, WideRangeOfValidCharacters) {
     EXPECT_EQ(m.from()->display_name, "token1~` token2'+_ token3*%!.-");
     EXPECT_EQ(m.from()->tag(), "_token~1'+`*%!-.");
     EXPECT_EQ(*m.call_id(), "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{");
-    EXPECT_EQ(m.find("extensionHeader-!.%*+_`'~")->value, "\xEF\xBB\xBF\xE5\xA4\xA7\xE5\x81\x9C\xE9\x9B\xBB");
+    EXPECT_EQ(m.find("extensionHeader-!.%*+_`'~")->value,
+              "\xEF\xBB\xBF\xE5\xA4\xA7\xE5\x81\x9C\xE9\x9B\xBB");
     auto r = validate_request(m);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 501);
@@ -127,7 +128,7 @@ TEST(Rfc4475, EscapesAreNotDecodedAndPercentIsOrdinaryInTokens) {
 
     const std::string esc02 = fixture("rfc4475/esc02.sip");
     const SipMessageView m2 = must_parse(esc02, "esc02");
-    EXPECT_EQ(m2.method(), Method::kUnknown);  // RE%47IST%45R is not REGISTER
+    EXPECT_EQ(m2.method(), Method::kUnknown);     // RE%47IST%45R is not REGISTER
     EXPECT_EQ(m2.count(HeaderId::kContact), 2U);  // C%6Fntact is another header
     EXPECT_TRUE(m2.find("C%6Fntact"));
 }
@@ -242,8 +243,8 @@ TEST(Rfc4475, InvalidMessagesAreRejectedWithTheRightError) {
         }
         if (!m) {
             const bool response = std::string(c.name) == "bigcode";
-            EXPECT_EQ(classify_unparseable(text), response ? DropReason::kUnparseableResponse
-                                                           : DropReason::kUnparseableRequest)
+            EXPECT_EQ(classify_unparseable(text),
+                      response ? DropReason::kUnparseableResponse : DropReason::kUnparseableRequest)
                 << c.name;
         }
     }
@@ -284,8 +285,9 @@ TEST(Rfc4475, ApplicationLayerSemantics) {
         EXPECT_EQ(r->extra_header, HeaderId::kUnsupported);
         EXPECT_EQ(r->extra_value, "nothingSupportsThis, nothingSupportsThisEither");
         const std::string response = make_rejection_response(m, *r, "tag1").serialize();
-        EXPECT_NE(response.find("\r\nUnsupported: nothingSupportsThis, nothingSupportsThisEither\r\n"),
-                  std::string::npos);
+        EXPECT_NE(
+            response.find("\r\nUnsupported: nothingSupportsThis, nothingSupportsThisEither\r\n"),
+            std::string::npos);
     }
     // 3.3.6 invut: unknown body type is for the application (415); the message is well-formed.
     EXPECT_EQ(status_of("invut"), 0);

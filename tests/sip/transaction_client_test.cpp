@@ -20,7 +20,8 @@ std::string invite_response(std::uint16_t status, bool udp = true) {
 }
 
 TxnHandle start(Harness& h, const std::string& request, TxnTransport t = TxnTransport::kUdp) {
-    auto handle = h.layer.start_client(std::string_view(request), peer(t), h.timers.now(), h.timers);
+    auto handle =
+        h.layer.start_client(std::string_view(request), peer(t), h.timers.now(), h.timers);
     EXPECT_TRUE(handle.has_value());
     return handle.value_or(TxnHandle{});
 }
@@ -34,15 +35,12 @@ TEST(InviteClientTransaction, RetransmitsWithTimerADoublingUntilTimerB) {
     Harness h;
     const TxnHandle t = start(h, rfc3665("f1_invite"));
     EXPECT_EQ(h.layer.state(t).value(), TxnState::kCalling);
-    EXPECT_EQ(h.run_until(40000), (Lines{
-        "0 send INVITE", "0 arm A 500", "0 arm B 32000",
-        "500 send INVITE", "500 arm A 1500",
-        "1500 send INVITE", "1500 arm A 3500",
-        "3500 send INVITE", "3500 arm A 7500",
-        "7500 send INVITE", "7500 arm A 15500",
-        "15500 send INVITE", "15500 arm A 31500",
-        "31500 send INVITE", "31500 arm A 63500",
-        "32000 timeout B", "32000 cancel A", "32000 terminated"}));
+    EXPECT_EQ(h.run_until(40000),
+              (Lines{"0 send INVITE", "0 arm A 500", "0 arm B 32000", "500 send INVITE",
+                     "500 arm A 1500", "1500 send INVITE", "1500 arm A 3500", "3500 send INVITE",
+                     "3500 arm A 7500", "7500 send INVITE", "7500 arm A 15500", "15500 send INVITE",
+                     "15500 arm A 31500", "31500 send INVITE", "31500 arm A 63500",
+                     "32000 timeout B", "32000 cancel A", "32000 terminated"}));
     EXPECT_FALSE(h.layer.alive(t));
     EXPECT_EQ(h.layer.state(t).error(), TxnError::kNoTransaction);
     EXPECT_EQ(h.layer.counters().retransmissions, 6u);
@@ -53,8 +51,8 @@ TEST(InviteClientTransaction, RetransmitsWithTimerADoublingUntilTimerB) {
 TEST(InviteClientTransaction, ReliableTransportUsesOnlyTimerB) {
     Harness h;
     start(h, rfc3665("f1_invite", false), TxnTransport::kTcp);
-    EXPECT_EQ(h.run_until(40000), (Lines{"0 send INVITE", "0 arm B 32000", "32000 timeout B",
-                                         "32000 terminated"}));
+    EXPECT_EQ(h.run_until(40000),
+              (Lines{"0 send INVITE", "0 arm B 32000", "32000 timeout B", "32000 terminated"}));
 }
 
 // "If the client transaction receives a provisional response while in the "Calling" state, it
@@ -106,8 +104,8 @@ TEST(InviteClientTransaction, ReliableTransportTerminatesAfterTheAck) {
     const TxnHandle t = start(h, rfc3665("f1_invite", false), TxnTransport::kTcp);
     h.run_until(0);
     h.receive(invite_response(603, false), 300, peer(TxnTransport::kTcp));
-    EXPECT_EQ(h.run_until(300), (Lines{"300 cancel B", "300 send ACK", "300 response 603",
-                                       "300 terminated"}));
+    EXPECT_EQ(h.run_until(300),
+              (Lines{"300 cancel B", "300 send ACK", "300 response 603", "300 terminated"}));
     EXPECT_FALSE(h.layer.alive(t));
 }
 
@@ -134,19 +132,14 @@ TEST(NonInviteClientTransaction, RetransmitsWithTimerECappedAtT2UntilTimerF) {
     Harness h;
     const TxnHandle t = start(h, rfc3665("f5_bye"));
     EXPECT_EQ(h.layer.state(t).value(), TxnState::kTrying);
-    EXPECT_EQ(h.run_until(40000), (Lines{
-        "0 send BYE", "0 arm E 500", "0 arm F 32000",
-        "500 send BYE", "500 arm E 1500",
-        "1500 send BYE", "1500 arm E 3500",
-        "3500 send BYE", "3500 arm E 7500",
-        "7500 send BYE", "7500 arm E 11500",
-        "11500 send BYE", "11500 arm E 15500",
-        "15500 send BYE", "15500 arm E 19500",
-        "19500 send BYE", "19500 arm E 23500",
-        "23500 send BYE", "23500 arm E 27500",
-        "27500 send BYE", "27500 arm E 31500",
-        "31500 send BYE", "31500 arm E 35500",
-        "32000 timeout F", "32000 cancel E", "32000 terminated"}));
+    EXPECT_EQ(h.run_until(40000),
+              (Lines{"0 send BYE",        "0 arm E 500",     "0 arm F 32000",     "500 send BYE",
+                     "500 arm E 1500",    "1500 send BYE",   "1500 arm E 3500",   "3500 send BYE",
+                     "3500 arm E 7500",   "7500 send BYE",   "7500 arm E 11500",  "11500 send BYE",
+                     "11500 arm E 15500", "15500 send BYE",  "15500 arm E 19500", "19500 send BYE",
+                     "19500 arm E 23500", "23500 send BYE",  "23500 arm E 27500", "27500 send BYE",
+                     "27500 arm E 31500", "31500 send BYE",  "31500 arm E 35500", "32000 timeout F",
+                     "32000 cancel E",    "32000 terminated"}));
     EXPECT_EQ(h.layer.counters().retransmissions, 10u);
 }
 
@@ -195,11 +188,11 @@ TEST(NonInviteClientTransaction, FollowsConfiguredT1T2T4) {
     start(h, rfc3665("f5_bye"));
     h.run_until(0);
     h.receive(rfc3665("f6_200_bye"), 900);
-    EXPECT_EQ(h.run_until(10000), (Lines{"100 send BYE", "100 arm E 300", "300 send BYE",
-                                         "300 arm E 600", "600 send BYE", "600 arm E 900",
-                                         "900 send BYE", "900 arm E 1200", "900 cancel E",
-                                         "900 cancel F", "900 response 200", "900 arm K 1900",
-                                         "1900 terminated"}));
+    EXPECT_EQ(
+        h.run_until(10000),
+        (Lines{"100 send BYE", "100 arm E 300", "300 send BYE", "300 arm E 600", "600 send BYE",
+               "600 arm E 900", "900 send BYE", "900 arm E 1200", "900 cancel E", "900 cancel F",
+               "900 response 200", "900 arm K 1900", "1900 terminated"}));
 }
 
 // 17.1.3: a response matches by the branch of its top Via AND its CSeq method, so the 200 to a
@@ -220,9 +213,9 @@ TEST(ClientTransactionMatching, SeparatesInviteAndCancelWithTheSameBranch) {
     EXPECT_EQ(h.layer.state(inv).value(), TxnState::kProceeding);
     h.receive(invite_response(487), 250);
     EXPECT_EQ(h.layer.state(inv).value(), TxnState::kCompleted);
-    EXPECT_EQ(h.run_until(250), (Lines{"200 cancel E", "200 cancel F", "200 response 200",
-                                       "200 arm K 5200", "250 send ACK", "250 response 487",
-                                       "250 arm D 32250"}));
+    EXPECT_EQ(h.run_until(250),
+              (Lines{"200 cancel E", "200 cancel F", "200 response 200", "200 arm K 5200",
+                     "250 send ACK", "250 response 487", "250 arm D 32250"}));
     // A branch nobody sent: the core's.
     std::string other = rfc3665("f2_180");
     other.replace(other.find("z9hG4bK74bf9"), 12, "z9hG4bKother");
@@ -237,8 +230,8 @@ TEST(ClientTransactionErrors, TransportErrorIsReportedAndLateTimersIgnored) {
     const TxnHandle t = start(h, rfc3665("f1_invite"));
     h.run_until(0);
     h.layer.on_transport_error(t, at_ms(10), h.timers);
-    EXPECT_EQ(h.run_until(40000), (Lines{"0 transport-error", "0 cancel A", "0 cancel B",
-                                         "0 terminated"}));
+    EXPECT_EQ(h.run_until(40000),
+              (Lines{"0 transport-error", "0 cancel A", "0 cancel B", "0 terminated"}));
     h.layer.on_timer(t, TimerName::kA, at_ms(500), h.timers);
     h.layer.on_transport_error(t, at_ms(500), h.timers);
     EXPECT_TRUE(h.run_until(40000).empty());
@@ -257,14 +250,16 @@ TEST(ClientTransactionErrors, StartRefusesWhatCannotBeATransaction) {
               TxnError::kWrongKind);
     std::string old = rfc3665("f5_bye");
     old.replace(old.find("z9hG4bK"), 7, "abcdefg");
-    EXPECT_EQ(l.start_client(std::string_view(old), peer(), {}, h.timers).error(), TxnError::kBadMessage);
+    EXPECT_EQ(l.start_client(std::string_view(old), peer(), {}, h.timers).error(),
+              TxnError::kBadMessage);
     EXPECT_EQ(l.start_client(std::string_view("garbage"), peer(), {}, h.timers).error(),
               TxnError::kBadMessage);
     ASSERT_TRUE(l.start_client(std::string_view(rfc3665("f5_bye")), peer(), {}, h.timers));
     EXPECT_EQ(l.start_client(std::string_view(rfc3665("f5_bye")), peer(), {}, h.timers).error(),
               TxnError::kDuplicate);
     ASSERT_TRUE(l.start_client(std::string_view(rfc3665("f1_invite")), peer(), {}, h.timers));
-    const std::string cancel = make_cancel(*SipMessageView::parse(rfc3665("f1_invite"))).serialize();
+    const std::string cancel =
+        make_cancel(*SipMessageView::parse(rfc3665("f1_invite"))).serialize();
     EXPECT_EQ(l.start_client(std::string_view(cancel), peer(), {}, h.timers).error(),
               TxnError::kTableFull);
     EXPECT_EQ(l.size(), 2u);

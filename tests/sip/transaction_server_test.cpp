@@ -49,8 +49,8 @@ TEST(InviteServerTransaction, TuAnswerWithin200MillisecondsReplaces100Trying) {
     const std::string invite = rfc3665("f1_invite");
     h.receive(invite, 0);
     respond(h, h.recorder.last_request, respond_to(invite, 180), 50);
-    EXPECT_EQ(h.run_until(1000), (Lines{"0 arm 100 200", "0 request INVITE", "50 cancel 100",
-                                        "50 send 180"}));
+    EXPECT_EQ(h.run_until(1000),
+              (Lines{"0 arm 100 200", "0 request INVITE", "50 cancel 100", "50 send 180"}));
 }
 
 TEST(InviteServerTransaction, Sends100TryingAtOnceOrNeverWhenConfigured) {
@@ -77,8 +77,8 @@ TEST(InviteServerTransaction, RetransmittedInviteGetsTheLastProvisionalResponse)
     EXPECT_EQ(h.receive(invite, 100), TxnDisposition::kAbsorbed);
     respond(h, t, respond_to(invite, 180), 300);
     EXPECT_EQ(h.receive(invite, 600), TxnDisposition::kAbsorbed);
-    EXPECT_EQ(h.run_until(1000), (Lines{"100 cancel 100", "100 send 100", "300 send 180",
-                                        "600 send 180"}));
+    EXPECT_EQ(h.run_until(1000),
+              (Lines{"100 cancel 100", "100 send 100", "300 send 180", "600 send 180"}));
     EXPECT_EQ(h.layer.counters().requests_absorbed, 2u);
     EXPECT_EQ(h.layer.counters().server_created, 1u);
 }
@@ -98,15 +98,12 @@ TEST(InviteServerTransaction, RetransmitsNonSuccessFinalWithTimerGUntilAck) {
     EXPECT_EQ(h.receive(ack_for(invite, busy), 10000), TxnDisposition::kMatched);
     EXPECT_EQ(h.layer.state(t).value(), TxnState::kConfirmed);
     EXPECT_EQ(h.receive(ack_for(invite, busy), 10100), TxnDisposition::kAbsorbed);
-    EXPECT_EQ(h.run_until(20000), (Lines{
-        "200 send 100", "1000 send 486", "1000 arm G 1500", "1000 arm H 33000",
-        "1500 send 486", "1500 arm G 2500",
-        "2000 send 486",
-        "2500 send 486", "2500 arm G 4500",
-        "4500 send 486", "4500 arm G 8500",
-        "8500 send 486", "8500 arm G 12500",
-        "10000 cancel G", "10000 cancel H", "10000 arm I 15000",
-        "15000 terminated"}));
+    EXPECT_EQ(h.run_until(20000),
+              (Lines{"200 send 100", "1000 send 486", "1000 arm G 1500", "1000 arm H 33000",
+                     "1500 send 486", "1500 arm G 2500", "2000 send 486", "2500 send 486",
+                     "2500 arm G 4500", "4500 send 486", "4500 arm G 8500", "8500 send 486",
+                     "8500 arm G 12500", "10000 cancel G", "10000 cancel H", "10000 arm I 15000",
+                     "15000 terminated"}));
     EXPECT_FALSE(h.layer.alive(t));
 }
 
@@ -118,15 +115,15 @@ TEST(InviteServerTransaction, TimerHEndsTheTransactionWithoutAck) {
     const std::string invite = rfc3665("f1_invite");
     h.receive(invite, 0);
     respond(h, h.recorder.last_request, respond_to(invite, 486), 1000);
-    EXPECT_EQ(h.run_until(40000), (Lines{
-        "0 arm 100 200", "0 request INVITE", "200 send 100",
-        "1000 send 486", "1000 arm G 1500", "1000 arm H 33000",
-        "1500 send 486", "1500 arm G 2500", "2500 send 486", "2500 arm G 4500",
-        "4500 send 486", "4500 arm G 8500", "8500 send 486", "8500 arm G 12500",
-        "12500 send 486", "12500 arm G 16500", "16500 send 486", "16500 arm G 20500",
-        "20500 send 486", "20500 arm G 24500", "24500 send 486", "24500 arm G 28500",
-        "28500 send 486", "28500 arm G 32500", "32500 send 486", "32500 arm G 36500",
-        "33000 timeout H", "33000 cancel G", "33000 terminated"}));
+    EXPECT_EQ(h.run_until(40000),
+              (Lines{"0 arm 100 200",   "0 request INVITE",  "200 send 100",    "1000 send 486",
+                     "1000 arm G 1500", "1000 arm H 33000",  "1500 send 486",   "1500 arm G 2500",
+                     "2500 send 486",   "2500 arm G 4500",   "4500 send 486",   "4500 arm G 8500",
+                     "8500 send 486",   "8500 arm G 12500",  "12500 send 486",  "12500 arm G 16500",
+                     "16500 send 486",  "16500 arm G 20500", "20500 send 486",  "20500 arm G 24500",
+                     "24500 send 486",  "24500 arm G 28500", "28500 send 486",  "28500 arm G 32500",
+                     "32500 send 486",  "32500 arm G 36500", "33000 timeout H", "33000 cancel G",
+                     "33000 terminated"}));
 }
 
 // Reliable transports: no timer G, and timer I is zero.
@@ -146,8 +143,8 @@ TEST(InviteServerTransaction, ReliableTransportSkipsTimersGAndI) {
 }
 
 // RFC 6026 7.1: a 2xx from the TU moves to Accepted with timer L = 64*T1. Retransmitted INVITEs are
-// absorbed (the TU retransmits its 2xx itself, through respond()); the 2xx's ACK (new branch, 13.2.2.4)
-// matches no transaction and goes to the core; L ends the transaction.
+// absorbed (the TU retransmits its 2xx itself, through respond()); the 2xx's ACK (new
+// branch, 13.2.2.4) matches no transaction and goes to the core; L ends the transaction.
 TEST(InviteServerTransaction, SuccessResponseMovesToAcceptedUntilTimerL) {
     Harness h;
     const std::string invite = rfc3665("f1_invite");
@@ -159,8 +156,9 @@ TEST(InviteServerTransaction, SuccessResponseMovesToAcceptedUntilTimerL) {
     EXPECT_EQ(h.layer.state(t).value(), TxnState::kAccepted);
     EXPECT_EQ(h.receive(invite, 500), TxnDisposition::kAbsorbed);
     respond(h, t, ok, 600);  // the TU's 2xx retransmission
-    EXPECT_EQ(h.layer.respond(t, std::string_view(respond_to(invite, 486)), at_ms(600), h.timers).error(),
-              TxnError::kWrongState);
+    EXPECT_EQ(
+        h.layer.respond(t, std::string_view(respond_to(invite, 486)), at_ms(600), h.timers).error(),
+        TxnError::kWrongState);
     EXPECT_EQ(h.receive(rfc3665("f4_ack"), 700), TxnDisposition::kStray);
     EXPECT_EQ(h.run_until(40000), (Lines{"100 cancel 100", "100 send 200", "100 arm L 32100",
                                          "600 send 200", "700 stray-ack ACK", "32100 terminated"}));
@@ -198,11 +196,12 @@ TEST(NonInviteServerTransaction, AbsorbsRetransmissionsUntilTimerJ) {
     EXPECT_EQ(h.receive(bye, 1500), TxnDisposition::kAbsorbed);
     respond(h, t, respond_to(bye, 200), 2000);
     EXPECT_EQ(h.receive(bye, 3500), TxnDisposition::kAbsorbed);
-    EXPECT_EQ(h.layer.respond(t, std::string_view(respond_to(bye, 200)), at_ms(3600), h.timers).error(),
-              TxnError::kWrongState);
-    EXPECT_EQ(h.run_until(40000), (Lines{"0 request BYE", "700 send 100", "1500 send 100",
-                                         "2000 send 200", "2000 arm J 34000", "3500 send 200",
-                                         "34000 terminated"}));
+    EXPECT_EQ(
+        h.layer.respond(t, std::string_view(respond_to(bye, 200)), at_ms(3600), h.timers).error(),
+        TxnError::kWrongState);
+    EXPECT_EQ(h.run_until(40000),
+              (Lines{"0 request BYE", "700 send 100", "1500 send 100", "2000 send 200",
+                     "2000 arm J 34000", "3500 send 200", "34000 terminated"}));
 
     Harness r;
     r.receive(rfc3665("f5_bye", false), 0, peer(TxnTransport::kTcp));
@@ -227,9 +226,10 @@ TEST(CancelMatching, FindsTheInviteServerTransaction) {
     EXPECT_EQ(h.layer.kind(can).value(), TxnKind::kNonInviteServer);
     respond(h, can, respond_to(cancel, 200), 1001);
     respond(h, inv, respond_to(invite, 487), 1001);
-    EXPECT_EQ(h.run_until(1001), (Lines{"0 arm 100 200", "0 request INVITE", "10 cancel 100", "10 send 180", "1000 request CANCEL",
-                                        "1001 send 200", "1001 arm J 33001", "1001 send 487",
-                                        "1001 arm G 1501", "1001 arm H 33001"}));
+    EXPECT_EQ(h.run_until(1001),
+              (Lines{"0 arm 100 200", "0 request INVITE", "10 cancel 100", "10 send 180",
+                     "1000 request CANCEL", "1001 send 200", "1001 arm J 33001", "1001 send 487",
+                     "1001 arm G 1501", "1001 arm H 33001"}));
 
     std::string other = cancel;
     other.replace(other.find("z9hG4bK74bf9"), 12, "z9hG4bKnone0");
@@ -244,7 +244,8 @@ TEST(ServerTransactionMatching, SameBranchFromAnotherSentByIsAnotherTransaction)
     h.receive(bye, 0);
     const TxnHandle first = h.recorder.last_request;
     std::string other = bye;
-    other.replace(other.find("client.biloxi.example.com:5060"), 30, "CLIENT.biloxi.example.com:5070");
+    other.replace(other.find("client.biloxi.example.com:5060"), 30,
+                  "CLIENT.biloxi.example.com:5070");
     EXPECT_EQ(h.receive(other, 10), TxnDisposition::kNewTransaction);
     EXPECT_NE(h.recorder.last_request, first);
     other.replace(other.find(":5070"), 5, ":5060");  // host case does not matter
@@ -289,17 +290,23 @@ TEST(ServerTransactionErrors, TransportErrorAndRefusedResponses) {
     const TxnHandle t = h.recorder.last_request;
     h.layer.on_transport_error(t, at_ms(5), h.timers);
     EXPECT_EQ(h.run_until(10), (Lines{"0 request BYE", "0 transport-error", "0 terminated"}));
-    EXPECT_EQ(h.layer.respond(t, std::string_view(respond_to(bye, 200)), at_ms(10), h.timers).error(),
-              TxnError::kNoTransaction);
-    auto client = h.layer.start_client(std::string_view(rfc3665("f1_invite")), peer(), at_ms(10), h.timers);
+    EXPECT_EQ(
+        h.layer.respond(t, std::string_view(respond_to(bye, 200)), at_ms(10), h.timers).error(),
+        TxnError::kNoTransaction);
+    auto client =
+        h.layer.start_client(std::string_view(rfc3665("f1_invite")), peer(), at_ms(10), h.timers);
     ASSERT_TRUE(client.has_value());
-    EXPECT_EQ(h.layer.respond(*client, std::string_view(respond_to(bye, 200)), at_ms(10), h.timers).error(),
+    EXPECT_EQ(h.layer.respond(*client, std::string_view(respond_to(bye, 200)), at_ms(10), h.timers)
+                  .error(),
               TxnError::kWrongKind);
     h.receive(bye, 20);
-    EXPECT_EQ(h.layer.respond(h.recorder.last_request, std::string_view(bye), at_ms(20), h.timers).error(),
+    EXPECT_EQ(h.layer.respond(h.recorder.last_request, std::string_view(bye), at_ms(20), h.timers)
+                  .error(),
               TxnError::kWrongKind);
-    EXPECT_EQ(h.layer.respond(h.recorder.last_request, std::string_view("junk"), at_ms(20), h.timers).error(),
-              TxnError::kBadMessage);
+    EXPECT_EQ(
+        h.layer.respond(h.recorder.last_request, std::string_view("junk"), at_ms(20), h.timers)
+            .error(),
+        TxnError::kBadMessage);
 }
 
 // A request without a usable top Via or CSeq cannot be matched: dropped and counted.

@@ -18,7 +18,8 @@ namespace rtpx::sip::test {
 inline std::string rfc3665(const std::string& name, bool udp = true) {
     std::string m = fixture("rfc3665/3.1_" + name + ".sip");
     if (udp) {
-        for (std::size_t p = m.find("SIP/2.0/TCP"); p != std::string::npos; p = m.find("SIP/2.0/TCP", p)) {
+        for (std::size_t p = m.find("SIP/2.0/TCP"); p != std::string::npos;
+             p = m.find("SIP/2.0/TCP", p)) {
             m.replace(p, 11, "SIP/2.0/UDP");
         }
     }
@@ -36,7 +37,9 @@ inline TxnPeer peer(TxnTransport transport = TxnTransport::kUdp, std::uint8_t la
 inline std::int64_t ms(TxnTime t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-inline TxnTime at_ms(std::int64_t v) { return TxnTime{} + std::chrono::milliseconds(v); }
+inline TxnTime at_ms(std::int64_t v) {
+    return TxnTime{} + std::chrono::milliseconds(v);
+}
 
 // First word(s) of a message: "INVITE" for a request, "486" for a response.
 inline std::string start_of(std::string_view bytes) {
@@ -46,7 +49,7 @@ inline std::string start_of(std::string_view bytes) {
 
 // Records actions as lines and keeps what tests inspect further.
 class Recorder final : public TxnActionSink {
-public:
+  public:
     void emit(const TxnAction& a) noexcept override {
         std::string line = std::to_string(ms(clock ? clock->now() : now)) + " ";
         line += to_string(a.kind);
@@ -59,17 +62,12 @@ public:
                 line += " " + std::string(to_string(a.timer)) + " " + std::to_string(ms(a.due));
                 break;
             case TxnActionKind::kCancelTimer:
-            case TxnActionKind::kTimeout:
-                line += " " + std::string(to_string(a.timer));
-                break;
+            case TxnActionKind::kTimeout: line += " " + std::string(to_string(a.timer)); break;
             case TxnActionKind::kRequest:
             case TxnActionKind::kResponse:
             case TxnActionKind::kStrayResponse:
-            case TxnActionKind::kStrayAck:
-                line += " " + start_of(a.message->bytes());
-                break;
-            default:
-                break;
+            case TxnActionKind::kStrayAck: line += " " + start_of(a.message->bytes()); break;
+            default: break;
         }
         lines.push_back(line);
         actions.push_back(a);
@@ -89,8 +87,8 @@ public:
     const VirtualTimers* clock = nullptr;  // when set, lines carry its now()
     TxnTime now{};                         // otherwise this
     std::vector<std::string> lines;
-    std::vector<TxnAction> actions;        // views valid until the next call into the layer
-    std::vector<std::string> sent;         // every kSend's bytes, copied
+    std::vector<TxnAction> actions;  // views valid until the next call into the layer
+    std::vector<std::string> sent;   // every kSend's bytes, copied
     TxnHandle last_request;
     TxnHandle related;
     std::string request_bytes;
@@ -108,7 +106,8 @@ struct Harness {
     explicit Harness(TransactionConfig config = small_config()) : layer(config), timers(recorder) {
         recorder.clock = &timers;
     }
-    TxnDisposition receive(const std::string& bytes, std::int64_t at, const TxnPeer& from = peer()) {
+    TxnDisposition receive(const std::string& bytes, std::int64_t at,
+                           const TxnPeer& from = peer()) {
         timers.run_until(layer, at_ms(at));
         auto view = SipMessageView::parse(bytes);
         EXPECT_TRUE(view.has_value()) << bytes;

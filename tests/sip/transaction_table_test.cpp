@@ -18,7 +18,9 @@ TEST(TransactionTable, InsertsFindsAndErasesManyKeys) {
     std::vector<std::string> keys;
     std::vector<std::uint64_t> hashes;
     for (std::uint32_t i = 0; i < kCount; ++i) {
-        keys.push_back("z9hG4bK" + std::to_string(i * 7919u) + "\x1f" "INVITE");
+        keys.push_back("z9hG4bK" + std::to_string(i * 7919u) +
+                       "\x1f"
+                       "INVITE");
         hashes.push_back(txn_key_hash(keys.back()));
         ASSERT_TRUE(table.insert(hashes.back(), i));
     }
@@ -124,8 +126,9 @@ TEST(TransactionLayerScale, LateTimerOfAReusedSlotIsIgnored) {
     const std::string bye = rfc3665("f5_bye");
     h.receive(bye, 0);
     const TxnHandle old = h.recorder.last_request;
-    ASSERT_TRUE(h.layer.respond(old, std::string_view(make_response(*SipMessageView::parse(bye), 200, {}, "t").serialize()),
-                                at_ms(0), h.timers));
+    ASSERT_TRUE(h.layer.respond(
+        old, std::string_view(make_response(*SipMessageView::parse(bye), 200, {}, "t").serialize()),
+        at_ms(0), h.timers));
     h.layer.on_transport_error(old, at_ms(1), h.timers);
     std::string next = bye;
     next.replace(next.find("z9hG4bKnashds7"), 14, "z9hG4bKnashds8");

@@ -22,7 +22,7 @@ using test::run_until;
 
 // A plain blocking-free socket peer for byte-level tests.
 class RawPeer {
-public:
+  public:
     explicit RawPeer(const SockAddr& to) {
         fd_ = ::socket(to.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
         connected_ = ::connect(fd_, to.sa(), to.length()) == 0;
@@ -31,7 +31,9 @@ public:
     RawPeer(const RawPeer&) = delete;
     RawPeer& operator=(const RawPeer&) = delete;
     [[nodiscard]] bool connected() const { return connected_; }
-    void write(std::string_view s) const { ASSERT_EQ(::send(fd_, s.data(), s.size(), MSG_NOSIGNAL), static_cast<ssize_t>(s.size())); }
+    void write(std::string_view s) const {
+        ASSERT_EQ(::send(fd_, s.data(), s.size(), MSG_NOSIGNAL), static_cast<ssize_t>(s.size()));
+    }
     // Non-blocking read of whatever is there; "" when nothing; nullopt when the peer closed.
     std::optional<std::string> read_available() const {
         char buf[4096];
@@ -41,17 +43,18 @@ public:
         return std::string(buf, static_cast<std::size_t>(n));
     }
 
-private:
+  private:
     int fd_ = -1;
     bool connected_ = false;
 };
 
 // A listening socket that never accepts nor reads (connections wait in the kernel backlog).
 class SilentListener {
-public:
+  public:
     explicit SilentListener(int receive_buffer = 0) {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (receive_buffer > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+        if (receive_buffer > 0)
+            setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
         SockAddr at = SockAddr::ipv4_loopback(0);
         ok_ = ::bind(fd_, at.sa(), at.length()) == 0 && ::listen(fd_, 4) == 0;
         sockaddr_storage ss{};
@@ -65,7 +68,7 @@ public:
     [[nodiscard]] bool ok() const { return ok_; }
     [[nodiscard]] const SockAddr& address() const { return address_; }
 
-private:
+  private:
     int fd_ = -1;
     bool ok_ = false;
     SockAddr address_;
@@ -84,7 +87,7 @@ struct Param {
 };
 
 class TransportStream : public ::testing::TestWithParam<Param> {
-protected:
+  protected:
     void SetUp() override {
         StreamConfig sc = server_config(GetParam().proto, GetParam().ipv6);
         StreamConfig cc;
@@ -130,8 +133,9 @@ TEST_P(TransportStream, RoundTripOnOneReusedConnection) {
     auto view = SipMessageView::parse(got.text, SipParseOptions{SipTransportKind::kStream, 65535});
     ASSERT_TRUE(view);
     std::string response = make_response(*view, 200).serialize();
-    auto target = response_target(*SipMessageView::parse(response, SipParseOptions{SipTransportKind::kStream, 65535}),
-                                  got.connection);
+    auto target = response_target(
+        *SipMessageView::parse(response, SipParseOptions{SipTransportKind::kStream, 65535}),
+        got.connection);
     ASSERT_TRUE(target);
     ASSERT_TRUE(server_->send(*target, response));
     ASSERT_TRUE(run_until(loop_, [&] { return !client_user_.messages.empty(); }));
@@ -165,15 +169,18 @@ TEST_P(TransportStream, PipelinedMessagesInOneWriteAreAllDelivered) {
     const auto proto = GetParam().proto;
     const std::string via = std::string(to_string(proto));
     std::string burst;
-    for (int i = 0; i < 20; ++i) burst += test::options_request(via, "c.invalid", "z9hG4bKp" + std::to_string(i));
+    for (int i = 0; i < 20; ++i)
+        burst += test::options_request(via, "c.invalid", "z9hG4bKp" + std::to_string(i));
     ASSERT_TRUE(client_->send(SendTarget{proto, server_->local(), 0}, burst));
     ASSERT_TRUE(run_until(loop_, [&] { return server_user_.messages.size() == 20; }));
     EXPECT_NE(server_user_.messages[19].text.find("z9hG4bKp19"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(ProtosAndFamilies, TransportStream,
-                         ::testing::Values(Param{TransportProto::kTcp, false}, Param{TransportProto::kTcp, true},
-                                           Param{TransportProto::kTls, false}, Param{TransportProto::kTls, true}),
+                         ::testing::Values(Param{TransportProto::kTcp, false},
+                                           Param{TransportProto::kTcp, true},
+                                           Param{TransportProto::kTls, false},
+                                           Param{TransportProto::kTls, true}),
                          [](const auto& param_info) {
                              return std::string(to_string(param_info.param.proto)) +
                                     (param_info.param.ipv6 ? "_IPv6" : "_IPv4");
@@ -196,7 +203,8 @@ TEST(TransportTcp, MessageSplitAcrossManyReadsIsFramed) {
     ASSERT_TRUE(peer.connected());
     std::string body = "v=0\r\n";
     std::string request = test::options_request("TCP", "c.invalid");
-    request.replace(request.find("Content-Length: 0"), 17, "Content-Type: application/sdp\r\nContent-Length: 5");
+    request.replace(request.find("Content-Length: 0"), 17,
+                    "Content-Type: application/sdp\r\nContent-Length: 5");
     request += body;
     for (char ch : request) {  // one byte per segment; the loop runs between them
         peer.write(std::string_view(&ch, 1));
@@ -266,7 +274,8 @@ TEST(TransportTcp, MaxConnectionsRefusesTheNextOne) {
     RawPeer first(s.server->local());
     ASSERT_TRUE(run_until(s.loop, [&] { return s.server->connection_count() == 1; }));
     RawPeer second(s.server->local());
-    ASSERT_TRUE(run_until(s.loop, [&] { return s.server->counters().connections_refused_limit == 1; }));
+    ASSERT_TRUE(
+        run_until(s.loop, [&] { return s.server->counters().connections_refused_limit == 1; }));
     EXPECT_EQ(s.server->connection_count(), 1u);
 }
 
@@ -277,7 +286,8 @@ TEST(TransportTcp, ConnectToAClosedPortIsReportedAsConnectFailed) {
     auto client = std::move(StreamTransport::open(loop, user, config).value());
     // A port that was just listened on, now closed.
     SockAddr target = std::make_unique<SilentListener>()->address();
-    auto r = client->send(SendTarget{TransportProto::kTcp, target, 0}, test::options_request("TCP", "c.invalid"));
+    auto r = client->send(SendTarget{TransportProto::kTcp, target, 0},
+                          test::options_request("TCP", "c.invalid"));
     if (r) {
         ASSERT_TRUE(run_until(loop, [&] { return !user.errors.empty(); }));
         EXPECT_EQ(user.errors.front().code, TransportErrc::kConnectFailed);
@@ -327,7 +337,8 @@ TEST(TransportTls, PeerThatNeverHandshakesHitsTheConnectTimeout) {
     cc.proto = TransportProto::kTls;
     cc.connect_timeout = std::chrono::milliseconds(50);
     auto client = std::move(StreamTransport::open(loop, user, cc).value());
-    auto id = client->send(SendTarget{TransportProto::kTls, target, 0}, test::options_request("TLS", "c.invalid"));
+    auto id = client->send(SendTarget{TransportProto::kTls, target, 0},
+                           test::options_request("TLS", "c.invalid"));
     ASSERT_TRUE(id);
     ASSERT_TRUE(run_until(loop, [&] { return !user.errors.empty(); }));
     EXPECT_EQ(user.errors.front().code, TransportErrc::kConnectTimeout);
@@ -336,11 +347,16 @@ TEST(TransportTls, PeerThatNeverHandshakesHitsTheConnectTimeout) {
 }
 
 TEST(TransportTcp, ResponseAfterTheRequestConnectionClosedOpensANewOne) {
-    // RFC 3261 18.2.2: if the connection is gone, connect to received (or sent-by) and sent-by port.
+    // RFC 3261 18.2.2: if the connection is gone, connect to received (or sent-by) and sent-by
+    // port.
     EventLoop loop;
     Recorder server_user, client_user;
-    auto server = std::move(StreamTransport::open(loop, server_user, server_config(TransportProto::kTcp, false)).value());
-    auto client = std::move(StreamTransport::open(loop, client_user, server_config(TransportProto::kTcp, false)).value());
+    auto server = std::move(
+        StreamTransport::open(loop, server_user, server_config(TransportProto::kTcp, false))
+            .value());
+    auto client = std::move(
+        StreamTransport::open(loop, client_user, server_config(TransportProto::kTcp, false))
+            .value());
     std::string request = test::options_request("TCP", client->local().to_string());
     auto id = client->send(SendTarget{TransportProto::kTcp, server->local(), 0}, request);
     ASSERT_TRUE(id);
@@ -348,10 +364,12 @@ TEST(TransportTcp, ResponseAfterTheRequestConnectionClosedOpensANewOne) {
     ConnectionId request_connection = server_user.messages.front().connection;
     client->close(*id);
     ASSERT_TRUE(run_until(loop, [&] { return server->connection_count() == 0; }));
-    auto view = SipMessageView::parse(server_user.messages.front().text, SipParseOptions{SipTransportKind::kStream, 65535});
+    auto view = SipMessageView::parse(server_user.messages.front().text,
+                                      SipParseOptions{SipTransportKind::kStream, 65535});
     std::string response = make_response(*view, 200).serialize();
-    auto target = response_target(*SipMessageView::parse(response, SipParseOptions{SipTransportKind::kStream, 65535}),
-                                  request_connection);
+    auto target = response_target(
+        *SipMessageView::parse(response, SipParseOptions{SipTransportKind::kStream, 65535}),
+        request_connection);
     ASSERT_TRUE(target);
     EXPECT_EQ(target->remote, client->local());  // sent-by port: the client's listening port
     auto sent = server->send(*target, response);
@@ -379,7 +397,8 @@ TEST(TransportTcp, PeerThatDoesNotReadResponsesStopsBeingRead) {
     TcpServer s(config);
     std::string big_response(8000, 'r');
     s.user.on_message_hook = [&](const ReceivedMessage& m) {
-        (void)s.server->send(SendTarget{TransportProto::kTcp, m.remote, m.connection}, big_response);
+        (void)s.server->send(SendTarget{TransportProto::kTcp, m.remote, m.connection},
+                             big_response);
     };
     RawPeer peer(s.server->local());  // writes requests, never reads
     std::string request = test::options_request("TCP", "c.invalid");
@@ -415,7 +434,8 @@ TEST(TransportTls, WrongServerNameFailsTheHandshake) {
     cc.tls.verify_peer = true;
     cc.tls.server_name = "not-localhost.example";
     auto client = std::move(StreamTransport::open(loop, client_user, cc).value());
-    auto r = client->send(SendTarget{TransportProto::kTls, server->local(), 0}, test::options_request("TLS", "c.invalid"));
+    auto r = client->send(SendTarget{TransportProto::kTls, server->local(), 0},
+                          test::options_request("TLS", "c.invalid"));
     ASSERT_TRUE(r);
     ASSERT_TRUE(run_until(loop, [&] { return !client_user.errors.empty(); }));
     EXPECT_EQ(client_user.errors.front().code, TransportErrc::kTlsHandshakeFailed);

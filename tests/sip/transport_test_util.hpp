@@ -23,11 +23,12 @@ struct Received {
 };
 
 class Recorder : public TransportUser {
-public:
+  public:
     void on_message(const ReceivedMessage& m) override {
-        messages.push_back(Received{std::string(m.message.bytes()),
-                                    std::string(reinterpret_cast<const char*>(m.raw.data()), m.raw.size()),
-                                    m.proto, m.local, m.remote, m.connection, m.message.is_request()});
+        messages.push_back(
+            Received{std::string(m.message.bytes()),
+                     std::string(reinterpret_cast<const char*>(m.raw.data()), m.raw.size()),
+                     m.proto, m.local, m.remote, m.connection, m.message.is_request()});
         if (on_message_hook) on_message_hook(m);
     }
     void on_transport_error(const TransportError& e) override { errors.push_back(e); }

@@ -15,7 +15,7 @@
 namespace rtpx::sip::test {
 
 class TestCertificate {
-public:
+  public:
     TestCertificate() {
         char tmpl[] = "/tmp/rtpx-tls-XXXXXX";
         dir_ = ::mkdtemp(tmpl);
@@ -35,8 +35,9 @@ public:
         X509V3_CTX ctx;
         X509V3_set_ctx_nodb(&ctx);
         X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-        for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"},
-                                  std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+        for (auto [nid, value] :
+             {std::pair{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"},
+              std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
             X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
             X509_add_ext(x, ext, -1);
             X509_EXTENSION_free(ext);
@@ -61,7 +62,7 @@ public:
     [[nodiscard]] const std::string& cert_file() const { return cert_; }
     [[nodiscard]] const std::string& key_file() const { return key_; }
 
-private:
+  private:
     std::string dir_, cert_, key_;
 };
 

@@ -31,7 +31,8 @@ class TransportUdp : public ::testing::TestWithParam<bool> {};
 
 TEST_P(TransportUdp, RequestAndResponseRoundTrip) {
     UdpPair p(GetParam());
-    std::string request = test::options_request("UDP", p.a->local().to_string(), "z9hG4bKrt", ";rport");
+    std::string request =
+        test::options_request("UDP", p.a->local().to_string(), "z9hG4bKrt", ";rport");
     ASSERT_TRUE(p.a->send(p.b->local(), request));
     ASSERT_TRUE(run_until(p.loop, [&] { return !p.ub.messages.empty(); }));
     const auto& got = p.ub.messages.front();
@@ -82,7 +83,8 @@ TEST_P(TransportUdp, RportAndReceivedWhenTheSourcePortDiffersFromVia) {
 
 TEST_P(TransportUdp, UnparseableDatagramsAreCountedAndDropped) {
     UdpPair p(GetParam());
-    ASSERT_TRUE(p.a->send(p.b->local(), std::string_view("SIP/2.0 200 OK\r\nVia: garbage\r\n\r\n")));
+    ASSERT_TRUE(
+        p.a->send(p.b->local(), std::string_view("SIP/2.0 200 OK\r\nVia: garbage\r\n\r\n")));
     ASSERT_TRUE(p.a->send(p.b->local(), std::string_view("\x16\x03\x01 not sip at all")));
     ASSERT_TRUE(p.a->send(p.b->local(), std::string_view("\r\n\r\n")));  // keep-alive: ignored
     // A well-formed request after them still gets through.
@@ -120,8 +122,8 @@ TEST_P(TransportUdp, ManyDatagramsInOneBurstAreAllDelivered) {
     UdpPair p(GetParam());
     constexpr int kCount = 100;  // more than one recvmmsg batch
     for (int i = 0; i < kCount; ++i) {
-        ASSERT_TRUE(p.a->send(p.b->local(),
-                              test::options_request("UDP", p.a->local().to_string(), "z9hG4bK" + std::to_string(i))));
+        ASSERT_TRUE(p.a->send(p.b->local(), test::options_request("UDP", p.a->local().to_string(),
+                                                                  "z9hG4bK" + std::to_string(i))));
     }
     ASSERT_TRUE(run_until(p.loop, [&] { return p.ub.messages.size() == kCount; }));
 }

@@ -26,8 +26,10 @@ std::string top_via_line(const std::string& text) {
 
 TEST(TransportVia, AddsReceivedWhenSourceDiffersFromSentBy) {
     // RFC 3261 18.2.1: sent-by names a host other than the packet's source address.
-    auto out = annotate(test::options_request("UDP", "192.0.2.4:5060"), *SockAddr::parse("198.51.100.7:5060"));
-    EXPECT_EQ(top_via_line(out), "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKtest1;received=198.51.100.7");
+    auto out = annotate(test::options_request("UDP", "192.0.2.4:5060"),
+                        *SockAddr::parse("198.51.100.7:5060"));
+    EXPECT_EQ(top_via_line(out),
+              "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKtest1;received=198.51.100.7");
 }
 
 TEST(TransportVia, LeavesViaAloneWhenSourceMatchesAndNoRport) {
@@ -36,16 +38,19 @@ TEST(TransportVia, LeavesViaAloneWhenSourceMatchesAndNoRport) {
 }
 
 TEST(TransportVia, AddsReceivedForHostNames) {
-    auto out = annotate(test::options_request("UDP", "pc33.atlanta.com"), *SockAddr::parse("192.0.2.4:5060"));
-    EXPECT_EQ(top_via_line(out), "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKtest1;received=192.0.2.4");
+    auto out = annotate(test::options_request("UDP", "pc33.atlanta.com"),
+                        *SockAddr::parse("192.0.2.4:5060"));
+    EXPECT_EQ(top_via_line(out),
+              "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKtest1;received=192.0.2.4");
 }
 
 TEST(TransportVia, FillsEmptyRportAndAlwaysAddsReceived) {
     // RFC 3581 4: rport gets the source port; received is added even when equal to sent-by.
     auto in = test::options_request("UDP", "192.0.2.1:5060", "z9hG4bKnashds7", ";rport");
     auto out = annotate(in, *SockAddr::parse("192.0.2.1:9988"));
-    EXPECT_EQ(top_via_line(out),
-              "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds7;rport=9988;received=192.0.2.1");
+    EXPECT_EQ(
+        top_via_line(out),
+        "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnashds7;rport=9988;received=192.0.2.1");
     // Everything after the top Via is unchanged, so Content-Length still holds.
     EXPECT_EQ(out.substr(out.find("Max-Forwards")), in.substr(in.find("Max-Forwards")));
 }
@@ -54,16 +59,18 @@ TEST(TransportVia, RportInTheMiddleOfParameters) {
     auto in = test::options_request("UDP", "[2001:db8::9]:5060", "z9hG4bKx", "");
     in.replace(in.find(";branch"), 0, ";rport");
     auto out = annotate(in, *SockAddr::parse("[2001:db8::1]:40000"));
-    EXPECT_EQ(top_via_line(out),
-              "Via: SIP/2.0/UDP [2001:db8::9]:5060;rport=40000;branch=z9hG4bKx;received=[2001:db8::1]");
+    EXPECT_EQ(
+        top_via_line(out),
+        "Via: SIP/2.0/UDP [2001:db8::9]:5060;rport=40000;branch=z9hG4bKx;received=[2001:db8::1]");
 }
 
 TEST(TransportVia, OnlyTheTopViaIsTouched) {
     std::string in = test::options_request("UDP", "192.0.2.4", "z9hG4bKa", ";rport");
     in.replace(in.find("Max-Forwards"), 0, "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKb;rport\r\n");
     auto out = annotate(in, *SockAddr::parse("192.0.2.8:1234"));
-    EXPECT_NE(out.find("Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKa;rport=1234;received=192.0.2.8\r\n"),
-              std::string::npos);
+    EXPECT_NE(
+        out.find("Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKa;rport=1234;received=192.0.2.8\r\n"),
+        std::string::npos);
     EXPECT_NE(out.find("Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKb;rport\r\n"), std::string::npos);
 }
 
@@ -71,8 +78,9 @@ TEST(TransportVia, TopViaOfACommaListIsAnnotatedInPlace) {
     std::string in = test::options_request("UDP", "192.0.2.4", "z9hG4bKa", ";rport");
     in.replace(in.find(";rport") + 6, 0, ", SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKb");
     auto out = annotate(in, *SockAddr::parse("192.0.2.8:1234"));
-    EXPECT_EQ(top_via_line(out), "Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKa;rport=1234;received=192.0.2.8, "
-                                 "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKb");
+    EXPECT_EQ(top_via_line(out),
+              "Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKa;rport=1234;received=192.0.2.8, "
+              "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKb");
 }
 
 TEST(TransportVia, RefusesWhenOutputIsTooSmall) {
@@ -91,7 +99,8 @@ std::string response_with_via(const std::string& via) {
 
 TEST(TransportVia, ResponseGoesToReceivedAndRport) {
     // RFC 3581 4 / RFC 3261 18.2.2 unreliable unicast.
-    auto text = response_with_via("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport=9988;received=198.51.100.2");
+    auto text = response_with_via(
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport=9988;received=198.51.100.2");
     auto view = SipMessageView::parse(text);
     ASSERT_TRUE(view);
     auto target = response_target(*view);
@@ -101,7 +110,8 @@ TEST(TransportVia, ResponseGoesToReceivedAndRport) {
 }
 
 TEST(TransportVia, ResponseWithoutRportUsesSentByPort) {
-    auto text = response_with_via("SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKa;received=198.51.100.2");
+    auto text =
+        response_with_via("SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKa;received=198.51.100.2");
     auto view = SipMessageView::parse(text);
     ASSERT_TRUE(view);
     EXPECT_EQ(response_target(*view)->remote.to_string(), "198.51.100.2:5070");

@@ -83,7 +83,8 @@ TEST(SipValidation, VersionSchemeMethodRequireAndMaxForwards) {
 
     EXPECT_EQ(check(request("FOO sip:bob@biloxi.com SIP/2.0"))->status, 501);
 
-    const std::array<Method, 4> allowed{Method::kInvite, Method::kAck, Method::kBye, Method::kCancel};
+    const std::array<Method, 4> allowed{Method::kInvite, Method::kAck, Method::kBye,
+                                        Method::kCancel};
     ValidationPolicy ua;
     ua.allowed_methods = allowed;
     auto sub = check(request("SUBSCRIBE sip:bob@biloxi.com SIP/2.0"), ua);
@@ -96,7 +97,8 @@ TEST(SipValidation, VersionSchemeMethodRequireAndMaxForwards) {
     const std::array<std::string_view, 2> supported{"100rel", "timer"};
     ValidationPolicy ext;
     ext.supported = supported;
-    EXPECT_FALSE(check(request("INVITE sip:bob@biloxi.com SIP/2.0", "Require: 100rel, TIMER\r\n"), ext));
+    EXPECT_FALSE(
+        check(request("INVITE sip:bob@biloxi.com SIP/2.0", "Require: 100rel, TIMER\r\n"), ext));
     auto bad_ext = check(request("INVITE sip:bob@biloxi.com SIP/2.0",
                                  "Require: 100rel, precondition\r\nRequire: foo\r\n"),
                          ext);

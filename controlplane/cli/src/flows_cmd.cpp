@@ -77,7 +77,8 @@ int change_flows(const std::string& socket, const std::string& file, bool del, s
     auto reply = client->apply(batch);
     if (!reply) return fail(err, reply.error());
     if (!reply->ok) return fail(err, "rejected, nothing applied: " + reply->error);
-    out << (del ? "deleted " : "added ") << reply->applied << (reply->applied == 1 ? " flow\n" : " flows\n");
+    out << (del ? "deleted " : "added ") << reply->applied
+        << (reply->applied == 1 ? " flow\n" : " flows\n");
     return 0;
 }
 
@@ -116,15 +117,18 @@ void add_flow_commands(CLI::App& app, int& status) {
     auto* flows = app.add_subcommand("flows", "list the flows of a running rtpx-dataplane");
     add_socket(flows);
     flows->add_flag("--json", opts->json, "JSON output");
-    flows->final_callback([opts, &status] { status = list_flows(opts->socket, opts->json, std::cout, std::cerr); });
+    flows->final_callback(
+        [opts, &status] { status = list_flows(opts->socket, opts->json, std::cout, std::cerr); });
 
-    auto* flow = app.add_subcommand("flow", "add or delete flows (all or nothing) from a JSON file");
+    auto* flow =
+        app.add_subcommand("flow", "add or delete flows (all or nothing) from a JSON file");
     flow->require_subcommand(1);
     for (const bool del : {false, true}) {
         auto* cmd = flow->add_subcommand(del ? "del" : "add",
                                          del ? "delete the flows a JSON file names (by \"local\")"
                                              : "add the flows of a JSON file");
-        cmd->add_option("FILE.json", opts->file, "flows file (README: flow JSON format)")->required();
+        cmd->add_option("FILE.json", opts->file, "flows file (README: flow JSON format)")
+            ->required();
         add_socket(cmd);
         cmd->final_callback([opts, &status, del] {
             status = change_flows(opts->socket, opts->file, del, std::cout, std::cerr);
@@ -134,7 +138,8 @@ void add_flow_commands(CLI::App& app, int& status) {
     auto* stats = app.add_subcommand("stats", "data plane totals: packets and drops by reason");
     add_socket(stats);
     stats->add_flag("--json", opts->json, "JSON output");
-    stats->final_callback([opts, &status] { status = show_stats(opts->socket, opts->json, std::cout, std::cerr); });
+    stats->final_callback(
+        [opts, &status] { status = show_stats(opts->socket, opts->json, std::cout, std::cerr); });
 }
 
 }  // namespace rtpx::cli

@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     int status = 2;
 
-    auto* decode = app.add_subcommand("decode", "decode packets, messages or capture files as JSON");
+    auto* decode =
+        app.add_subcommand("decode", "decode packets, messages or capture files as JSON");
     decode->require_subcommand(1);
     rtpx::cli::add_decode_packet_commands(*decode, status);
     rtpx::cli::add_decode_sip_command(*decode, status);

@@ -74,7 +74,8 @@ tl::expected<sched::PortSpec, std::string> parse_port_arg(const std::string& arg
             if (dev == nullptr) {
                 return tl::unexpected("port " + *pci +
                                       " is not a PCI device of the topology; give its NUMA node "
-                                      "as " + *pci + ":NUMA");
+                                      "as " +
+                                      *pci + ":NUMA");
             }
             spec.numa = dev->numa;
         } else {
@@ -106,8 +107,8 @@ nlohmann::json plan_to_json(const sched::Plan& plan) {
         json queues = json::array();
         for (const auto& q : w.queues) {
             const auto& port = plan.ports[q.port];
-            const bool via_ring = q.rx_queue < 0 && w.dispatcher >= 0 &&
-                                  port.dispatcher == w.dispatcher;
+            const bool via_ring =
+                q.rx_queue < 0 && w.dispatcher >= 0 && port.dispatcher == w.dispatcher;
             if (q.rx_queue >= 0 || via_ring) ports.push_back(port.name);
             queues.push_back({{"port", port.name},
                               {"rx_queue", q.rx_queue >= 0 ? json(q.rx_queue) : json(nullptr)},
@@ -197,9 +198,12 @@ std::optional<sched::PortRange> parse_range(const std::string& text) {
 
 int run_plan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
     sched::PlanConfig config;
-    if (options.steering == "rss") config.steering = sched::SteeringMode::kRss;
-    else if (options.steering == "flow") config.steering = sched::SteeringMode::kFlow;
-    else if (options.steering == "dispatch") config.steering = sched::SteeringMode::kDispatch;
+    if (options.steering == "rss")
+        config.steering = sched::SteeringMode::kRss;
+    else if (options.steering == "flow")
+        config.steering = sched::SteeringMode::kFlow;
+    else if (options.steering == "dispatch")
+        config.steering = sched::SteeringMode::kDispatch;
     else {
         err << "error: --steering must be rss, flow or dispatch\n";
         return 2;
@@ -252,8 +256,10 @@ int run_plan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
         relay_text += '\n';
         json["ports"][p]["relay_ports"] = std::move(*steering);
     }
-    if (options.text) out << sched::describe(*plan) << relay_text;
-    else out << json.dump(2) << '\n';
+    if (options.text)
+        out << sched::describe(*plan) << relay_text;
+    else
+        out << json.dump(2) << '\n';
     return 0;
 }
 

@@ -43,8 +43,9 @@ struct PlanOptions {
 
 // How a planned port steers the relay port range (steer_port): relay ports per worker lcore, and
 // the rte_flow rules for flow steering. Adds "relay_ports" to the port's JSON object.
-[[nodiscard]] tl::expected<nlohmann::json, std::string> port_steering_json(
-    const sched::Plan& plan, std::size_t port, sched::PortRange range);
+[[nodiscard]] tl::expected<nlohmann::json, std::string> port_steering_json(const sched::Plan& plan,
+                                                                           std::size_t port,
+                                                                           sched::PortRange range);
 
 // Runs the command; returns the exit status (0 ok, 1 invalid input or unsatisfiable, 2 usage).
 int run_plan(const PlanOptions& options, std::ostream& out, std::ostream& err);

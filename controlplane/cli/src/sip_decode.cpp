@@ -1,6 +1,6 @@
-#include "sdp_json.hpp"
-#include "rtpx/sip/sdp/session.hpp"
 #include "sip_decode.hpp"
+#include "rtpx/sip/sdp/session.hpp"
+#include "sdp_json.hpp"
 
 #include <iostream>
 #include <memory>
@@ -22,13 +22,15 @@ json str_or_null(std::optional<std::string_view> v) {
     return v ? json(std::string(*v)) : json(nullptr);
 }
 
-json uri_json(const s::UriView& u) { return json(std::string(u.text)); }
+json uri_json(const s::UriView& u) {
+    return json(std::string(u.text));
+}
 
 json name_addr_json(const s::NameAddrView& n) {
-    json out{{"uri", uri_json(n.uri)},
-             {"display_name", n.display_name.empty() ? json(nullptr)
-                                                     : json(n.display_name_unquoted())},
-             {"tag", n.tag().empty() ? json(nullptr) : json(std::string(n.tag()))}};
+    json out{
+        {"uri", uri_json(n.uri)},
+        {"display_name", n.display_name.empty() ? json(nullptr) : json(n.display_name_unquoted())},
+        {"tag", n.tag().empty() ? json(nullptr) : json(std::string(n.tag()))}};
     return out;
 }
 
@@ -43,15 +45,16 @@ json via_json(const s::ViaView& v) {
     }
     json ttl = nullptr;
     if (auto t = v.ttl()) ttl = *t;
-    return json{{"protocol", std::string(v.protocol_name) + "/" + std::string(v.protocol_version)},
-                {"transport", std::string(v.transport)},
-                {"host", std::string(v.host_is_ipv6 ? v.host.substr(1, v.host.size() - 2) : v.host)},
-                {"port", v.port ? json(*v.port) : json(nullptr)},
-                {"branch", v.branch().empty() ? json(nullptr) : json(std::string(v.branch()))},
-                {"received", str_or_null(v.received())},
-                {"rport", rport},
-                {"maddr", str_or_null(v.maddr())},
-                {"ttl", ttl}};
+    return json{
+        {"protocol", std::string(v.protocol_name) + "/" + std::string(v.protocol_version)},
+        {"transport", std::string(v.transport)},
+        {"host", std::string(v.host_is_ipv6 ? v.host.substr(1, v.host.size() - 2) : v.host)},
+        {"port", v.port ? json(*v.port) : json(nullptr)},
+        {"branch", v.branch().empty() ? json(nullptr) : json(std::string(v.branch()))},
+        {"received", str_or_null(v.received())},
+        {"rport", rport},
+        {"maddr", str_or_null(v.maddr())},
+        {"ttl", ttl}};
 }
 
 // Route, Record-Route and Contact values, in order over all their lines.
@@ -123,8 +126,8 @@ json sip_to_json(const s::SipMessageView& m) {
     auto call_id = m.call_id();
     out["call_id"] = call_id ? json(std::string(*call_id)) : json(nullptr);
     auto cseq = m.cseq();
-    out["cseq"] = cseq ? json{{"seq", cseq->seq}, {"method", std::string(cseq->method_text)}}
-                       : json(nullptr);
+    out["cseq"] =
+        cseq ? json{{"seq", cseq->seq}, {"method", std::string(cseq->method_text)}} : json(nullptr);
     out["contact"] = address_list_json(m, s::HeaderId::kContact, true);
     out["route"] = address_list_json(m, s::HeaderId::kRoute, false);
     out["record_route"] = address_list_json(m, s::HeaderId::kRecordRoute, false);
@@ -132,8 +135,8 @@ json sip_to_json(const s::SipMessageView& m) {
     out["max_forwards"] = mf ? json(*mf) : json(nullptr);
     out["content_length"] = m.content_length() ? json(*m.content_length()) : json(nullptr);
     auto ct = m.content_type();
-    out["content_type"] = ct ? json(s::unfold(m.find(s::HeaderId::kContentType)->value))
-                             : json(nullptr);
+    out["content_type"] =
+        ct ? json(s::unfold(m.find(s::HeaderId::kContentType)->value)) : json(nullptr);
     out["body_length"] = m.body().size();
     if (auto sdp = s::find_sdp_body(m)) {
         if (auto j = sdp_json(*sdp)) out["sdp"] = std::move(*j);
@@ -166,8 +169,9 @@ void add_decode_sip_command(CLI::App& decode, int& status) {
     auto* cmd = decode.add_subcommand("sip", "decode one SIP message (request or response)");
     auto* hex = cmd->add_option("--hex", opts->hex, "the message bytes as hex");
     auto* file = cmd->add_option("--file", opts->file, "file holding the raw message");
-    auto* dash = cmd->add_option("source", opts->source, "'-': read the raw message from standard input")
-                     ->check(CLI::IsMember({"-"}));
+    auto* dash =
+        cmd->add_option("source", opts->source, "'-': read the raw message from standard input")
+            ->check(CLI::IsMember({"-"}));
     hex->excludes(file)->excludes(dash);
     file->excludes(dash);
     cmd->final_callback([opts, &status] {

@@ -1,8 +1,10 @@
-// `rtpx decode sip (--hex HEX | --file F | -)`: one SIP message as JSON (issue 4's black-box surface).
+// `rtpx decode sip (--hex HEX | --file F | -)`: one SIP message as JSON (issue 4's black-box
+// surface).
 //
-// SIP is text: --file and - read the raw message bytes; --hex takes the bytes as hex. On success one
-// JSON object on `out`, status 0; for a message that is not valid SIP (SipMessageView::parse or
-// check_syntax fails), nothing on `out`, exactly `error: <what> at byte <offset>` on `err`, status 1.
+// SIP is text: --file and - read the raw message bytes; --hex takes the bytes as hex. On success
+// one JSON object on `out`, status 0; for a message that is not valid SIP (SipMessageView::parse or
+// check_syntax fails), nothing on `out`, exactly `error: <what> at byte <offset>` on `err`,
+// status 1.
 #pragma once
 
 #include <iosfwd>

@@ -62,7 +62,8 @@ bool process(const SrtpOptions& o, srtp::SrtpBackend& backend, srtp::SrtpContext
 
 int run_srtp(const SrtpOptions& o, std::istream& in, std::ostream& out, std::ostream& err) {
     const auto suite = srtp::suite_from_name(o.suite);
-    if (!suite) return usage(err, "unknown --suite '" + o.suite + "' (one of " + suite_names() + ")");
+    if (!suite)
+        return usage(err, "unknown --suite '" + o.suite + "' (one of " + suite_names() + ")");
     const srtp::SuiteInfo& info = srtp::suite_info(*suite);
     std::array<std::uint8_t, srtp::kMaxMasterKeyLen + srtp::kMaxMasterSaltLen> key{};
     auto n = srtp::base64_decode(o.key, key);
@@ -75,8 +76,8 @@ int run_srtp(const SrtpOptions& o, std::istream& in, std::ostream& out, std::ost
         return usage(err, "--key: " + std::string(info.name) + " needs " + std::to_string(want) +
                               " octets of master key || master salt, got " + std::to_string(*n));
     }
-    const auto kind = o.backend == "libsrtp2" ? srtp::BackendKind::kLibSrtp2
-                                              : srtp::BackendKind::kIpsecMb;
+    const auto kind =
+        o.backend == "libsrtp2" ? srtp::BackendKind::kLibSrtp2 : srtp::BackendKind::kIpsecMb;
     if (o.index && o.protect && kind == srtp::BackendKind::kLibSrtp2 && *o.index != 1) {
         return usage(err, "--index: libsrtp2 numbers SRTCP packets from 1; use --backend ipsecmb");
     }
@@ -109,10 +110,10 @@ void add_srtp_command(CLI::App& app, int& status) {
     for (const bool protect : {true, false}) {
         auto o = std::make_shared<SrtpOptions>();
         o->protect = protect;
-        auto* cmd = srtp_cmd->add_subcommand(
-            protect ? "protect" : "unprotect",
-            protect ? "RTP (or RTCP with --srtcp) to SRTP (SRTCP)"
-                    : "SRTP (or SRTCP with --srtcp) to RTP (RTCP)");
+        auto* cmd =
+            srtp_cmd->add_subcommand(protect ? "protect" : "unprotect",
+                                     protect ? "RTP (or RTCP with --srtcp) to SRTP (SRTCP)"
+                                             : "SRTP (or SRTCP with --srtcp) to RTP (RTCP)");
         cmd->add_option("--suite", o->suite, "crypto suite, e.g. AES_CM_128_HMAC_SHA1_80")
             ->required();
         cmd->add_option("--key", o->key, "base64 of master key || master salt (as in SDES)")
@@ -125,9 +126,9 @@ void add_srtp_command(CLI::App& app, int& status) {
         cmd->add_option("--backend", o->backend, "ipsecmb (default) or libsrtp2")
             ->check(CLI::IsMember({"ipsecmb", "libsrtp2"}));
         auto* hex = cmd->add_option("--hex", o->hex, "one packet as hex");
-        auto* dash = cmd->add_option("source", o->source,
-                                     "'-': one hex packet per line of standard input")
-                         ->check(CLI::IsMember({"-"}));
+        auto* dash =
+            cmd->add_option("source", o->source, "'-': one hex packet per line of standard input")
+                ->check(CLI::IsMember({"-"}));
         hex->excludes(dash);
         cmd->final_callback([o, &status] {
             if (o->hex.empty() && o->source.empty()) {

@@ -13,7 +13,9 @@ namespace rtpx::flowapi {
 
 namespace {
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 // Waits for `events` on fd; false on timeout.
 tl::expected<bool, std::string> wait_fd(int fd, short events, std::chrono::milliseconds timeout) {
@@ -54,7 +56,8 @@ tl::expected<std::vector<std::uint8_t>, DecodeError> FrameAssembler::next() {
     auto size = frame_size(buffer_);
     if (!size) return tl::unexpected(size.error());
     if (buffer_.size() < *size) return std::vector<std::uint8_t>{};
-    std::vector<std::uint8_t> frame(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(*size));
+    std::vector<std::uint8_t> frame(buffer_.begin(),
+                                    buffer_.begin() + static_cast<std::ptrdiff_t>(*size));
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(*size));
     return frame;
 }
@@ -153,7 +156,8 @@ tl::expected<Envelope, std::string> Client::call(Message message) {
             events_.push_back(std::move(*events));
             continue;
         }
-        if (env->request_id != id) return tl::unexpected(std::string("protocol: reply to another request"));
+        if (env->request_id != id)
+            return tl::unexpected(std::string("protocol: reply to another request"));
         return env;
     }
 }
@@ -163,7 +167,8 @@ template <class T>
 tl::expected<T, std::string> expect_reply(tl::expected<Envelope, std::string> env) {
     if (!env) return tl::unexpected(env.error());
     if (auto* m = std::get_if<T>(&env->message)) return std::move(*m);
-    if (auto* e = std::get_if<ErrorReply>(&env->message)) return tl::unexpected("data plane: " + e->what);
+    if (auto* e = std::get_if<ErrorReply>(&env->message))
+        return tl::unexpected("data plane: " + e->what);
     return tl::unexpected(std::string("protocol: unexpected reply type"));
 }
 }  // namespace
@@ -176,7 +181,9 @@ tl::expected<StatsReply, std::string> Client::stats(std::vector<FlowKey> keys) {
     return expect_reply<StatsReply>(call(StatsQuery{std::move(keys)}));
 }
 
-tl::expected<DumpReply, std::string> Client::dump() { return expect_reply<DumpReply>(call(DumpQuery{})); }
+tl::expected<DumpReply, std::string> Client::dump() {
+    return expect_reply<DumpReply>(call(DumpQuery{}));
+}
 
 tl::expected<void, std::string> Client::subscribe() {
     auto reply = expect_reply<BatchReply>(call(Subscribe{true}));

@@ -38,7 +38,7 @@ Error fail(const std::string& where, const char* key, const std::string& what) {
 }
 
 tl::expected<Endpoint, std::string> endpoint_at(const json& j, const std::string& where,
-                                                 const char* key) {
+                                                const char* key) {
     if (!j.is_string()) return fail(where, key, "expected \"address:port\"");
     auto e = parse_endpoint(j.get<std::string>());
     if (!e) return fail(where, key, "not an address:port (IPv6 as [addr]:port)");
@@ -48,14 +48,15 @@ tl::expected<Endpoint, std::string> endpoint_at(const json& j, const std::string
 template <class T>
 tl::expected<T, std::string> uint_at(const json& j, const std::string& where, const char* key) {
     if (!j.is_number_unsigned() || j.get<std::uint64_t>() > std::numeric_limits<T>::max()) {
-        return fail(where, key, "expected an integer from 0 to " +
-                                    std::to_string(std::numeric_limits<T>::max()));
+        return fail(
+            where, key,
+            "expected an integer from 0 to " + std::to_string(std::numeric_limits<T>::max()));
     }
     return static_cast<T>(j.get<std::uint64_t>());
 }
 
 tl::expected<SrtpParams, std::string> srtp_at(const json& j, const std::string& where,
-                                               const char* key) {
+                                              const char* key) {
     const std::string w = where + "." + key;
     if (!j.is_object()) return Error(w + ": expected an object");
     SrtpParams p;
@@ -64,18 +65,23 @@ tl::expected<SrtpParams, std::string> srtp_at(const json& j, const std::string& 
             return Error(w + "." + k + ": unknown key");
         }
     }
-    if (!j.contains("suite") || !j["suite"].is_string()) return Error(w + ".suite: required string");
+    if (!j.contains("suite") || !j["suite"].is_string())
+        return Error(w + ".suite: required string");
     auto suite = suite_from_name(j["suite"].get<std::string>());
-    if (!suite) return Error(w + ".suite: unknown SRTP suite \"" + j["suite"].get<std::string>() + "\"");
+    if (!suite)
+        return Error(w + ".suite: unknown SRTP suite \"" + j["suite"].get<std::string>() + "\"");
     p.suite = *suite;
     const auto& info = suite_info(p.suite);
     if (info.key_size == 0) return p;
     const json master_key = j.value("master_key", json());
-    if (!master_key.is_string() || !unhex(master_key.get<std::string>(), p.master_key.data(), info.key_size)) {
-        return Error(w + ".master_key: expected " + std::to_string(2 * info.key_size) + " hex digits");
+    if (!master_key.is_string() ||
+        !unhex(master_key.get<std::string>(), p.master_key.data(), info.key_size)) {
+        return Error(w + ".master_key: expected " + std::to_string(2 * info.key_size) +
+                     " hex digits");
     }
     const json salt = j.value("master_salt", json());
-    if (!salt.is_string() || !unhex(salt.get<std::string>(), p.master_salt.data(), info.salt_size)) {
+    if (!salt.is_string() ||
+        !unhex(salt.get<std::string>(), p.master_salt.data(), info.salt_size)) {
         return Error(w + ".master_salt: expected " + std::to_string(2 * info.salt_size) +
                      " hex digits");
     }
@@ -97,23 +103,39 @@ tl::expected<void, std::string> map_at(const json& j, const std::string& where, 
     for (const auto& [k, v] : j.items()) {
         unsigned from = 0;
         const auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), from);
-        if (ec != std::errc() || end != k.data() + k.size() || from >= N || (N == 256 && from == 0)) {
+        if (ec != std::errc() || end != k.data() + k.size() || from >= N ||
+            (N == 256 && from == 0)) {
             return Error(where + "." + key + "." + k + ": not a valid " +
                          (N == 128 ? "payload type" : "extension ID"));
         }
         if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max_value) {
-            return Error(where + "." + key + "." + k + ": expected 0.." + std::to_string(max_value));
+            return Error(where + "." + key + "." + k + ": expected 0.." +
+                         std::to_string(max_value));
         }
         map[from] = static_cast<std::uint8_t>(v.get<std::uint64_t>());
     }
     return {};
 }
 
-const std::set<std::string, std::less<>> kKeys = {
-    "local", "remote", "latching", "egress_source", "egress_destination", "next_hop_mac",
-    "srtp_ingress", "srtp_egress", "pt_map", "extension_map", "rewrite_ssrc", "seq_offset",
-    "timestamp_offset", "rtcp_mode", "rtcp_mux", "transport_cc_feedback", "clock_rate",
-    "inactivity_timeout_ms", "cookie"};
+const std::set<std::string, std::less<>> kKeys = {"local",
+                                                  "remote",
+                                                  "latching",
+                                                  "egress_source",
+                                                  "egress_destination",
+                                                  "next_hop_mac",
+                                                  "srtp_ingress",
+                                                  "srtp_egress",
+                                                  "pt_map",
+                                                  "extension_map",
+                                                  "rewrite_ssrc",
+                                                  "seq_offset",
+                                                  "timestamp_offset",
+                                                  "rtcp_mode",
+                                                  "rtcp_mux",
+                                                  "transport_cc_feedback",
+                                                  "clock_rate",
+                                                  "inactivity_timeout_ms",
+                                                  "cookie"};
 
 tl::expected<FlowSpec, std::string> parse_flow(const json& j, const std::string& where,
                                                bool keys_only) {
@@ -127,17 +149,18 @@ tl::expected<FlowSpec, std::string> parse_flow(const json& j, const std::string&
     if (!local) return Error(local.error());
     s.local = *local;
     if (keys_only) return s;
-#define RTPX_TRY(target, expr)                  \
-    do {                                        \
-        auto r = (expr);                        \
-        if (!r) return Error(r.error());        \
-        target = *r;                            \
+#define RTPX_TRY(target, expr)           \
+    do {                                 \
+        auto r = (expr);                 \
+        if (!r) return Error(r.error()); \
+        target = *r;                     \
     } while (0)
     for (const char* required : {"egress_source", "egress_destination"}) {
         if (!j.contains(required)) return Error(where + "." + required + ": required");
     }
     RTPX_TRY(s.egress_source, endpoint_at(j["egress_source"], where, "egress_source"));
-    RTPX_TRY(s.egress_destination, endpoint_at(j["egress_destination"], where, "egress_destination"));
+    RTPX_TRY(s.egress_destination,
+             endpoint_at(j["egress_destination"], where, "egress_destination"));
     if (j.contains("remote")) RTPX_TRY(s.remote, endpoint_at(j["remote"], where, "remote"));
     if (j.contains("latching")) {
         const auto& v = j["latching"];
@@ -151,19 +174,26 @@ tl::expected<FlowSpec, std::string> parse_flow(const json& j, const std::string&
         if (!mac) return fail(where, "next_hop_mac", "expected xx:xx:xx:xx:xx:xx");
         s.next_hop_mac = *mac;
     }
-    if (j.contains("srtp_ingress")) RTPX_TRY(s.srtp_ingress, srtp_at(j["srtp_ingress"], where, "srtp_ingress"));
-    if (j.contains("srtp_egress")) RTPX_TRY(s.srtp_egress, srtp_at(j["srtp_egress"], where, "srtp_egress"));
+    if (j.contains("srtp_ingress"))
+        RTPX_TRY(s.srtp_ingress, srtp_at(j["srtp_ingress"], where, "srtp_ingress"));
+    if (j.contains("srtp_egress"))
+        RTPX_TRY(s.srtp_egress, srtp_at(j["srtp_egress"], where, "srtp_egress"));
     if (j.contains("pt_map")) {
-        if (auto r = map_at(j["pt_map"], where, "pt_map", s.pt_map, 127); !r) return Error(r.error());
+        if (auto r = map_at(j["pt_map"], where, "pt_map", s.pt_map, 127); !r)
+            return Error(r.error());
     }
     if (j.contains("extension_map")) {
         if (auto r = map_at(j["extension_map"], where, "extension_map", s.extension_map, 255); !r) {
             return Error(r.error());
         }
     }
-    if (j.contains("rewrite_ssrc")) RTPX_TRY(s.rewrite_ssrc, uint_at<std::uint32_t>(j["rewrite_ssrc"], where, "rewrite_ssrc"));
-    if (j.contains("seq_offset")) RTPX_TRY(s.seq_offset, uint_at<std::uint16_t>(j["seq_offset"], where, "seq_offset"));
-    if (j.contains("timestamp_offset")) RTPX_TRY(s.timestamp_offset, uint_at<std::uint32_t>(j["timestamp_offset"], where, "timestamp_offset"));
+    if (j.contains("rewrite_ssrc"))
+        RTPX_TRY(s.rewrite_ssrc, uint_at<std::uint32_t>(j["rewrite_ssrc"], where, "rewrite_ssrc"));
+    if (j.contains("seq_offset"))
+        RTPX_TRY(s.seq_offset, uint_at<std::uint16_t>(j["seq_offset"], where, "seq_offset"));
+    if (j.contains("timestamp_offset"))
+        RTPX_TRY(s.timestamp_offset,
+                 uint_at<std::uint32_t>(j["timestamp_offset"], where, "timestamp_offset"));
     if (j.contains("rtcp_mode")) {
         const auto& v = j["rtcp_mode"];
         auto m = v.is_string() ? rtcp_mode_from_name(v.get<std::string>()) : std::nullopt;
@@ -176,9 +206,13 @@ tl::expected<FlowSpec, std::string> parse_flow(const json& j, const std::string&
         if (!j[key].is_boolean()) return fail(where, key, "expected true or false");
         *target = j[key].get<bool>();
     }
-    if (j.contains("clock_rate")) RTPX_TRY(s.clock_rate, uint_at<std::uint32_t>(j["clock_rate"], where, "clock_rate"));
-    if (j.contains("inactivity_timeout_ms")) RTPX_TRY(s.inactivity_timeout_ms, uint_at<std::uint32_t>(j["inactivity_timeout_ms"], where, "inactivity_timeout_ms"));
-    if (j.contains("cookie")) RTPX_TRY(s.cookie, uint_at<std::uint64_t>(j["cookie"], where, "cookie"));
+    if (j.contains("clock_rate"))
+        RTPX_TRY(s.clock_rate, uint_at<std::uint32_t>(j["clock_rate"], where, "clock_rate"));
+    if (j.contains("inactivity_timeout_ms"))
+        RTPX_TRY(s.inactivity_timeout_ms, uint_at<std::uint32_t>(j["inactivity_timeout_ms"], where,
+                                                                 "inactivity_timeout_ms"));
+    if (j.contains("cookie"))
+        RTPX_TRY(s.cookie, uint_at<std::uint64_t>(j["cookie"], where, "cookie"));
 #undef RTPX_TRY
     if (const auto problem = validate(s); problem.field != nullptr) {
         return Error(where + "." + problem.field + ": " + problem.what);
@@ -283,12 +317,17 @@ json to_json(const FlowStats& s) {
 }
 
 json to_json(const DataplaneTotals& t) {
-    return json{{"rx_packets", t.rx_packets}, {"tx_packets", t.tx_packets}, {"drops", drops_to_json(t.drops)}};
+    return json{{"rx_packets", t.rx_packets},
+                {"tx_packets", t.tx_packets},
+                {"drops", drops_to_json(t.drops)}};
 }
 
 json to_json(const Event& e) {
-    json j{{"event", to_string(e.kind)}, {"local", to_string(e.key)}, {"cookie", e.cookie},
-           {"value", e.value}, {"unix_ns", e.unix_ns}};
+    json j{{"event", to_string(e.kind)},
+           {"local", to_string(e.key)},
+           {"cookie", e.cookie},
+           {"value", e.value},
+           {"unix_ns", e.unix_ns}};
     if (e.address.address.family != AddressFamily::kNone) j["address"] = to_string(e.address);
     return j;
 }

@@ -179,12 +179,16 @@ void encode_body(Writer& w, const DumpReply& m) {
     w.count(m.flows.size());
     for (const auto& f : m.flows) encode_flow_spec(w, f);
 }
-void encode_body(Writer& w, const Subscribe& m) { w.u8(m.events ? 1 : 0); }
+void encode_body(Writer& w, const Subscribe& m) {
+    w.u8(m.events ? 1 : 0);
+}
 void encode_body(Writer& w, const Events& m) {
     w.count(m.events.size());
     for (const auto& e : m.events) encode_event(w, e);
 }
-void encode_body(Writer& w, const ErrorReply& m) { w.str16(m.what); }
+void encode_body(Writer& w, const ErrorReply& m) {
+    w.str16(m.what);
+}
 
 // ---- Reader -------------------------------------------------------------------------------------
 
@@ -341,13 +345,13 @@ struct SpecFields {
 };
 #define RTPX_SPEC_FIELDS(p)                                                                        \
     SpecFields {                                                                                   \
-        p ".local.address", p ".local.port", p ".remote.address", p ".remote.port",               \
-            p ".latching", p ".egress_source.address", p ".egress_source.port",                   \
-            p ".egress_destination.address", p ".egress_destination.port", p ".next_hop_mac",     \
-            p ".srtp_ingress.suite", p ".srtp_ingress.master_key", p ".srtp_ingress.master_salt", \
-            p ".srtp_egress.suite", p ".srtp_egress.master_key", p ".srtp_egress.master_salt",    \
-            p ".pt_map", p ".extension_map", p ".rewrite", p ".rtcp_mode", p ".flags",            \
-            p ".clock_rate", p ".inactivity_timeout_ms", p ".cookie"                              \
+        p ".local.address", p ".local.port", p ".remote.address", p ".remote.port", p ".latching", \
+            p ".egress_source.address", p ".egress_source.port", p ".egress_destination.address",  \
+            p ".egress_destination.port", p ".next_hop_mac", p ".srtp_ingress.suite",              \
+            p ".srtp_ingress.master_key", p ".srtp_ingress.master_salt", p ".srtp_egress.suite",   \
+            p ".srtp_egress.master_key", p ".srtp_egress.master_salt", p ".pt_map",                \
+            p ".extension_map", p ".rewrite", p ".rtcp_mode", p ".flags", p ".clock_rate",         \
+            p ".inactivity_timeout_ms", p ".cookie"                                                \
     }
 constexpr SpecFields kOpFields = RTPX_SPEC_FIELDS("ops[]");
 constexpr SpecFields kDumpFields = RTPX_SPEC_FIELDS("flows[]");
@@ -519,7 +523,8 @@ Message decode_body(Reader& r, MessageType type, std::size_t type_at) {
                     op.spec = FlowSpec{};
                     const std::size_t key_at = r.pos();
                     op.spec.local = r.endpoint("ops[].local.address", "ops[].local.port");
-                    if (r.ok() && (op.spec.local.address.is_unspecified() || op.spec.local.port == 0)) {
+                    if (r.ok() &&
+                        (op.spec.local.address.is_unspecified() || op.spec.local.port == 0)) {
                         r.fail(DecodeErrc::kInvalid, "ops[].local.address",
                                "a flow key needs an address and a port", key_at);
                     }
@@ -670,7 +675,8 @@ tl::expected<std::size_t, DecodeError> frame_size(std::span<const std::uint8_t> 
         return tl::unexpected(DecodeError{DecodeErrc::kTruncated, 0, "length", kNoIndex,
                                           "frame shorter than its length field"});
     }
-    const std::uint32_t length = (std::uint32_t{prefix[0]} << 24) | (std::uint32_t{prefix[1]} << 16) |
+    const std::uint32_t length = (std::uint32_t{prefix[0]} << 24) |
+                                 (std::uint32_t{prefix[1]} << 16) |
                                  (std::uint32_t{prefix[2]} << 8) | prefix[3];
     if (length < kFrameHeaderSize - 4 || length > kMaxFrameSize - 4) {
         return tl::unexpected(DecodeError{DecodeErrc::kBadLength, 0, "length", kNoIndex,
@@ -683,9 +689,9 @@ tl::expected<Envelope, DecodeError> decode(std::span<const std::uint8_t> frame) 
     auto size = frame_size(frame);
     if (!size) return tl::unexpected(size.error());
     if (*size != frame.size()) {
-        return tl::unexpected(DecodeError{
-            *size > frame.size() ? DecodeErrc::kTruncated : DecodeErrc::kBadLength, 0, "length",
-            kNoIndex, "frame length differs from the bytes received"});
+        return tl::unexpected(
+            DecodeError{*size > frame.size() ? DecodeErrc::kTruncated : DecodeErrc::kBadLength, 0,
+                        "length", kNoIndex, "frame length differs from the bytes received"});
     }
     Reader r(frame);
     (void)r.u32("length");
@@ -707,8 +713,9 @@ tl::expected<Envelope, DecodeError> decode(std::span<const std::uint8_t> frame) 
     env.message = decode_body(r, type, type_at);
     if (!r.ok()) return tl::unexpected(r.error());
     if (r.remaining() != 0) {
-        return tl::unexpected(DecodeError{DecodeErrc::kBadLength, static_cast<std::uint32_t>(r.pos()),
-                                          "length", kNoIndex, "bytes left after the message"});
+        return tl::unexpected(DecodeError{DecodeErrc::kBadLength,
+                                          static_cast<std::uint32_t>(r.pos()), "length", kNoIndex,
+                                          "bytes left after the message"});
     }
     return env;
 }

@@ -79,8 +79,8 @@ bool derive_session_keys(const Kdf& kdf, const SuiteInfo& info, bool rtcp,
                          SessionKeys& k) noexcept {
     const std::uint8_t base = rtcp ? kRtcpEncryption : kRtpEncryption;
     return kdf.derive(base, k.key.data(), info.master_key_len) &&
-           (info.auth_key_len == 0 ||
-            kdf.derive(static_cast<std::uint8_t>(base + 1), k.auth_key.data(), info.auth_key_len)) &&
+           (info.auth_key_len == 0 || kdf.derive(static_cast<std::uint8_t>(base + 1),
+                                                 k.auth_key.data(), info.auth_key_len)) &&
            kdf.derive(static_cast<std::uint8_t>(base + 2), k.salt.data(), info.master_salt_len) &&
            expand_keys(kdf.mgr, info, k);
 }
@@ -89,8 +89,7 @@ tl::unexpected<ConfigError> fail(ConfigErrc code, const char* what) {
     return tl::unexpected(ConfigError{code, what});
 }
 
-tl::expected<std::unique_ptr<SrtpContext>, ConfigError> check_common(
-    const SrtpContextParams& p) {
+tl::expected<std::unique_ptr<SrtpContext>, ConfigError> check_common(const SrtpContextParams& p) {
     if (p.mki.size() > kMaxMkiLen) {
         return fail(ConfigErrc::kBadMkiLength, "MKI must be at most 4 octets");
     }
@@ -119,9 +118,9 @@ tl::expected<void, ConfigError> check_lengths(const SuiteInfo& info, std::size_t
                                                    : "master key must be 32 octets for this suite");
     }
     if (salt_len != info.master_salt_len) {
-        return fail(ConfigErrc::kBadSaltLength, info.master_salt_len == 14
-                                                    ? "master salt must be 14 octets for this suite"
-                                                    : "master salt must be 12 octets for this suite");
+        return fail(ConfigErrc::kBadSaltLength,
+                    info.master_salt_len == 14 ? "master salt must be 14 octets for this suite"
+                                               : "master salt must be 12 octets for this suite");
     }
     return {};
 }
@@ -193,7 +192,8 @@ tl::expected<std::unique_ptr<SrtpContext>, ConfigError> SrtpContext::create_with
     for (auto [m, k] : {std::pair{&rtp, &c->rtp_keys_}, std::pair{&rtcp, c->rtcp_keys_.get()}}) {
         std::memcpy(k->key.data(), m->key.data(), m->key.size());
         std::memcpy(k->salt.data(), m->salt.data(), m->salt.size());
-        if (!m->auth_key.empty()) std::memcpy(k->auth_key.data(), m->auth_key.data(), m->auth_key.size());
+        if (!m->auth_key.empty())
+            std::memcpy(k->auth_key.data(), m->auth_key.data(), m->auth_key.size());
         ok = ok && expand_keys(mgr, info, *k);
     }
     if (!ok) return fail(ConfigErrc::kCryptoInit, "IPsec-MB key expansion failed");
@@ -209,6 +209,5 @@ SrtpContext::~SrtpContext() {
 std::uint32_t SrtpContext::roc() const noexcept {
     return rtp_started() ? static_cast<std::uint32_t>(rtp_window_.highest() >> 16) : initial_roc_;
 }
-
 
 }  // namespace rtpx::rtp::srtp

@@ -35,7 +35,8 @@ enum class Op : std::uint8_t { kProtectRtp, kUnprotectRtp, kProtectRtcp, kUnprot
     return op == Op::kProtectRtp || op == Op::kUnprotectRtp;
 }
 
-[[nodiscard]] bool equal_tags(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+[[nodiscard]] bool equal_tags(const std::uint8_t* a, const std::uint8_t* b,
+                              std::size_t n) noexcept {
     std::uint8_t diff = 0;
     for (std::size_t i = 0; i < n; ++i) diff |= static_cast<std::uint8_t>(a[i] ^ b[i]);
     return diff == 0;
@@ -44,7 +45,7 @@ enum class Op : std::uint8_t { kProtectRtp, kUnprotectRtp, kProtectRtcp, kUnprot
 }  // namespace
 
 class IpsecMbBackend final : public SrtpBackend {
-public:
+  public:
     IpsecMbBackend(detail::ImbMgrPtr mgr, detail::ImbMgrPtr sync_mgr)
         : mgr_(std::move(mgr)), sync_mgr_(std::move(sync_mgr)) {}
 
@@ -59,25 +60,24 @@ public:
     std::size_t protect_rtcp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
         return run(Op::kProtectRtcp, p, s);
     }
-    std::size_t unprotect_rtcp(std::span<SrtpPacket> p,
-                               std::span<SrtpStatus> s) noexcept override {
+    std::size_t unprotect_rtcp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
         return run(Op::kUnprotectRtcp, p, s);
     }
 
-private:
+  private:
     // Per in-flight packet scratch.
     struct Slot {
         alignas(16) std::uint8_t iv[16];
-        alignas(16) std::uint8_t tag[20];       // tag computed by the job
+        alignas(16) std::uint8_t tag[20];               // tag computed by the job
         std::uint8_t trailer[kMaxMkiLen + kMaxTagLen];  // unprotect: MKI and tag as received
-        std::uint8_t overwritten[4];            // packet octets the ROC / E||index move covered
-        std::uint8_t aad[12];                   // SRTCP GCM: header || E||index
+        std::uint8_t overwritten[4];  // packet octets the ROC / E||index move covered
+        std::uint8_t aad[12];         // SRTCP GCM: header || E||index
         std::uint64_t index;
-        std::uint32_t header_len;   // start of the encrypted portion
-        std::uint32_t cipher_len;   // octets encrypted (0: authentication only)
-        std::uint32_t auth_end;     // unprotect: end of the authenticated portion; protect: len
+        std::uint32_t header_len;      // start of the encrypted portion
+        std::uint32_t cipher_len;      // octets encrypted (0: authentication only)
+        std::uint32_t auth_end;        // unprotect: end of the authenticated portion; protect: len
         std::uint32_t overwritten_at;  // where `overwritten` came from (UINT32_MAX: nothing)
-        std::uint32_t tag_at;       // unprotect: where the received tag is
+        std::uint32_t tag_at;          // unprotect: where the received tag is
         const SessionKeys* keys;
         bool rtcp;
         bool unencrypted_gcm_srtcp;  // unprotect, GCM, E = 0: AAD is the whole packet
@@ -296,7 +296,8 @@ private:
             }
         } else {
             slot.auth_end = e_at + 4;  // E||index is authenticated
-            slot.cipher_len = encrypted && info.cipher != CipherKind::kNull ? e_at - kRtcpHeader : 0;
+            slot.cipher_len =
+                encrypted && info.cipher != CipherKind::kNull ? e_at - kRtcpHeader : 0;
         }
         srtcp_iv(info, keys, load_be32(d + 4), slot.index, slot);
         return SrtpStatus::kOk;
@@ -312,7 +313,8 @@ private:
             index = c.estimate_index(seq);
             if (speculate) {
                 c.burst_stamp_ = burst_;
-                c.burst_highest_ = c.rtp_started() ? std::max(index, c.rtp_window_.highest()) : index;
+                c.burst_highest_ =
+                    c.rtp_started() ? std::max(index, c.rtp_window_.highest()) : index;
             }
         }
         return index;
@@ -383,9 +385,9 @@ private:
             job->hash_start_src_offset_in_bytes = slot.header_len;
             job->msg_len_to_hash_in_bytes = slot.cipher_len;
             job->auth_tag_output_len_in_bytes = 16;
-            job->auth_tag_output =
-                (is_protect(op) && !keystream_only) ? d + slot.auth_end
-                                                    : const_cast<std::uint8_t*>(slot.tag);
+            job->auth_tag_output = (is_protect(op) && !keystream_only)
+                                       ? d + slot.auth_end
+                                       : const_cast<std::uint8_t*>(slot.tag);
             if (keystream_only) {
                 job->u.GCM.aad = slot.aad;
                 job->u.GCM.aad_len_in_bytes = 0;
@@ -534,7 +536,8 @@ private:
 tl::expected<std::unique_ptr<SrtpBackend>, BackendError> make_ipsecmb_backend() {
     auto mgr = detail::make_imb_mgr();
     auto sync_mgr = detail::make_imb_mgr();
-    if (!mgr || !sync_mgr) return tl::unexpected(BackendError{"IPsec-MB cannot run on this CPU (no AES-NI)"});
+    if (!mgr || !sync_mgr)
+        return tl::unexpected(BackendError{"IPsec-MB cannot run on this CPU (no AES-NI)"});
     return std::make_unique<IpsecMbBackend>(std::move(mgr), std::move(sync_mgr));
 }
 

@@ -24,7 +24,7 @@ using ImbMgrPtr = std::unique_ptr<IMB_MGR, ImbMgrDeleter>;
 // Runs one AES-CTR job synchronously: out[0..len) = AES-CTR(expanded key, 16-octet IV) xor in.
 // Returns false when the job manager reports an error.
 [[nodiscard]] bool aes_ctr_once(IMB_MGR* mgr, const void* expanded_key, std::size_t key_len,
-                                const std::uint8_t* iv16, const std::uint8_t* in,
-                                std::uint8_t* out, std::size_t len) noexcept;
+                                const std::uint8_t* iv16, const std::uint8_t* in, std::uint8_t* out,
+                                std::size_t len) noexcept;
 
 }  // namespace rtpx::rtp::srtp::detail

@@ -78,7 +78,7 @@ SrtpStatus map_status(srtp_err_status_t e) noexcept {
 }  // namespace
 
 class LibSrtp2Backend final : public SrtpBackend {
-public:
+  public:
     BackendKind kind() const noexcept override { return BackendKind::kLibSrtp2; }
 
     std::size_t protect_rtp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
@@ -90,12 +90,11 @@ public:
     std::size_t protect_rtcp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
         return each(p, s, [](SrtpPacket& x) { return protect_rtcp_one(x); });
     }
-    std::size_t unprotect_rtcp(std::span<SrtpPacket> p,
-                               std::span<SrtpStatus> s) noexcept override {
+    std::size_t unprotect_rtcp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
         return each(p, s, [](SrtpPacket& x) { return unprotect_rtcp_one(x); });
     }
 
-private:
+  private:
     template <class F>
     static std::size_t each(std::span<SrtpPacket> p, std::span<SrtpStatus> s, F&& f) noexcept {
         std::size_t ok = 0;

@@ -279,7 +279,8 @@ AuthResult<DigestChallenge> DigestChallenge::parse(std::string_view value) {
     if (const auto* p = find_param(*params, "userhash")) c.userhash = ci_equal(p->value, "true");
     if (const auto* p = find_param(*params, "algorithm")) {
         auto a = parse_digest_algorithm(p->value);
-        if (!a) return auth_error(AuthErrc::kUnsupportedAlgorithm, 0, "unsupported digest algorithm");
+        if (!a)
+            return auth_error(AuthErrc::kUnsupportedAlgorithm, 0, "unsupported digest algorithm");
         c.algorithm = *a;
         c.has_algorithm = true;
     }
@@ -339,7 +340,8 @@ AuthResult<DigestCredentials> DigestCredentials::parse(std::string_view value) {
     if (const auto* p = find_param(*params, "opaque")) c.opaque = p->value;
     if (const auto* p = find_param(*params, "algorithm")) {
         auto a = parse_digest_algorithm(p->value);
-        if (!a) return auth_error(AuthErrc::kUnsupportedAlgorithm, 0, "unsupported digest algorithm");
+        if (!a)
+            return auth_error(AuthErrc::kUnsupportedAlgorithm, 0, "unsupported digest algorithm");
         c.algorithm = *a;
         c.has_algorithm = true;
     }
@@ -351,7 +353,8 @@ AuthResult<DigestCredentials> DigestCredentials::parse(std::string_view value) {
         const AuthParam* nc = find_param(*params, "nc");
         if (c.cnonce.empty()) return auth_error(AuthErrc::kMissingParam, 0, "qop without cnonce");
         if (nc == nullptr) return auth_error(AuthErrc::kMissingParam, 0, "qop without nc");
-        if (nc->value.size() != 8) return auth_error(AuthErrc::kBadNonceCount, 0, "nc is not 8 hex digits");
+        if (nc->value.size() != 8)
+            return auth_error(AuthErrc::kBadNonceCount, 0, "nc is not 8 hex digits");
         std::uint32_t v = 0;
         for (char ch : nc->value) {
             const int h = hex_value(ch);
@@ -382,7 +385,9 @@ std::string DigestCredentials::to_string() const {
     return out;
 }
 
-std::string digest_hex(DigestAlgorithm a, std::string_view data) { return hash_joined(a, {data}); }
+std::string digest_hex(DigestAlgorithm a, std::string_view data) {
+    return hash_joined(a, {data});
+}
 
 std::string digest_ha1(DigestAlgorithm a, std::string_view username, std::string_view realm,
                        std::string_view password) {
@@ -401,14 +406,15 @@ std::string digest_response_from_ha1(const DigestInput& in, std::string_view ha1
 }
 
 std::string digest_response(const DigestInput& in) {
-    return digest_response_from_ha1(in, digest_ha1(in.algorithm, in.username, in.realm, in.password));
+    return digest_response_from_ha1(in,
+                                    digest_ha1(in.algorithm, in.username, in.realm, in.password));
 }
 
 // --- UAC ---------------------------------------------------------------------------------------
 
 AuthResult<DigestChallenge> select_challenge(const SipMessageView& response) {
-    const HeaderId id = response.status_code() == 407 ? HeaderId::kProxyAuthenticate
-                                                      : HeaderId::kWwwAuthenticate;
+    const HeaderId id =
+        response.status_code() == 407 ? HeaderId::kProxyAuthenticate : HeaderId::kWwwAuthenticate;
     std::optional<DigestChallenge> best;
     std::optional<AuthError> first_error;
     for (std::size_t i = 0; i < response.header_count(); ++i) {
@@ -474,13 +480,14 @@ AuthResult<SipMessage> retry_with_credentials(const SipMessage& request,
                                               const DigestUser& user, std::string_view cnonce) {
     auto challenge = select_challenge(response);
     if (!challenge) return tl::unexpected(challenge.error());
-    const HeaderId creds_id = response.status_code() == 407 ? HeaderId::kProxyAuthorization
-                                                            : HeaderId::kAuthorization;
+    const HeaderId creds_id =
+        response.status_code() == 407 ? HeaderId::kProxyAuthorization : HeaderId::kAuthorization;
     SipMessage out = request;
     // CSeq + 1 (RFC 3261 8.1.3.5 / 22.2).
     if (SipHeader* cseq = out.find(HeaderId::kCSeq)) {
         auto parsed = CSeqView::parse(cseq->value);
-        if (parsed) cseq->value = std::to_string(parsed->seq + 1) + " " + std::string(parsed->method_text);
+        if (parsed)
+            cseq->value = std::to_string(parsed->seq + 1) + " " + std::string(parsed->method_text);
     }
     // A new branch: this is a new transaction.
     if (SipHeader* via = out.find(HeaderId::kVia)) {

@@ -72,11 +72,13 @@ void Dialog::set_remote_target(const SipMessageView& m) {
 DialogResult<Dialog> Dialog::create_uac(const SipMessage& request, const SipMessageView& response) {
     const std::uint16_t status = response.status_code();
     if (status <= 100 || status >= 300) {
-        return dialog_error(DialogErrc::kNotDialogCreating, "only 101-299 responses create dialogs");
+        return dialog_error(DialogErrc::kNotDialogCreating,
+                            "only 101-299 responses create dialogs");
     }
     auto to = response.to();
     auto call_id = response.call_id();
-    if (!to || !call_id) return dialog_error(DialogErrc::kBadMessage, "response without To or Call-ID");
+    if (!to || !call_id)
+        return dialog_error(DialogErrc::kBadMessage, "response without To or Call-ID");
     if (to->tag().empty()) return dialog_error(DialogErrc::kMissingTag, "response without To tag");
     const std::string_view local_tag = tag_of(request.value(HeaderId::kFrom));
     if (local_tag.empty()) return dialog_error(DialogErrc::kMissingTag, "request without From tag");
@@ -149,8 +151,10 @@ bool Dialog::matches_response(const SipMessageView& response) const noexcept {
 }
 
 DialogResult<void> Dialog::on_invite_response(const SipMessageView& response) {
-    if (state_ == DialogState::kTerminated) return dialog_error(DialogErrc::kTerminated, "dialog terminated");
-    if (!matches_response(response)) return dialog_error(DialogErrc::kWrongDialog, "response of another dialog");
+    if (state_ == DialogState::kTerminated)
+        return dialog_error(DialogErrc::kTerminated, "dialog terminated");
+    if (!matches_response(response))
+        return dialog_error(DialogErrc::kWrongDialog, "response of another dialog");
     const std::uint16_t status = response.status_code();
     if (status < 200) {
         if (state_ == DialogState::kEarly) set_remote_target(response);
@@ -186,8 +190,9 @@ SipMessage Dialog::make_request(std::string_view method, const ViaSpec& via,
         auto it = std::find_if(m.headers.begin(), m.headers.end(), [](const SipHeader& h) {
             return lookup_header(h.name) == HeaderId::kCSeq;
         });
-        m.headers.insert(it == m.headers.end() ? it : it + 1,
-                         SipHeader{std::string(header_name(HeaderId::kContact)), "<" + local_contact_ + ">"});
+        m.headers.insert(
+            it == m.headers.end() ? it : it + 1,
+            SipHeader{std::string(header_name(HeaderId::kContact)), "<" + local_contact_ + ">"});
     }
     return m;
 }
@@ -206,7 +211,8 @@ SipMessage Dialog::make_ack(std::uint32_t invite_cseq, const ViaSpec& via,
             routes.push_back("<" + remote_target_ + ">");
         }
     }
-    const std::string to = id_.remote_tag.empty() ? remote_uri_ : remote_uri_ + ";tag=" + id_.remote_tag;
+    const std::string to =
+        id_.remote_tag.empty() ? remote_uri_ : remote_uri_ + ";tag=" + id_.remote_tag;
     RequestSpec spec;
     spec.method = "ACK";
     spec.request_uri = request_uri;
@@ -224,7 +230,8 @@ SipMessage Dialog::make_ack(std::uint32_t invite_cseq, const ViaSpec& via,
     // Route after Via and Max-Forwards, as RFC 3261's examples place it.
     std::vector<SipHeader> route_fields;
     route_fields.reserve(routes.size());
-    for (auto& r : routes) route_fields.push_back(SipHeader{std::string(header_name(HeaderId::kRoute)), std::move(r)});
+    for (auto& r : routes)
+        route_fields.push_back(SipHeader{std::string(header_name(HeaderId::kRoute)), std::move(r)});
     m.headers.insert(m.headers.begin() + std::min<std::size_t>(2, m.headers.size()),
                      route_fields.begin(), route_fields.end());
     return m;

@@ -28,18 +28,21 @@ SipParseResult<RAckView> RAckView::parse(std::string_view value) noexcept {
     skip_lws();
     auto rseq = number(kMaxRSeq);
     if (!rseq || *rseq == 0) return sip_error(SipParseErrc::kBadValue, i, "RAck response-num");
-    if (i >= value.size() || !is_lws_char(value[i])) return sip_error(SipParseErrc::kBadValue, i, "RAck: expected white space");
+    if (i >= value.size() || !is_lws_char(value[i]))
+        return sip_error(SipParseErrc::kBadValue, i, "RAck: expected white space");
     skip_lws();
     auto cseq = number(kMaxRSeq);
     if (!cseq) return sip_error(SipParseErrc::kBadValue, i, "RAck CSeq-num");
-    if (i >= value.size() || !is_lws_char(value[i])) return sip_error(SipParseErrc::kBadValue, i, "RAck: expected white space");
+    if (i >= value.size() || !is_lws_char(value[i]))
+        return sip_error(SipParseErrc::kBadValue, i, "RAck: expected white space");
     skip_lws();
     const std::size_t m = i;
     while (i < value.size() && is_token_char(value[i])) ++i;
     if (i == m) return sip_error(SipParseErrc::kBadValue, i, "RAck method");
     r.method_text = value.substr(m, i - m);
     skip_lws();
-    if (i != value.size()) return sip_error(SipParseErrc::kBadValue, i, "RAck: trailing characters");
+    if (i != value.size())
+        return sip_error(SipParseErrc::kBadValue, i, "RAck: trailing characters");
     r.rseq = *rseq;
     r.cseq = *cseq;
     r.method = lookup_method(r.method_text);
@@ -55,7 +58,8 @@ bool has_option_tag(const SipMessageView& m, HeaderId id, std::string_view tag) 
 
 ReliabilityRequest reliability_requested(const SipMessageView& invite) noexcept {
     if (has_option_tag(invite, HeaderId::kRequire, k100rel)) return ReliabilityRequest::kRequired;
-    if (has_option_tag(invite, HeaderId::kSupported, k100rel)) return ReliabilityRequest::kSupported;
+    if (has_option_tag(invite, HeaderId::kSupported, k100rel))
+        return ReliabilityRequest::kSupported;
     return ReliabilityRequest::kNone;
 }
 
@@ -124,7 +128,8 @@ PrackResult PrackTracker::on_provisional(const SipMessageView& response) {
     }
     last_rseq_ = *rseq;
     out.decision = PrackDecision::kPrack;
-    out.rack = std::to_string(*rseq) + " " + std::to_string(cseq->seq) + " " + std::string(cseq->method_text);
+    out.rack = std::to_string(*rseq) + " " + std::to_string(cseq->seq) + " " +
+               std::string(cseq->method_text);
     return out;
 }
 

@@ -9,7 +9,8 @@ namespace rtpx::sip {
 namespace {
 
 // delta-seconds then parameters; returns the number and the parameter text.
-SipParseResult<std::pair<std::uint32_t, std::string_view>> delta_and_params(std::string_view value) noexcept {
+SipParseResult<std::pair<std::uint32_t, std::string_view>> delta_and_params(
+    std::string_view value) noexcept {
     std::size_t i = 0;
     while (i < value.size() && is_lws_char(value[i])) ++i;
     const std::size_t start = i;
@@ -17,7 +18,8 @@ SipParseResult<std::pair<std::uint32_t, std::string_view>> delta_and_params(std:
     auto v = parse_uint(value.substr(start, i - start), UINT32_MAX);
     if (!v) return sip_error(SipParseErrc::kBadValue, start, "expected delta-seconds");
     std::string_view rest = value.substr(i);
-    if (auto bad = check_params(rest)) return sip_error(SipParseErrc::kBadValue, i + *bad, "bad parameter");
+    if (auto bad = check_params(rest))
+        return sip_error(SipParseErrc::kBadValue, i + *bad, "bad parameter");
     return std::pair{static_cast<std::uint32_t>(*v), rest};
 }
 
@@ -34,7 +36,8 @@ SipParseResult<SessionExpiresValue> SessionExpiresValue::parse(std::string_view 
         } else if (ci_equal(*r, "uas")) {
             se.refresher = Refresher::kUas;
         } else {
-            return sip_error(SipParseErrc::kBadValue, static_cast<std::size_t>(r->data() - value.data()),
+            return sip_error(SipParseErrc::kBadValue,
+                             static_cast<std::size_t>(r->data() - value.data()),
                              "refresher is neither uac nor uas");
         }
     }
@@ -56,7 +59,8 @@ SipParseResult<std::uint32_t> parse_min_se(std::string_view value) noexcept {
 
 void add_session_timer_headers(SipMessage& request, std::uint32_t session_expires,
                                std::uint32_t min_se, Refresher refresher) {
-    request.set(HeaderId::kSessionExpires, SessionExpiresValue{session_expires, refresher}.to_string());
+    request.set(HeaderId::kSessionExpires,
+                SessionExpiresValue{session_expires, refresher}.to_string());
     request.set(HeaderId::kMinSE, std::to_string(min_se));
     request.add(HeaderId::kSupported, std::string(kTimerOptionTag));
 }
@@ -133,12 +137,14 @@ std::string_view to_string(SessionTimerAction a) noexcept {
     return "unknown";
 }
 
-void SessionTimer::refreshed(std::chrono::milliseconds now, const SessionTimerAgreement& agreement) noexcept {
+void SessionTimer::refreshed(std::chrono::milliseconds now,
+                             const SessionTimerAgreement& agreement) noexcept {
     interval_ = std::chrono::seconds(agreement.interval);
     local_refresher_ = agreement.local_refresher;
     refresh_sent_ = false;
     refresh_at_ = now + interval_ / 2;
-    const auto margin = std::min<std::chrono::milliseconds>(std::chrono::seconds(32), interval_ / 3);
+    const auto margin =
+        std::min<std::chrono::milliseconds>(std::chrono::seconds(32), interval_ / 3);
     bye_at_ = now + interval_ - margin;
 }
 
@@ -161,7 +167,8 @@ SessionTimerAction SessionTimer::on_timer(std::chrono::milliseconds now) noexcep
     return SessionTimerAction::kNone;
 }
 
-Method session_refresh_method(const SipMessageView& peer_message, const SessionTimerConfig& cfg) noexcept {
+Method session_refresh_method(const SipMessageView& peer_message,
+                              const SessionTimerConfig& cfg) noexcept {
     if (cfg.prefer_update) {
         for (std::string_view m : peer_message.values(HeaderId::kAllow)) {
             if (trim(m) == "UPDATE") return Method::kUpdate;

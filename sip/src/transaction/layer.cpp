@@ -70,8 +70,7 @@ std::string_view method_class(const SipMessageView& m) noexcept {
 // Request-URI, From tag, Call-ID, CSeq number, top Via, method (the To tag is compared apart,
 // since the ACK's To tag is the one of the response). False when the message lacks what matching
 // needs.
-bool server_key(std::string& out, const SipMessageView& m, std::string_view method,
-                bool& rfc2543) {
+bool server_key(std::string& out, const SipMessageView& m, std::string_view method, bool& rfc2543) {
     auto via = m.top_via();
     auto cseq = m.cseq();
     if (!via || !cseq) return false;
@@ -158,7 +157,8 @@ TransactionLayer::TransactionLayer(const TransactionConfig& config)
       clients_(slots_.size(), config.shards),
       servers_(slots_.size(), config.shards) {
     free_.reserve(slots_.size());
-    for (std::size_t i = slots_.size(); i > 0; --i) free_.push_back(static_cast<std::uint32_t>(i - 1));
+    for (std::size_t i = slots_.size(); i > 0; --i)
+        free_.push_back(static_cast<std::uint32_t>(i - 1));
     pending_release_.reserve(64);
     scratch_key_.reserve(256);
 }
@@ -175,9 +175,13 @@ const TransactionLayer::Txn* TransactionLayer::slot(TxnHandle h) const noexcept 
     return const_cast<TransactionLayer*>(this)->slot(h);
 }
 
-bool TransactionLayer::alive(TxnHandle txn) const noexcept { return slot(txn) != nullptr; }
+bool TransactionLayer::alive(TxnHandle txn) const noexcept {
+    return slot(txn) != nullptr;
+}
 
-std::size_t TransactionLayer::capacity() const noexcept { return slots_.size(); }
+std::size_t TransactionLayer::capacity() const noexcept {
+    return slots_.size();
+}
 
 TxnHandle TransactionLayer::handle_of(const Txn& t) const noexcept {
     return TxnHandle{static_cast<std::uint32_t>(&t - slots_.data()), t.generation};
@@ -195,7 +199,8 @@ tl::expected<TxnKind, TxnError> TransactionLayer::kind(TxnHandle txn) const noex
     return t->kind;
 }
 
-tl::expected<void, TxnError> TransactionLayer::set_user_data(TxnHandle txn, std::uint64_t value) noexcept {
+tl::expected<void, TxnError> TransactionLayer::set_user_data(TxnHandle txn,
+                                                             std::uint64_t value) noexcept {
     Txn* t = slot(txn);
     if (t == nullptr) return tl::unexpected(TxnError::kNoTransaction);
     t->user = value;
@@ -235,7 +240,8 @@ void TransactionLayer::release_pending() noexcept {
 
 void TransactionLayer::terminate(Txn& t, TxnActionSink& sink) noexcept {
     disarm_all(t, sink);
-    (is_client(t.kind) ? clients_ : servers_).erase(t.hash, static_cast<std::uint32_t>(&t - slots_.data()));
+    (is_client(t.kind) ? clients_ : servers_)
+        .erase(t.hash, static_cast<std::uint32_t>(&t - slots_.data()));
     t.state = TxnState::kTerminated;
     TxnAction a;
     a.kind = TxnActionKind::kTerminated;
@@ -343,16 +349,15 @@ tl::expected<TxnHandle, TxnError> TransactionLayer::start_client(std::string_vie
 
 // Checks and registers a client transaction; the caller stores the request bytes, sends them and
 // arms the first timers.
-tl::expected<TxnHandle, TxnError> TransactionLayer::start_client_common(std::string_view branch,
-                                                                        std::string_view cseq_method,
-                                                                        Method method,
-                                                                        const TxnPeer& peer) {
+tl::expected<TxnHandle, TxnError> TransactionLayer::start_client_common(
+    std::string_view branch, std::string_view cseq_method, Method method, const TxnPeer& peer) {
     if (method == Method::kAck) return tl::unexpected(TxnError::kWrongKind);
     if (!branch.starts_with(kBranchCookie)) return tl::unexpected(TxnError::kBadMessage);
     client_key(scratch_key_, branch, cseq_method);
     const std::uint64_t hash = txn_key_hash(scratch_key_);
     const auto same = [&](std::uint32_t i) { return slots_[i].key == scratch_key_; };
-    if (clients_.find(hash, same) != TransactionTable::kEmpty) return tl::unexpected(TxnError::kDuplicate);
+    if (clients_.find(hash, same) != TransactionTable::kEmpty)
+        return tl::unexpected(TxnError::kDuplicate);
     Txn* tp = acquire();
     if (tp == nullptr) {
         ++counters_.dropped_table_full;
@@ -550,9 +555,7 @@ TxnDisposition TransactionLayer::on_request(const SipMessageView& m, const TxnPe
                     sink.emit(a);
                     return TxnDisposition::kMatched;
                 }
-                default:
-                    ++counters_.requests_absorbed;
-                    return TxnDisposition::kAbsorbed;
+                default: ++counters_.requests_absorbed; return TxnDisposition::kAbsorbed;
             }
         }
         // A retransmitted request: the last response again, never the TU.
@@ -652,8 +655,9 @@ tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn, const SipM
     return respond_stored(*t, status, now, sink);
 }
 
-tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn, std::string_view response_bytes,
-                                                       TxnTime now, TxnActionSink& sink) {
+tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn,
+                                                       std::string_view response_bytes, TxnTime now,
+                                                       TxnActionSink& sink) {
     release_pending();
     Txn* t = slot(txn);
     if (t == nullptr) return tl::unexpected(TxnError::kNoTransaction);
@@ -663,7 +667,8 @@ tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn, std::strin
     if (status == 0) {
         // A request line ("METHOD URI SIP/2.0") is the wrong kind; anything else is malformed.
         const std::string_view line = response_bytes.substr(0, response_bytes.find("\r\n"));
-        return tl::unexpected(line.ends_with(" SIP/2.0") ? TxnError::kWrongKind : TxnError::kBadMessage);
+        return tl::unexpected(line.ends_with(" SIP/2.0") ? TxnError::kWrongKind
+                                                         : TxnError::kBadMessage);
     }
     const bool open = t->state == TxnState::kProceeding || t->state == TxnState::kTrying;
     if (!open && !(t->state == TxnState::kAccepted && status >= 200 && status < 300)) {
@@ -678,8 +683,8 @@ tl::expected<void, TxnError> TransactionLayer::respond(TxnHandle txn, std::strin
     return respond_stored(*t, status, now, sink);
 }
 
-tl::expected<void, TxnError> TransactionLayer::respond_stored(Txn& t, std::uint16_t status, TxnTime now,
-                                                              TxnActionSink& sink) {
+tl::expected<void, TxnError> TransactionLayer::respond_stored(Txn& t, std::uint16_t status,
+                                                              TxnTime now, TxnActionSink& sink) {
     const TxnTimers& tm = config_.timers;
     disarm(t, TimerName::kTrying100, sink);
     if (t.kind == TxnKind::kInviteServer) {
@@ -725,7 +730,8 @@ TxnDisposition TransactionLayer::on_message(const SipMessageView& message, const
                                 : on_response(message, source, now, sink);
 }
 
-void TransactionLayer::on_timer(TxnHandle txn, TimerName timer, TxnTime now, TxnActionSink& sink) noexcept {
+void TransactionLayer::on_timer(TxnHandle txn, TimerName timer, TxnTime now,
+                                TxnActionSink& sink) noexcept {
     release_pending();
     Txn* tp = slot(txn);
     if (tp == nullptr || (tp->armed & bit(timer)) == 0) {
@@ -751,9 +757,7 @@ void TransactionLayer::on_timer(TxnHandle txn, TimerName timer, TxnTime now, Txn
             t.interval = std::min(2 * t.interval, tm.t2);
             arm(t, TimerName::kG, now + t.interval, sink);
             return;
-        case TimerName::kTrying100:
-            send(t, t.response, sink, false);
-            return;
+        case TimerName::kTrying100: send(t, t.response, sink, false); return;
         case TimerName::kB:
         case TimerName::kF:
         case TimerName::kH: {
@@ -772,13 +776,12 @@ void TransactionLayer::on_timer(TxnHandle txn, TimerName timer, TxnTime now, Txn
         case TimerName::kJ:
         case TimerName::kK:
         case TimerName::kL:
-        case TimerName::kM:
-            terminate(t, sink);
-            return;
+        case TimerName::kM: terminate(t, sink); return;
     }
 }
 
-void TransactionLayer::on_transport_error(TxnHandle txn, TxnTime /*now*/, TxnActionSink& sink) noexcept {
+void TransactionLayer::on_transport_error(TxnHandle txn, TxnTime /*now*/,
+                                          TxnActionSink& sink) noexcept {
     release_pending();
     Txn* t = slot(txn);
     if (t == nullptr) return;

@@ -41,7 +41,8 @@ std::uint64_t txn_key_hash(std::string_view key) noexcept {
 
 TransactionTable::TransactionTable(std::size_t capacity, std::size_t shards) : capacity_(capacity) {
     const std::size_t shard_count = std::bit_ceil(shards == 0 ? std::size_t{1} : shards);
-    shard_shift_ = shard_count == 1 ? 64 : 64 - static_cast<unsigned>(std::countr_zero(shard_count));
+    shard_shift_ =
+        shard_count == 1 ? 64 : 64 - static_cast<unsigned>(std::countr_zero(shard_count));
     // Per shard: twice its share (load <= 1/2 when full), with slack for uneven spread.
     const std::size_t per_shard = capacity / shard_count + capacity / (shard_count * 8) + 16;
     const std::size_t buckets = std::bit_ceil(per_shard * 2);
@@ -79,7 +80,8 @@ bool TransactionTable::erase(std::uint64_t hash, std::uint32_t value) noexcept {
         const Entry& e = s.entries[j];
         if (e.value == kEmpty) break;
         const std::size_t home = e.hash & s.mask;
-        const bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        const bool home_in_range =
+            hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!home_in_range) {
             s.entries[hole] = e;
             hole = j;

@@ -9,7 +9,8 @@ void VirtualTimers::emit(const TxnAction& action) noexcept {
         heap_.push(Due{action.due, s, action.txn, action.timer});
     } else if (action.kind == TxnActionKind::kCancelTimer) {
         auto it = current_.find(key(action.txn, action.timer));
-        if (it != current_.end() && it->second.generation == action.txn.generation) current_.erase(it);
+        if (it != current_.end() && it->second.generation == action.txn.generation)
+            current_.erase(it);
     }
     downstream_->emit(action);
 }

@@ -8,7 +8,9 @@
 
 namespace rtpx::sip {
 
-SockAddr::SockAddr() noexcept { std::memset(&storage_, 0, sizeof storage_); }
+SockAddr::SockAddr() noexcept {
+    std::memset(&storage_, 0, sizeof storage_);
+}
 
 std::optional<SockAddr> SockAddr::from_host(std::string_view host, std::uint16_t port) noexcept {
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -34,7 +36,8 @@ std::optional<SockAddr> SockAddr::from_host(std::string_view host, std::uint16_t
     return std::nullopt;
 }
 
-std::optional<SockAddr> SockAddr::parse(std::string_view text, std::uint16_t default_port) noexcept {
+std::optional<SockAddr> SockAddr::parse(std::string_view text,
+                                        std::uint16_t default_port) noexcept {
     std::string_view host = text;
     std::string_view port_text;
     if (!text.empty() && text.front() == '[') {
@@ -53,7 +56,8 @@ std::optional<SockAddr> SockAddr::parse(std::string_view text, std::uint16_t def
     }
     std::uint16_t port = default_port;
     if (!port_text.empty() || (host.size() != text.size() && port_text.empty())) {
-        auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+        auto [ptr, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
         if (ec != std::errc() || ptr != port_text.data() + port_text.size()) return std::nullopt;
     }
     return from_host(host, port);
@@ -69,7 +73,9 @@ SockAddr SockAddr::ipv4_loopback(std::uint16_t port) noexcept {
     return *from_host("127.0.0.1", port);
 }
 
-SockAddr SockAddr::ipv6_loopback(std::uint16_t port) noexcept { return *from_host("::1", port); }
+SockAddr SockAddr::ipv6_loopback(std::uint16_t port) noexcept {
+    return *from_host("::1", port);
+}
 
 std::uint16_t SockAddr::port() const noexcept {
     if (storage_.ss_family == AF_INET) {
@@ -102,7 +108,8 @@ std::size_t SockAddr::host_into(char* out, std::size_t size) const noexcept {
     } else if (storage_.ss_family == AF_INET6) {
         addr = &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr;
     }
-    if (addr == nullptr || inet_ntop(storage_.ss_family, addr, out, static_cast<socklen_t>(size)) == nullptr) {
+    if (addr == nullptr ||
+        inet_ntop(storage_.ss_family, addr, out, static_cast<socklen_t>(size)) == nullptr) {
         if (size > 0) out[0] = '\0';
         return 0;
     }

@@ -13,9 +13,11 @@
 namespace rtpx::sip::detail {
 
 class Delivery {
-public:
+  public:
     Delivery(TransportUser& user, TransportCounters& counters, std::size_t max_message_bytes)
-        : user_(user), counters_(counters), max_message_bytes_(max_message_bytes),
+        : user_(user),
+          counters_(counters),
+          max_message_bytes_(max_message_bytes),
           scratch_(max_message_bytes + 128) {}
 
     // `reply(std::string&& bytes)` sends a 400 back (to the source / on the connection).
@@ -23,7 +25,8 @@ public:
     void deliver(std::span<const std::uint8_t> bytes, TransportProto proto, const SockAddr& local,
                  const SockAddr& remote, ConnectionId connection, Reply&& reply) {
         SipParseOptions options;
-        options.transport = is_stream(proto) ? SipTransportKind::kStream : SipTransportKind::kDatagram;
+        options.transport =
+            is_stream(proto) ? SipTransportKind::kStream : SipTransportKind::kDatagram;
         options.max_message_bytes = max_message_bytes_;
         auto parsed = SipMessageView::parse(bytes, options);
         if (!parsed) {
@@ -50,7 +53,8 @@ public:
                 auto annotated = SipMessageView::parse(
                     std::span<const std::uint8_t>(scratch_.data(), *length), with_room(options));
                 if (annotated) {
-                    user_.on_message(ReceivedMessage{*annotated, bytes, proto, local, remote, connection});
+                    user_.on_message(
+                        ReceivedMessage{*annotated, bytes, proto, local, remote, connection});
                     return;
                 }
             }
@@ -58,7 +62,7 @@ public:
         user_.on_message(ReceivedMessage{view, bytes, proto, local, remote, connection});
     }
 
-private:
+  private:
     static SipParseOptions with_room(SipParseOptions o) noexcept {
         o.max_message_bytes += 128;
         return o;

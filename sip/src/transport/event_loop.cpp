@@ -60,7 +60,9 @@ EventLoop::TimerId EventLoop::add_timer(Clock::duration delay, TimerCallback cb)
     return id;
 }
 
-void EventLoop::cancel_timer(TimerId id) noexcept { timers_.erase(id); }
+void EventLoop::cancel_timer(TimerId id) noexcept {
+    timers_.erase(id);
+}
 
 std::size_t EventLoop::run_due_timers() {
     std::size_t ran = 0;

@@ -28,11 +28,11 @@ struct StreamTransport::Connection {
     State state = State::kConnecting;
     bool outbound = false;
     bool reading_paused = false;
-    bool want_write = false;      // TLS: the handshake/read needs the socket writable
-    std::vector<std::uint8_t> in;  // received, not yet framed
+    bool want_write = false;        // TLS: the handshake/read needs the socket writable
+    std::vector<std::uint8_t> in;   // received, not yet framed
     std::vector<std::uint8_t> out;  // queued, not yet written
     std::size_t out_offset = 0;
-    std::size_t crlf_run = 0;      // CRLFs seen since the last message (RFC 5626 pings)
+    std::size_t crlf_run = 0;  // CRLFs seen since the last message (RFC 5626 pings)
     EventLoop::Clock::time_point last_activity;
     EventLoop::TimerId idle_timer = 0;
     EventLoop::TimerId connect_timer = 0;
@@ -109,7 +109,9 @@ int nosignal_bio_read(BIO* b, char* data, int len) {
     return static_cast<int>(n);
 }
 
-long nosignal_bio_ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+long nosignal_bio_ctrl(BIO*, int cmd, long, void*) {
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
 
 int nosignal_bio_create(BIO* b) {
     BIO_set_init(b, 1);
@@ -147,21 +149,27 @@ tl::expected<void, std::string> StreamTransport::setup_tls() {
         SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
         if (!tls.certificate_file.empty()) {
             if (SSL_CTX_use_certificate_chain_file(ctx, tls.certificate_file.c_str()) != 1) {
-                return tl::unexpected(ssl_error_text(("certificate " + tls.certificate_file).c_str()));
+                return tl::unexpected(
+                    ssl_error_text(("certificate " + tls.certificate_file).c_str()));
             }
-            if (SSL_CTX_use_PrivateKey_file(ctx, tls.private_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+            if (SSL_CTX_use_PrivateKey_file(ctx, tls.private_key_file.c_str(), SSL_FILETYPE_PEM) !=
+                    1 ||
                 SSL_CTX_check_private_key(ctx) != 1) {
-                return tl::unexpected(ssl_error_text(("private key " + tls.private_key_file).c_str()));
+                return tl::unexpected(
+                    ssl_error_text(("private key " + tls.private_key_file).c_str()));
             }
         } else if (server) {
-            return tl::unexpected(std::string("TLS server needs certificate_file and private_key_file"));
+            return tl::unexpected(
+                std::string("TLS server needs certificate_file and private_key_file"));
         }
         if (tls.verify_peer) {
-            if (tls.ca_file.empty() || SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) != 1) {
+            if (tls.ca_file.empty() ||
+                SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) != 1) {
                 return tl::unexpected(ssl_error_text(("CA file " + tls.ca_file).c_str()));
             }
-            SSL_CTX_set_verify(ctx, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER,
-                               nullptr);
+            SSL_CTX_set_verify(
+                ctx, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER,
+                nullptr);
         } else {
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
         }
@@ -180,7 +188,8 @@ tl::expected<void, std::string> StreamTransport::setup_tls() {
 
 tl::expected<std::unique_ptr<StreamTransport>, std::string> StreamTransport::open(
     EventLoop& loop, TransportUser& user, const StreamConfig& config) {
-    if (config.proto == TransportProto::kUdp) return tl::unexpected(std::string("StreamTransport is TCP or TLS"));
+    if (config.proto == TransportProto::kUdp)
+        return tl::unexpected(std::string("StreamTransport is TCP or TLS"));
     std::unique_ptr<StreamTransport> t(new StreamTransport(loop, user, config));
     t->impl_ = std::make_unique<Impl>(*t, config.max_message_bytes);
     if (config.proto == TransportProto::kTls) {
@@ -197,7 +206,8 @@ tl::expected<std::unique_ptr<StreamTransport>, std::string> StreamTransport::ope
         if (::bind(fd, at.sa(), at.length()) != 0) {
             return tl::unexpected("bind " + at.to_string() + ": " + std::strerror(errno));
         }
-        if (::listen(fd, config.listen_backlog) != 0) return tl::unexpected(std::string("listen: ") + std::strerror(errno));
+        if (::listen(fd, config.listen_backlog) != 0)
+            return tl::unexpected(std::string("listen: ") + std::strerror(errno));
         t->listen_addr_ = local_of(fd);
         StreamTransport* self = t.get();
         if (auto r = loop.add_fd(fd, EPOLLIN, [self](std::uint32_t) { self->on_accept(); }); !r) {
@@ -224,8 +234,8 @@ std::optional<ConnectionInfo> StreamTransport::info(ConnectionId id) const {
     auto it = connections_.find(id);
     if (it == connections_.end()) return std::nullopt;
     const Connection& c = *it->second;
-    ConnectionInfo out{c.id, c.local, c.remote, c.outbound, c.state == Connection::State::kOpen,
-                       c.queued(), {}};
+    ConnectionInfo out{
+        c.id, c.local, c.remote, c.outbound, c.state == Connection::State::kOpen, c.queued(), {}};
     if (c.ssl != nullptr) {
         if (X509* cert = SSL_get_peer_certificate(c.ssl)) {
             char buf[256];
@@ -269,7 +279,7 @@ StreamTransport::Connection* StreamTransport::adopt(int fd, const SockAddr& remo
             SSL_set_accept_state(c->ssl);
         }
     }
-    c->state = connecting ? Connection::State::kConnecting
+    c->state = connecting          ? Connection::State::kConnecting
                : c->ssl != nullptr ? Connection::State::kHandshaking
                                    : Connection::State::kOpen;
     ConnectionId id = c->id;
@@ -320,14 +330,16 @@ void StreamTransport::on_accept() {
     for (;;) {
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
-        int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;
         if (connections_.size() >= config_.max_connections) {
             ++counters_.connections_refused_limit;
             ::close(fd);
             continue;
         }
-        if (adopt(fd, SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len), false, false)) {
+        if (adopt(fd, SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len), false,
+                  false)) {
             ++counters_.connections_accepted;
         }
     }
@@ -359,11 +371,12 @@ tl::expected<ConnectionId, TransportError> StreamTransport::connect(const SockAd
     return c->id;
 }
 
-tl::expected<ConnectionId, TransportError> StreamTransport::send(const SendTarget& target,
-                                                                 std::span<const std::uint8_t> bytes) {
+tl::expected<ConnectionId, TransportError> StreamTransport::send(
+    const SendTarget& target, std::span<const std::uint8_t> bytes) {
     Connection* c = nullptr;
     if (target.connection != 0) {
-        if (auto it = connections_.find(target.connection); it != connections_.end()) c = it->second.get();
+        if (auto it = connections_.find(target.connection); it != connections_.end())
+            c = it->second.get();
     }
     if (c == nullptr) {
         auto id = connect(target.remote);
@@ -372,7 +385,8 @@ tl::expected<ConnectionId, TransportError> StreamTransport::send(const SendTarge
     }
     if (c->state == Connection::State::kClosing) {
         ++counters_.send_errors;
-        return tl::unexpected(TransportError{TransportErrc::kConnectionClosed, config_.proto, c->remote, c->id, 0});
+        return tl::unexpected(
+            TransportError{TransportErrc::kConnectionClosed, config_.proto, c->remote, c->id, 0});
     }
     if (c->queued() + bytes.size() > config_.max_send_queue_bytes) {
         ++counters_.backpressure_refusals;
@@ -432,7 +446,8 @@ void StreamTransport::fail(Connection& c, TransportErrc code, int err, bool repo
 void StreamTransport::update_interest(Connection& c) {
     std::uint32_t want = 0;
     if (!c.reading_paused) want |= EPOLLIN;
-    if (c.state == Connection::State::kConnecting || c.queued() > 0 || c.want_write) want |= EPOLLOUT;
+    if (c.state == Connection::State::kConnecting || c.queued() > 0 || c.want_write)
+        want |= EPOLLOUT;
     if (want != c.interest) {
         c.interest = want;
         (void)loop_.modify_fd(c.fd, want);
@@ -468,7 +483,8 @@ void StreamTransport::on_event(ConnectionId id, std::uint32_t events) {
         flush(c);
         if (!connections_.contains(id)) return;
     }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 || (c.ssl != nullptr && SSL_pending(c.ssl) > 0)) {
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 ||
+        (c.ssl != nullptr && SSL_pending(c.ssl) > 0)) {
         read_some(c);
         if (!connections_.contains(id)) return;
     }
@@ -506,7 +522,8 @@ void StreamTransport::handshake(Connection& c) {
 void StreamTransport::read_some(Connection& c) {
     ConnectionId id = c.id;
     constexpr std::size_t kChunk = 16 * 1024;
-    const std::size_t limit = config_.framing.max_header_bytes + config_.framing.max_body_bytes + kChunk;
+    const std::size_t limit =
+        config_.framing.max_header_bytes + config_.framing.max_body_bytes + kChunk;
     bool peer_closed = false;
     for (int round = 0; round < 16 && !c.reading_paused; ++round) {
         std::size_t old = c.in.size();
@@ -558,7 +575,7 @@ void StreamTransport::read_some(Connection& c) {
 }
 
 class StreamDeliveryReply {
-public:
+  public:
     StreamDeliveryReply(StreamTransport& t, ConnectionId id) : t_(t), id_(id) {}
     void operator()(std::string&& bytes) const {
         SendTarget target;
@@ -567,7 +584,7 @@ public:
         (void)t_.send(target, bytes);
     }
 
-private:
+  private:
     StreamTransport& t_;
     ConnectionId id_;
 };
@@ -599,7 +616,8 @@ void StreamTransport::process_input(Connection& c) {
         if (frame->status != FrameStatus::kComplete) break;
         c.crlf_run = 0;
         std::span<const std::uint8_t> message(c.in.data() + pos, frame->length);
-        impl_->delivery.deliver(message, config_.proto, c.local, c.remote, id, StreamDeliveryReply(*this, id));
+        impl_->delivery.deliver(message, config_.proto, c.local, c.remote, id,
+                                StreamDeliveryReply(*this, id));
         if (!connections_.contains(id)) return;  // the user closed it
         pos += frame->length;
     }
@@ -669,7 +687,8 @@ void StreamTransport::note_alias(Connection& c, const SipMessageView& request) {
     if (!via || !via->param_range().has("alias")) return;
     auto proto = proto_from_via(via->transport);
     if (!proto || *proto != config_.proto) return;
-    auto addr = SockAddr::from_host(via->host, via->port.value_or(config_.proto == TransportProto::kTls ? 5061 : 5060));
+    auto addr = SockAddr::from_host(
+        via->host, via->port.value_or(config_.proto == TransportProto::kTls ? 5061 : 5060));
     if (addr) by_remote_[*addr] = c.id;
 }
 

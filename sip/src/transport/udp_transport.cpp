@@ -17,8 +17,8 @@ UdpTransport::UdpTransport(EventLoop& loop, TransportUser& user, const UdpConfig
     : loop_(loop), user_(user), config_(config) {}
 
 tl::expected<std::unique_ptr<UdpTransport>, int> UdpTransport::open(EventLoop& loop,
-                                                                     TransportUser& user,
-                                                                     const UdpConfig& config) {
+                                                                    TransportUser& user,
+                                                                    const UdpConfig& config) {
     std::unique_ptr<UdpTransport> t(new UdpTransport(loop, user, config));
     t->config_.batch = std::max<std::size_t>(1, config.batch);
     t->fd_ = ::socket(config.bind.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -55,8 +55,8 @@ UdpTransport::~UdpTransport() {
     }
 }
 
-tl::expected<void, TransportError> UdpTransport::send(const SockAddr& to,
-                                                      std::span<const std::uint8_t> bytes) noexcept {
+tl::expected<void, TransportError> UdpTransport::send(
+    const SockAddr& to, std::span<const std::uint8_t> bytes) noexcept {
     auto fail = [&](TransportErrc code, int err) {
         ++counters_.send_errors;
         return tl::unexpected(TransportError{code, TransportProto::kUdp, to, 0, err});
@@ -99,7 +99,8 @@ void UdpTransport::on_readable() {
             msgs[i].msg_hdr.msg_name = &sources_[i];
             msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
         }
-        int n = ::recvmmsg(fd_, msgs.data(), static_cast<unsigned>(config_.batch), MSG_DONTWAIT, nullptr);
+        int n = ::recvmmsg(fd_, msgs.data(), static_cast<unsigned>(config_.batch), MSG_DONTWAIT,
+                           nullptr);
         if (n <= 0) return;
         for (int k = 0; k < n; ++k) {
             auto i = static_cast<std::size_t>(k);

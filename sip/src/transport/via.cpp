@@ -134,7 +134,8 @@ std::optional<SendTarget> response_target(const SipMessageView& response,
         if (auto rport = via->rport(); rport && !rport->empty()) {
             std::uint16_t value = 0;
             auto [ptr, ec] = std::from_chars(rport->data(), rport->data() + rport->size(), value);
-            if (ec == std::errc() && ptr == rport->data() + rport->size() && value != 0) port = value;
+            if (ec == std::errc() && ptr == rport->data() + rport->size() && value != 0)
+                port = value;
         }
     }
     auto addr = SockAddr::from_host(host, port);

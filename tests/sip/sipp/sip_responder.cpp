@@ -30,7 +30,7 @@ void on_signal(int) {
 }
 
 class Responder : public TransportUser {
-public:
+  public:
     void on_message(const ReceivedMessage& m) override {
         const SipMessageView& request = m.message;
         if (!request.is_request() || request.method() == Method::kAck) return;
@@ -60,7 +60,8 @@ public:
     }
     void on_transport_error(const TransportError& e) override {
         ++transport_errors;
-        std::cerr << "transport error: " << to_string(e.code) << " " << e.remote.to_string() << "\n";
+        std::cerr << "transport error: " << to_string(e.code) << " " << e.remote.to_string()
+                  << "\n";
     }
 
     void send(const std::string& bytes, ConnectionId connection) {
@@ -82,7 +83,8 @@ public:
 };
 
 int usage() {
-    std::cerr << "usage: sip_responder --proto udp|tcp|tls --listen ADDR:PORT [--cert F --key F] [--port-file F]\n";
+    std::cerr << "usage: sip_responder --proto udp|tcp|tls --listen ADDR:PORT [--cert F --key F] "
+                 "[--port-file F]\n";
     return 2;
 }
 
@@ -92,12 +94,18 @@ int main(int argc, char** argv) {
     std::string proto = "udp", listen = "127.0.0.1:5060", cert, key, port_file;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string opt = argv[i], val = argv[i + 1];
-        if (opt == "--proto") proto = val;
-        else if (opt == "--listen") listen = val;
-        else if (opt == "--cert") cert = val;
-        else if (opt == "--key") key = val;
-        else if (opt == "--port-file") port_file = val;
-        else return usage();
+        if (opt == "--proto")
+            proto = val;
+        else if (opt == "--listen")
+            listen = val;
+        else if (opt == "--cert")
+            cert = val;
+        else if (opt == "--key")
+            key = val;
+        else if (opt == "--port-file")
+            port_file = val;
+        else
+            return usage();
     }
     auto at = SockAddr::parse(listen);
     if (!at) return usage();
@@ -136,7 +144,8 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
     loop.run();
-    const TransportCounters& c = responder.udp ? responder.udp->counters() : responder.stream->counters();
+    const TransportCounters& c =
+        responder.udp ? responder.udp->counters() : responder.stream->counters();
     std::cout << "calls_answered=" << responder.calls << " received=" << c.received_messages
               << " sent=" << c.sent_messages << " transport_errors=" << responder.transport_errors
               << " send_failures=" << responder.send_failures

@@ -25,7 +25,8 @@ class Dataplane {
     // --in-memory unless a file prefix, --no-shconf or --in-memory was given), configures and
     // starts the ports and launches the workers. Errors are for the operator.
     [[nodiscard]] static tl::expected<std::unique_ptr<Dataplane>, std::string> start(
-        const Config& config, const std::vector<std::string>& extra_eal, const std::string& program);
+        const Config& config, const std::vector<std::string>& extra_eal,
+        const std::string& program);
 
     ~Dataplane();  // stops workers and ports, frees everything and calls rte_eal_cleanup
     Dataplane(const Dataplane&) = delete;

@@ -36,7 +36,8 @@ struct alignas(8) FlowHashKey {
 static_assert(sizeof(FlowHashKey) == 24);
 
 [[nodiscard]] FlowHashKey make_hash_key(const flowapi::FlowKey& key) noexcept;
-[[nodiscard]] inline FlowHashKey make_hash_key(flowapi::AddressFamily family, const std::uint8_t* ip,
+[[nodiscard]] inline FlowHashKey make_hash_key(flowapi::AddressFamily family,
+                                               const std::uint8_t* ip,
                                                std::uint16_t port) noexcept {
     FlowHashKey k{};
     __builtin_memcpy(k.address, ip, family == flowapi::AddressFamily::kIpv4 ? 4 : 16);
@@ -49,7 +50,9 @@ static_assert(sizeof(FlowHashKey) == 24);
 // connected (issue 3), a flow with a suite other than kNone passes packets through unchanged.
 struct SrtpStage {
     flowapi::SrtpParams params;
-    [[nodiscard]] bool enabled() const noexcept { return params.suite != flowapi::SrtpSuite::kNone; }
+    [[nodiscard]] bool enabled() const noexcept {
+        return params.suite != flowapi::SrtpSuite::kNone;
+    }
 };
 
 // What workers read for a flow; immutable once published.
@@ -72,7 +75,9 @@ struct Counter {
     void add(std::uint64_t n) noexcept {
         value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
-    [[nodiscard]] std::uint64_t get() const noexcept { return value.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t get() const noexcept {
+        return value.load(std::memory_order_relaxed);
+    }
 };
 
 struct alignas(64) FlowEntry {
@@ -110,24 +115,25 @@ struct PortAddressBook {
 class FlowTable {
   public:
     // max_flows entries on `socket`; `max_workers` RCU reader threads (ids 0 .. max_workers-1).
-    [[nodiscard]] static tl::expected<std::unique_ptr<FlowTable>, std::string> create(const std::string& name,
-                                                                      std::uint32_t max_flows,
-                                                                      std::uint32_t max_workers,
-                                                                      int socket);
+    [[nodiscard]] static tl::expected<std::unique_ptr<FlowTable>, std::string> create(
+        const std::string& name, std::uint32_t max_flows, std::uint32_t max_workers, int socket);
     ~FlowTable();
     FlowTable(const FlowTable&) = delete;
     FlowTable& operator=(const FlowTable&) = delete;
 
     // --- Workers ---------------------------------------------------------------------------
     // Bulk lookup: entries[i] is the flow or nullptr. n <= RTE_HASH_LOOKUP_BULK_MAX.
-    void lookup_bulk(const FlowHashKey* const* keys, std::uint32_t n, FlowEntry** entries) const noexcept;
+    void lookup_bulk(const FlowHashKey* const* keys, std::uint32_t n,
+                     FlowEntry** entries) const noexcept;
     [[nodiscard]] rte_rcu_qsbr* rcu() const noexcept { return rcu_; }
 
     // --- The control thread (one at a time) --------------------------------------------------
     // Validates every op, then applies all of them or none (the reply names the failing op).
-    [[nodiscard]] flowapi::BatchReply apply(const flowapi::Batch& batch, const PortAddressBook& ports);
+    [[nodiscard]] flowapi::BatchReply apply(const flowapi::Batch& batch,
+                                            const PortAddressBook& ports);
     [[nodiscard]] std::vector<flowapi::FlowSpec> dump() const;
-    [[nodiscard]] std::vector<flowapi::FlowStats> stats(const std::vector<flowapi::FlowKey>& keys) const;
+    [[nodiscard]] std::vector<flowapi::FlowStats> stats(
+        const std::vector<flowapi::FlowKey>& keys) const;
     [[nodiscard]] std::uint32_t size() const noexcept;
     // Calls f for every entry (control thread only).
     void for_each(const std::function<void(const FlowEntry&)>& f) const;

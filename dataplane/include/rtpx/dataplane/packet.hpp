@@ -39,10 +39,12 @@ struct ParsedFrame {
     std::uint16_t vlan = 0;       // VLAN ID (0: untagged)
     std::uint16_t l3_offset = 0;  // after Ethernet (and VLAN)
     std::uint16_t l4_offset = 0;
-    std::uint16_t l4_size = 0;        // from the IP header (frame padding excluded)
-    std::uint16_t src_port = 0;       // UDP only
+    std::uint16_t l4_size = 0;   // from the IP header (frame padding excluded)
+    std::uint16_t src_port = 0;  // UDP only
     std::uint16_t dst_port = 0;
-    [[nodiscard]] std::uint16_t payload_offset() const noexcept { return l4_offset + kUdpHeaderSize; }
+    [[nodiscard]] std::uint16_t payload_offset() const noexcept {
+        return l4_offset + kUdpHeaderSize;
+    }
     [[nodiscard]] std::uint16_t payload_size() const noexcept { return l4_size - kUdpHeaderSize; }
     [[nodiscard]] std::size_t ip_size() const noexcept {
         return family == flowapi::AddressFamily::kIpv4 ? 4 : 16;
@@ -83,8 +85,8 @@ struct NeighbourObservation {
 };
 
 enum class ExceptionVerdict : std::uint8_t {
-    kReply,   // the frame was turned into a reply in place: send it back out of the port
-    kDrop,    // consumed (counted as exception_ignored, or as the returned reason)
+    kReply,  // the frame was turned into a reply in place: send it back out of the port
+    kDrop,   // consumed (counted as exception_ignored, or as the returned reason)
 };
 
 // Answers ARP requests, ICMP/ICMPv6 echo requests and neighbour solicitations for the port's
@@ -130,7 +132,8 @@ void build_neighbour_solicitation(rte_mbuf* m, const std::array<std::uint8_t, 6>
                                   const std::uint8_t* target_ip) noexcept;
 
 // Internet checksum helpers over bytes (RFC 1071), exposed for tests.
-[[nodiscard]] std::uint16_t ipv4_header_checksum(const std::uint8_t* header, std::size_t size) noexcept;
+[[nodiscard]] std::uint16_t ipv4_header_checksum(const std::uint8_t* header,
+                                                 std::size_t size) noexcept;
 // The UDP/ICMPv6 checksum with its pseudo-header, over the whole L4 segment (checksum field
 // zero or not: the function skips it at `checksum_offset`).
 [[nodiscard]] std::uint16_t l4_checksum(flowapi::AddressFamily family, const std::uint8_t* src_ip,

@@ -36,7 +36,8 @@ class NeighbourTable {
         std::array<std::uint8_t, 16> ip{};
         std::uint8_t family = 0;
     };
-    [[nodiscard]] static std::size_t start(flowapi::AddressFamily family, const std::uint8_t* ip) noexcept;
+    [[nodiscard]] static std::size_t start(flowapi::AddressFamily family,
+                                           const std::uint8_t* ip) noexcept;
     std::array<Slot, kSlots> slots_{};
 };
 
@@ -99,7 +100,8 @@ class Worker {
     int run() noexcept;
 
     // The burst stages, exposed for tests: processes frames received on port index `port`.
-    void process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n, std::int64_t now_ns) noexcept;
+    void process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
+                       std::int64_t now_ns) noexcept;
     // Sends everything buffered.
     void flush() noexcept;
 

@@ -28,7 +28,7 @@ struct CallAssignment {
 };
 
 class CallAssigner {
-public:
+  public:
     explicit CallAssigner(std::size_t workers) noexcept;
 
     // The enabled worker with the lowest expected packet rate (ties: fewest calls, then lowest
@@ -53,7 +53,7 @@ public:
     [[nodiscard]] std::uint32_t calls(std::uint8_t worker) const noexcept;
     [[nodiscard]] std::size_t workers() const noexcept { return workers_; }
 
-private:
+  private:
     struct Worker {
         std::uint64_t packets_per_second = 0;
         std::uint32_t calls = 0;

@@ -52,23 +52,23 @@ struct PortSpec {
     std::string name;             // PCI address ("0000:81:00.0") or vdev name ("net_tap0")
     int numa = kNoNuma;           // NUMA node of the device; kNoNuma for vdevs
     std::uint16_t rx_queues = 1;  // RX queues the device offers; 1 needs a dispatcher for >1 worker
-    bool rss_l4_dst_only = false; // can hash on the UDP destination port alone (L4_DST_ONLY)
+    bool rss_l4_dst_only = false;  // can hash on the UDP destination port alone (L4_DST_ONLY)
 };
 
 struct PlanConfig {
-    unsigned workers = 0;                // 0: automatic (every free physical core, see above)
-    bool allow_smt_siblings = false;     // allow workers on SMT siblings of other workers
-    unsigned reserved_cores = 1;         // physical cores kept for the main lcore + control plane
-    int main_lcore = -1;                 // PU for the main lcore; -1: first PU of the first core
-    int default_numa = kNoNuma;          // where vdev ports go; kNoNuma: first node with a core
+    unsigned workers = 0;             // 0: automatic (every free physical core, see above)
+    bool allow_smt_siblings = false;  // allow workers on SMT siblings of other workers
+    unsigned reserved_cores = 1;      // physical cores kept for the main lcore + control plane
+    int main_lcore = -1;              // PU for the main lcore; -1: first PU of the first core
+    int default_numa = kNoNuma;       // where vdev ports go; kNoNuma: first node with a core
     SteeringMode steering = SteeringMode::kRss;
-    unsigned socket_mem_mb = 1024;       // hugepage memory per used NUMA node
+    unsigned socket_mem_mb = 1024;  // hugepage memory per used NUMA node
 };
 
 struct WorkerQueue {
-    std::size_t port = 0;   // position in Plan::ports
-    int rx_queue = -1;      // RX queue this worker polls; -1: fed by a dispatcher ring instead
-    int tx_queue = 0;       // TX queue this worker sends on
+    std::size_t port = 0;  // position in Plan::ports
+    int rx_queue = -1;     // RX queue this worker polls; -1: fed by a dispatcher ring instead
+    int tx_queue = 0;      // TX queue this worker sends on
 };
 
 struct WorkerPlan {
@@ -89,13 +89,13 @@ struct DispatcherPlan {
 
 struct PortPlan {
     std::string name;
-    int numa = kNoNuma;            // as given (kNoNuma for vdevs)
-    int mempool_socket = 0;        // where its mbufs live: its NUMA node, or where it was placed
+    int numa = kNoNuma;      // as given (kNoNuma for vdevs)
+    int mempool_socket = 0;  // where its mbufs live: its NUMA node, or where it was placed
     SteeringMode steering = SteeringMode::kRss;  // what this port ends up using
-    std::uint16_t rx_queues = 1;   // to configure
-    std::uint16_t tx_queues = 1;   // one per worker
-    std::vector<std::size_t> rx_workers;  // positions in Plan::workers, in RX queue order
-    int dispatcher = -1;           // position in Plan::dispatchers when steering is kDispatch
+    std::uint16_t rx_queues = 1;                 // to configure
+    std::uint16_t tx_queues = 1;                 // one per worker
+    std::vector<std::size_t> rx_workers;         // positions in Plan::workers, in RX queue order
+    int dispatcher = -1;  // position in Plan::dispatchers when steering is kDispatch
 };
 
 struct Plan {
@@ -103,18 +103,18 @@ struct Plan {
     std::vector<DispatcherPlan> dispatchers;
     std::vector<PortPlan> ports;
     unsigned main_lcore = 0;
-    bool main_is_worker = false;            // single-core machine: the main lcore runs worker 0
+    bool main_is_worker = false;               // single-core machine: the main lcore runs worker 0
     std::vector<unsigned> control_plane_cpus;  // PUs for the control plane and the kernel
     std::vector<std::string> eal_args;         // {"-l", "0-3", "--main-lcore", "0", ...}
 };
 
 enum class PlanErrc : std::uint8_t {
-    kBadConfig,      // contradictory or out-of-range configuration
-    kUnknownNuma,    // a port names a NUMA node the topology does not have
-    kNoFreeCore,     // a NUMA node that needs a worker (or dispatcher) has no free core
-    kTooFewWorkers,  // fewer workers asked than NUMA nodes with ports
-    kTooManyWorkers, // more workers asked than free cores
-    kTopology,       // the topology could not be loaded (make_live_plan)
+    kBadConfig,       // contradictory or out-of-range configuration
+    kUnknownNuma,     // a port names a NUMA node the topology does not have
+    kNoFreeCore,      // a NUMA node that needs a worker (or dispatcher) has no free core
+    kTooFewWorkers,   // fewer workers asked than NUMA nodes with ports
+    kTooManyWorkers,  // more workers asked than free cores
+    kTopology,        // the topology could not be loaded (make_live_plan)
 };
 
 struct PlanError {

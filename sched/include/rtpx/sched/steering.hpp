@@ -54,7 +54,7 @@ struct SteeringError {
 // Relay port -> worker position (in Plan::workers). One byte per port so a dispatcher's lookup
 // is a single load; 64 KiB, to be placed NUMA-locally by the data plane.
 class SteeringTable {
-public:
+  public:
     SteeringTable() noexcept { worker_.fill(kNoWorker); }
     [[nodiscard]] std::uint8_t worker_of(std::uint16_t port) const noexcept {
         return worker_[port];
@@ -62,7 +62,7 @@ public:
     void set(std::uint16_t port, std::uint8_t worker) noexcept { worker_[port] = worker; }
     [[nodiscard]] const std::array<std::uint8_t, 65536>& bytes() const noexcept { return worker_; }
 
-private:
+  private:
     std::array<std::uint8_t, 65536> worker_;
 };
 
@@ -74,8 +74,8 @@ enum class RssInput : std::uint8_t {
 };
 
 struct RssSpec {
-    std::span<const std::uint8_t> key;     // as programmed in the NIC (e.g. 40 or 52 bytes)
-    std::span<const std::uint16_t> reta;   // RX queue per RETA entry (size a power of two)
+    std::span<const std::uint8_t> key;    // as programmed in the NIC (e.g. 40 or 52 bytes)
+    std::span<const std::uint16_t> reta;  // RX queue per RETA entry (size a power of two)
     RssInput input = RssInput::kL4DstOnly;
     // For kIpv4Udp / kIpv6Udp: the fixed remote (source) and the local (destination) address in
     // network byte order (first 4 bytes used for IPv4), and the remote's source port.
@@ -128,7 +128,7 @@ enum class PortUnit : std::uint8_t {
 // port does not go back into service while late packets of its previous call may still arrive.
 // Sized at construction; no allocation afterwards.
 class RelayPortAllocator {
-public:
+  public:
     RelayPortAllocator(const SteeringTable& table, PortRange range, PortUnit unit);
 
     // A free port (for kPair, the even RTP port of a pair) that `worker` receives, or nullopt
@@ -139,7 +139,7 @@ public:
     [[nodiscard]] std::size_t available(std::uint8_t worker) const noexcept;
     [[nodiscard]] bool allocated(std::uint16_t port) const noexcept;
 
-private:
+  private:
     static constexpr std::uint16_t kEnd = 0;  // port 0 is never a relay port
     struct Queue {
         std::uint16_t head = kEnd;
@@ -147,8 +147,8 @@ private:
         std::uint32_t size = 0;
     };
     std::array<Queue, kMaxSteeringWorkers> free_{};
-    std::vector<std::uint16_t> next_;   // 65536 links of the per-worker free lists
-    std::vector<std::uint8_t> owner_;   // worker of each allocation unit, kNoWorker if none
+    std::vector<std::uint16_t> next_;  // 65536 links of the per-worker free lists
+    std::vector<std::uint8_t> owner_;  // worker of each allocation unit, kNoWorker if none
     std::vector<bool> in_use_;
 };
 

@@ -48,7 +48,7 @@ struct TimerWheelConfig {
 };
 
 class TimerWheel {
-public:
+  public:
     static constexpr unsigned kLevels = 4;
     static constexpr unsigned kSlotBits = 8;
     static constexpr unsigned kSlots = 1u << kSlotBits;
@@ -79,7 +79,7 @@ public:
     // First slot not yet processed.
     [[nodiscard]] std::uint64_t next_slot() const noexcept { return now_slot_; }
 
-private:
+  private:
     static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
     static constexpr std::uint16_t kOverflowList = kLevels * kSlots;
     static constexpr std::uint16_t kExpiringList = kOverflowList + 1;

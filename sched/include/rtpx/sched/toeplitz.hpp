@@ -32,13 +32,13 @@ inline constexpr std::array<std::uint8_t, 40> kMicrosoftRssKey = {
 // Hash contribution of one input byte at a fixed position, for all 256 values: a table lookup per
 // byte instead of a loop per bit. Two of them hash a 16-bit port.
 class ToeplitzByteTable {
-public:
+  public:
     ToeplitzByteTable(std::span<const std::uint8_t> key, std::size_t byte_position) noexcept;
     [[nodiscard]] std::uint32_t operator[](std::uint8_t value) const noexcept {
         return table_[value];
     }
 
-private:
+  private:
     std::array<std::uint32_t, 256> table_{};
 };
 

@@ -33,9 +33,9 @@ struct NumaNode {
 };
 
 struct Core {
-    unsigned os_index = 0;   // Linux core_id: unique only within a package
-    int package = -1;        // os_index of the package, -1 if none
-    int numa = kNoNuma;      // os_index of the (first) NUMA node local to the core
+    unsigned os_index = 0;      // Linux core_id: unique only within a package
+    int package = -1;           // os_index of the package, -1 if none
+    int numa = kNoNuma;         // os_index of the (first) NUMA node local to the core
     std::vector<unsigned> pus;  // PU os indices, ascending; more than one means SMT siblings
     int l2 = -1;                // position in Topology::caches of the L2 the core uses, -1 if none
     int l3 = -1;                // same for the L3 (last-level cache)
@@ -47,16 +47,16 @@ struct Pu {
 };
 
 struct Cache {
-    unsigned level = 0;               // 1, 2, 3 (unified or data caches only)
+    unsigned level = 0;  // 1, 2, 3 (unified or data caches only)
     std::uint64_t size_bytes = 0;
-    std::vector<unsigned> pus;        // PU os indices sharing it
+    std::vector<unsigned> pus;  // PU os indices sharing it
 };
 
 struct PciDevice {
-    std::string address;   // canonical "dddd:bb:dd.f", lower case
-    int numa = kNoNuma;    // nearest NUMA node, kNoNuma when hwloc cannot tell
-    std::uint16_t class_id = 0;            // PCI class, e.g. 0x0200 for Ethernet
-    std::vector<std::string> os_devices;   // e.g. "eth0"
+    std::string address;                  // canonical "dddd:bb:dd.f", lower case
+    int numa = kNoNuma;                   // nearest NUMA node, kNoNuma when hwloc cannot tell
+    std::uint16_t class_id = 0;           // PCI class, e.g. 0x0200 for Ethernet
+    std::vector<std::string> os_devices;  // e.g. "eth0"
 };
 
 struct Topology {

@@ -40,8 +40,8 @@ struct RequestSpec {
     std::string_view branch;       // "" -> fresh make_branch()
     bool via_rport = false;        // add ";rport" (RFC 3581)
     std::uint32_t max_forwards = 70;
-    std::string_view contact;      // "" -> no Contact
-    std::string_view content_type; // "" -> no Content-Type (body must then be empty)
+    std::string_view contact;       // "" -> no Contact
+    std::string_view content_type;  // "" -> no Content-Type (body must then be empty)
     std::string_view body;
 };
 

@@ -26,8 +26,8 @@ enum class FrameStatus : std::uint8_t {
 
 struct Frame {
     FrameStatus status = FrameStatus::kNeedMore;
-    std::size_t skip = 0;    // leading CRLF keep-alive bytes before the message
-    std::size_t length = 0;  // kComplete: length of the message (headers + body)
+    std::size_t skip = 0;           // leading CRLF keep-alive bytes before the message
+    std::size_t length = 0;         // kComplete: length of the message (headers + body)
     std::size_t header_length = 0;  // kComplete: length of the header section incl. blank line
 };
 

@@ -23,7 +23,7 @@ struct ViaView {
     std::string_view transport;         // "UDP", "TCP", "TLS", "SCTP", "WS", "WSS", other token
     std::string_view host;              // as written; IPv6 with brackets
     std::optional<std::uint16_t> port;
-    std::string_view params;            // ";..." text
+    std::string_view params;  // ";..." text
     bool host_is_ipv6 = false;
 
     [[nodiscard]] static SipParseResult<ViaView> parse(std::string_view value) noexcept;
@@ -33,13 +33,17 @@ struct ViaView {
         return param_range().get(name);
     }
     [[nodiscard]] std::string_view branch() const noexcept { return param("branch").value_or(""); }
-    [[nodiscard]] std::optional<std::string_view> received() const noexcept { return param("received"); }
+    [[nodiscard]] std::optional<std::string_view> received() const noexcept {
+        return param("received");
+    }
     [[nodiscard]] std::optional<std::string_view> maddr() const noexcept { return param("maddr"); }
     // rport (RFC 3581): nullopt when absent; an empty view when present without a value.
     [[nodiscard]] std::optional<std::string_view> rport() const noexcept { return param("rport"); }
     [[nodiscard]] std::optional<std::uint8_t> ttl() const noexcept;
     // RFC 3261 branch: starts with the magic cookie "z9hG4bK" (8.1.1.7).
-    [[nodiscard]] bool has_rfc3261_branch() const noexcept { return branch().starts_with("z9hG4bK"); }
+    [[nodiscard]] bool has_rfc3261_branch() const noexcept {
+        return branch().starts_with("z9hG4bK");
+    }
 };
 
 // name-addr / addr-spec with header parameters, as in From, To, Contact, Route, Record-Route,
@@ -51,9 +55,9 @@ struct NameAddrView {
     std::string_view display_name;  // raw: quotes and escapes kept; empty when absent
     std::string_view uri_text;      // between < and >, or the addr-spec
     UriView uri;
-    std::string_view params;        // header params after the URI (";tag=..." ...)
-    bool angle_brackets = false;    // name-addr form
-    bool star = false;              // Contact: "*"
+    std::string_view params;      // header params after the URI (";tag=..." ...)
+    bool angle_brackets = false;  // name-addr form
+    bool star = false;            // Contact: "*"
 
     // Parses one value; `star_allowed` for Contact. Error offsets are relative to `value`.
     [[nodiscard]] static SipParseResult<NameAddrView> parse(std::string_view value,
@@ -89,7 +93,8 @@ struct ContentTypeView {
 
     [[nodiscard]] static SipParseResult<ContentTypeView> parse(std::string_view value) noexcept;
 
-    [[nodiscard]] bool is(std::string_view t, std::string_view s) const noexcept;  // case-insensitive
+    [[nodiscard]] bool is(std::string_view t,
+                          std::string_view s) const noexcept;  // case-insensitive
     [[nodiscard]] std::optional<std::string_view> param(std::string_view name) const noexcept {
         return ParamRange(params).get(name);
     }
@@ -100,8 +105,8 @@ struct ContentTypeView {
 // A value that is a single unsigned decimal (Content-Length, Max-Forwards, Expires, RSeq, Min-SE
 // without params...). Leading and trailing white space allowed. nullopt when not a number or
 // greater than `max`.
-[[nodiscard]] std::optional<std::uint32_t> parse_decimal_value(std::string_view value,
-                                                               std::uint32_t max = UINT32_MAX) noexcept;
+[[nodiscard]] std::optional<std::uint32_t> parse_decimal_value(
+    std::string_view value, std::uint32_t max = UINT32_MAX) noexcept;
 
 // Whether `value` is a well-formed Call-ID: word [ "@" word ] (RFC 3261 25.1).
 [[nodiscard]] bool is_valid_call_id(std::string_view value) noexcept;

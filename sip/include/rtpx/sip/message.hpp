@@ -33,7 +33,8 @@ enum class SipTransportKind : std::uint8_t { kDatagram, kStream };
 
 struct SipParseOptions {
     SipTransportKind transport = SipTransportKind::kDatagram;
-    std::size_t max_message_bytes = 65535;  // whole message; larger buffers are rejected (kTooLarge)
+    std::size_t max_message_bytes =
+        65535;  // whole message; larger buffers are rejected (kTooLarge)
 };
 
 // One header field line, as written (name and value are views; value trimmed, may be folded).
@@ -44,7 +45,7 @@ struct HeaderField {
 };
 
 class SipMessageView {
-public:
+  public:
     static constexpr std::size_t kMaxHeaders = 100;
 
     [[nodiscard]] static SipParseResult<SipMessageView> parse(
@@ -55,7 +56,7 @@ public:
     // --- start line --------------------------------------------------------------------------
     [[nodiscard]] bool is_request() const noexcept { return status_ == 0; }
     [[nodiscard]] bool is_response() const noexcept { return status_ != 0; }
-    [[nodiscard]] Method method() const noexcept { return method_; }           // requests
+    [[nodiscard]] Method method() const noexcept { return method_; }  // requests
     [[nodiscard]] std::string_view method_text() const noexcept { return str(method_text_); }
     [[nodiscard]] std::string_view request_uri_text() const noexcept { return str(uri_); }
     [[nodiscard]] SipParseResult<UriView> request_uri() const noexcept;
@@ -76,9 +77,9 @@ public:
     // Every comma-separated element of every field with this id, in order (for list headers;
     // for other headers each field is one element).
     class ValueRange {
-    public:
+      public:
         class iterator {
-        public:
+          public:
             using value_type = std::string_view;
             using difference_type = std::ptrdiff_t;
             iterator() noexcept = default;
@@ -89,7 +90,7 @@ public:
                 return field_ == o.field_ && (field_ == kEnd || !list_ || inner_ == o.inner_);
             }
 
-        private:
+          private:
             static constexpr std::size_t kEnd = SIZE_MAX;
             void settle() noexcept;
             void next_field() noexcept;
@@ -104,7 +105,7 @@ public:
         [[nodiscard]] iterator begin() const noexcept;
         [[nodiscard]] iterator end() const noexcept { return iterator(); }
 
-    private:
+      private:
         const SipMessageView* m_;
         HeaderId id_;
     };
@@ -121,12 +122,14 @@ public:
     [[nodiscard]] SipParseResult<ContentTypeView> content_type() const noexcept;
     [[nodiscard]] SipParseResult<std::uint32_t> expires() const noexcept;
     // Content-Length as written (validated by parse()); nullopt when absent.
-    [[nodiscard]] std::optional<std::uint32_t> content_length() const noexcept { return content_length_; }
+    [[nodiscard]] std::optional<std::uint32_t> content_length() const noexcept {
+        return content_length_;
+    }
 
     // Parses a value of this message (a view into it) and rebases the error offset.
     [[nodiscard]] SipParseResult<ViaView> parse_via(std::string_view value) const noexcept;
-    [[nodiscard]] SipParseResult<NameAddrView> parse_name_addr(std::string_view value,
-                                                               bool star_allowed = false) const noexcept;
+    [[nodiscard]] SipParseResult<NameAddrView> parse_name_addr(
+        std::string_view value, bool star_allowed = false) const noexcept;
 
     // Parses every header this library understands (start-line URI, Via, From, To, Call-ID,
     // CSeq, Max-Forwards, Contact, Route, Record-Route, Content-Type, Expires, ...) and reports the
@@ -137,7 +140,9 @@ public:
     [[nodiscard]] std::string_view body() const noexcept { return str(body_); }
     // The message as delimited (start line to end of body; leading CRLFs and a datagram's excess
     // bytes excluded).
-    [[nodiscard]] std::string_view bytes() const noexcept { return {base_ + start_, size_ - start_}; }
+    [[nodiscard]] std::string_view bytes() const noexcept {
+        return {base_ + start_, size_ - start_};
+    }
     // Offset of the body (end of the header section) in the buffer.
     [[nodiscard]] std::size_t header_section_end() const noexcept { return body_.off; }
     // Offset of a view into this message (for error reporting).
@@ -145,7 +150,7 @@ public:
         return static_cast<std::size_t>(part.data() - base_);
     }
 
-private:
+  private:
     struct Span {
         std::uint32_t off = 0;
         std::uint32_t len = 0;
@@ -160,7 +165,8 @@ private:
     static constexpr std::uint8_t kNone = 0xff;
     static constexpr std::size_t idx(HeaderId id) noexcept { return static_cast<std::size_t>(id); }
     [[nodiscard]] std::string_view str(Span s) const noexcept { return {base_ + s.off, s.len}; }
-    [[nodiscard]] SipParseResult<HeaderField> required(HeaderId id, const char* missing) const noexcept;
+    [[nodiscard]] SipParseResult<HeaderField> required(HeaderId id,
+                                                       const char* missing) const noexcept;
     friend class ParserImpl;
 
     const char* base_ = nullptr;

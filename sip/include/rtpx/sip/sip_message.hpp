@@ -26,10 +26,10 @@ struct SipHeader {
 
 struct SipMessage {
     // Start line. A request has status == 0.
-    std::string method;       // requests: "INVITE"
-    std::string request_uri;  // requests: "sip:bob@biloxi.com"
-    std::uint16_t status = 0; // responses: 100..699
-    std::string reason;       // responses: "OK"
+    std::string method;        // requests: "INVITE"
+    std::string request_uri;   // requests: "sip:bob@biloxi.com"
+    std::uint16_t status = 0;  // responses: 100..699
+    std::string reason;        // responses: "OK"
     std::string version = "SIP/2.0";
     std::vector<SipHeader> headers;
     std::string body;

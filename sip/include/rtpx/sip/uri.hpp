@@ -30,11 +30,11 @@ struct UriHeader {
 };
 
 class UriHeaderRange {
-public:
+  public:
     constexpr UriHeaderRange() noexcept = default;
     explicit constexpr UriHeaderRange(std::string_view text) noexcept : text_(text) {}
     class iterator {
-    public:
+      public:
         using value_type = UriHeader;
         using difference_type = std::ptrdiff_t;
         iterator() noexcept = default;
@@ -42,9 +42,11 @@ public:
         const UriHeader& operator*() const noexcept { return current_; }
         const UriHeader* operator->() const noexcept { return &current_; }
         iterator& operator++() noexcept;
-        bool operator==(const iterator& o) const noexcept { return done_ == o.done_ && (done_ || rest_.data() == o.rest_.data()); }
+        bool operator==(const iterator& o) const noexcept {
+            return done_ == o.done_ && (done_ || rest_.data() == o.rest_.data());
+        }
 
-    private:
+      private:
         void load() noexcept;
         std::string_view rest_;
         std::string_view next_;
@@ -54,22 +56,22 @@ public:
     [[nodiscard]] iterator begin() const noexcept { return iterator(text_); }
     [[nodiscard]] iterator end() const noexcept { return iterator(); }
 
-private:
+  private:
     std::string_view text_;
 };
 
 struct UriView {
     UriScheme scheme = UriScheme::kSip;
-    std::string_view text;            // the whole URI
-    std::string_view scheme_text;     // as written ("SIP", "sips", "tel", "http")
-    std::string_view user;            // sip/sips userinfo user part; tel: the number
-    std::string_view password;        // after ':' in userinfo (deprecated but legal)
-    std::string_view host;            // hostname, IPv4 address, or "[IPv6]" with brackets
+    std::string_view text;         // the whole URI
+    std::string_view scheme_text;  // as written ("SIP", "sips", "tel", "http")
+    std::string_view user;         // sip/sips userinfo user part; tel: the number
+    std::string_view password;     // after ':' in userinfo (deprecated but legal)
+    std::string_view host;         // hostname, IPv4 address, or "[IPv6]" with brackets
     std::optional<std::uint16_t> port;
-    std::string_view params;          // ";..." (starting with ';'), empty when none
-    std::string_view headers;         // text after '?', empty when none
-    std::string_view opaque;          // kOther: everything after "scheme:"
-    bool has_user = false;            // userinfo present ("@" seen); user may still be empty for tel
+    std::string_view params;   // ";..." (starting with ';'), empty when none
+    std::string_view headers;  // text after '?', empty when none
+    std::string_view opaque;   // kOther: everything after "scheme:"
+    bool has_user = false;     // userinfo present ("@" seen); user may still be empty for tel
     bool host_is_ipv6 = false;
 
     // Parses the whole of `text` (no surrounding white space or angle brackets). Error offsets are
@@ -92,7 +94,9 @@ struct UriView {
     // The "lr" parameter (loose routing, RFC 3261 19.1.1).
     [[nodiscard]] bool lr() const noexcept { return param_range().has("lr"); }
     // transport= parameter, or "" when absent.
-    [[nodiscard]] std::string_view transport() const noexcept { return param("transport").value_or(""); }
+    [[nodiscard]] std::string_view transport() const noexcept {
+        return param("transport").value_or("");
+    }
 };
 
 }  // namespace rtpx::sip

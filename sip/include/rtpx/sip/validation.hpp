@@ -27,17 +27,17 @@
 namespace rtpx::sip {
 
 struct ValidationPolicy {
-    std::span<const Method> allowed_methods;        // empty: every known method is allowed
-    std::span<const std::string_view> supported;    // option-tags this element supports
-    bool forwarding = false;  // a proxy/B2BUA forwarding the request: check Max-Forwards (483)
+    std::span<const Method> allowed_methods;      // empty: every known method is allowed
+    std::span<const std::string_view> supported;  // option-tags this element supports
+    bool forwarding = false;     // a proxy/B2BUA forwarding the request: check Max-Forwards (483)
     bool accept_tel_uri = true;  // tel: Request-URIs (RFC 3966) accepted (else 416)
 };
 
 struct Rejection {
     std::uint16_t status = 400;
-    std::string reason;         // e.g. "Bad Request (missing Call-ID)"
+    std::string reason;                        // e.g. "Bad Request (missing Call-ID)"
     HeaderId extra_header = HeaderId::kOther;  // kUnsupported or kAllow, kOther for none
-    std::string extra_value;    // its value ("foo, bar" / "INVITE, ACK, ...")
+    std::string extra_value;                   // its value ("foo, bar" / "INVITE, ACK, ...")
 };
 
 [[nodiscard]] std::optional<Rejection> validate_request(const SipMessageView& request,
@@ -65,7 +65,8 @@ struct MergedRequestKey {
 };
 
 // The key of a request that is subject to the check (no To-tag, well-formed); nullopt otherwise.
-[[nodiscard]] std::optional<MergedRequestKey> merged_request_key(const SipMessageView& request) noexcept;
+[[nodiscard]] std::optional<MergedRequestKey> merged_request_key(
+    const SipMessageView& request) noexcept;
 
 template <class Lookup>
 [[nodiscard]] bool detect_loop(const SipMessageView& request, Lookup&& lookup) {

@@ -32,12 +32,12 @@ struct Param {
 // or at the first character that cannot start a parameter (e.g. ',' or '?'), see `rest()`.
 // Quoted values (`"..."` with backslash escapes) and IPv6 references (`[...]`) are kept whole.
 class ParamRange {
-public:
+  public:
     constexpr ParamRange() noexcept = default;
     explicit constexpr ParamRange(std::string_view text) noexcept : text_(text) {}
 
     class iterator {
-    public:
+      public:
         using value_type = Param;
         using difference_type = std::ptrdiff_t;
         iterator() noexcept = default;
@@ -50,9 +50,11 @@ public:
             ++*this;
             return copy;
         }
-        bool operator==(const iterator& o) const noexcept { return done_ == o.done_ && (done_ || rest_.data() == o.rest_.data()); }
+        bool operator==(const iterator& o) const noexcept {
+            return done_ == o.done_ && (done_ || rest_.data() == o.rest_.data());
+        }
 
-    private:
+      private:
         void load() noexcept;
         std::string_view rest_;
         std::string_view next_;
@@ -72,7 +74,7 @@ public:
 
     [[nodiscard]] constexpr std::string_view text() const noexcept { return text_; }
 
-private:
+  private:
     std::string_view text_;
 };
 
@@ -83,20 +85,22 @@ private:
 // Splits a list header value at top-level commas (not inside "..." or <...>). Each element is
 // trimmed of white space; empty elements (",,") are skipped as RFC 7230 allows for robustness.
 class CommaList {
-public:
+  public:
     explicit constexpr CommaList(std::string_view value) noexcept : value_(value) {}
 
     class iterator {
-    public:
+      public:
         using value_type = std::string_view;
         using difference_type = std::ptrdiff_t;
         iterator() noexcept = default;
         explicit iterator(std::string_view rest) noexcept;
         std::string_view operator*() const noexcept { return current_; }
         iterator& operator++() noexcept;
-        bool operator==(const iterator& o) const noexcept { return done_ == o.done_ && (done_ || current_.data() == o.current_.data()); }
+        bool operator==(const iterator& o) const noexcept {
+            return done_ == o.done_ && (done_ || current_.data() == o.current_.data());
+        }
 
-    private:
+      private:
         void load() noexcept;
         std::string_view rest_;
         std::string_view current_;
@@ -106,7 +110,7 @@ public:
     [[nodiscard]] iterator begin() const noexcept { return iterator(value_); }
     [[nodiscard]] iterator end() const noexcept { return iterator(); }
 
-private:
+  private:
     std::string_view value_;
 };
 

@@ -58,14 +58,17 @@ class Client {
 
 // Frame I/O on a blocking or non-blocking stream socket, shared with the data plane's server.
 // write_frame sends all bytes (retrying on EINTR/EAGAIN with poll, up to `timeout`).
-[[nodiscard]] tl::expected<void, std::string> write_frame(int fd, const std::vector<std::uint8_t>& frame,
+[[nodiscard]] tl::expected<void, std::string> write_frame(int fd,
+                                                          const std::vector<std::uint8_t>& frame,
                                                           std::chrono::milliseconds timeout);
 
 // Accumulates stream bytes and cuts frames out of them.
 class FrameAssembler {
   public:
     // Appends received bytes.
-    void feed(const std::uint8_t* data, std::size_t size) { buffer_.insert(buffer_.end(), data, data + size); }
+    void feed(const std::uint8_t* data, std::size_t size) {
+        buffer_.insert(buffer_.end(), data, data + size);
+    }
     // The next complete frame, an empty vector when more bytes are needed, or an error when the
     // length prefix is invalid (the stream cannot be resynchronised: close it).
     [[nodiscard]] tl::expected<std::vector<std::uint8_t>, DecodeError> next();

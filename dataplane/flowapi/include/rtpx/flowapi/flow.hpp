@@ -52,10 +52,10 @@ using MacAddress = std::array<std::uint8_t, 6>;
 
 // Source policy for ingress packets (rtpengine's terms in brackets).
 enum class Latching : std::uint8_t {
-    kOff,       // accept any source; nothing learned
-    kLearnOnce, // accept any source; the first one is learned and reported (a "latched" event)
-    kStrict,    // accept only `remote` (learned from the first packet when it is unspecified);
-                // others are dropped as strict_source [strict-source]
+    kOff,        // accept any source; nothing learned
+    kLearnOnce,  // accept any source; the first one is learned and reported (a "latched" event)
+    kStrict,     // accept only `remote` (learned from the first packet when it is unspecified);
+                 // others are dropped as strict_source [strict-source]
 };
 
 enum class RtcpMode : std::uint8_t {
@@ -108,25 +108,25 @@ using ExtensionIdMap = std::array<std::uint8_t, 256>;
 [[nodiscard]] ExtensionIdMap identity_extension_map() noexcept;
 
 struct FlowSpec {
-    Endpoint local;               // where packets arrive (a media address of the data plane)
-    Endpoint remote;              // the expected source (see latching); may be unspecified
+    Endpoint local;   // where packets arrive (a media address of the data plane)
+    Endpoint remote;  // the expected source (see latching); may be unspecified
     Latching latching = Latching::kOff;
-    Endpoint egress_source;       // the media address and port packets leave from
-    Endpoint egress_destination;  // where they go
+    Endpoint egress_source;                  // the media address and port packets leave from
+    Endpoint egress_destination;             // where they go
     std::optional<MacAddress> next_hop_mac;  // nullopt: the port's gateway or neighbour resolution
     SrtpParams srtp_ingress;
     SrtpParams srtp_egress;
     PayloadTypeMap pt_map = identity_pt_map();
     ExtensionIdMap extension_map = identity_extension_map();
-    std::optional<std::uint32_t> rewrite_ssrc;       // egress SSRC
-    std::optional<std::uint16_t> seq_offset;         // added to every sequence number
-    std::optional<std::uint32_t> timestamp_offset;   // added to every RTP timestamp
+    std::optional<std::uint32_t> rewrite_ssrc;      // egress SSRC
+    std::optional<std::uint16_t> seq_offset;        // added to every sequence number
+    std::optional<std::uint32_t> timestamp_offset;  // added to every RTP timestamp
     RtcpMode rtcp_mode = RtcpMode::kPassThrough;
-    bool rtcp_mux = true;               // RTCP shares the port (RFC 5761)
-    bool transport_cc_feedback = false; // generate transport-cc feedback (not implemented yet)
-    std::uint32_t clock_rate = 8000;    // RTP clock of the stream, for RFC 3550 jitter
+    bool rtcp_mux = true;                // RTCP shares the port (RFC 5761)
+    bool transport_cc_feedback = false;  // generate transport-cc feedback (not implemented yet)
+    std::uint32_t clock_rate = 8000;     // RTP clock of the stream, for RFC 3550 jitter
     std::uint32_t inactivity_timeout_ms = 0;  // 0: never
-    std::uint64_t cookie = 0;           // opaque to the data plane (the control plane's tag)
+    std::uint64_t cookie = 0;                 // opaque to the data plane (the control plane's tag)
     friend bool operator==(const FlowSpec&, const FlowSpec&) = default;
 };
 
@@ -214,10 +214,10 @@ struct FlowStats {
 };
 
 enum class EventKind : std::uint8_t {
-    kInactivity,     // no packet for inactivity_timeout_ms (value: ms since the last one)
-    kSsrcChange,     // a new ingress SSRC (value: the new SSRC)
-    kLatched,        // a source was learned (address: it)
-    kSrtpFailures,   // SRTP failures crossed the threshold (value: the count)
+    kInactivity,    // no packet for inactivity_timeout_ms (value: ms since the last one)
+    kSsrcChange,    // a new ingress SSRC (value: the new SSRC)
+    kLatched,       // a source was learned (address: it)
+    kSrtpFailures,  // SRTP failures crossed the threshold (value: the count)
 };
 inline constexpr std::size_t kEventKindCount = 4;
 [[nodiscard]] std::string_view to_string(EventKind kind) noexcept;

@@ -1,5 +1,6 @@
 // The JSON form of flows, for `rtpx-dataplane --flows FLOWS.json`, `rtpx flow add|del FILE.json`
-// and `rtpx flows --json`. A separate library (rtpx_flowapi_json): the wire codec has no JSON in it.
+// and `rtpx flows --json`. A separate library (rtpx_flowapi_json): the wire codec has no JSON in
+// it.
 //
 // A file is {"flows": [FLOW, ...]} (a bare array or a single FLOW object are accepted too). FLOW:
 //   "local"                  "192.0.2.1:30000" or "[2001:db8::1]:30000"   required

@@ -127,8 +127,8 @@ struct ErrorReply {
     friend bool operator==(const ErrorReply&, const ErrorReply&) = default;
 };
 
-using Message = std::variant<Hello, HelloReply, Batch, BatchReply, StatsQuery, StatsReply, DumpQuery,
-                             DumpReply, Subscribe, Events, ErrorReply>;
+using Message = std::variant<Hello, HelloReply, Batch, BatchReply, StatsQuery, StatsReply,
+                             DumpQuery, DumpReply, Subscribe, Events, ErrorReply>;
 
 struct Envelope {
     std::uint32_t request_id = 0;
@@ -137,11 +137,11 @@ struct Envelope {
 };
 
 enum class DecodeErrc : std::uint8_t {
-    kTruncated,     // the frame ends inside a field
-    kBadLength,     // the frame length or a count is out of range, or bytes are left over
-    kBadVersion,    // a version this decoder does not speak
-    kBadValue,      // an enum or flag value outside its range
-    kInvalid,       // well-formed but violating a rule of the flow model (see validate())
+    kTruncated,   // the frame ends inside a field
+    kBadLength,   // the frame length or a count is out of range, or bytes are left over
+    kBadVersion,  // a version this decoder does not speak
+    kBadValue,    // an enum or flag value outside its range
+    kInvalid,     // well-formed but violating a rule of the flow model (see validate())
 };
 [[nodiscard]] std::string_view to_string(DecodeErrc e) noexcept;
 

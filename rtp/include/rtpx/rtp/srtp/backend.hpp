@@ -80,7 +80,7 @@ enum class BackendKind : std::uint8_t { kIpsecMb, kLibSrtp2 };
 }
 
 class SrtpBackend {
-public:
+  public:
     virtual ~SrtpBackend() = default;
     [[nodiscard]] virtual BackendKind kind() const noexcept = 0;
 

@@ -45,11 +45,11 @@ struct SrtpContextParams {
     Suite suite = Suite::kAesCm128HmacSha1_80;
     std::span<const std::uint8_t> master_key;   // suite_info(suite).master_key_len octets
     std::span<const std::uint8_t> master_salt;  // suite_info(suite).master_salt_len octets
-    std::uint32_t roc = 0;            // ROC of the first SRTP packet
-    std::uint32_t srtcp_index = 1;    // index of the first SRTCP packet protected (< 2^31);
-                                      // 1 as libsrtp2, which cannot start elsewhere
+    std::uint32_t roc = 0;                      // ROC of the first SRTP packet
+    std::uint32_t srtcp_index = 1;  // index of the first SRTCP packet protected (< 2^31);
+                                    // 1 as libsrtp2, which cannot start elsewhere
     std::uint32_t replay_window = kDefaultReplayWindow;  // SRTP: 64..kMaxReplayWindow entries
-    std::uint64_t key_lifetime = 0;   // packets per key (SDES lifetime); 0: the RFC 3711 maxima
+    std::uint64_t key_lifetime = 0;  // packets per key (SDES lifetime); 0: the RFC 3711 maxima
     std::uint64_t key_derivation_rate = 0;  // only 0 (derive once) is supported
     std::span<const std::uint8_t> mki;      // 0..4 octets, sent in (and required on) every packet
 };
@@ -66,7 +66,8 @@ enum class ConfigErrc : std::uint8_t {
 
 struct ConfigError {
     ConfigErrc code;
-    const char* what;  // static text, e.g. "master key must be 16 octets for AES_CM_128_HMAC_SHA1_80"
+    const char*
+        what;  // static text, e.g. "master key must be 16 octets for AES_CM_128_HMAC_SHA1_80"
 };
 
 // Session keys of one use (SRTP or SRTCP), laid out for the IPsec-MB job manager: what a packet
@@ -80,7 +81,7 @@ struct alignas(64) SessionKeys {
     // AES-GCM: struct gcm_key_data (expanded keys first, then GHASH keys).
     alignas(64) std::array<std::uint8_t, 1024> cipher{};
     std::array<std::uint8_t, kMaxMasterKeyLen> key{};  // session encryption key
-    std::array<std::uint8_t, 20> auth_key{};            // session authentication key
+    std::array<std::uint8_t, 20> auth_key{};           // session authentication key
 };
 
 // Session keys given directly rather than derived (RFC 3711 B.2 and RFC 7714 sections 16-17 test
@@ -95,7 +96,7 @@ class IpsecMbBackend;
 class LibSrtp2Backend;
 
 class SrtpContext {
-public:
+  public:
     [[nodiscard]] static tl::expected<std::unique_ptr<SrtpContext>, ConfigError> create(
         const SrtpContextParams& params);
 
@@ -111,7 +112,9 @@ public:
 
     [[nodiscard]] Suite suite() const noexcept { return suite_; }
     [[nodiscard]] const SuiteInfo& info() const noexcept { return suite_info(suite_); }
-    [[nodiscard]] std::span<const std::uint8_t> mki() const noexcept { return {mki_.data(), mki_len_}; }
+    [[nodiscard]] std::span<const std::uint8_t> mki() const noexcept {
+        return {mki_.data(), mki_len_};
+    }
 
     // SRTP: the ROC of the highest index protected/accepted (the initial ROC before any packet).
     [[nodiscard]] std::uint32_t roc() const noexcept;
@@ -136,7 +139,7 @@ public:
     [[nodiscard]] const SessionKeys& rtp_keys() const noexcept { return rtp_keys_; }
     [[nodiscard]] const SessionKeys& rtcp_keys() const noexcept { return *rtcp_keys_; }
 
-private:
+  private:
     friend class IpsecMbBackend;
     friend class LibSrtp2Backend;
     SrtpContext() = default;

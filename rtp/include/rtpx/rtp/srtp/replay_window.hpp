@@ -18,7 +18,7 @@ template <std::uint32_t Bits>
 class ReplayWindow {
     static_assert(Bits % 64 == 0 && Bits >= 64);
 
-public:
+  public:
     static constexpr std::uint32_t kMaxSize = Bits;
 
     constexpr explicit ReplayWindow(std::uint32_t size = Bits) noexcept : size_(size) {}
@@ -50,11 +50,13 @@ public:
         set(index);
     }
 
-private:
+  private:
     [[nodiscard]] constexpr bool test(std::uint64_t i) const noexcept {
         return (bits_[(i % Bits) / 64] >> (i % 64)) & 1U;
     }
-    constexpr void set(std::uint64_t i) noexcept { bits_[(i % Bits) / 64] |= std::uint64_t{1} << (i % 64); }
+    constexpr void set(std::uint64_t i) noexcept {
+        bits_[(i % Bits) / 64] |= std::uint64_t{1} << (i % 64);
+    }
     constexpr void clear(std::uint64_t i) noexcept {
         bits_[(i % Bits) / 64] &= ~(std::uint64_t{1} << (i % 64));
     }

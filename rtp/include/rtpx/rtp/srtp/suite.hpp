@@ -36,9 +36,11 @@ struct SuiteInfo {
 };
 
 inline constexpr std::array<SuiteInfo, 7> kSuites = {{
-    {Suite::kAesCm128HmacSha1_80, "AES_CM_128_HMAC_SHA1_80", CipherKind::kAesCm, 16, 14, 20, 10, 10},
+    {Suite::kAesCm128HmacSha1_80, "AES_CM_128_HMAC_SHA1_80", CipherKind::kAesCm, 16, 14, 20, 10,
+     10},
     {Suite::kAesCm128HmacSha1_32, "AES_CM_128_HMAC_SHA1_32", CipherKind::kAesCm, 16, 14, 20, 4, 10},
-    {Suite::kAes256CmHmacSha1_80, "AES_256_CM_HMAC_SHA1_80", CipherKind::kAesCm, 32, 14, 20, 10, 10},
+    {Suite::kAes256CmHmacSha1_80, "AES_256_CM_HMAC_SHA1_80", CipherKind::kAesCm, 32, 14, 20, 10,
+     10},
     {Suite::kAes256CmHmacSha1_32, "AES_256_CM_HMAC_SHA1_32", CipherKind::kAesCm, 32, 14, 20, 4, 10},
     {Suite::kAeadAes128Gcm, "AEAD_AES_128_GCM", CipherKind::kAesGcm, 16, 12, 0, 16, 16},
     {Suite::kAeadAes256Gcm, "AEAD_AES_256_GCM", CipherKind::kAesGcm, 32, 12, 0, 16, 16},

@@ -27,18 +27,19 @@
 namespace rtpx::sip {
 
 enum class DigestAlgorithm : std::uint8_t {
-    kMd5,             // RFC 2617 (the default when the challenge names none)
+    kMd5,  // RFC 2617 (the default when the challenge names none)
     kMd5Sess,
-    kSha256,          // RFC 7616, RFC 8760
+    kSha256,  // RFC 7616, RFC 8760
     kSha256Sess,
-    kSha512_256,      // "SHA-512-256" (RFC 7616, RFC 8760)
+    kSha512_256,  // "SHA-512-256" (RFC 7616, RFC 8760)
     kSha512_256Sess,
 };
 
 // The token as written in headers ("MD5", "SHA-256-sess", "SHA-512-256").
 [[nodiscard]] std::string_view to_string(DigestAlgorithm a) noexcept;
 // Case-insensitive lookup; nullopt for an algorithm this library does not implement.
-[[nodiscard]] std::optional<DigestAlgorithm> parse_digest_algorithm(std::string_view token) noexcept;
+[[nodiscard]] std::optional<DigestAlgorithm> parse_digest_algorithm(
+    std::string_view token) noexcept;
 [[nodiscard]] bool is_session_algorithm(DigestAlgorithm a) noexcept;
 // Preference order when several challenges are offered: SHA-512-256 > SHA-256 > MD5.
 [[nodiscard]] int algorithm_strength(DigestAlgorithm a) noexcept;
@@ -80,14 +81,14 @@ struct AuthParam {
 struct DigestChallenge {
     std::string realm;
     std::string nonce;
-    std::string opaque;   // echoed back when present
+    std::string opaque;  // echoed back when present
     std::string domain;
     DigestAlgorithm algorithm = DigestAlgorithm::kMd5;
     bool has_algorithm = false;  // algorithm= was written (kept for round trips)
     bool qop_auth = false;
     bool qop_auth_int = false;
     bool stale = false;
-    bool userhash = false;       // RFC 7616 3.4.4 (parsed; answering with a hashed user is not done)
+    bool userhash = false;  // RFC 7616 3.4.4 (parsed; answering with a hashed user is not done)
 
     [[nodiscard]] static AuthResult<DigestChallenge> parse(std::string_view value);
     // "Digest realm=\"...\", nonce=\"...\", [opaque], [stale=true], algorithm=..., qop=\"auth\""
@@ -124,7 +125,7 @@ struct DigestInput {
     std::string_view cnonce;  // qop or -sess only
     std::string_view qop;     // "", "auth", "auth-int"
     std::uint32_t nc = 0;
-    std::string_view body;    // auth-int only
+    std::string_view body;  // auth-int only
 };
 
 // Lower-case hex H(data) with the algorithm's hash.
@@ -169,15 +170,15 @@ struct DigestUser {
 // --- UAS: issuing challenges and verifying credentials (RFC 3261 22.4, 26.3.2.4) ---------------
 enum class DigestVerdict : std::uint8_t {
     kOk,
-    kMissing,          // no credentials for our realm: challenge
-    kMalformed,        // unparseable: 400 or challenge
-    kRealmMismatch,    // credentials for another realm
-    kBadNonce,         // not a nonce we issued (forged, other secret): challenge
-    kStale,            // our nonce, expired: challenge with stale=true
-    kUriMismatch,      // digest-uri is not the Request-URI (RFC 7616 3.4.6)
-    kUnknownUser,      // lookup did not find the username
-    kWrongResponse,    // response digest does not match (wrong password): 403 or challenge
-    kUnsupported,      // algorithm/qop we did not offer
+    kMissing,        // no credentials for our realm: challenge
+    kMalformed,      // unparseable: 400 or challenge
+    kRealmMismatch,  // credentials for another realm
+    kBadNonce,       // not a nonce we issued (forged, other secret): challenge
+    kStale,          // our nonce, expired: challenge with stale=true
+    kUriMismatch,    // digest-uri is not the Request-URI (RFC 7616 3.4.6)
+    kUnknownUser,    // lookup did not find the username
+    kWrongResponse,  // response digest does not match (wrong password): 403 or challenge
+    kUnsupported,    // algorithm/qop we did not offer
 };
 
 [[nodiscard]] std::string_view to_string(DigestVerdict v) noexcept;
@@ -200,7 +201,7 @@ struct DigestVerification {
 // HMAC-SHA-256(secret, time || realm): any server sharing the secret can check them; they cannot
 // be forged or re-dated. Replay within the lifetime is not prevented (no nonce-count state).
 class DigestServer {
-public:
+  public:
     explicit DigestServer(DigestServerConfig config);
 
     [[nodiscard]] const DigestServerConfig& config() const noexcept { return config_; }
@@ -220,15 +221,15 @@ public:
     // `ha1_lookup(username, algorithm)` returns the stored H(user:realm:password) for that
     // algorithm (std::optional<std::string>), or nullopt for an unknown user.
     template <class Ha1Lookup>
-    [[nodiscard]] DigestVerification verify(const SipMessageView& request,
-                                            std::chrono::seconds now, Ha1Lookup&& ha1_lookup,
-                                            bool proxy = false) const {
+    [[nodiscard]] DigestVerification verify(const SipMessageView& request, std::chrono::seconds now,
+                                            Ha1Lookup&& ha1_lookup, bool proxy = false) const {
         DigestVerification out;
         auto creds = find_credentials(request, proxy, out);
         if (!creds) return out;
         out.verdict = check_nonce_and_fields(*creds, request, now);
         if (out.verdict != DigestVerdict::kOk) return out;
-        std::optional<std::string> ha1 = ha1_lookup(std::string_view(creds->username), creds->algorithm);
+        std::optional<std::string> ha1 =
+            ha1_lookup(std::string_view(creds->username), creds->algorithm);
         if (!ha1) {
             out.verdict = DigestVerdict::kUnknownUser;
             return out;
@@ -240,7 +241,7 @@ public:
     // Nonce check alone: kOk, kStale or kBadNonce.
     [[nodiscard]] DigestVerdict check_nonce(std::string_view nonce, std::chrono::seconds now) const;
 
-private:
+  private:
     [[nodiscard]] std::optional<DigestCredentials> find_credentials(const SipMessageView& request,
                                                                     bool proxy,
                                                                     DigestVerification& out) const;

@@ -63,14 +63,14 @@ struct ViaSpec {
 // A request received inside the dialog: accept, or answer with this status (RFC 3261 12.2.2,
 // 14.2).
 struct InDialogCheck {
-    std::uint16_t status = 0;  // 0: accepted
-    std::string_view reason;   // reason phrase for status
+    std::uint16_t status = 0;       // 0: accepted
+    std::string_view reason;        // reason phrase for status
     std::uint32_t retry_after = 0;  // seconds, for 500 on overlapping re-INVITE (14.2)
     [[nodiscard]] bool accepted() const noexcept { return status == 0; }
 };
 
 class Dialog {
-public:
+  public:
     // RFC 3261 12.1.2: the UAC side, from the dialog-creating request as sent and a 101-299
     // response with a To tag. 1xx -> kEarly, 2xx -> kConfirmed.
     [[nodiscard]] static DialogResult<Dialog> create_uac(const SipMessage& request,
@@ -145,7 +145,7 @@ public:
 
     void terminate() noexcept { state_ = DialogState::kTerminated; }
 
-private:
+  private:
     Dialog() = default;
     void set_route_set(const SipMessageView& m, bool reverse);
     void set_remote_target(const SipMessageView& m);

@@ -14,13 +14,13 @@
 namespace rtpx::sip {
 
 enum class ForkEvent : std::uint8_t {
-    kIgnored,         // 100, a response without To tag, or a response to another request
-    kEarlyCreated,    // first 1xx with this To tag: a new early dialog
-    kEarlyUpdated,    // another 1xx on an existing early dialog
-    kConfirmed,       // the first 2xx: its dialog is confirmed (created if new)
+    kIgnored,           // 100, a response without To tag, or a response to another request
+    kEarlyCreated,      // first 1xx with this To tag: a new early dialog
+    kEarlyUpdated,      // another 1xx on an existing early dialog
+    kConfirmed,         // the first 2xx: its dialog is confirmed (created if new)
     kRetransmitted2xx,  // a 2xx again on the confirmed dialog: ACK it again
-    kAdditional2xx,   // a 2xx from another fork after the first: ACK it, then BYE it
-    kFailed,          // a non-2xx final: every early dialog terminated
+    kAdditional2xx,     // a 2xx from another fork after the first: ACK it, then BYE it
+    kFailed,            // a non-2xx final: every early dialog terminated
 };
 
 [[nodiscard]] std::string_view to_string(ForkEvent e) noexcept;
@@ -31,7 +31,7 @@ struct ForkResult {
 };
 
 class InviteForks {
-public:
+  public:
     explicit InviteForks(SipMessage invite) : invite_(std::move(invite)) {}
 
     [[nodiscard]] const SipMessage& invite() const noexcept { return invite_; }
@@ -45,7 +45,7 @@ public:
     [[nodiscard]] std::deque<Dialog>& dialogs() noexcept { return dialogs_; }
     [[nodiscard]] std::size_t early_count() const noexcept;
 
-private:
+  private:
     SipMessage invite_;
     std::deque<Dialog> dialogs_;  // stable addresses
     Dialog* confirmed_ = nullptr;

@@ -32,7 +32,8 @@ struct RAckView {
 };
 
 // Whether `tag` is listed in every Require (or Supported, ...) field of `m` (case-insensitive).
-[[nodiscard]] bool has_option_tag(const SipMessageView& m, HeaderId id, std::string_view tag) noexcept;
+[[nodiscard]] bool has_option_tag(const SipMessageView& m, HeaderId id,
+                                  std::string_view tag) noexcept;
 
 enum class ReliabilityRequest : std::uint8_t {
     kNone,       // the UAC does not support 100rel: provisional responses are unreliable
@@ -45,7 +46,7 @@ enum class ReliabilityRequest : std::uint8_t {
 // Sends 1xx reliably for one INVITE server transaction: only one unacknowledged at a time
 // (RFC 3262 3), RSeq increasing by one from a random start.
 class ReliableProvisionalSender {
-public:
+  public:
     // `initial_rseq` 1 .. 2**31-1 (use random_initial_rseq()).
     ReliableProvisionalSender(DialogTimerConfig cfg, std::uint32_t initial_rseq) noexcept
         : cfg_(cfg), next_rseq_(initial_rseq == 0 ? 1 : initial_rseq) {}
@@ -59,14 +60,16 @@ public:
     [[nodiscard]] std::uint16_t on_prack(const SipMessageView& prack) noexcept;
 
     // The reliable 1xx to (re)send, while unacknowledged.
-    [[nodiscard]] const SipMessage* pending() const noexcept { return pending_ ? &*pending_ : nullptr; }
+    [[nodiscard]] const SipMessage* pending() const noexcept {
+        return pending_ ? &*pending_ : nullptr;
+    }
     [[nodiscard]] std::optional<std::chrono::milliseconds> next_deadline() const noexcept;
     // kRetransmit: send *pending() again; kGiveUp: reject the INVITE with a 5xx (RFC 3262 3).
     [[nodiscard]] RetransmitAction on_timer(std::chrono::milliseconds now) noexcept;
     // A final response was sent: stop (RFC 3262 3 does not retransmit 1xx after the final).
     void stop() noexcept { pending_.reset(); }
 
-private:
+  private:
     DialogTimerConfig cfg_;
     std::uint32_t next_rseq_;
     std::uint32_t pending_rseq_ = 0;
@@ -92,11 +95,11 @@ struct PrackResult {
 
 // One per early dialog (To tag) of an INVITE.
 class PrackTracker {
-public:
+  public:
     [[nodiscard]] PrackResult on_provisional(const SipMessageView& response);
     [[nodiscard]] std::optional<std::uint32_t> last_rseq() const noexcept { return last_rseq_; }
 
-private:
+  private:
     std::optional<std::uint32_t> last_rseq_;
 };
 

@@ -32,7 +32,7 @@ struct SessionExpiresValue {
 [[nodiscard]] SipParseResult<std::uint32_t> parse_min_se(std::string_view value) noexcept;
 
 struct SessionTimerConfig {
-    std::uint32_t session_expires = 1800;  // what this UA asks for / accepts at most (seconds)
+    std::uint32_t session_expires = 1800;       // what this UA asks for / accepts at most (seconds)
     std::uint32_t min_se = kMinSessionExpires;  // the smallest interval this UA accepts
     bool prefer_update = true;  // refresh with UPDATE when the peer allows it (RFC 4028 9)
 };
@@ -43,22 +43,22 @@ void add_session_timer_headers(SipMessage& request, std::uint32_t session_expire
 
 // UAC: the interval to retry with after a 422 (RFC 4028 7.4): the 422's Min-SE (when it is above
 // ours); nullopt when the 422 carries no usable Min-SE.
-[[nodiscard]] std::optional<std::uint32_t> session_expires_after_422(const SipMessageView& response_422,
-                                                                     std::uint32_t current) noexcept;
+[[nodiscard]] std::optional<std::uint32_t> session_expires_after_422(
+    const SipMessageView& response_422, std::uint32_t current) noexcept;
 
 // The outcome of negotiation for one side.
 struct SessionTimerAgreement {
-    std::uint32_t interval = 0;   // seconds; 0: no session timer
+    std::uint32_t interval = 0;    // seconds; 0: no session timer
     bool local_refresher = false;  // this UA sends the refreshes
 };
 
 // UAS (RFC 4028 9): the answer to a session-refresh request (INVITE/UPDATE).
 struct SessionTimerAnswer {
-    std::uint16_t reject_status = 0;  // 422 when the request's interval is below our Min-SE
-    std::uint32_t min_se = 0;         // for the 422's Min-SE header
+    std::uint16_t reject_status = 0;      // 422 when the request's interval is below our Min-SE
+    std::uint32_t min_se = 0;             // for the 422's Min-SE header
     SessionExpiresValue session_expires;  // for the 2xx (delta 0: none)
-    bool require_timer = false;       // the UAC supports timers: "Require: timer" in the 2xx
-    SessionTimerAgreement agreement;  // for the UAS itself
+    bool require_timer = false;           // the UAC supports timers: "Require: timer" in the 2xx
+    SessionTimerAgreement agreement;      // for the UAS itself
 
     // Adds Session-Expires / Require: timer (2xx), or Min-SE (422), to `response`.
     void apply_to(SipMessage& response) const;
@@ -79,7 +79,7 @@ enum class SessionTimerAction : std::uint8_t {
 [[nodiscard]] std::string_view to_string(SessionTimerAction a) noexcept;
 
 class SessionTimer {
-public:
+  public:
     // A session refresh succeeded at `now` (the 2xx was sent or received) with this agreement.
     void refreshed(std::chrono::milliseconds now, const SessionTimerAgreement& agreement) noexcept;
     void stop() noexcept { interval_ = {}; }
@@ -92,7 +92,7 @@ public:
     [[nodiscard]] std::chrono::milliseconds refresh_at() const noexcept { return refresh_at_; }
     [[nodiscard]] std::chrono::milliseconds expires_at() const noexcept { return bye_at_; }
 
-private:
+  private:
     std::chrono::milliseconds interval_{0};
     std::chrono::milliseconds refresh_at_{0};
     std::chrono::milliseconds bye_at_{0};

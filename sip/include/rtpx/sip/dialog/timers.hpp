@@ -31,14 +31,14 @@ enum class RetransmitAction : std::uint8_t {
 [[nodiscard]] std::string_view to_string(RetransmitAction a) noexcept;
 
 class Retransmitter {
-public:
+  public:
     // The first copy was sent at `now`.
     [[nodiscard]] static Retransmitter for_2xx(const DialogTimerConfig& cfg,
                                                std::chrono::milliseconds now) noexcept {
         return Retransmitter(cfg, now, /*cap_at_t2=*/true);
     }
-    [[nodiscard]] static Retransmitter for_reliable_provisional(const DialogTimerConfig& cfg,
-                                                                std::chrono::milliseconds now) noexcept {
+    [[nodiscard]] static Retransmitter for_reliable_provisional(
+        const DialogTimerConfig& cfg, std::chrono::milliseconds now) noexcept {
         return Retransmitter(cfg, now, /*cap_at_t2=*/false);
     }
 
@@ -50,9 +50,12 @@ public:
     [[nodiscard]] bool done() const noexcept { return done_; }
     [[nodiscard]] std::uint32_t retransmissions() const noexcept { return count_; }
 
-private:
+  private:
     Retransmitter(const DialogTimerConfig& cfg, std::chrono::milliseconds now, bool cap) noexcept
-        : interval_(cfg.t1), t2_(cfg.t2), next_(now + cfg.t1), give_up_(now + 64 * cfg.t1),
+        : interval_(cfg.t1),
+          t2_(cfg.t2),
+          next_(now + cfg.t1),
+          give_up_(now + 64 * cfg.t1),
           cap_at_t2_(cap) {}
 
     std::chrono::milliseconds interval_;
@@ -69,14 +72,15 @@ private:
 // 0-2 s in units of 10 ms. `random` is any uniformly distributed 32-bit value.
 [[nodiscard]] constexpr std::chrono::milliseconds glare_retry_delay(bool owns_call_id,
                                                                     std::uint32_t random) noexcept {
-    return owns_call_id ? std::chrono::milliseconds(2100 + 10 * (random % 191U))   // 2.10..4.00 s
-                        : std::chrono::milliseconds(10 * (random % 201U));         // 0.00..2.00 s
+    return owns_call_id ? std::chrono::milliseconds(2100 + 10 * (random % 191U))  // 2.10..4.00 s
+                        : std::chrono::milliseconds(10 * (random % 201U));        // 0.00..2.00 s
 }
 
 template <class Rng>
 [[nodiscard]] std::chrono::milliseconds glare_retry_delay(bool owns_call_id, Rng& rng) {
-    return glare_retry_delay(owns_call_id,
-                             static_cast<std::uint32_t>(std::uniform_int_distribution<std::uint32_t>()(rng)));
+    return glare_retry_delay(
+        owns_call_id,
+        static_cast<std::uint32_t>(std::uniform_int_distribution<std::uint32_t>()(rng)));
 }
 
 }  // namespace rtpx::sip

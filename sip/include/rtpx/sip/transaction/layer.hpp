@@ -7,9 +7,9 @@
 //   Client side (the TU sends):   start_client(request, peer) -> handle; later on_message() with
 //                                 responses delivers kResponse, and the INVITE client transaction
 //                                 itself ACKs non-2xx final responses (17.1.1.3).
-//   Server side (the TU answers): on_message(request) -> kRequest(handle); respond(handle, response).
-//   Timers:                       on_timer(handle, timer) for each kArmTimer that comes due.
-//   Transport:                    on_transport_error(handle) when a kSend of `handle` failed.
+//   Server side (the TU answers): on_message(request) -> kRequest(handle); respond(handle,
+//   response). Timers:                       on_timer(handle, timer) for each kArmTimer that comes
+//   due. Transport:                    on_transport_error(handle) when a kSend of `handle` failed.
 //
 // Not thread-safe: one layer per thread (shard calls by Call-ID or branch across threads).
 #pragma once
@@ -30,12 +30,12 @@ namespace rtpx::sip {
 struct SipMessage;
 
 enum class TxnError : std::uint8_t {
-    kNoTransaction,   // the handle is stale (the transaction terminated) or was never valid
-    kWrongState,      // e.g. a final response after a final response, a 1xx in Accepted
-    kBadMessage,      // unparseable, or missing what the operation needs (Via branch, CSeq, status)
-    kWrongKind,       // respond() on a client transaction, a response to start_client, ...
-    kDuplicate,       // start_client with a branch + method already in use
-    kTableFull,       // capacity reached
+    kNoTransaction,  // the handle is stale (the transaction terminated) or was never valid
+    kWrongState,     // e.g. a final response after a final response, a 1xx in Accepted
+    kBadMessage,     // unparseable, or missing what the operation needs (Via branch, CSeq, status)
+    kWrongKind,      // respond() on a client transaction, a response to start_client, ...
+    kDuplicate,      // start_client with a branch + method already in use
+    kTableFull,      // capacity reached
 };
 
 [[nodiscard]] std::string_view to_string(TxnError e) noexcept;
@@ -52,7 +52,7 @@ enum class TxnDisposition : std::uint8_t {
 [[nodiscard]] std::string_view to_string(TxnDisposition d) noexcept;
 
 class TransactionLayer {
-public:
+  public:
     explicit TransactionLayer(const TransactionConfig& config = {});
     ~TransactionLayer();
     TransactionLayer(const TransactionLayer&) = delete;
@@ -76,8 +76,9 @@ public:
     // response: only its status line is read (and its To tag for an RFC 2543 transaction).
     [[nodiscard]] tl::expected<void, TxnError> respond(TxnHandle txn, const SipMessage& response,
                                                        TxnTime now, TxnActionSink& sink);
-    [[nodiscard]] tl::expected<void, TxnError> respond(TxnHandle txn, std::string_view response_bytes,
-                                                       TxnTime now, TxnActionSink& sink);
+    [[nodiscard]] tl::expected<void, TxnError> respond(TxnHandle txn,
+                                                       std::string_view response_bytes, TxnTime now,
+                                                       TxnActionSink& sink);
 
     // --- events ---------------------------------------------------------------------------------
     // A parsed message from `source`. The view must stay valid during the call only.
@@ -94,22 +95,23 @@ public:
     [[nodiscard]] tl::expected<TxnState, TxnError> state(TxnHandle txn) const noexcept;
     [[nodiscard]] tl::expected<TxnKind, TxnError> kind(TxnHandle txn) const noexcept;
     // The TU's own word per transaction (e.g. its dialog or call index).
-    [[nodiscard]] tl::expected<void, TxnError> set_user_data(TxnHandle txn, std::uint64_t value) noexcept;
+    [[nodiscard]] tl::expected<void, TxnError> set_user_data(TxnHandle txn,
+                                                             std::uint64_t value) noexcept;
     [[nodiscard]] tl::expected<std::uint64_t, TxnError> user_data(TxnHandle txn) const noexcept;
     [[nodiscard]] std::size_t size() const noexcept { return live_; }
     [[nodiscard]] std::size_t capacity() const noexcept;
     [[nodiscard]] const TxnCounters& counters() const noexcept { return counters_; }
     [[nodiscard]] const TransactionConfig& config() const noexcept { return config_; }
 
-private:
+  private:
     struct Txn;
     [[nodiscard]] Txn* slot(TxnHandle h) noexcept;
     [[nodiscard]] const Txn* slot(TxnHandle h) const noexcept;
     [[nodiscard]] TxnHandle handle_of(const Txn& t) const noexcept;
 
     tl::expected<TxnHandle, TxnError> start_client_common(std::string_view branch,
-                                                          std::string_view cseq_method, Method method,
-                                                          const TxnPeer& peer);
+                                                          std::string_view cseq_method,
+                                                          Method method, const TxnPeer& peer);
     void arm_first_timers(Txn& t, TxnTime now, TxnActionSink& sink) noexcept;
     tl::expected<void, TxnError> respond_stored(Txn& t, std::uint16_t status, TxnTime now,
                                                 TxnActionSink& sink);
@@ -117,7 +119,8 @@ private:
                               TxnActionSink& sink) noexcept;
     TxnDisposition on_response(const SipMessageView& m, const TxnPeer& source, TxnTime now,
                                TxnActionSink& sink) noexcept;
-    void on_invite_client_response(Txn& t, const SipMessageView& m, TxnTime now, TxnActionSink& sink) noexcept;
+    void on_invite_client_response(Txn& t, const SipMessageView& m, TxnTime now,
+                                   TxnActionSink& sink) noexcept;
     void on_non_invite_client_response(Txn& t, const SipMessageView& m, TxnTime now,
                                        TxnActionSink& sink) noexcept;
 

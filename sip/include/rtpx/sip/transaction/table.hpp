@@ -20,7 +20,7 @@ namespace rtpx::sip {
 [[nodiscard]] std::uint64_t txn_key_hash(std::string_view key) noexcept;
 
 class TransactionTable {
-public:
+  public:
     static constexpr std::uint32_t kEmpty = UINT32_MAX;
 
     // `capacity` entries in `shards` shards (rounded up to a power of two); buckets are sized to
@@ -46,9 +46,11 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
     [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
-    [[nodiscard]] std::size_t buckets_per_shard() const noexcept { return shards_[0].entries.size(); }
+    [[nodiscard]] std::size_t buckets_per_shard() const noexcept {
+        return shards_[0].entries.size();
+    }
 
-private:
+  private:
     struct Entry {
         std::uint64_t hash = 0;
         std::uint32_t value = kEmpty;

@@ -1,5 +1,6 @@
-// Vocabulary of the sans-IO transaction layer (RFC 3261 17, RFC 6026): transaction kinds, states and
-// timers named as in the RFCs, handles, peers, configuration, and the actions the layer returns.
+// Vocabulary of the sans-IO transaction layer (RFC 3261 17, RFC 6026): transaction kinds, states
+// and timers named as in the RFCs, handles, peers, configuration, and the actions the layer
+// returns.
 //
 // The layer never reads a clock, opens a socket or starts a thread. Its inputs are
 //   (a message | a timer that fired | a transport error | a TU request), `now`
@@ -18,10 +19,15 @@ namespace rtpx::sip {
 class SipMessageView;
 
 using TxnClock = std::chrono::steady_clock;
-using TxnTime = TxnClock::time_point;     // `now`, always passed in
+using TxnTime = TxnClock::time_point;  // `now`, always passed in
 using TxnDuration = std::chrono::milliseconds;
 
-enum class TxnKind : std::uint8_t { kInviteClient, kNonInviteClient, kInviteServer, kNonInviteServer };
+enum class TxnKind : std::uint8_t {
+    kInviteClient,
+    kNonInviteClient,
+    kInviteServer,
+    kNonInviteServer
+};
 
 // RFC 3261 17.1.1.2 (figure 5), 17.1.2.2 (figure 6), 17.2.1 (figure 7), 17.2.2 (figure 8) and
 // RFC 6026 7.1/7.2 (Accepted). Calling: INVITE client only; Trying: non-INVITE client and server;
@@ -39,7 +45,19 @@ enum class TxnState : std::uint8_t {
 // The RFC 3261 timers (A..K) and RFC 6026's L and M. kTrying100 is the 200 ms after which an INVITE
 // server transaction sends 100 Trying when the TU has not answered (RFC 3261 17.2.1).
 enum class TimerName : std::uint8_t {
-    kA, kB, kD, kE, kF, kG, kH, kI, kJ, kK, kL, kM, kTrying100,
+    kA,
+    kB,
+    kD,
+    kE,
+    kF,
+    kG,
+    kH,
+    kI,
+    kJ,
+    kK,
+    kL,
+    kM,
+    kTrying100,
 };
 inline constexpr std::size_t kTimerNameCount = 13;
 
@@ -59,7 +77,9 @@ struct TxnHandle {
 enum class TxnTransport : std::uint8_t { kUdp, kTcp, kTls, kSctp, kWs, kWss };
 
 // RFC 3261 17.1.1.2: "unreliable" is UDP; every other transport here is reliable.
-[[nodiscard]] constexpr bool is_reliable(TxnTransport t) noexcept { return t != TxnTransport::kUdp; }
+[[nodiscard]] constexpr bool is_reliable(TxnTransport t) noexcept {
+    return t != TxnTransport::kUdp;
+}
 
 // Where a transaction sends: the destination of a client transaction (after RFC 3263 resolution,
 // which is the TU's business) or the source of the request of a server transaction (the transport
@@ -77,8 +97,9 @@ struct TxnPeer {
 };
 
 struct TxnTimers {
-    TxnDuration t1{500};   // RTT estimate (RFC 3261 17.1.1.1)
-    TxnDuration t2{4000};  // maximum retransmit interval of non-INVITE requests and INVITE responses
+    TxnDuration t1{500};  // RTT estimate (RFC 3261 17.1.1.1)
+    TxnDuration t2{
+        4000};  // maximum retransmit interval of non-INVITE requests and INVITE responses
     TxnDuration t4{5000};  // maximum duration a message remains in the network
     TxnDuration d{32000};  // Timer D on unreliable transports (RFC 3261: at least 32 s)
 };
@@ -119,7 +140,8 @@ struct TxnAction {
     TimerName timer = TimerName::kA;  // kArmTimer, kCancelTimer, kTimeout
     TxnHandle txn;
     // kRequest of a CANCEL: the INVITE server transaction it cancels (RFC 3261 9.2), when found;
-    // the TU answers it 487 (and the CANCEL 200); invalid when none matches (answer the CANCEL 481).
+    // the TU answers it 487 (and the CANCEL 200); invalid when none matches (answer the CANCEL
+    // 481).
     TxnHandle related;
     TxnTime due{};                            // kArmTimer
     TxnPeer peer;                             // kSend: destination; kRequest/kStray*: source
@@ -129,10 +151,10 @@ struct TxnAction {
 
 // Where the layer puts its actions. The layer calls emit() in the order the actions must happen.
 class TxnActionSink {
-public:
+  public:
     virtual void emit(const TxnAction& action) noexcept = 0;
 
-protected:
+  protected:
     ~TxnActionSink() = default;
 };
 
@@ -141,16 +163,16 @@ struct TxnCounters {
     std::uint64_t client_created = 0;
     std::uint64_t server_created = 0;
     std::uint64_t terminated = 0;
-    std::uint64_t retransmissions = 0;       // requests, responses and ACKs re-sent
-    std::uint64_t requests_absorbed = 0;     // retransmitted requests that did not reach the TU
-    std::uint64_t responses_absorbed = 0;    // retransmitted responses that did not reach the TU
+    std::uint64_t retransmissions = 0;     // requests, responses and ACKs re-sent
+    std::uint64_t requests_absorbed = 0;   // retransmitted requests that did not reach the TU
+    std::uint64_t responses_absorbed = 0;  // retransmitted responses that did not reach the TU
     std::uint64_t stray_responses = 0;
     std::uint64_t stray_acks = 0;
     std::uint64_t timeouts = 0;
     std::uint64_t transport_errors = 0;
-    std::uint64_t dropped_unmatchable = 0;   // no usable Via/CSeq to match on
+    std::uint64_t dropped_unmatchable = 0;  // no usable Via/CSeq to match on
     std::uint64_t dropped_table_full = 0;
-    std::uint64_t late_timers = 0;           // timers of gone transactions or disarmed timers
+    std::uint64_t late_timers = 0;  // timers of gone transactions or disarmed timers
 };
 
 }  // namespace rtpx::sip

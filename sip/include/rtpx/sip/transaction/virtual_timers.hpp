@@ -18,13 +18,14 @@
 namespace rtpx::sip {
 
 class VirtualTimers final : public TxnActionSink {
-public:
+  public:
     explicit VirtualTimers(TxnActionSink& downstream, TxnTime start = TxnTime{}) noexcept
         : downstream_(&downstream), now_(start) {}
 
     void emit(const TxnAction& action) noexcept override;
 
-    // Fires every timer due at or before `until`; afterwards now() == until. Returns how many fired.
+    // Fires every timer due at or before `until`; afterwards now() == until. Returns how many
+    // fired.
     std::size_t run_until(TransactionLayer& layer, TxnTime until) noexcept;
     // Fires only the next due timer (if any), advancing now() to it. Returns whether one fired.
     bool run_next(TransactionLayer& layer) noexcept;
@@ -33,7 +34,7 @@ public:
     [[nodiscard]] std::optional<TxnTime> next_due() noexcept;
     [[nodiscard]] std::size_t armed() const noexcept { return current_.size(); }
 
-private:
+  private:
     struct Due {
         TxnTime due;
         std::uint64_t seq;

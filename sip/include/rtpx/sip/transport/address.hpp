@@ -18,7 +18,7 @@
 namespace rtpx::sip {
 
 class SockAddr {
-public:
+  public:
     SockAddr() noexcept;
 
     // Numeric host with an optional port ("[::1]:5060", "127.0.0.1", "::1"); `default_port` when
@@ -58,7 +58,7 @@ public:
     [[nodiscard]] bool operator==(const SockAddr& other) const noexcept;
     [[nodiscard]] std::size_t hash() const noexcept;
 
-private:
+  private:
     sockaddr_storage storage_;
 };
 

@@ -23,7 +23,7 @@
 namespace rtpx::sip {
 
 class EventLoop {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     using FdCallback = std::function<void(std::uint32_t epoll_events)>;
     using TimerCallback = std::function<void()>;
@@ -56,11 +56,13 @@ public:
 
     [[nodiscard]] Clock::time_point now() const noexcept { return Clock::now(); }
 
-private:
+  private:
     struct Due {
         Clock::time_point when;
         TimerId id;
-        bool operator>(const Due& o) const noexcept { return when > o.when || (when == o.when && id > o.id); }
+        bool operator>(const Due& o) const noexcept {
+            return when > o.when || (when == o.when && id > o.id);
+        }
     };
     std::size_t run_due_timers();
 

@@ -49,16 +49,16 @@ struct TlsConfig {
 };
 
 struct StreamConfig {
-    TransportProto proto = TransportProto::kTcp;   // kTcp or kTls
-    std::optional<SockAddr> listen;                // none: outbound connections only
+    TransportProto proto = TransportProto::kTcp;  // kTcp or kTls
+    std::optional<SockAddr> listen;               // none: outbound connections only
     int listen_backlog = 128;
     std::size_t max_connections = 1024;
-    std::size_t max_send_queue_bytes = 1 << 20;    // per connection
+    std::size_t max_send_queue_bytes = 1 << 20;  // per connection
     std::size_t max_message_bytes = 65535 + 16 * 1024;
     FramingLimits framing;
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};  // 0: never
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
-    bool answer_keepalive_ping = true;             // RFC 5626 3.5.1 CRLFCRLF -> CRLF
+    bool answer_keepalive_ping = true;  // RFC 5626 3.5.1 CRLFCRLF -> CRLF
     TlsConfig tls;
 };
 
@@ -74,7 +74,7 @@ struct ConnectionInfo {
 
 // The TransportUser and the EventLoop must outlive the transport. Single-threaded (the loop's).
 class StreamTransport {
-public:
+  public:
     // A readable reason on failure (socket/bind/listen errno, unreadable certificate, ...).
     [[nodiscard]] static tl::expected<std::unique_ptr<StreamTransport>, std::string> open(
         EventLoop& loop, TransportUser& user, const StreamConfig& config);
@@ -88,11 +88,12 @@ public:
 
     // Queues `bytes` (one or more whole messages) on the chosen connection (see above) and returns
     // its id. Synchronous errors: kBackpressure, kTooManyConnections, kConnectFailed, kNoRoute.
-    [[nodiscard]] tl::expected<ConnectionId, TransportError> send(const SendTarget& target,
-                                                                  std::span<const std::uint8_t> bytes);
+    [[nodiscard]] tl::expected<ConnectionId, TransportError> send(
+        const SendTarget& target, std::span<const std::uint8_t> bytes);
     [[nodiscard]] tl::expected<ConnectionId, TransportError> send(const SendTarget& target,
                                                                   std::string_view bytes) {
-        return send(target, std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+        return send(target,
+                    std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
     }
     // Opens (or returns the open) connection to `remote`.
     [[nodiscard]] tl::expected<ConnectionId, TransportError> connect(const SockAddr& remote);
@@ -109,7 +110,7 @@ public:
 
     struct Connection;  // internal
 
-private:
+  private:
     StreamTransport(EventLoop& loop, TransportUser& user, const StreamConfig& config);
     [[nodiscard]] tl::expected<void, std::string> setup_tls();
     void on_accept();

@@ -47,14 +47,16 @@ enum class TransportProto : std::uint8_t { kUdp, kTcp, kTls };
     return "?";
 }
 
-[[nodiscard]] constexpr bool is_stream(TransportProto p) noexcept { return p != TransportProto::kUdp; }
+[[nodiscard]] constexpr bool is_stream(TransportProto p) noexcept {
+    return p != TransportProto::kUdp;
+}
 
 // A stream connection, unique over the life of a transport (never reused). 0: none (UDP).
 using ConnectionId = std::uint64_t;
 
 struct ReceivedMessage {
-    const SipMessageView& message;        // top Via annotated (see above); valid during the call
-    std::span<const std::uint8_t> raw;    // the message bytes as received
+    const SipMessageView& message;      // top Via annotated (see above); valid during the call
+    std::span<const std::uint8_t> raw;  // the message bytes as received
     TransportProto proto;
     SockAddr local;
     SockAddr remote;
@@ -93,7 +95,7 @@ struct SendTarget {
 
 // Receives what the transports deliver. Called on the event loop's thread.
 class TransportUser {
-public:
+  public:
     virtual ~TransportUser() = default;
     virtual void on_message(const ReceivedMessage& message) = 0;
     virtual void on_transport_error(const TransportError& error) = 0;
@@ -108,22 +110,22 @@ struct TransportCounters {
     std::uint64_t dropped_unparseable_responses = 0;  // RFC 3261 18.1.2: dropped silently
     std::uint64_t dropped_not_sip = 0;
     std::uint64_t answered_400 = 0;
-    std::uint64_t keepalive_pings = 0;                // RFC 5626 CRLFCRLF received (pong sent)
+    std::uint64_t keepalive_pings = 0;  // RFC 5626 CRLFCRLF received (pong sent)
     std::uint64_t connections_accepted = 0;
     std::uint64_t connections_opened = 0;
     std::uint64_t connections_closed = 0;
     std::uint64_t connections_idle_closed = 0;
     std::uint64_t connections_refused_limit = 0;
-    std::uint64_t backpressure_refusals = 0;          // send() refused: the send queue is full
-    std::uint64_t backpressure_read_pauses = 0;       // stopped reading a connection (queue > 1/2)
+    std::uint64_t backpressure_refusals = 0;     // send() refused: the send queue is full
+    std::uint64_t backpressure_read_pauses = 0;  // stopped reading a connection (queue > 1/2)
     std::uint64_t framing_errors = 0;
     std::uint64_t tls_handshake_failures = 0;
 };
 
 // --- RFC 3261 18.2.1 / RFC 3581 4 ------------------------------------------------------------
-// What the server adds to the top Via of a received request: `received` (source IP; IPv6 in brackets)
-// when sent-by's host differs from the source IP or when rport is present; `rport` (source port)
-// when rport is present without a value. nullopt when nothing is to be added.
+// What the server adds to the top Via of a received request: `received` (source IP; IPv6 in
+// brackets) when sent-by's host differs from the source IP or when rport is present; `rport`
+// (source port) when rport is present without a value. nullopt when nothing is to be added.
 struct ViaAnnotation {
     bool add_received = false;
     bool fill_rport = false;
@@ -144,8 +146,8 @@ struct ViaAnnotation {
 //   unreliable: maddr is not supported (multicast) -> treated like absent; `received` address (or
 //     sent-by host) with the rport value when present, else the sent-by port (default 5060).
 // nullopt when the host is not numeric and there is no received (DNS is the caller's job).
-[[nodiscard]] std::optional<SendTarget> response_target(const SipMessageView& response,
-                                                        ConnectionId request_connection = 0) noexcept;
+[[nodiscard]] std::optional<SendTarget> response_target(
+    const SipMessageView& response, ConnectionId request_connection = 0) noexcept;
 
 // Maps a Via transport token to the proto ("UDP", "TCP", "TLS"; case-insensitive).
 [[nodiscard]] std::optional<TransportProto> proto_from_via(std::string_view token) noexcept;

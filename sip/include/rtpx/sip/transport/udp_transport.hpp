@@ -28,14 +28,14 @@ class Delivery;
 }
 
 struct UdpConfig {
-    SockAddr bind;                        // port 0: an ephemeral port (see local())
+    SockAddr bind;  // port 0: an ephemeral port (see local())
     std::size_t max_message_bytes = 65535;
-    std::size_t batch = 16;               // datagrams per recvmmsg
-    int receive_buffer_bytes = 0;         // SO_RCVBUF when > 0
+    std::size_t batch = 16;        // datagrams per recvmmsg
+    int receive_buffer_bytes = 0;  // SO_RCVBUF when > 0
 };
 
 class UdpTransport {
-public:
+  public:
     // errno on failure (socket, bind, epoll registration).
     [[nodiscard]] static tl::expected<std::unique_ptr<UdpTransport>, int> open(
         EventLoop& loop, TransportUser& user, const UdpConfig& config);
@@ -46,15 +46,17 @@ public:
     [[nodiscard]] const SockAddr& local() const noexcept { return local_; }
 
     // One datagram to `to` (sendmsg). Errors are returned, not reported through the user.
+    [[nodiscard]] tl::expected<void, TransportError> send(
+        const SockAddr& to, std::span<const std::uint8_t> bytes) noexcept;
     [[nodiscard]] tl::expected<void, TransportError> send(const SockAddr& to,
-                                                          std::span<const std::uint8_t> bytes) noexcept;
-    [[nodiscard]] tl::expected<void, TransportError> send(const SockAddr& to, std::string_view bytes) noexcept {
-        return send(to, std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+                                                          std::string_view bytes) noexcept {
+        return send(to,
+                    std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
     }
 
     [[nodiscard]] const TransportCounters& counters() const noexcept { return counters_; }
 
-private:
+  private:
     UdpTransport(EventLoop& loop, TransportUser& user, const UdpConfig& config);
     void on_readable();
 
@@ -65,7 +67,7 @@ private:
     SockAddr local_;
     TransportCounters counters_;
     std::unique_ptr<detail::Delivery> delivery_;
-    std::vector<std::uint8_t> buffers_;   // batch * (max_message_bytes + 1)
+    std::vector<std::uint8_t> buffers_;  // batch * (max_message_bytes + 1)
     std::vector<sockaddr_storage> sources_;
     std::vector<mmsghdr> msgs_;
     std::vector<iovec> iovs_;
