@@ -173,6 +173,16 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 release_prepared();
                 return reject(i, std::string(".") + problem.field + ": " + problem.what);
             }
+            // SRTP is not in the pipeline yet (issue 3's backends are not wired in): refuse such
+            // flows rather than relay them with no decryption or encryption.
+            if (op.spec.srtp_ingress.suite != flowapi::SrtpSuite::kNone) {
+                release_prepared();
+                return reject(i, ".srtp_ingress: SRTP is not supported by this data plane yet");
+            }
+            if (op.spec.srtp_egress.suite != flowapi::SrtpSuite::kNone) {
+                release_prepared();
+                return reject(i, ".srtp_egress: SRTP is not supported by this data plane yet");
+            }
             if (ports.port_of(op.spec.local.address) < 0) {
                 release_prepared();
                 return reject(i, ".local.address: " + to_string(op.spec.local.address) +

@@ -23,7 +23,9 @@ namespace rtpx::sip {
     return true;
 }
 
-[[nodiscard]] constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+[[nodiscard]] constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 [[nodiscard]] constexpr bool is_alpha(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -31,17 +33,25 @@ namespace rtpx::sip {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 // SP / HTAB (RFC 5234 WSP).
-[[nodiscard]] constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
+[[nodiscard]] constexpr bool is_wsp(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
 
 // RFC 3261 25.1 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
 [[nodiscard]] constexpr bool is_token_char(char c) noexcept {
     if (is_alpha(c) || is_digit(c)) return true;
     switch (c) {
-        case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'':
-        case '~':
-            return true;
-        default:
-            return false;
+        case '-':
+        case '.':
+        case '!':
+        case '%':
+        case '*':
+        case '_':
+        case '+':
+        case '`':
+        case '\'':
+        case '~': return true;
+        default: return false;
     }
 }
 
