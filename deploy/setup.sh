@@ -10,9 +10,9 @@ packages=(
   # libraries (see ../shared/ARCHITECTURE.md for who may use what)
   libdpdk-dev libsrtp2-dev libipsec-mb-dev libhwloc-dev hwloc libspdlog-dev libfmt-dev libssl-dev
   libpcap-dev libexpected-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  # tools used by tests and the demo
-  tshark iproute2 python3 sip-tester
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  # tools and real peers used by tests, the demo and comparisons
+  tshark iproute2 python3 sip-tester baresip kamailio rtpengine-daemon gnuplot-nox
 )
 
 if [ "$(id -u)" -ne 0 ]; then
