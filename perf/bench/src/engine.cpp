@@ -114,7 +114,7 @@ TrialStats Engine::collect(const EngineCounters& base, double offered_pps,
     t.jitter_max_ns = rx_.max_jitter_ns();
     t.latency = rx_.latency();
     if (duration_s > 0) {
-        t.tx_pps = static_cast<double>(t.outcome.sent) / duration_s;
+        t.tx_pps = static_cast<double>(t.outcome.sent + t.rtcp_sent) / duration_s;
         t.rx_pps = static_cast<double>(r.received) / duration_s;
         t.rx_mbps = static_cast<double>(r.bytes) * 8 / duration_s / 1e6;
     }

@@ -94,10 +94,10 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
         }
     }
     Scenario s;
-    s.bench_tx = IpAddress::v4(10, 99, 0, 1);
-    s.dut_in = IpAddress::v4(10, 99, 0, 2);
-    s.dut_out = IpAddress::v4(10, 99, 1, 2);
-    s.bench_rx = IpAddress::v4(10, 99, 1, 1);
+    s.bench_tx = IpAddress::v4(10, 98, 0, 1);
+    s.dut_in = IpAddress::v4(10, 99, 0, 1);
+    s.dut_out = IpAddress::v4(10, 100, 0, 1);
+    s.bench_rx = IpAddress::v4(10, 101, 0, 1);
     s.name = t["scenario"]["name"].value_or(s.name);
     s.description = t["scenario"]["description"].value_or(std::string());
     const auto streams = t["streams"];
@@ -115,10 +115,10 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
     s.ip_version = static_cast<int>(streams["ip_version"].value_or(std::int64_t{4}));
     if (s.ip_version != 4 && s.ip_version != 6) return Error("streams.ip_version: expected 4 or 6");
     if (s.ip_version == 6) {
-        s.bench_tx = *IpAddress::from_string("fd00:99::1");
-        s.dut_in = *IpAddress::from_string("fd00:99::2");
-        s.dut_out = *IpAddress::from_string("fd00:99:1::2");
-        s.bench_rx = *IpAddress::from_string("fd00:99:1::1");
+        s.bench_tx = *IpAddress::from_string("fd00:98::1");
+        s.dut_in = *IpAddress::from_string("fd00:99::1");
+        s.dut_out = *IpAddress::from_string("fd00:100::1");
+        s.bench_rx = *IpAddress::from_string("fd00:101::1");
     }
     for (auto [key, target] : {std::pair{"srtp_in", &s.srtp_in}, std::pair{"srtp_out", &s.srtp_out}}) {
         if (auto v = streams[key].value<std::string>(); v && *v != "none") {

@@ -50,7 +50,7 @@ struct EngineCounters {
 struct TrialStats {
     double offered_pps = 0;
     double duration_s = 0;         // TX time actually taken
-    double tx_pps = 0;             // RTP packets the port accepted per second
+    double tx_pps = 0;             // RTP+RTCP packets the port accepted per second
     double rx_pps = 0;             // unique RTP packets back per second of TX time
     double rx_mbps = 0;            // frame bits back per second, Mbit/s
     TrialOutcome outcome;          // RTP sent/received
@@ -64,6 +64,12 @@ struct TrialStats {
     double jitter_max_ns = 0;
     LatencyHistogram latency;
 };
+
+// True when the port accepted less than 98% of the offered rate: the trial measured the generator
+// (or the port's TX), not the device under test.
+[[nodiscard]] inline bool generator_limited(const TrialStats& t) noexcept {
+    return t.offered_pps > 0 && t.tx_pps < 0.98 * t.offered_pps;
+}
 
 class Engine {
   public:
