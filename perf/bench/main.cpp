@@ -59,7 +59,7 @@ std::uint16_t port_by_name_or_id(const std::string& s) {
 
 void emit(const Options& o, const nlohmann::json& j, const std::string& row) {
     if (o.json) {
-        std::cout << j.dump() << '\n' << std::flush;
+        if (!j.is_null()) std::cout << j.dump() << '\n' << std::flush;
         if (!row.empty()) std::cerr << row << '\n';
     } else if (!row.empty()) {
         std::cout << row << '\n' << std::flush;

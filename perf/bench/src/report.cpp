@@ -25,6 +25,7 @@ nlohmann::json trial_json(const TrialStats& t, const std::string& phase, std::si
                           {"flows", flows},
                           {"offered_pps", t.offered_pps},
                           {"duration_s", t.duration_s},
+                          {"target_frames", t.target_frames},
                           {"sent", t.outcome.sent},
                           {"received", t.outcome.received},
                           {"lost", lost},
