@@ -188,13 +188,7 @@ TEST(BenchGenerator, SrtpOutputDecryptsWithLibsrtp2) {
         ASSERT_TRUE(backend);
         std::vector<std::unique_ptr<rtp::srtp::SrtpContext>> ctx;
         for (std::uint32_t i = 0; i < 4; ++i) {
-            const SrtpKey k = derive_stream_key(suite, i, 0);
-            const auto& info = rtp::srtp::suite_info(suite);
-            rtp::srtp::SrtpContextParams p;
-            p.suite = suite;
-            p.master_key = std::span(k.master_key.data(), info.master_key_len);
-            p.master_salt = std::span(k.master_salt.data(), info.master_salt_len);
-            auto c = rtp::srtp::SrtpContext::create(p);
+            auto c = make_srtp_context(derive_stream_key(suite, i, 0));
             ASSERT_TRUE(c);
             ctx.push_back(std::move(*c));
         }

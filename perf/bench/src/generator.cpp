@@ -61,6 +61,17 @@ SrtpKey derive_stream_key(rtp::srtp::Suite suite, std::uint32_t stream,
     return k;
 }
 
+tl::expected<std::unique_ptr<rtp::srtp::SrtpContext>, rtp::srtp::ConfigError> make_srtp_context(
+    const SrtpKey& key, std::uint32_t replay_window) {
+    const auto& info = rtp::srtp::suite_info(key.suite);
+    rtp::srtp::SrtpContextParams p;
+    p.suite = key.suite;
+    p.master_key = std::span(key.master_key.data(), info.master_key_len);
+    p.master_salt = std::span(key.master_salt.data(), info.master_salt_len);
+    p.replay_window = replay_window;
+    return rtp::srtp::SrtpContext::create(p);
+}
+
 Generator::~Generator() = default;
 
 tl::expected<std::unique_ptr<Generator>, GeneratorError> Generator::create(
@@ -92,12 +103,7 @@ tl::expected<std::unique_ptr<Generator>, GeneratorError> Generator::create(
         }
         s.header_len = static_cast<std::uint8_t>(*tmpl);
         if (s.spec.srtp) {
-            const auto& info = rtp::srtp::suite_info(s.spec.srtp->suite);
-            rtp::srtp::SrtpContextParams p;
-            p.suite = s.spec.srtp->suite;
-            p.master_key = std::span(s.spec.srtp->master_key.data(), info.master_key_len);
-            p.master_salt = std::span(s.spec.srtp->master_salt.data(), info.master_salt_len);
-            auto ctx = rtp::srtp::SrtpContext::create(p);
+            auto ctx = make_srtp_context(*s.spec.srtp);
             if (!ctx) {
                 return tl::unexpected(GeneratorError{"stream " + std::to_string(i) +
                                                      ": SRTP: " + ctx.error().what});

@@ -54,13 +54,7 @@ tl::expected<std::unique_ptr<Receiver>, GeneratorError> Receiver::create(
                     "stream " + std::to_string(i) + ": return address:port used twice"});
             }
             if (!ret.srtp) continue;
-            const auto& info = rtp::srtp::suite_info(ret.srtp->suite);
-            rtp::srtp::SrtpContextParams p;
-            p.suite = ret.srtp->suite;
-            p.master_key = std::span(ret.srtp->master_key.data(), info.master_key_len);
-            p.master_salt = std::span(ret.srtp->master_salt.data(), info.master_salt_len);
-            p.replay_window = rtp::srtp::kMaxReplayWindow;
-            auto ctx = rtp::srtp::SrtpContext::create(p);
+            auto ctx = make_srtp_context(*ret.srtp, rtp::srtp::kMaxReplayWindow);
             if (!ctx) {
                 return tl::unexpected(GeneratorError{"stream " + std::to_string(i) +
                                                      ": SRTP: " + ctx.error().what});
@@ -143,37 +137,32 @@ void Receiver::account(const std::uint8_t* rtp, std::size_t len, std::uint32_t f
 }
 
 void Receiver::unprotect_batch(std::size_t n) noexcept {
-    // RTP and RTCP go to different calls; keep arrival order within each.
-    std::size_t n_rtp = 0;
-    std::array<std::uint32_t, kBatch> order{};
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!batch_rtcp_[i]) order[n_rtp++] = static_cast<std::uint32_t>(i);
-    }
-    std::size_t n_rtcp = n - n_rtp;
-    std::array<std::uint32_t, kBatch> rtcp_order{};
-    for (std::size_t i = 0, k = 0; i < n; ++i) {
-        if (batch_rtcp_[i]) rtcp_order[k++] = static_cast<std::uint32_t>(i);
-    }
+    // RTP and RTCP go to different calls; arrival order is kept within each.
     std::array<rtp::srtp::SrtpPacket, kBatch> pk{};
-    for (std::size_t k = 0; k < n_rtp; ++k) pk[k] = batch_[order[k]];
-    backend_->unprotect_rtp(std::span(pk.data(), n_rtp), std::span(statuses_.data(), n_rtp));
-    for (std::size_t k = 0; k < n_rtp; ++k) {
-        const std::uint32_t i = order[k];
-        if (statuses_[k] != rtp::srtp::SrtpStatus::kOk) {
-            ++totals_.drops[static_cast<std::size_t>(RxDrop::kSrtpFailed)];
-            continue;
+    std::array<std::uint32_t, kBatch> order{};
+    for (const std::uint8_t rtcp : {0, 1}) {
+        std::size_t m = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (batch_rtcp_[i] != rtcp) continue;
+            order[m] = static_cast<std::uint32_t>(i);
+            pk[m++] = batch_[i];
         }
-        account(pk[k].data, pk[k].len, batch_frame_len_[i], batch_rx_ns_[i], batch_stream_[i]);
-    }
-    for (std::size_t k = 0; k < n_rtcp; ++k) pk[k] = batch_[rtcp_order[k]];
-    backend_->unprotect_rtcp(std::span(pk.data(), n_rtcp), std::span(statuses_.data(), n_rtcp));
-    for (std::size_t k = 0; k < n_rtcp; ++k) {
-        const std::uint32_t i = rtcp_order[k];
-        if (statuses_[k] != rtp::srtp::SrtpStatus::kOk) {
-            ++totals_.drops[static_cast<std::size_t>(RxDrop::kSrtpFailed)];
-            continue;
+        if (m == 0) continue;
+        const auto packets = std::span(pk.data(), m);
+        const auto statuses = std::span(statuses_.data(), m);
+        if (rtcp) {
+            backend_->unprotect_rtcp(packets, statuses);
+        } else {
+            backend_->unprotect_rtp(packets, statuses);
         }
-        account(pk[k].data, pk[k].len, batch_frame_len_[i], batch_rx_ns_[i], batch_stream_[i]);
+        for (std::size_t k = 0; k < m; ++k) {
+            const std::uint32_t i = order[k];
+            if (statuses_[k] != rtp::srtp::SrtpStatus::kOk) {
+                ++totals_.drops[static_cast<std::size_t>(RxDrop::kSrtpFailed)];
+                continue;
+            }
+            account(pk[k].data, pk[k].len, batch_frame_len_[i], batch_rx_ns_[i], batch_stream_[i]);
+        }
     }
 }
 

@@ -6,50 +6,20 @@
 
 #include <toml++/toml.h>
 
+#include "rtpx/flowapi/json.hpp"
+
 namespace rtpx::bench {
 
 namespace {
 
 using Error = tl::unexpected<std::string>;
 
-std::optional<std::array<std::uint8_t, 6>> parse_mac(std::string_view t) {
-    std::array<std::uint8_t, 6> m{};
-    if (t.size() != 17) return std::nullopt;
-    for (std::size_t i = 0; i < 6; ++i) {
-        unsigned v = 0;
-        for (std::size_t k = 0; k < 2; ++k) {
-            const char c = t[3 * i + k];
-            v <<= 4;
-            if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-            else return std::nullopt;
-        }
-        if (i < 5 && t[3 * i + 2] != ':') return std::nullopt;
-        m[i] = static_cast<std::uint8_t>(v);
-    }
-    return m;
-}
-
-std::string mac_text(const std::array<std::uint8_t, 6>& m) {
-    char b[18];
-    std::snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-    return b;
-}
-
-std::string hex(const std::uint8_t* p, std::size_t n) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string s;
-    for (std::size_t i = 0; i < n; ++i) {
-        s += kDigits[p[i] >> 4];
-        s += kDigits[p[i] & 15];
-    }
-    return s;
-}
-
-std::string endpoint_text(const IpAddress& a, std::uint16_t port) {
-    return a.family == 6 ? "[" + a.to_string() + "]:" + std::to_string(port)
-                         : a.to_string() + ":" + std::to_string(port);
+flowapi::Endpoint to_endpoint(const IpAddress& a, std::uint16_t port) {
+    flowapi::Endpoint e;
+    e.address.family = a.family == 6 ? flowapi::AddressFamily::kIpv6 : flowapi::AddressFamily::kIpv4;
+    e.address.bytes = a.bytes;
+    e.port = port;
+    return e;
 }
 
 const std::set<std::string, std::less<>> kAllowed = {
@@ -171,7 +141,7 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
     }
     for (auto [key, target] : {std::pair{"bench_mac", &s.bench_mac}, std::pair{"dut_mac", &s.dut_mac}}) {
         if (auto v = net[key].value<std::string>()) {
-            auto m = parse_mac(*v);
+            auto m = flowapi::parse_mac(*v);
             if (!m) return Error(std::string("network.") + key + ": expected xx:xx:xx:xx:xx:xx");
             *target = *m;
         }
@@ -293,31 +263,34 @@ tl::expected<std::vector<ReturnSpec>, std::string> make_returns(const Scenario& 
 
 nlohmann::json make_flows_json(const Scenario& s) {
     nlohmann::json flows = nlohmann::json::array();
+    auto srtp = [](const std::optional<rtp::srtp::Suite>& suite, std::uint32_t id,
+                   std::uint32_t leg) {
+        flowapi::SrtpParams p;
+        if (!suite) return p;
+        const SrtpKey k = derive_stream_key(*suite, id, leg);
+        p.suite = flowapi::suite_from_name(rtp::srtp::to_string(*suite)).value_or(
+            flowapi::SrtpSuite::kNone);
+        std::copy_n(k.master_key.begin(), p.master_key.size(), p.master_key.begin());
+        std::copy_n(k.master_salt.begin(), p.master_salt.size(), p.master_salt.begin());
+        return p;
+    };
     for (std::size_t i = 0; i < s.flows; ++i) {
         auto f = flow_addresses(s, i);
         if (!f) break;
         const auto id = static_cast<std::uint32_t>(i);
-        const Profile p = profile_of_flow(s, i);
-        nlohmann::json j{{"local", endpoint_text(f->dut_in, f->dut_in_port)},
-                         {"remote", endpoint_text(f->bench_tx, f->bench_tx_port)},
-                         {"latching", "off"},
-                         {"egress_source", endpoint_text(f->dut_out, f->dut_out_port)},
-                         {"egress_destination", endpoint_text(f->bench_rx, f->bench_rx_port)},
-                         {"next_hop_mac", mac_text(s.bench_mac)},
-                         {"rtcp_mux", true},
-                         {"transport_cc_feedback", false},
-                         {"clock_rate", profile_info(p).clock_rate},
-                         {"cookie", i}};
-        auto srtp = [&](const std::optional<rtp::srtp::Suite>& suite, std::uint32_t leg) {
-            const SrtpKey k = derive_stream_key(*suite, id, leg);
-            const auto& info = rtp::srtp::suite_info(*suite);
-            return nlohmann::json{{"suite", std::string(info.name)},
-                                  {"master_key", hex(k.master_key.data(), info.master_key_len)},
-                                  {"master_salt", hex(k.master_salt.data(), info.master_salt_len)}};
-        };
-        if (s.srtp_in) j["srtp_ingress"] = srtp(s.srtp_in, 0);
-        if (s.srtp_out) j["srtp_egress"] = srtp(s.srtp_out, 1);
-        flows.push_back(std::move(j));
+        flowapi::FlowSpec spec;
+        spec.local = to_endpoint(f->dut_in, f->dut_in_port);
+        spec.remote = to_endpoint(f->bench_tx, f->bench_tx_port);
+        spec.latching = flowapi::Latching::kOff;
+        spec.egress_source = to_endpoint(f->dut_out, f->dut_out_port);
+        spec.egress_destination = to_endpoint(f->bench_rx, f->bench_rx_port);
+        spec.next_hop_mac = s.bench_mac;
+        spec.srtp_ingress = srtp(s.srtp_in, id, 0);
+        spec.srtp_egress = srtp(s.srtp_out, id, 1);
+        spec.rtcp_mux = true;
+        spec.clock_rate = profile_info(profile_of_flow(s, i)).clock_rate;
+        spec.cookie = i;
+        flows.push_back(flowapi::to_json(spec));
     }
     return nlohmann::json{{"flows", std::move(flows)}};
 }

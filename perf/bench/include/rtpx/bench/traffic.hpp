@@ -124,6 +124,11 @@ struct SrtpKey {
 [[nodiscard]] SrtpKey derive_stream_key(rtp::srtp::Suite suite, std::uint32_t stream,
                                         std::uint32_t leg) noexcept;
 
+// A context for one direction of a stream with this key.
+[[nodiscard]] tl::expected<std::unique_ptr<rtp::srtp::SrtpContext>, rtp::srtp::ConfigError>
+make_srtp_context(const SrtpKey& key,
+                  std::uint32_t replay_window = rtp::srtp::kDefaultReplayWindow);
+
 struct StreamSpec {
     Profile profile = Profile::kG711;
     std::uint32_t ssrc = 0;
