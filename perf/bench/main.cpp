@@ -268,8 +268,12 @@ int main(int argc, char** argv) {
             double ndr = -1, pdr = -1;
             if (s.search == "none") {
                 TrialStats t = engine.run_trial(s.rate_pps, s.duration_s, s.drain_s);
-                const bool pass = trial_passes(t.outcome, 0);
-                emit(o, trial_json(t, "fixed", n_flows, pass), table_row(t, "fixed", n_flows, pass));
+                const bool limited = generator_limited(t);
+                any_limited = limited;
+                const bool pass = !limited && trial_passes(t.outcome, 0);
+                auto j = trial_json(t, "fixed", n_flows, pass);
+                j["generator_limited"] = limited;
+                emit(o, j, table_row(t, "fixed", n_flows, pass));
                 summary["offered_pps"] = s.rate_pps;
                 summary["tx_pps"] = t.tx_pps;
                 summary["rx_pps"] = t.rx_pps;
