@@ -276,6 +276,12 @@ TEST(BenchReceiver, AccountsDropsDuplicatesReorderingLatencyAndJitter) {
     for (int k = 0; k < 2; ++k) j = j + 500 - ((j + 8) >> 4);
     for (int k = 0; k < 4; ++k) j = j - ((j + 8) >> 4);
     EXPECT_EQ((*r)->stream(1).jitter_ns16, j);
+    // After a new epoch, packets sent before it are stale, not received.
+    (*r)->reset_counts();
+    (*r)->set_epoch(1001);
+    (*r)->on_frames(std::span(in.data(), 3));
+    EXPECT_EQ((*r)->totals().stale, 3u);
+    EXPECT_EQ((*r)->totals().received, 0u);
 }
 
 // RFC 2544 binary search against devices with known capacities (pure functions, no traffic).

@@ -106,6 +106,7 @@ TrialStats Engine::collect(const EngineCounters& base, double offered_pps,
     t.outcome.received = r.received;
     t.rtcp_sent = counters_.tx_rtcp - base.tx_rtcp;
     t.rtcp_received = r.rtcp;
+    t.stale = r.stale;
     t.duplicates = r.duplicates;
     t.reordered = r.reordered;
     t.tx_backpressure = counters_.tx_backpressure - base.tx_backpressure;
@@ -123,6 +124,7 @@ TrialStats Engine::collect(const EngineCounters& base, double offered_pps,
 
 TrialStats Engine::run_trial(double rate_pps, double duration_s, double drain_s) noexcept {
     rx_.reset_counts();
+    rx_.set_epoch(now_ns());
     const EngineCounters base = counters_;
     const std::uint64_t hz = rte_get_tsc_hz();
     const std::uint64_t start = rte_rdtsc();

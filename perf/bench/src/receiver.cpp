@@ -99,6 +99,10 @@ void Receiver::account(const std::uint8_t* rtp, std::size_t len, std::uint32_t f
         ++totals_.drops[static_cast<std::size_t>(RxDrop::kNoProbe)];
         return;
     }
+    if (probe->tx_ns < epoch_ns_) {
+        ++totals_.stale;
+        return;
+    }
     StreamRx& st = streams_[probe->stream];
     const auto seq = static_cast<std::int64_t>(probe->sequence);
     if (seq > st.highest) {

@@ -40,6 +40,7 @@ nlohmann::json trial_json(const TrialStats& t, const std::string& phase, std::si
                           {"duplicates", t.duplicates},
                           {"rtcp_sent", t.rtcp_sent},
                           {"rtcp_received", t.rtcp_received},
+                          {"stale", t.stale},
                           {"tx_backpressure", t.tx_backpressure},
                           {"rx_drops", drops}};
 }

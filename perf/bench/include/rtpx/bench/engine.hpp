@@ -59,6 +59,7 @@ struct TrialStats {
     std::uint64_t reordered = 0;
     std::uint64_t rtcp_sent = 0;
     std::uint64_t rtcp_received = 0;
+    std::uint64_t stale = 0;       // late packets of an earlier trial, not counted
     std::uint64_t tx_backpressure = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(RxDrop::kCount)> rx_drops{};
     double jitter_mean_ns = 0;

@@ -61,6 +61,7 @@ struct RxTotals {
     std::uint64_t duplicates = 0;
     std::uint64_t reordered = 0;
     std::uint64_t rtcp = 0;
+    std::uint64_t stale = 0;     // RTP sent before the epoch (a previous trial's late packets)
     std::uint64_t bytes = 0;     // frame bytes of matched packets
     std::array<std::uint64_t, static_cast<std::size_t>(RxDrop::kCount)> drops{};
 };
@@ -93,6 +94,9 @@ class Receiver {
     // Clears counts and histogram for a new trial (SRTP contexts keep their state: the generator
     // continues its sequences across trials).
     void reset_counts() noexcept;
+    // Packets whose probe TX time is before `tx_ns` are counted as stale, not received: a trial
+    // sets it to its start so that late packets of the previous trial do not count.
+    void set_epoch(std::uint64_t tx_ns) noexcept { epoch_ns_ = tx_ns; }
 
     ~Receiver();
 
@@ -105,6 +109,7 @@ class Receiver {
     std::vector<StreamRx> streams_;
     std::unique_ptr<LatencyHistogram> latency_;
     RxTotals totals_;
+    std::uint64_t epoch_ns_ = 0;
     // SRTP return legs.
     std::unique_ptr<rtp::srtp::SrtpBackend> backend_;
     std::vector<std::unique_ptr<rtp::srtp::SrtpContext>> rx_ctx_;
