@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <CLI/CLI.hpp>
 
 #include "rtpx/bench/engine.hpp"
 #include "rtpx/bench/report.hpp"
@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
         }
     }
     Scenario cli;  // overrides
-    CLI::App app{"rtpx-bench: RTP/SRTP load generator, RFC 2544 NDR/PDR search, latency (RFC 8219)"};
+    CLI::App app{
+        "rtpx-bench: RTP/SRTP load generator, RFC 2544 NDR/PDR search, latency (RFC 8219)"};
     app.add_option("--scenario", o.scenario_file, "scenario TOML (perf/scenarios/)");
     app.add_option("--write-flows", o.write_flows,
                    "write the DUT's flows file (rtpx-dataplane --flows) and exit");
@@ -142,7 +143,8 @@ int main(int argc, char** argv) {
         sc.profile = s->profile;
     }
     if (!search.empty()) sc.search = search;
-    for (auto [text, target] : {std::pair{&srtp_in, &sc.srtp_in}, std::pair{&srtp_out, &sc.srtp_out}}) {
+    for (auto [text, target] :
+         {std::pair{&srtp_in, &sc.srtp_in}, std::pair{&srtp_out, &sc.srtp_out}}) {
         if (text->empty()) continue;
         if (*text == "none") {
             target->reset();
@@ -195,9 +197,9 @@ int main(int argc, char** argv) {
     }
     int status = 0;
     {
-        rte_mempool* pool = rte_pktmbuf_pool_create("bench_pool", 16383, 256, 0,
-                                                    RTE_MBUF_DEFAULT_BUF_SIZE,
-                                                    static_cast<int>(rte_socket_id()));
+        rte_mempool* pool =
+            rte_pktmbuf_pool_create("bench_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                    static_cast<int>(rte_socket_id()));
         if (pool == nullptr) {
             std::cerr << "error: mbuf pool\n";
             rte_eal_cleanup();
@@ -311,7 +313,8 @@ int main(int argc, char** argv) {
                              table_row(t, "latency", n_flows, trial_passes(t.outcome, 0)));
                         tl.push_back(static_cast<double>(t.latency.percentile(0.5)));
                         wcl.push_back(static_cast<double>(t.latency.percentile(0.999)));
-                        pdv.push_back(static_cast<double>(t.latency.percentile(0.999) - t.latency.min()));
+                        pdv.push_back(
+                            static_cast<double>(t.latency.percentile(0.999) - t.latency.min()));
                         all.merge(t.latency);
                     }
                     auto median = [](std::vector<double> v) {

@@ -26,10 +26,14 @@ struct Frames {
     std::vector<std::vector<std::uint8_t>> bufs;
     std::vector<FrameSlot> slots;
     std::vector<SentPacket> sent;
-    explicit Frames(std::size_t n) : bufs(n, std::vector<std::uint8_t>(kMaxFrameSize + 64)), slots(n), sent(n) {
-        for (std::size_t i = 0; i < n; ++i) slots[i] = {bufs[i].data(), static_cast<std::uint32_t>(bufs[i].size()), 0};
+    explicit Frames(std::size_t n)
+        : bufs(n, std::vector<std::uint8_t>(kMaxFrameSize + 64)), slots(n), sent(n) {
+        for (std::size_t i = 0; i < n; ++i)
+            slots[i] = {bufs[i].data(), static_cast<std::uint32_t>(bufs[i].size()), 0};
     }
-    [[nodiscard]] ByteSpan frame(std::size_t i) const { return ByteSpan(bufs[i].data(), slots[i].len); }
+    [[nodiscard]] ByteSpan frame(std::size_t i) const {
+        return ByteSpan(bufs[i].data(), slots[i].len);
+    }
 };
 
 StreamSpec stream(Profile p, std::uint32_t i, int ip = 4) {
@@ -69,7 +73,8 @@ TEST(BenchProbe, RoundTripsAndRejectsOtherPayloads) {
 // timestamps by the profile's samples per packet, video timestamps by 3000 per frame and not
 // within a frame, the marker on each frame's last packet; G.711 packets are 172 octets of RTP.
 TEST(BenchGenerator, KeepsSequenceAndTimestampContinuityPerProfile) {
-    auto g = make({stream(Profile::kG711, 0), stream(Profile::kOpus, 1), stream(Profile::kVideo, 2)});
+    auto g =
+        make({stream(Profile::kG711, 0), stream(Profile::kOpus, 1), stream(Profile::kVideo, 2)});
     Frames f(5000);
     g->fill(f.slots, 1234, f.sent);
     struct Last {
@@ -85,8 +90,8 @@ TEST(BenchGenerator, KeepsSequenceAndTimestampContinuityPerProfile) {
     for (std::size_t i = 0; i < f.slots.size(); ++i) {
         auto udp = rtp::capture::parse_udp_frame(rtp::capture::kLinkTypeEthernet, f.frame(i));
         ASSERT_TRUE(udp);
-        EXPECT_TRUE(rtp::capture::udp_checksum_ok(udp->src, udp->dst,
-                                                  ByteSpan(udp->payload.data() - 8, udp->payload.size() + 8)));
+        EXPECT_TRUE(rtp::capture::udp_checksum_ok(
+            udp->src, udp->dst, ByteSpan(udp->payload.data() - 8, udp->payload.size() + 8)));
         auto v = rtp::RtpView::parse(udp->payload);
         ASSERT_TRUE(v);
         auto probe = read_probe(v->payload());
@@ -109,22 +114,22 @@ TEST(BenchGenerator, KeepsSequenceAndTimestampContinuityPerProfile) {
                 EXPECT_EQ(udp->payload.size(), 172u);
                 EXPECT_EQ(v->payload_type(), 0);
                 if (l.seen) {
-                EXPECT_EQ(v->timestamp(), l.ts + 160);
-            }
+                    EXPECT_EQ(v->timestamp(), l.ts + 160);
+                }
                 break;
             case 1:
                 EXPECT_GE(v->payload_size(), 40u);
                 EXPECT_LE(v->payload_size(), 160u);
                 EXPECT_EQ(v->payload_size(), opus_payload_size(1, probe->sequence));
                 if (l.seen) {
-                EXPECT_EQ(v->timestamp(), l.ts + 960);
-            }
+                    EXPECT_EQ(v->timestamp(), l.ts + 960);
+                }
                 break;
             default: {
                 EXPECT_EQ(v->payload_type(), 96);
                 if (l.seen) {
-                EXPECT_EQ(v->timestamp(), l.marker ? l.ts + 3000 : l.ts);
-            }
+                    EXPECT_EQ(v->timestamp(), l.marker ? l.ts + 3000 : l.ts);
+                }
                 if (l.seen && l.marker) ++l.frames;
                 const PacketShape shape = video_frame_shape(2, l.frames);
                 ++l.in_frame;
@@ -159,8 +164,8 @@ TEST(BenchGenerator, WritesTransportWideCcAcrossStreamsAndIpv6Checksums) {
         auto udp = rtp::capture::parse_udp_frame(rtp::capture::kLinkTypeEthernet, f.frame(i));
         ASSERT_TRUE(udp);
         EXPECT_EQ(udp->src.family, 6);
-        EXPECT_TRUE(rtp::capture::udp_checksum_ok(udp->src, udp->dst,
-                                                  ByteSpan(udp->payload.data() - 8, udp->payload.size() + 8)));
+        EXPECT_TRUE(rtp::capture::udp_checksum_ok(
+            udp->src, udp->dst, ByteSpan(udp->payload.data() - 8, udp->payload.size() + 8)));
         auto v = rtp::RtpView::parse_strict(udp->payload);
         ASSERT_TRUE(v);
         rtp::TransportWideCc::Value twcc;
@@ -173,7 +178,8 @@ TEST(BenchGenerator, WritesTransportWideCcAcrossStreamsAndIpv6Checksums) {
 // The generator protects with IPsec-MB; the libsrtp2 backend (a libsrtp2 session per stream)
 // decrypts every packet, RTP and RTCP, and finds the probe and payload intact.
 TEST(BenchGenerator, SrtpOutputDecryptsWithLibsrtp2) {
-    for (Suite suite : {Suite::kAesCm128HmacSha1_80, Suite::kAeadAes128Gcm, Suite::kAes256CmHmacSha1_32}) {
+    for (Suite suite :
+         {Suite::kAesCm128HmacSha1_80, Suite::kAeadAes128Gcm, Suite::kAes256CmHmacSha1_32}) {
         SCOPED_TRACE(std::string(rtp::srtp::to_string(suite)));
         std::vector<StreamSpec> s;
         for (std::uint32_t i = 0; i < 4; ++i) {
@@ -198,7 +204,8 @@ TEST(BenchGenerator, SrtpOutputDecryptsWithLibsrtp2) {
             ASSERT_TRUE(udp);
             const std::uint32_t id = (udp->dst_port - 20000) / 2;
             auto* data = f.bufs[i].data() + udp->payload_offset;
-            rtp::srtp::SrtpPacket pk{ctx[id].get(), data, static_cast<std::uint32_t>(udp->payload.size()),
+            rtp::srtp::SrtpPacket pk{ctx[id].get(), data,
+                                     static_cast<std::uint32_t>(udp->payload.size()),
                                      static_cast<std::uint32_t>(udp->payload.size())};
             rtp::srtp::SrtpStatus st{};
             const bool rtcp = data[1] >= 192 && data[1] <= 223;
@@ -236,8 +243,9 @@ TEST(BenchHistogram, CountsExactlyBelow256AndWithinOnePercentAbove) {
         const auto b = LatencyHistogram::bucket_of(v);
         EXPECT_LE(LatencyHistogram::bucket_low(b), v);
         EXPECT_GE(LatencyHistogram::bucket_high(b), v);
-        EXPECT_LE(static_cast<double>(LatencyHistogram::bucket_high(b) - LatencyHistogram::bucket_low(b)),
-                  0.008 * static_cast<double>(v));
+        EXPECT_LE(
+            static_cast<double>(LatencyHistogram::bucket_high(b) - LatencyHistogram::bucket_low(b)),
+            0.008 * static_cast<double>(v));
     }
     // Buckets tile the range with no gap or overlap.
     for (std::size_t i = 1; i < LatencyHistogram::kBuckets; ++i) {
@@ -265,7 +273,7 @@ TEST(BenchReceiver, AccountsDropsDuplicatesReorderingLatencyAndJitter) {
     EXPECT_EQ(t.received, 18u);
     EXPECT_EQ(t.duplicates, 1u);
     EXPECT_EQ(t.reordered, 1u);
-    EXPECT_EQ((*r)->stream(0).received, 8u);   // 10 sent, 2 lost
+    EXPECT_EQ((*r)->stream(0).received, 8u);  // 10 sent, 2 lost
     EXPECT_EQ((*r)->stream(1).received, 10u);
     EXPECT_EQ((*r)->latency().min(), 100u);
     EXPECT_EQ((*r)->latency().max(), 600u);
@@ -351,14 +359,18 @@ TEST(BenchScenario, EveryShippedScenarioParsesAndItsFlowsFileLoadsInTheDataplane
         for (std::size_t i = 0; i < small.flows; ++i) {
             const auto& ep = (*streams)[i].endpoints;
             EXPECT_EQ(flowapi::to_string((*flows)[i].local),
-                      ep.dst.family == 6 ? "[" + ep.dst.to_string() + "]:" + std::to_string(ep.dst_port)
-                                         : ep.dst.to_string() + ":" + std::to_string(ep.dst_port));
-            EXPECT_EQ((*flows)[i].srtp_ingress.suite != flowapi::SrtpSuite::kNone, s->srtp_in.has_value());
-            EXPECT_EQ((*flows)[i].srtp_egress.suite != flowapi::SrtpSuite::kNone, s->srtp_out.has_value());
+                      ep.dst.family == 6
+                          ? "[" + ep.dst.to_string() + "]:" + std::to_string(ep.dst_port)
+                          : ep.dst.to_string() + ":" + std::to_string(ep.dst_port));
+            EXPECT_EQ((*flows)[i].srtp_ingress.suite != flowapi::SrtpSuite::kNone,
+                      s->srtp_in.has_value());
+            EXPECT_EQ((*flows)[i].srtp_egress.suite != flowapi::SrtpSuite::kNone,
+                      s->srtp_out.has_value());
         }
         // The full flow count fits the address plan.
         Scenario last = *s;
-        EXPECT_TRUE(address_plus(last.dut_in, static_cast<std::uint32_t>(last.flows / last.ports_per_address)));
+        EXPECT_TRUE(address_plus(last.dut_in,
+                                 static_cast<std::uint32_t>(last.flows / last.ports_per_address)));
     }
     EXPECT_GE(files, 9u);
 }
@@ -368,7 +380,8 @@ TEST(BenchScenario, RejectsUnknownKeysAndBadValues) {
     EXPECT_FALSE(parse_scenario("[streams]\nprofile = \"h264\"\n"));
     EXPECT_FALSE(parse_scenario("[streams]\nsrtp_in = \"AES_CM_129\"\n"));
     EXPECT_FALSE(parse_scenario("[load]\nsearch = \"fast\"\n"));
-    EXPECT_FALSE(parse_scenario("[network]\nbench_tx = \"fd00::1\"\n"));  // IPv6 in an IPv4 scenario
+    EXPECT_FALSE(
+        parse_scenario("[network]\nbench_tx = \"fd00::1\"\n"));  // IPv6 in an IPv4 scenario
     auto s = parse_scenario("[streams]\nflows = 70000\nip_version = 6\n");
     ASSERT_TRUE(s);
     auto streams = make_streams(*s);

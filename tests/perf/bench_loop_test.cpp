@@ -30,13 +30,15 @@ class EalEnvironment : public ::testing::Environment {
   public:
     void SetUp() override {
         const std::string prefix = "--file-prefix=rtpx-bench-test-" + std::to_string(::getpid());
-        std::vector<std::string> args = {"bench_loop_test", "--no-huge", "-m", "256", "--no-shconf",
-                                         "--no-pci", "-l", "0", "--log-level", "error",
-                                         "--no-telemetry", prefix};
+        std::vector<std::string> args = {
+            "bench_loop_test", "--no-huge", "-m", "256",         "--no-shconf",
+            "--no-pci",        "-l",        "0",  "--log-level", "error",
+            "--no-telemetry",  prefix};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
-        g_pool = rte_pktmbuf_pool_create("bench_test_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+        g_pool =
+            rte_pktmbuf_pool_create("bench_test_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
         ASSERT_NE(g_pool, nullptr);
     }
     void TearDown() override {
@@ -95,7 +97,8 @@ struct Impairment {
     void step(RingPort& rp, std::uint64_t now_step) {
         std::array<rte_mbuf*, 64> in;
         unsigned n = 0;
-        while ((n = rte_ring_dequeue_burst(rp.out, reinterpret_cast<void**>(in.data()), 64, nullptr)) != 0) {
+        while ((n = rte_ring_dequeue_burst(rp.out, reinterpret_cast<void**>(in.data()), 64,
+                                           nullptr)) != 0) {
             for (unsigned i = 0; i < n; ++i, ++k) {
                 rte_mbuf* m = in[i];
                 const std::uint32_t s = stream_of(m);
@@ -187,7 +190,8 @@ TEST(BenchLoop, LossDuplicatesReorderingAndLatencyMatchTheImpairmentExactly) {
     EXPECT_GT(t.reordered, 40u);
     for (std::uint32_t s = 0; s < 10; ++s) {
         const StreamRx& st = run.rx->stream(s);
-        EXPECT_EQ(st.received, run.gen->sent_of(s) - (imp.dropped.contains(s) ? imp.dropped.at(s) : 0))
+        EXPECT_EQ(st.received,
+                  run.gen->sent_of(s) - (imp.dropped.contains(s) ? imp.dropped.at(s) : 0))
             << "stream " << s;
         EXPECT_EQ(st.reordered, imp.delayed.contains(s) ? imp.delayed.at(s) : 0) << "stream " << s;
         // Streams with no held frame see a constant transit: no added jitter.
@@ -219,7 +223,8 @@ TEST(BenchLoop, SrtpRoundTripUnprotectsAndReportsReplaysAsSrtpFailures) {
     EXPECT_GT(run.counters.tx_rtcp, 100u);
     // Everything that came back once decrypts; the duplicates are refused by the replay window.
     EXPECT_EQ(t.received + t.rtcp + Impairment::total(imp.dropped), frames);
-    EXPECT_EQ(t.drops[static_cast<std::size_t>(RxDrop::kSrtpFailed)], Impairment::total(imp.duplicated));
+    EXPECT_EQ(t.drops[static_cast<std::size_t>(RxDrop::kSrtpFailed)],
+              Impairment::total(imp.duplicated));
     EXPECT_EQ(t.duplicates, 0u);
     EXPECT_EQ(run.gen->counters().srtp_failures, 0u);
 }

@@ -143,8 +143,8 @@ TrialStats Engine::run_trial(double rate_pps, double duration_s, double drain_s)
         const auto due = std::min(
             target, static_cast<std::uint64_t>(static_cast<double>(now - start) * per_tsc));
         if (due > generated) {
-            tx(now_ns(), static_cast<std::size_t>(std::min<std::uint64_t>(due - generated,
-                                                                          config_.burst)));
+            tx(now_ns(),
+               static_cast<std::size_t>(std::min<std::uint64_t>(due - generated, config_.burst)));
         } else if (pending_n_ != 0) {
             push_pending();
         }

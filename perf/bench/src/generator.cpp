@@ -33,8 +33,8 @@ PacketShape video_frame_shape(std::uint32_t stream, std::uint64_t frame) noexcep
     // A key frame every 2 s (60 frames, about 45 kB), delta frames of 3-9 kB: about 1.5 Mbit/s.
     const std::uint64_t h = splitmix64((std::uint64_t{stream} << 40) ^ frame);
     const std::size_t bytes = frame % 60 == 0 ? 45000 : 3000 + h % 6000;
-    const auto packets = static_cast<std::uint16_t>((bytes + kVideoPacketPayload - 1) /
-                                                    kVideoPacketPayload);
+    const auto packets =
+        static_cast<std::uint16_t>((bytes + kVideoPacketPayload - 1) / kVideoPacketPayload);
     const std::size_t last = bytes - (packets - 1) * kVideoPacketPayload;
     return {static_cast<std::uint16_t>(std::max(last, kProbeSize)), true, packets};
 }
@@ -105,8 +105,8 @@ tl::expected<std::unique_ptr<Generator>, GeneratorError> Generator::create(
         if (s.spec.srtp) {
             auto ctx = make_srtp_context(*s.spec.srtp);
             if (!ctx) {
-                return tl::unexpected(GeneratorError{"stream " + std::to_string(i) +
-                                                     ": SRTP: " + ctx.error().what});
+                return tl::unexpected(
+                    GeneratorError{"stream " + std::to_string(i) + ": SRTP: " + ctx.error().what});
             }
             s.ctx = std::move(*ctx);
             any_srtp = true;
@@ -114,7 +114,8 @@ tl::expected<std::unique_ptr<Generator>, GeneratorError> Generator::create(
     }
     if (any_srtp) {
         auto b = rtp::srtp::make_backend(backend);
-        if (!b) return tl::unexpected(GeneratorError{std::string("SRTP backend: ") + b.error().what});
+        if (!b)
+            return tl::unexpected(GeneratorError{std::string("SRTP backend: ") + b.error().what});
         g->backend_ = std::move(*b);
     }
     g->srtp_rtp_.resize(kChunk);
@@ -127,9 +128,8 @@ tl::expected<std::unique_ptr<Generator>, GeneratorError> Generator::create(
     return g;
 }
 
-std::size_t Generator::write_rtp(StreamState& s, std::uint32_t id, FrameSlot& slot,
-                                 std::size_t hdr, std::uint64_t tx_ns,
-                                 bool& stream_done) noexcept {
+std::size_t Generator::write_rtp(StreamState& s, std::uint32_t id, FrameSlot& slot, std::size_t hdr,
+                                 std::uint64_t tx_ns, bool& stream_done) noexcept {
     const ProfileInfo& info = profile_info(s.spec.profile);
     std::size_t payload = 0;
     bool marker = false;
@@ -227,9 +227,9 @@ void Generator::write_headers(const StreamState& s, FrameSlot& slot,
     std::uint8_t* f = slot.data;
     std::memcpy(f, s.header.data(), hdr);
     const auto& ep = s.spec.endpoints;
-    const std::size_t ip = hdr - rtp::capture::kUdpHeaderSize -
-                           (ep.src.family == 6 ? rtp::capture::kIpv6HeaderSize
-                                               : rtp::capture::kIpv4HeaderSize);
+    const std::size_t ip =
+        hdr - rtp::capture::kUdpHeaderSize -
+        (ep.src.family == 6 ? rtp::capture::kIpv6HeaderSize : rtp::capture::kIpv4HeaderSize);
     std::uint8_t* udp = f + hdr - rtp::capture::kUdpHeaderSize;
     const auto udp_len = static_cast<std::uint16_t>(rtp::capture::kUdpHeaderSize + l4_payload);
     if (ep.src.family == 6) {
@@ -242,7 +242,8 @@ void Generator::write_headers(const StreamState& s, FrameSlot& slot,
     rtp::store_be16(udp + 4, udp_len);
     rtp::store_be16(udp + 6, 0);
     if (s.spec.udp_checksum || ep.src.family == 6) {
-        rtp::store_be16(udp + 6, rtp::capture::udp_checksum(ep.src, ep.dst, ByteSpan(udp, udp_len)));
+        rtp::store_be16(udp + 6,
+                        rtp::capture::udp_checksum(ep.src, ep.dst, ByteSpan(udp, udp_len)));
     }
     slot.len = static_cast<std::uint32_t>(hdr + l4_payload);
 }
@@ -267,7 +268,8 @@ std::size_t Generator::fill(std::span<FrameSlot> slots, std::uint64_t tx_ns,
                 s.rtcp_due = s.spec.rtcp_every;
                 if (!sent.empty()) sent[done + i] = SentPacket{id, s.packets, true};
                 if (s.ctx) {
-                    srtp_rtcp_[n_rtcp] = {s.ctx.get(), slot.data + hdr, static_cast<std::uint32_t>(len),
+                    srtp_rtcp_[n_rtcp] = {s.ctx.get(), slot.data + hdr,
+                                          static_cast<std::uint32_t>(len),
                                           static_cast<std::uint32_t>(slot.capacity - hdr)};
                     rtcp_slot_[n_rtcp++] = static_cast<std::uint32_t>(i);
                 }
@@ -277,7 +279,8 @@ std::size_t Generator::fill(std::span<FrameSlot> slots, std::uint64_t tx_ns,
                 len = write_rtp(s, id, slot, hdr, tx_ns, stream_done);
                 if (s.spec.rtcp_every != 0) --s.rtcp_due;
                 if (s.ctx) {
-                    srtp_rtp_[n_rtp] = {s.ctx.get(), slot.data + hdr, static_cast<std::uint32_t>(len),
+                    srtp_rtp_[n_rtp] = {s.ctx.get(), slot.data + hdr,
+                                        static_cast<std::uint32_t>(len),
                                         static_cast<std::uint32_t>(slot.capacity - hdr)};
                     rtp_slot_[n_rtp++] = static_cast<std::uint32_t>(i);
                 }

@@ -42,7 +42,8 @@ tl::expected<std::unique_ptr<Receiver>, GeneratorError> Receiver::create(
     for (const auto& ret : returns) any_srtp = any_srtp || ret.srtp.has_value();
     if (any_srtp) {
         auto b = rtp::srtp::make_backend(backend);
-        if (!b) return tl::unexpected(GeneratorError{std::string("SRTP backend: ") + b.error().what});
+        if (!b)
+            return tl::unexpected(GeneratorError{std::string("SRTP backend: ") + b.error().what});
         r->backend_ = std::move(*b);
         r->rx_ctx_.resize(streams);
         r->by_destination_.reserve(streams);
@@ -50,14 +51,14 @@ tl::expected<std::unique_ptr<Receiver>, GeneratorError> Receiver::create(
             const auto& ret = returns[i];
             const auto key = destination_key(ret.dst, ret.dst_port);
             if (!r->by_destination_.emplace(key, static_cast<std::uint32_t>(i)).second) {
-                return tl::unexpected(GeneratorError{
-                    "stream " + std::to_string(i) + ": return address:port used twice"});
+                return tl::unexpected(GeneratorError{"stream " + std::to_string(i) +
+                                                     ": return address:port used twice"});
             }
             if (!ret.srtp) continue;
             auto ctx = make_srtp_context(*ret.srtp, rtp::srtp::kMaxReplayWindow);
             if (!ctx) {
-                return tl::unexpected(GeneratorError{"stream " + std::to_string(i) +
-                                                     ": SRTP: " + ctx.error().what});
+                return tl::unexpected(
+                    GeneratorError{"stream " + std::to_string(i) + ": SRTP: " + ctx.error().what});
             }
             r->rx_ctx_[i] = std::move(*ctx);
         }
@@ -130,8 +131,8 @@ void Receiver::account(const std::uint8_t* rtp, std::size_t len, std::uint32_t f
     latency_->record(latency);
     const auto transit = static_cast<std::int64_t>(rx_ns) - static_cast<std::int64_t>(probe->tx_ns);
     if (st.has_transit) {
-        const std::int64_t d = transit > st.last_transit ? transit - st.last_transit
-                                                         : st.last_transit - transit;
+        const std::int64_t d =
+            transit > st.last_transit ? transit - st.last_transit : st.last_transit - transit;
         // RFC 3550 A.8: jitter += d - ((jitter + 8) >> 4), jitter kept scaled by 16.
         const std::uint64_t j = st.jitter_ns16;
         st.jitter_ns16 = j + static_cast<std::uint64_t>(d) - ((j + 8) >> 4);
@@ -174,8 +175,8 @@ void Receiver::on_frames(std::span<RxFrame> frames) noexcept {
     std::size_t n = 0;
     for (auto& f : frames) {
         ++totals_.frames;
-        auto udp = rtp::capture::parse_udp_frame(rtp::capture::kLinkTypeEthernet,
-                                                 ByteSpan(f.data, f.len));
+        auto udp =
+            rtp::capture::parse_udp_frame(rtp::capture::kLinkTypeEthernet, ByteSpan(f.data, f.len));
         if (!udp) {
             ++totals_.drops[static_cast<std::size_t>(RxDrop::kNotUdp)];
             continue;

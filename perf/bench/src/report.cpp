@@ -8,16 +8,21 @@
 namespace rtpx::bench {
 
 nlohmann::json latency_json(const LatencyHistogram& h) {
-    return nlohmann::json{{"count", h.count()},       {"min", h.min()},
-                          {"p50", h.percentile(0.5)}, {"p90", h.percentile(0.9)},
-                          {"p99", h.percentile(0.99)}, {"p999", h.percentile(0.999)},
-                          {"max", h.max()},           {"mean", h.mean()}};
+    return nlohmann::json{{"count", h.count()},
+                          {"min", h.min()},
+                          {"p50", h.percentile(0.5)},
+                          {"p90", h.percentile(0.9)},
+                          {"p99", h.percentile(0.99)},
+                          {"p999", h.percentile(0.999)},
+                          {"max", h.max()},
+                          {"mean", h.mean()}};
 }
 
 nlohmann::json trial_json(const TrialStats& t, const std::string& phase, std::size_t flows,
                           bool pass) {
     nlohmann::json drops = nlohmann::json::object();
-    for (std::size_t i = 0; i < t.rx_drops.size(); ++i) drops[std::string(kRxDropNames[i])] = t.rx_drops[i];
+    for (std::size_t i = 0; i < t.rx_drops.size(); ++i)
+        drops[std::string(kRxDropNames[i])] = t.rx_drops[i];
     const std::uint64_t lost =
         t.outcome.sent > t.outcome.received ? t.outcome.sent - t.outcome.received : 0;
     return nlohmann::json{{"type", "trial"},
@@ -83,7 +88,8 @@ tl::expected<void, std::string> write_plots(
               "set yrange [0:*]\n"
               "plot '"
            << (d / "throughput_vs_flows.dat").string()
-           << "' using 1:2 with linespoints title 'NDR', '' using 1:3 with linespoints title 'PDR'\n";
+           << "' using 1:2 with linespoints title 'NDR', '' using 1:3 with linespoints title "
+              "'PDR'\n";
     }
     {
         std::ofstream dat(d / "latency_cdf.dat");
@@ -116,25 +122,22 @@ tl::expected<void, std::string> write_plots(
 
 std::string table_header() {
     char b[256];
-    std::snprintf(b, sizeof b, "%-9s %8s %12s %12s %12s %10s %9s %9s %9s %9s %8s %6s",
-                  "phase", "flows", "offered_pps", "sent", "received", "loss_%", "p50_us",
-                  "p99_us", "p99.9_us", "jit_us", "reorder", "pass");
+    std::snprintf(b, sizeof b, "%-9s %8s %12s %12s %12s %10s %9s %9s %9s %9s %8s %6s", "phase",
+                  "flows", "offered_pps", "sent", "received", "loss_%", "p50_us", "p99_us",
+                  "p99.9_us", "jit_us", "reorder", "pass");
     return b;
 }
 
-std::string table_row(const TrialStats& t, const std::string& phase, std::size_t flows,
-                      bool pass) {
+std::string table_row(const TrialStats& t, const std::string& phase, std::size_t flows, bool pass) {
     char b[256];
-    std::snprintf(b, sizeof b, "%-9s %8zu %12.0f %12llu %12llu %10.4f %9.1f %9.1f %9.1f %9.2f %8llu %6s",
-                  phase.c_str(), flows, t.offered_pps,
-                  static_cast<unsigned long long>(t.outcome.sent),
-                  static_cast<unsigned long long>(t.outcome.received),
-                  100.0 * t.outcome.loss_ratio(),
-                  static_cast<double>(t.latency.percentile(0.5)) / 1000.0,
-                  static_cast<double>(t.latency.percentile(0.99)) / 1000.0,
-                  static_cast<double>(t.latency.percentile(0.999)) / 1000.0,
-                  t.jitter_mean_ns / 1000.0, static_cast<unsigned long long>(t.reordered),
-                  pass ? "yes" : "no");
+    std::snprintf(
+        b, sizeof b, "%-9s %8zu %12.0f %12llu %12llu %10.4f %9.1f %9.1f %9.1f %9.2f %8llu %6s",
+        phase.c_str(), flows, t.offered_pps, static_cast<unsigned long long>(t.outcome.sent),
+        static_cast<unsigned long long>(t.outcome.received), 100.0 * t.outcome.loss_ratio(),
+        static_cast<double>(t.latency.percentile(0.5)) / 1000.0,
+        static_cast<double>(t.latency.percentile(0.99)) / 1000.0,
+        static_cast<double>(t.latency.percentile(0.999)) / 1000.0, t.jitter_mean_ns / 1000.0,
+        static_cast<unsigned long long>(t.reordered), pass ? "yes" : "no");
     return b;
 }
 

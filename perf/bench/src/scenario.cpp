@@ -16,21 +16,45 @@ using Error = tl::unexpected<std::string>;
 
 flowapi::Endpoint to_endpoint(const IpAddress& a, std::uint16_t port) {
     flowapi::Endpoint e;
-    e.address.family = a.family == 6 ? flowapi::AddressFamily::kIpv6 : flowapi::AddressFamily::kIpv4;
+    e.address.family =
+        a.family == 6 ? flowapi::AddressFamily::kIpv6 : flowapi::AddressFamily::kIpv4;
     e.address.bytes = a.bytes;
     e.port = port;
     return e;
 }
 
-const std::set<std::string, std::less<>> kAllowed = {
-    "scenario.name", "scenario.description", "streams.flows", "streams.profile",
-    "streams.ip_version", "streams.srtp_in", "streams.srtp_out", "streams.transport_cc_id",
-    "streams.audio_level_id", "streams.rtcp_every", "streams.udp_checksum", "network.bench_tx",
-    "network.dut_in", "network.dut_out", "network.bench_rx", "network.bench_tx_port",
-    "network.dut_in_port", "network.dut_out_port", "network.bench_rx_port",
-    "network.ports_per_address", "network.bench_mac", "network.dut_mac", "load.rate_pps",
-    "load.duration_s", "load.drain_s", "load.burst", "load.search", "load.pdr_loss",
-    "load.min_rate_pps", "load.max_rate_pps", "load.resolution_pps", "load.latency_trials"};
+const std::set<std::string, std::less<>> kAllowed = {"scenario.name",
+                                                     "scenario.description",
+                                                     "streams.flows",
+                                                     "streams.profile",
+                                                     "streams.ip_version",
+                                                     "streams.srtp_in",
+                                                     "streams.srtp_out",
+                                                     "streams.transport_cc_id",
+                                                     "streams.audio_level_id",
+                                                     "streams.rtcp_every",
+                                                     "streams.udp_checksum",
+                                                     "network.bench_tx",
+                                                     "network.dut_in",
+                                                     "network.dut_out",
+                                                     "network.bench_rx",
+                                                     "network.bench_tx_port",
+                                                     "network.dut_in_port",
+                                                     "network.dut_out_port",
+                                                     "network.bench_rx_port",
+                                                     "network.ports_per_address",
+                                                     "network.bench_mac",
+                                                     "network.dut_mac",
+                                                     "load.rate_pps",
+                                                     "load.duration_s",
+                                                     "load.drain_s",
+                                                     "load.burst",
+                                                     "load.search",
+                                                     "load.pdr_loss",
+                                                     "load.min_rate_pps",
+                                                     "load.max_rate_pps",
+                                                     "load.resolution_pps",
+                                                     "load.latency_trials"};
 
 }  // namespace
 
@@ -76,11 +100,16 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
         s.flows = static_cast<std::size_t>(*v);
     }
     if (auto v = streams["profile"].value<std::string>()) {
-        if (*v == "g711") s.profile = ProfileMix::kG711;
-        else if (*v == "opus") s.profile = ProfileMix::kOpus;
-        else if (*v == "video") s.profile = ProfileMix::kVideo;
-        else if (*v == "mix") s.profile = ProfileMix::kMix;
-        else return Error("streams.profile: expected \"g711\", \"opus\", \"video\" or \"mix\"");
+        if (*v == "g711")
+            s.profile = ProfileMix::kG711;
+        else if (*v == "opus")
+            s.profile = ProfileMix::kOpus;
+        else if (*v == "video")
+            s.profile = ProfileMix::kVideo;
+        else if (*v == "mix")
+            s.profile = ProfileMix::kMix;
+        else
+            return Error("streams.profile: expected \"g711\", \"opus\", \"video\" or \"mix\"");
     }
     s.ip_version = static_cast<int>(streams["ip_version"].value_or(std::int64_t{4}));
     if (s.ip_version != 4 && s.ip_version != 6) return Error("streams.ip_version: expected 4 or 6");
@@ -90,10 +119,12 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
         s.dut_out = *IpAddress::from_string("fd00:100::1");
         s.bench_rx = *IpAddress::from_string("fd00:101::1");
     }
-    for (auto [key, target] : {std::pair{"srtp_in", &s.srtp_in}, std::pair{"srtp_out", &s.srtp_out}}) {
+    for (auto [key, target] :
+         {std::pair{"srtp_in", &s.srtp_in}, std::pair{"srtp_out", &s.srtp_out}}) {
         if (auto v = streams[key].value<std::string>(); v && *v != "none") {
             auto suite = rtp::srtp::suite_from_name(*v);
-            if (!suite) return Error(std::string("streams.") + key + ": unknown SRTP suite \"" + *v + "\"");
+            if (!suite)
+                return Error(std::string("streams.") + key + ": unknown SRTP suite \"" + *v + "\"");
             *target = *suite;
         }
     }
@@ -109,9 +140,9 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
     s.rtcp_every = static_cast<std::uint32_t>(streams["rtcp_every"].value_or(std::int64_t{0}));
     s.udp_checksum = streams["udp_checksum"].value_or(true);
     const auto net = t["network"];
-    for (auto [key, target] : {std::pair{"bench_tx", &s.bench_tx}, std::pair{"dut_in", &s.dut_in},
-                               std::pair{"dut_out", &s.dut_out},
-                               std::pair{"bench_rx", &s.bench_rx}}) {
+    for (auto [key, target] :
+         {std::pair{"bench_tx", &s.bench_tx}, std::pair{"dut_in", &s.dut_in},
+          std::pair{"dut_out", &s.dut_out}, std::pair{"bench_rx", &s.bench_rx}}) {
         if (auto v = net[key].value<std::string>()) {
             auto a = IpAddress::from_string(*v);
             if (!a || a->family != s.ip_version) {
@@ -121,10 +152,10 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
             *target = *a;
         }
     }
-    for (auto [key, target] : {std::pair{"bench_tx_port", &s.bench_tx_port},
-                               std::pair{"dut_in_port", &s.dut_in_port},
-                               std::pair{"dut_out_port", &s.dut_out_port},
-                               std::pair{"bench_rx_port", &s.bench_rx_port}}) {
+    for (auto [key, target] :
+         {std::pair{"bench_tx_port", &s.bench_tx_port}, std::pair{"dut_in_port", &s.dut_in_port},
+          std::pair{"dut_out_port", &s.dut_out_port},
+          std::pair{"bench_rx_port", &s.bench_rx_port}}) {
         const auto v = net[key].value_or(std::int64_t{*target});
         if (v < 1 || v > 65534) return Error(std::string("network.") + key + ": expected 1..65534");
         *target = static_cast<std::uint16_t>(v);
@@ -137,9 +168,11 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
     const std::uint32_t highest =
         std::max({s.bench_tx_port, s.dut_in_port, s.dut_out_port, s.bench_rx_port});
     if (s.ports_per_address == 0 || highest + 2 * (s.ports_per_address - 1) > 65535) {
-        return Error("network.ports_per_address: base port + 2 x (ports_per_address - 1) exceeds 65535");
+        return Error(
+            "network.ports_per_address: base port + 2 x (ports_per_address - 1) exceeds 65535");
     }
-    for (auto [key, target] : {std::pair{"bench_mac", &s.bench_mac}, std::pair{"dut_mac", &s.dut_mac}}) {
+    for (auto [key, target] :
+         {std::pair{"bench_mac", &s.bench_mac}, std::pair{"dut_mac", &s.dut_mac}}) {
         if (auto v = net[key].value<std::string>()) {
             auto m = flowapi::parse_mac(*v);
             if (!m) return Error(std::string("network.") + key + ": expected xx:xx:xx:xx:xx:xx");
@@ -164,8 +197,9 @@ tl::expected<Scenario, std::string> parse_scenario(std::string_view text) {
     if (s.rate_pps <= 0 || s.duration_s <= 0 || s.drain_s < 0 || s.burst < 1 || s.burst > 64 ||
         s.pdr_loss < 0 || s.pdr_loss >= 1 || s.min_rate_pps <= 0 ||
         s.max_rate_pps < s.min_rate_pps || s.resolution_pps <= 0) {
-        return Error("load: rates and durations must be positive, burst 1..64, "
-                     "min_rate_pps <= max_rate_pps, 0 <= pdr_loss < 1");
+        return Error(
+            "load: rates and durations must be positive, burst 1..64, "
+            "min_rate_pps <= max_rate_pps, 0 <= pdr_loss < 1");
     }
     return s;
 }
@@ -201,9 +235,9 @@ tl::expected<FlowAddresses, std::string> flow_addresses(const Scenario& s, std::
     const auto block = static_cast<std::uint32_t>(i / s.ports_per_address);
     const auto slot = static_cast<std::uint16_t>(2 * (i % s.ports_per_address));
     FlowAddresses f{};
-    for (auto [base, target] : {std::pair{&s.bench_tx, &f.bench_tx}, std::pair{&s.dut_in, &f.dut_in},
-                                std::pair{&s.dut_out, &f.dut_out},
-                                std::pair{&s.bench_rx, &f.bench_rx}}) {
+    for (auto [base, target] :
+         {std::pair{&s.bench_tx, &f.bench_tx}, std::pair{&s.dut_in, &f.dut_in},
+          std::pair{&s.dut_out, &f.dut_out}, std::pair{&s.bench_rx, &f.bench_rx}}) {
         auto a = address_plus(*base, block);
         if (!a) return Error("flow " + std::to_string(i) + ": address range overflows");
         *target = *a;
@@ -268,8 +302,8 @@ nlohmann::json make_flows_json(const Scenario& s) {
         flowapi::SrtpParams p;
         if (!suite) return p;
         const SrtpKey k = derive_stream_key(*suite, id, leg);
-        p.suite = flowapi::suite_from_name(rtp::srtp::to_string(*suite)).value_or(
-            flowapi::SrtpSuite::kNone);
+        p.suite = flowapi::suite_from_name(rtp::srtp::to_string(*suite))
+                      .value_or(flowapi::SrtpSuite::kNone);
         std::copy_n(k.master_key.begin(), p.master_key.size(), p.master_key.begin());
         std::copy_n(k.master_salt.begin(), p.master_salt.size(), p.master_salt.begin());
         return p;

@@ -1,6 +1,7 @@
 // rtpx-bench's DPDK engine: moves the generator's frames to a port and the port's frames to the
 // receiver, a burst at a time, and runs paced trials (TSC-based pacing: the number of packets due
-// is (now - start) x rate; at most one burst per poll goes out, so bursts are at most `burst` long).
+// is (now - start) x rate; at most one burst per poll goes out, so bursts are at most `burst`
+// long).
 //
 // tx()/rx() take the time as a parameter so that tests drive the engine with a virtual clock and
 // get exact latencies; run_trial() uses the TSC. One engine belongs to one lcore; no allocation,
@@ -36,30 +37,30 @@ struct EngineConfig {
 inline constexpr std::uint32_t kMaxBurst = 64;
 
 struct EngineCounters {
-    std::uint64_t generated = 0;       // frames the generator wrote
-    std::uint64_t tx_frames = 0;       // accepted by the port
-    std::uint64_t tx_rtp = 0;          // of which RTP (the loss denominator)
+    std::uint64_t generated = 0;  // frames the generator wrote
+    std::uint64_t tx_frames = 0;  // accepted by the port
+    std::uint64_t tx_rtp = 0;     // of which RTP (the loss denominator)
     std::uint64_t tx_rtcp = 0;
-    std::uint64_t tx_backpressure = 0; // tx_burst calls that left frames queued
-    std::uint64_t mbuf_exhausted = 0;  // allocations that failed (nothing generated)
+    std::uint64_t tx_backpressure = 0;  // tx_burst calls that left frames queued
+    std::uint64_t mbuf_exhausted = 0;   // allocations that failed (nothing generated)
     std::uint64_t rx_frames = 0;
-    std::uint64_t rx_multiseg = 0;     // chained mbufs, dropped (not expected at these sizes)
+    std::uint64_t rx_multiseg = 0;  // chained mbufs, dropped (not expected at these sizes)
 };
 
 // One trial's figures (the JSON "trial" object; see report.hpp).
 struct TrialStats {
     double offered_pps = 0;
-    double duration_s = 0;         // TX time actually taken
+    double duration_s = 0;            // TX time actually taken
     std::uint64_t target_frames = 0;  // frames the trial was to offer (rate x nominal duration)
-    double tx_pps = 0;             // RTP+RTCP packets the port accepted per second
-    double rx_pps = 0;             // unique RTP packets back per second of TX time
-    double rx_mbps = 0;            // frame bits back per second, Mbit/s
-    TrialOutcome outcome;          // RTP sent/received
+    double tx_pps = 0;                // RTP+RTCP packets the port accepted per second
+    double rx_pps = 0;                // unique RTP packets back per second of TX time
+    double rx_mbps = 0;               // frame bits back per second, Mbit/s
+    TrialOutcome outcome;             // RTP sent/received
     std::uint64_t duplicates = 0;
     std::uint64_t reordered = 0;
     std::uint64_t rtcp_sent = 0;
     std::uint64_t rtcp_received = 0;
-    std::uint64_t stale = 0;       // late packets of an earlier trial, not counted
+    std::uint64_t stale = 0;  // late packets of an earlier trial, not counted
     std::uint64_t tx_backpressure = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(RxDrop::kCount)> rx_drops{};
     double jitter_mean_ns = 0;
@@ -72,8 +73,8 @@ struct TrialStats {
 // them (the average rate fell 3% short): the trial measured the generator or the port's TX, not
 // the device under test.
 [[nodiscard]] inline bool generator_limited(const TrialStats& t) noexcept {
-    return t.target_frames > 0 && (t.outcome.sent + t.rtcp_sent < t.target_frames ||
-                                   t.tx_pps < 0.97 * t.offered_pps);
+    return t.target_frames > 0 &&
+           (t.outcome.sent + t.rtcp_sent < t.target_frames || t.tx_pps < 0.97 * t.offered_pps);
 }
 
 class Engine {

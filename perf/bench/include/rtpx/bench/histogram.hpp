@@ -16,9 +16,9 @@ namespace rtpx::bench {
 
 class LatencyHistogram {
   public:
-    static constexpr unsigned kSubBits = 8;                           // 256 exact values
+    static constexpr unsigned kSubBits = 8;  // 256 exact values
     static constexpr std::uint64_t kExact = std::uint64_t{1} << kSubBits;
-    static constexpr std::uint64_t kHalf = kExact / 2;                // buckets per octave
+    static constexpr std::uint64_t kHalf = kExact / 2;  // buckets per octave
     static constexpr unsigned kMaxBits = 40;
     static constexpr std::size_t kBuckets = kExact + (kMaxBits - kSubBits + 1) * kHalf;
 
@@ -69,8 +69,9 @@ class LatencyHistogram {
         return counts_[idx];
     }
 
-    // The value at quantile q (0..1): the highest value of the bucket holding the ceil(q * count)-th
-    // smallest sample, clamped to [min, max]; exact for values below 256 ns. 0 when empty.
+    // The value at quantile q (0..1): the highest value of the bucket holding the ceil(q *
+    // count)-th smallest sample, clamped to [min, max]; exact for values below 256 ns. 0 when
+    // empty.
     [[nodiscard]] std::uint64_t percentile(double q) const noexcept {
         if (count_ == 0) return 0;
         q = std::clamp(q, 0.0, 1.0);

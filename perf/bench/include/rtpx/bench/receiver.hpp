@@ -28,16 +28,16 @@ namespace rtpx::bench {
 
 // Where stream i's packets come back, and how they are protected on the return leg.
 struct ReturnSpec {
-    IpAddress dst;               // the bench's receive address (the DUT's egress destination)
+    IpAddress dst;  // the bench's receive address (the DUT's egress destination)
     std::uint16_t dst_port = 0;
     std::optional<SrtpKey> srtp;  // unprotect with this key
 };
 
 enum class RxDrop : std::uint8_t {
-    kNotUdp,        // not an IPv4/IPv6 UDP frame
-    kUnknownFlow,   // SRTP return leg: no stream has this destination address and port
-    kSrtpFailed,    // unprotect failed (authentication, replay, ...)
-    kNoProbe,       // RTP without a valid probe, or a probe naming no stream
+    kNotUdp,       // not an IPv4/IPv6 UDP frame
+    kUnknownFlow,  // SRTP return leg: no stream has this destination address and port
+    kSrtpFailed,   // unprotect failed (authentication, replay, ...)
+    kNoProbe,      // RTP without a valid probe, or a probe naming no stream
     kCount,
 };
 inline constexpr std::array<std::string_view, 4> kRxDropNames = {"not_udp", "unknown_flow",
@@ -48,10 +48,10 @@ struct StreamRx {
     std::uint64_t duplicates = 0;
     std::uint64_t reordered = 0;
     std::uint64_t rtcp = 0;
-    std::int64_t highest = -1;        // highest probe sequence seen
-    std::uint64_t window = 0;         // bit i: highest - i seen (duplicate detection, 64 deep)
+    std::int64_t highest = -1;  // highest probe sequence seen
+    std::uint64_t window = 0;   // bit i: highest - i seen (duplicate detection, 64 deep)
     std::int64_t last_transit = 0;
-    std::uint64_t jitter_ns16 = 0;    // RFC 3550 J scaled by 16 (integer form of A.8)
+    std::uint64_t jitter_ns16 = 0;  // RFC 3550 J scaled by 16 (integer form of A.8)
     bool has_transit = false;
 };
 
@@ -61,8 +61,8 @@ struct RxTotals {
     std::uint64_t duplicates = 0;
     std::uint64_t reordered = 0;
     std::uint64_t rtcp = 0;
-    std::uint64_t stale = 0;     // RTP sent before the epoch (a previous trial's late packets)
-    std::uint64_t bytes = 0;     // frame bytes of matched packets
+    std::uint64_t stale = 0;  // RTP sent before the epoch (a previous trial's late packets)
+    std::uint64_t bytes = 0;  // frame bytes of matched packets
     std::array<std::uint64_t, static_cast<std::size_t>(RxDrop::kCount)> drops{};
 };
 

@@ -17,8 +17,13 @@
 
 namespace rtpx::bench {
 
-enum class ProfileMix : std::uint8_t { kG711, kOpus, kVideo, kMix };  // kMix: 45% G.711,
-                                                                      // 45% Opus, 10% video
+enum class ProfileMix : std::uint8_t {
+    kG711,
+    kOpus,
+    kVideo,
+    kMix
+};  // kMix: 45% G.711,
+    // 45% Opus, 10% video
 
 struct Scenario {
     std::string name = "adhoc";
@@ -29,16 +34,16 @@ struct Scenario {
     int ip_version = 4;
     std::optional<rtp::srtp::Suite> srtp_in;   // bench → DUT
     std::optional<rtp::srtp::Suite> srtp_out;  // DUT → bench
-    std::uint8_t transport_cc_id = 0;           // 0: no transport-wide-cc extension
-    std::uint8_t audio_level_id = 0;            // 0: no ssrc-audio-level extension
-    std::uint32_t rtcp_every = 0;               // an SR every N RTP packets per stream; 0: none
+    std::uint8_t transport_cc_id = 0;          // 0: no transport-wide-cc extension
+    std::uint8_t audio_level_id = 0;           // 0: no ssrc-audio-level extension
+    std::uint32_t rtcp_every = 0;              // an SR every N RTP packets per stream; 0: none
     bool udp_checksum = true;
     // [network]: first addresses; flow i uses port base + 2 * (i mod P) and address base + i / P
     // (P = ports per address).
-    IpAddress bench_tx;    // generator source
-    IpAddress dut_in;      // DUT ingress (flow "local")
-    IpAddress dut_out;     // DUT egress source
-    IpAddress bench_rx;    // where the DUT sends (flow "egress_destination")
+    IpAddress bench_tx;  // generator source
+    IpAddress dut_in;    // DUT ingress (flow "local")
+    IpAddress dut_out;   // DUT egress source
+    IpAddress bench_rx;  // where the DUT sends (flow "egress_destination")
     std::uint16_t bench_tx_port = 10000;
     std::uint16_t dut_in_port = 20000;
     std::uint16_t dut_out_port = 20000;
@@ -59,7 +64,8 @@ struct Scenario {
     unsigned latency_trials = 1;  // RFC 8219 latency trials at the NDR rate
 };
 
-[[nodiscard]] std::optional<IpAddress> address_plus(const IpAddress& base, std::uint32_t n) noexcept;
+[[nodiscard]] std::optional<IpAddress> address_plus(const IpAddress& base,
+                                                    std::uint32_t n) noexcept;
 
 // Parses TOML text (errors name the key). Unknown keys are errors.
 [[nodiscard]] tl::expected<Scenario, std::string> parse_scenario(std::string_view toml_text);
@@ -69,7 +75,7 @@ struct Scenario {
 [[nodiscard]] tl::expected<std::vector<StreamSpec>, std::string> make_streams(const Scenario& s);
 // `loopback`: frames come back as sent (net_ring self-test): return legs = what was sent.
 [[nodiscard]] tl::expected<std::vector<ReturnSpec>, std::string> make_returns(const Scenario& s,
-                                                                            bool loopback);
+                                                                              bool loopback);
 // {"flows": [...]} for `rtpx-dataplane --flows` (dataplane/flowapi/include/rtpx/flowapi/json.hpp).
 [[nodiscard]] nlohmann::json make_flows_json(const Scenario& s);
 

@@ -23,10 +23,10 @@ struct TrialOutcome {
 };
 
 struct SearchParams {
-    double min_rate_pps = 1000;       // lowest rate tried; if it fails, nothing is found
-    double max_rate_pps = 1e6;        // tried first (RFC 2544: start at the maximum)
-    double resolution_pps = 1000;     // stop when the pass/fail bracket is this narrow
-    double loss_tolerance = 0.0;      // fraction of sent packets a passing trial may lose
+    double min_rate_pps = 1000;    // lowest rate tried; if it fails, nothing is found
+    double max_rate_pps = 1e6;     // tried first (RFC 2544: start at the maximum)
+    double resolution_pps = 1000;  // stop when the pass/fail bracket is this narrow
+    double loss_tolerance = 0.0;   // fraction of sent packets a passing trial may lose
     unsigned max_trials = 40;
 };
 
@@ -37,9 +37,9 @@ struct SearchStep {
 };
 
 struct SearchResult {
-    bool found = false;        // some tried rate passed
-    double rate_pps = 0;       // the highest passing rate (0 when none passed)
-    double failed_pps = 0;     // the lowest failing rate (0 when max passed)
+    bool found = false;     // some tried rate passed
+    double rate_pps = 0;    // the highest passing rate (0 when none passed)
+    double failed_pps = 0;  // the lowest failing rate (0 when max passed)
     std::vector<SearchStep> steps;
 };
 

@@ -13,9 +13,9 @@
 //  |             TX timestamp (64-bit, nanoseconds, bench clock)   |
 //  +---------------------------------------------------------------+
 //
-// The generator is plain C++ (no DPDK): it writes whole Ethernet frames into caller buffers, a burst
-// at a time, so the DPDK engine, the tests and tools share it. SRTP goes through rtp/srtp's burst
-// backend (IPsec-MB by default).
+// The generator is plain C++ (no DPDK): it writes whole Ethernet frames into caller buffers, a
+// burst at a time, so the DPDK engine, the tests and tools share it. SRTP goes through rtp/srtp's
+// burst backend (IPsec-MB by default).
 #pragma once
 
 #include <array>
@@ -101,11 +101,11 @@ inline constexpr std::array<ProfileInfo, 3> kProfiles = {{
 
 inline constexpr std::size_t kVideoPacketPayload = 1200 - 12;  // 1200-byte RTP packets
 
-// The RTP payload size of packet `index` (0-based, per stream) of a stream, and for video whether it
-// ends its frame. Pure and deterministic, so tests and receivers can recompute it.
+// The RTP payload size of packet `index` (0-based, per stream) of a stream, and for video whether
+// it ends its frame. Pure and deterministic, so tests and receivers can recompute it.
 struct PacketShape {
     std::uint16_t payload_size;
-    bool frame_end;        // marker bit (video); always true for audio
+    bool frame_end;               // marker bit (video); always true for audio
     std::uint16_t frame_packets;  // packets in this packet's frame (1 for audio)
 };
 [[nodiscard]] PacketShape video_frame_shape(std::uint32_t stream, std::uint64_t frame) noexcept;
@@ -150,7 +150,7 @@ struct SentPacket {
 struct FrameSlot {
     std::uint8_t* data = nullptr;  // frame bytes are written here
     std::uint32_t capacity = 0;
-    std::uint32_t len = 0;         // set by the generator
+    std::uint32_t len = 0;  // set by the generator
 };
 
 struct GeneratorError {
@@ -160,12 +160,12 @@ struct GeneratorError {
 struct GeneratorCounters {
     std::uint64_t rtp_packets = 0;
     std::uint64_t rtcp_packets = 0;
-    std::uint64_t bytes = 0;            // frame bytes
-    std::uint64_t srtp_failures = 0;    // protect refused (never expected)
+    std::uint64_t bytes = 0;          // frame bytes
+    std::uint64_t srtp_failures = 0;  // protect refused (never expected)
 };
 
-// Largest frame the generator writes: Ethernet + VLAN + IPv6 + UDP + RTP with extensions + 1200-byte
-// payload + SRTP trailer.
+// Largest frame the generator writes: Ethernet + VLAN + IPv6 + UDP + RTP with extensions +
+// 1200-byte payload + SRTP trailer.
 inline constexpr std::size_t kMaxFrameSize = 14 + 4 + 40 + 8 + 12 + 16 + kVideoPacketPayload + 20;
 
 class Generator {
@@ -175,8 +175,8 @@ class Generator {
     // next call continues it. Stream sequence numbers start at `first_seq` (default: from the
     // SSRC), timestamps at a value derived from the SSRC.
     [[nodiscard]] static tl::expected<std::unique_ptr<Generator>, GeneratorError> create(
-        std::vector<StreamSpec> streams, rtp::srtp::BackendKind backend =
-                                             rtp::srtp::BackendKind::kIpsecMb);
+        std::vector<StreamSpec> streams,
+        rtp::srtp::BackendKind backend = rtp::srtp::BackendKind::kIpsecMb);
 
     // Fills slots[0..n) with the next n frames, all stamped `tx_ns`. Returns n (every slot is
     // filled: the capacity of each slot must be >= kMaxFrameSize). `sent` (optional, same size)
@@ -185,7 +185,9 @@ class Generator {
                      std::span<SentPacket> sent = {}) noexcept;
 
     [[nodiscard]] std::size_t stream_count() const noexcept { return streams_.size(); }
-    [[nodiscard]] const StreamSpec& stream(std::size_t i) const noexcept { return streams_[i].spec; }
+    [[nodiscard]] const StreamSpec& stream(std::size_t i) const noexcept {
+        return streams_[i].spec;
+    }
     // Probe sequences handed out so far for stream i (= RTP packets generated).
     [[nodiscard]] std::uint64_t sent_of(std::size_t i) const noexcept {
         return streams_[i].packets;
@@ -198,14 +200,14 @@ class Generator {
     struct StreamState {
         StreamSpec spec;
         std::unique_ptr<rtp::srtp::SrtpContext> ctx;
-        std::uint64_t packets = 0;     // RTP packets so far (the next probe sequence)
-        std::uint64_t frames = 0;      // video frames begun
-        std::uint64_t octets = 0;      // RTP payload octets (for the SR)
-        std::uint16_t in_frame = 0;    // video: packets of the current frame already sent
+        std::uint64_t packets = 0;   // RTP packets so far (the next probe sequence)
+        std::uint64_t frames = 0;    // video frames begun
+        std::uint64_t octets = 0;    // RTP payload octets (for the SR)
+        std::uint16_t in_frame = 0;  // video: packets of the current frame already sent
         std::uint16_t first_seq = 0;
         std::uint32_t first_ts = 0;
-        std::uint32_t rtcp_due = 0;    // RTP packets until the next SR
-        std::uint8_t header_len = 0;   // Ethernet..UDP
+        std::uint32_t rtcp_due = 0;             // RTP packets until the next SR
+        std::uint8_t header_len = 0;            // Ethernet..UDP
         std::array<std::uint8_t, 64> header{};  // template for an empty payload
     };
     Generator() = default;
