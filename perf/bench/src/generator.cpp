@@ -288,20 +288,23 @@ std::size_t Generator::fill(std::span<FrameSlot> slots, std::uint64_t tx_ns,
             }
             slot.len = static_cast<std::uint32_t>(len);  // RTP/RTCP length until headers go on
         }
-        if (n_rtp != 0) {
-            backend_->protect_rtp(std::span(srtp_rtp_.data(), n_rtp),
-                                  std::span(statuses_.data(), n_rtp));
-            for (std::size_t k = 0; k < n_rtp; ++k) {
-                if (statuses_[k] != rtp::srtp::SrtpStatus::kOk) ++counters_.srtp_failures;
-                slots[done + rtp_slot_[k]].len = srtp_rtp_[k].len;
+        // Protect in two bursts (RTP, then RTCP); a refused packet goes out unprotected and
+        // counted.
+        for (const bool rtcp : {false, true}) {
+            const std::size_t m = rtcp ? n_rtcp : n_rtp;
+            if (m == 0) continue;
+            auto& packets = rtcp ? srtp_rtcp_ : srtp_rtp_;
+            const auto& slot_of = rtcp ? rtcp_slot_ : rtp_slot_;
+            const auto batch = std::span(packets.data(), m);
+            const auto statuses = std::span(statuses_.data(), m);
+            if (rtcp) {
+                backend_->protect_rtcp(batch, statuses);
+            } else {
+                backend_->protect_rtp(batch, statuses);
             }
-        }
-        if (n_rtcp != 0) {
-            backend_->protect_rtcp(std::span(srtp_rtcp_.data(), n_rtcp),
-                                   std::span(statuses_.data(), n_rtcp));
-            for (std::size_t k = 0; k < n_rtcp; ++k) {
+            for (std::size_t k = 0; k < m; ++k) {
                 if (statuses_[k] != rtp::srtp::SrtpStatus::kOk) ++counters_.srtp_failures;
-                slots[done + rtcp_slot_[k]].len = srtp_rtcp_[k].len;
+                slots[done + slot_of[k]].len = packets[k].len;
             }
         }
         for (std::size_t i = 0; i < n; ++i) {
