@@ -607,21 +607,5 @@ TEST_F(PipelineWorker, BatchesAreAllOrNothing) {
     EXPECT_EQ(table_->size(), 0u);
 }
 
-// Until the SRTP backends are in the pipeline, a flow asking for SRTP is refused, never relayed
-// with its media left unprotected.
-TEST_F(PipelineWorker, RefusesSrtpFlowsUntilSrtpIsInThePipeline) {
-    auto srtp = spec();
-    srtp.srtp_egress.suite = flowapi::SrtpSuite::kAesCm128HmacSha1_80;
-    PortAddressBook book;
-    book.port_of = [&](const flowapi::IpAddress& ip) {
-        return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1;
-    };
-    book.describe_port = [](int, FlowConfig&) {};
-    const auto reply = table_->apply({{{flowapi::OpKind::kAdd, srtp}}}, book);
-    EXPECT_FALSE(reply.ok);
-    EXPECT_EQ(reply.error, "ops[0].srtp_egress: SRTP is not supported by this data plane yet");
-    EXPECT_EQ(table_->size(), 0u);
-}
-
 }  // namespace
 }  // namespace rtpx::dataplane
