@@ -215,6 +215,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             c.remap_extensions = op.spec.extension_map != flowapi::identity_extension_map();
             c.srtp_ingress = std::move(*srtp_in);
             c.srtp_egress = std::move(*srtp_out);
+            c.has_srtp_ingress = c.srtp_ingress.enabled();
+            c.has_srtp_egress = c.srtp_egress.enabled();
         }
         if (op.kind == OpKind::kAdd) {
             p.entry = make_on<FlowEntry>(socket_, op.spec);

@@ -81,7 +81,7 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
     for (std::uint16_t j = 0; j < n; ++j) {
         if (entries[j] == nullptr) continue;
         const FlowConfig* cfg = entries[j]->config.load(std::memory_order_acquire);
-        if (!cfg->srtp_ingress.enabled()) continue;
+        if (!cfg->has_srtp_ingress) continue;
         const ParsedFrame& p = parsed[j];
         auto* payload = rte_pktmbuf_mtod(pkts[j], std::uint8_t*) + p.payload_offset();
         const rtp::PacketClass cls =

@@ -309,7 +309,7 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
             rtp::set_timestamp(payload, view->timestamp() + *spec.timestamp_offset);
     }
     // SRTP/SRTCP protect for the egress leg: held for one backend call per burst (srtp_protect).
-    if (cfg->srtp_egress.enabled()) {
+    if (cfg->has_srtp_egress) {
         srtp_hold(m, p, flow, cfg, cls == rtp::PacketClass::kRtcp, now_ns);
         return;
     }

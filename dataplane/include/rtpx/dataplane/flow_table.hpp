@@ -67,6 +67,9 @@ struct FlowConfig {
     std::array<std::uint8_t, 6> next_hop_mac{};  // from the spec or the port's gateway MAC
     bool remap_pt = false;
     bool remap_extensions = false;
+    // srtp_*.enabled(), kept on the cache line workers already read for every packet.
+    bool has_srtp_ingress = false;
+    bool has_srtp_egress = false;
     SrtpStage srtp_ingress;
     SrtpStage srtp_egress;
 };
