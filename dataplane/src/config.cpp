@@ -55,9 +55,9 @@ Config parse(const toml::table& root, const std::string& file) {
     if (const auto* dp = root.get("dataplane")) {
         if (!dp->is_table()) fail(file, *dp, "dataplane", "expected a table");
         const auto& t = *dp->as_table();
-        check_keys(file, t, "dataplane.",
-                   {"control_socket", "lcores", "max_flows", "mbufs", "eal",
-                    "srtp_failure_threshold"});
+        check_keys(
+            file, t, "dataplane.",
+            {"control_socket", "lcores", "max_flows", "mbufs", "eal", "srtp_failure_threshold"});
         if (const auto* n = t.get("control_socket"))
             c.control_socket = get_string(file, *n, "dataplane.control_socket");
         if (const auto* n = t.get("lcores")) c.lcores = get_string(file, *n, "dataplane.lcores");

@@ -36,8 +36,8 @@ tl::expected<SrtpStage, std::string> make_srtp_direction(const flowapi::SrtpPara
     }
     const auto suite = backend_suite(params.suite);
     if (!suite) {
-        return tl::unexpected(std::string(field) + ".suite: " +
-                              std::string(flowapi::suite_info(params.suite).name) +
+        return tl::unexpected(std::string(field) +
+                              ".suite: " + std::string(flowapi::suite_info(params.suite).name) +
                               " is not supported by the SRTP backends");
     }
     const auto& info = srtp::suite_info(*suite);
@@ -55,7 +55,8 @@ SrtpWorkerState::SrtpWorkerState() noexcept {
     if (auto b = srtp::make_ipsecmb_backend()) backend = std::move(*b);
 }
 
-// ---- Worker: the burst stages --------------------------------------------------------------------
+// ---- Worker: the burst stages
+// --------------------------------------------------------------------
 
 void Worker::srtp_failure(FlowEntry* flow, const FlowConfig* cfg, srtp::SrtpStatus status,
                           rte_mbuf* m, std::int64_t now_ns) noexcept {
@@ -84,8 +85,7 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
         if (!cfg->has_srtp_ingress) continue;
         const ParsedFrame& p = parsed[j];
         auto* payload = rte_pktmbuf_mtod(pkts[j], std::uint8_t*) + p.payload_offset();
-        const rtp::PacketClass cls =
-            rtp::classify(rtp::ByteSpan(payload, p.payload_size()), true);
+        const rtp::PacketClass cls = rtp::classify(rtp::ByteSpan(payload, p.payload_size()), true);
         // STUN, DTLS and the like are forward()'s to drop: nothing to unprotect.
         if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) continue;
         s.packets[count] = {cfg->srtp_ingress.context.get(), payload, p.payload_size(),
@@ -135,8 +135,8 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
             const std::uint32_t len = s.packets[i].len;
             ++i;
             if (status != srtp::SrtpStatus::kOk) {
-                srtp_failure(entries[j], entries[j]->config.load(std::memory_order_acquire),
-                             status, pkts[j], now_ns);
+                srtp_failure(entries[j], entries[j]->config.load(std::memory_order_acquire), status,
+                             pkts[j], now_ns);
                 continue;
             }
             parsed[j].l4_size = static_cast<std::uint16_t>(kUdpHeaderSize + len);
@@ -177,10 +177,9 @@ void Worker::srtp_protect(std::int64_t now_ns) noexcept {
                 e.rtcp ? srtp::srtcp_trailer_len(*context) : srtp::srtp_trailer_len(*context);
             // The trailer goes after the payload, in the mbuf's tailroom (one segment only).
             const std::uint32_t end = e.p.payload_offset() + len;
-            const std::uint32_t room =
-                m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= end
-                    ? rte_pktmbuf_data_len(m) - end + rte_pktmbuf_tailroom(m)
-                    : 0;
+            const std::uint32_t room = m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= end
+                                           ? rte_pktmbuf_data_len(m) - end + rte_pktmbuf_tailroom(m)
+                                           : 0;
             if (room < trailer || end + trailer > UINT16_MAX) {
                 s.statuses[h] = srtp::SrtpStatus::kNoRoom;
                 continue;
@@ -196,8 +195,7 @@ void Worker::srtp_protect(std::int64_t now_ns) noexcept {
         // Statuses land in call order; s.statuses is indexed by held position, so use a scratch.
         std::array<srtp::SrtpStatus, SrtpWorkerState::kMaxBurst> called;
         if (rtp_count != 0) {
-            (void)s.backend->protect_rtp({s.packets.data(), rtp_count},
-                                         {called.data(), rtp_count});
+            (void)s.backend->protect_rtp({s.packets.data(), rtp_count}, {called.data(), rtp_count});
         }
         if (count != rtp_count) {
             (void)s.backend->protect_rtcp(
@@ -211,8 +209,8 @@ void Worker::srtp_protect(std::int64_t now_ns) noexcept {
             SrtpWorkerState::Held& e = s.held[h];
             const std::uint32_t end = e.p.payload_offset() + s.packets[c].len;
             if (rte_pktmbuf_data_len(e.m) < end) {
-                (void)rte_pktmbuf_append(e.m,
-                                         static_cast<std::uint16_t>(end - rte_pktmbuf_data_len(e.m)));
+                (void)rte_pktmbuf_append(
+                    e.m, static_cast<std::uint16_t>(end - rte_pktmbuf_data_len(e.m)));
             }
             e.p.l4_size = static_cast<std::uint16_t>(kUdpHeaderSize + s.packets[c].len);
             s.ok[h] = true;
@@ -228,7 +226,7 @@ void Worker::srtp_protect(std::int64_t now_ns) noexcept {
             transmit(e.m, e.p, e.flow, e.cfg, now_ns);
         } else {
             drop(s.statuses[h] == srtp::SrtpStatus::kNoRoom ? DropReason::kTooBig
-                                                             : DropReason::kSrtpAuth,
+                                                            : DropReason::kSrtpAuth,
                  e.m, e.flow);
         }
     }

@@ -104,8 +104,8 @@ void fill_frame(rte_mbuf* m, std::uint32_t i, std::uint16_t seq) {
 
 enum class Mode { kPlain, kProtect, kRekey };
 
-constexpr std::array<flowapi::SrtpSuite, 2> kBenchSuites = {flowapi::SrtpSuite::kAesCm128HmacSha1_80,
-                                                            flowapi::SrtpSuite::kAeadAes128Gcm};
+constexpr std::array<flowapi::SrtpSuite, 2> kBenchSuites = {
+    flowapi::SrtpSuite::kAesCm128HmacSha1_80, flowapi::SrtpSuite::kAeadAes128Gcm};
 
 // Flow i's key (the SRTP parameters of the leg into flow i).
 flowapi::SrtpParams key_of(std::uint32_t i, flowapi::SrtpSuite suite) {

@@ -2,67 +2,25 @@
 // backend) on a net_ring vdev, checked against rtp/srtp's libsrtp2 backend as the reference: what
 // the worker protects decrypts with libsrtp2 and the egress key; what libsrtp2 protects with the
 // ingress key comes out as the original RTP/RTCP. One EAL per process: --no-huge --no-shconf.
-#include <unistd.h>
-
 #include <array>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <rte_eal.h>
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
-#include <rte_ring.h>
 
-#include "rtpx/dataplane/flow_table.hpp"
-#include "rtpx/dataplane/packet.hpp"
+#include "ring_worker_fixture.hpp"
 #include "rtpx/dataplane/srtp_stage.hpp"
-#include "rtpx/dataplane/worker.hpp"
 #include "rtpx/rtp/bytes.hpp"
 
 namespace rtpx::dataplane {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
 using flowapi::SrtpSuite;
 namespace srtp = rtp::srtp;
 
-rte_mempool* g_pool = nullptr;
-std::uint16_t g_port = 0;
+const auto* const g_env = ::testing::AddGlobalTestEnvironment(new RingEnvironment("pipeline-srtp"));
 
-class EalEnvironment : public ::testing::Environment {
-  public:
-    void SetUp() override {
-        const std::string prefix = "--file-prefix=rtpx-srtp-" + std::to_string(::getpid());
-        std::vector<std::string> args = {
-            "pipeline_srtp_test", "--no-huge", "-m",        "64",          "--no-shconf",
-            "--no-pci",           "-l",        "0",         "--log-level", "error",
-            "--no-telemetry",     "--vdev",    "net_ring0", prefix};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
-        g_pool = rte_pktmbuf_pool_create("srtp_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-        ASSERT_NE(g_pool, nullptr);
-        ASSERT_EQ(rte_eth_dev_get_port_by_name("net_ring0", &g_port), 0);
-        rte_eth_conf conf{};
-        ASSERT_EQ(rte_eth_dev_configure(g_port, 1, 1, &conf), 0);
-        ASSERT_EQ(rte_eth_rx_queue_setup(g_port, 0, 256, 0, nullptr, g_pool), 0);
-        ASSERT_EQ(rte_eth_tx_queue_setup(g_port, 0, 256, 0, nullptr), 0);
-        ASSERT_EQ(rte_eth_dev_start(g_port), 0);
-    }
-    void TearDown() override {
-        (void)rte_eth_dev_stop(g_port);
-        (void)rte_eth_dev_close(g_port);
-        rte_mempool_free(g_pool);
-        const std::string runtime_dir = rte_eal_get_runtime_dir();
-        rte_eal_cleanup();
-        (void)::rmdir(runtime_dir.c_str());
-    }
-};
-const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
-
-constexpr std::array<std::uint8_t, 6> kPortMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0xAA};
 constexpr std::array<std::uint8_t, 6> kNextHop = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 constexpr std::array<std::uint8_t, 4> kAlice = {198, 51, 100, 7};
 constexpr std::array<std::uint8_t, 4> kMallory = {198, 51, 100, 66};
@@ -120,7 +78,8 @@ Bytes udp_payload(const Bytes& f) {
     if (!p) return {};
     EXPECT_EQ(p->src_port, 30002);
     EXPECT_EQ(p->dst_port, 5004);
-    return Bytes(f.begin() + p->payload_offset(), f.begin() + p->payload_offset() + p->payload_size());
+    return Bytes(f.begin() + p->payload_offset(),
+                 f.begin() + p->payload_offset() + p->payload_size());
 }
 
 // rtp/srtp's libsrtp2 backend with its own context for a key: the reference end of each test.
@@ -145,8 +104,8 @@ class Reference {
     }
     [[nodiscard]] const flowapi::SrtpParams& params() const { return params_; }
 
-    // nullopt-like: an empty vector when the backend refuses.
-    Bytes run(Bytes b, bool protect, bool rtcp) {
+    // The packet protected or unprotected; empty when the backend refuses it.
+    Bytes process(Bytes b, bool protect, bool rtcp) {
         const std::size_t len = b.size();
         b.resize(len + 64);
         srtp::SrtpPacket pkt{context_.get(), b.data(), static_cast<std::uint32_t>(len),
@@ -163,8 +122,8 @@ class Reference {
         b.resize(pkt.len);
         return b;
     }
-    Bytes protect(const Bytes& b, bool rtcp = false) { return run(b, true, rtcp); }
-    Bytes unprotect(const Bytes& b, bool rtcp = false) { return run(b, false, rtcp); }
+    Bytes protect(const Bytes& b, bool rtcp = false) { return process(b, true, rtcp); }
+    Bytes unprotect(const Bytes& b, bool rtcp = false) { return process(b, false, rtcp); }
 
   private:
     flowapi::SrtpParams params_;
@@ -172,40 +131,12 @@ class Reference {
     std::unique_ptr<srtp::SrtpBackend> backend_;
 };
 
-class PipelineSrtp : public ::testing::Test {
+class PipelineSrtp : public RingWorkerTest {
   protected:
+    void configure(WorkerContext& ctx) override { ctx.srtp_failure_threshold = 3; }
     void SetUp() override {
-        auto t = FlowTable::create("srtp_flows_" + std::to_string(counter_), 64, 1, 0);
-        ASSERT_TRUE(t) << t.error();
-        table_ = std::move(*t);
-        to_control_ =
-            rte_ring_create_elem(("srtp_ctl_" + std::to_string(counter_++)).c_str(),
-                                 sizeof(WorkerMessage), 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        ASSERT_NE(to_control_, nullptr);
-        port_.port_id = g_port;
-        port_.identity.mac = kPortMac;
-        port_.identity.ipv4_count = 1;
-        port_.identity.ipv4[0] = {192, 0, 2, 1};
-        port_.neighbours = &neighbours_;
-        WorkerContext ctx;
-        ctx.ports = &port_;
-        ctx.port_count = 1;
-        ctx.flows = table_.get();
-        ctx.to_control = to_control_;
-        ctx.counters = &counters_;
-        ctx.stop = &stop_;
-        ctx.clock = TscClock::start();
-        ctx.srtp_failure_threshold = 3;
-        worker_ = std::make_unique<Worker>(ctx);
+        RingWorkerTest::SetUp();
         ASSERT_TRUE(worker_->srtp_ready());
-        book_.port_of = [this](const flowapi::IpAddress& ip) {
-            return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1;
-        };
-        book_.describe_port = [](int, FlowConfig& c) { c.egress_mac = kPortMac; };
-    }
-    void TearDown() override {
-        (void)collect();
-        rte_ring_free(to_control_);
     }
 
     static flowapi::FlowSpec spec() {
@@ -216,53 +147,18 @@ class PipelineSrtp : public ::testing::Test {
         s.next_hop_mac = kNextHop;
         return s;
     }
-    flowapi::BatchReply apply(flowapi::OpKind kind, const flowapi::FlowSpec& s) {
-        return table_->apply({{{kind, s}}}, book_);
-    }
-    // Runs frames (already in mbufs) through the worker as one burst; returns the UDP payloads
-    // it transmitted.
-    std::vector<Bytes> run_mbufs(std::vector<rte_mbuf*> in) {
-        worker_->process_burst(0, in.data(), static_cast<std::uint16_t>(in.size()), 1'000'000'000);
-        worker_->flush();
-        return collect();
-    }
-    std::vector<Bytes> run(const std::vector<Bytes>& frames) {
-        std::vector<rte_mbuf*> in;
-        for (const auto& f : frames) {
-            rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
-            std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(),
-                        f.size());
-            in.push_back(m);
-        }
-        return run_mbufs(in);
-    }
-    std::vector<Bytes> collect() {
+    // One burst through the worker: the UDP payloads it transmitted.
+    std::vector<Bytes> relay_mbufs(std::vector<rte_mbuf*> in) {
         std::vector<Bytes> out;
-        std::array<rte_mbuf*, 32> got;
-        std::uint16_t n = 0;
-        while ((n = rte_eth_rx_burst(g_port, 0, got.data(), got.size())) > 0) {
-            for (std::uint16_t i = 0; i < n; ++i) {
-                const auto* p = rte_pktmbuf_mtod(got[i], const std::uint8_t*);
-                out.push_back(udp_payload(Bytes(p, p + rte_pktmbuf_data_len(got[i]))));
-                rte_pktmbuf_free(got[i]);
-            }
-        }
+        for (const auto& f : run_mbufs(std::move(in))) out.push_back(udp_payload(f));
         return out;
     }
-    [[nodiscard]] std::uint64_t drops(DropReason r) const {
-        return counters_.drops[static_cast<std::size_t>(r)].get();
+    std::vector<Bytes> relay(const std::vector<Bytes>& frames) {
+        std::vector<rte_mbuf*> in;
+        for (const auto& f : frames) in.push_back(to_mbuf(f));
+        return relay_mbufs(std::move(in));
     }
     [[nodiscard]] flowapi::FlowStats stats() const { return table_->stats({spec().local})[0]; }
-
-    static inline int counter_ = 0;
-    std::unique_ptr<FlowTable> table_;
-    rte_ring* to_control_ = nullptr;
-    PortContext port_;
-    NeighbourTable neighbours_;
-    LcoreCounters counters_;
-    std::atomic<bool> stop_{false};
-    std::unique_ptr<Worker> worker_;
-    PortAddressBook book_;
 };
 
 // ---- RTP -> SRTP, every suite rtp/srtp has ------------------------------------------------------
@@ -277,7 +173,7 @@ TEST_P(PipelineSrtpSuites, RtpToSrtpDecryptsWithLibsrtp2AndTheEgressKey) {
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, s).ok);
     std::vector<Bytes> frames;
     for (std::uint16_t seq = 1; seq <= 8; ++seq) frames.push_back(frame(rtp_packet(seq)));
-    const auto out = run(frames);
+    const auto out = relay(frames);
     ASSERT_EQ(out.size(), 8u);
     const auto tag = srtp::suite_info(*backend_suite(GetParam())).rtp_tag_len;
     for (std::uint16_t i = 0; i < out.size(); ++i) {
@@ -306,8 +202,9 @@ TEST_F(PipelineSrtp, SrtpToRtpComesOutAsTheOriginal) {
     s.srtp_ingress = alice.params();
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, s).ok);
     std::vector<Bytes> frames;
-    for (std::uint16_t seq = 65530; seq != 6; ++seq) frames.push_back(frame(alice.protect(rtp_packet(seq))));
-    const auto out = run(frames);  // across a ROC step (RFC 3711 section 3.3.1)
+    for (std::uint16_t seq = 65530; seq != 6; ++seq)
+        frames.push_back(frame(alice.protect(rtp_packet(seq))));
+    const auto out = relay(frames);  // across a ROC step (RFC 3711 section 3.3.1)
     ASSERT_EQ(out.size(), frames.size());
     std::uint16_t seq = 65530;
     for (const auto& o : out) EXPECT_EQ(o, rtp_packet(seq++));
@@ -324,8 +221,9 @@ TEST_F(PipelineSrtp, SrtpToSrtpRekeysFromTheIngressToTheEgressKey) {
     s.rewrite_ssrc = 0xCAFEBABE;
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, s).ok);
     std::vector<Bytes> frames;
-    for (std::uint16_t seq = 1; seq <= 20; ++seq) frames.push_back(frame(alice.protect(rtp_packet(seq))));
-    const auto out = run(frames);
+    for (std::uint16_t seq = 1; seq <= 20; ++seq)
+        frames.push_back(frame(alice.protect(rtp_packet(seq))));
+    const auto out = relay(frames);
     ASSERT_EQ(out.size(), 20u);
     for (std::uint16_t i = 0; i < out.size(); ++i) {
         Bytes want = rtp_packet(static_cast<std::uint16_t>(i + 1));
@@ -347,7 +245,7 @@ TEST_F(PipelineSrtp, AFlippedTagBitIsDroppedCountedAndNeverLatched) {
     forged.back() ^= 0x01;  // last bit of the tag
     Bytes forged2 = alice.protect(rtp_packet(2));
     forged2[20] ^= 0x80;  // a payload bit: the tag no longer matches
-    EXPECT_TRUE(run({frame(forged, kMallory), frame(forged2, kMallory)}).empty());
+    EXPECT_TRUE(relay({frame(forged, kMallory), frame(forged2, kMallory)}).empty());
     EXPECT_EQ(drops(DropReason::kSrtpAuth), 2u);
     EXPECT_EQ(drops(DropReason::kStrictSource), 0u);
     auto st = stats();
@@ -356,8 +254,8 @@ TEST_F(PipelineSrtp, AFlippedTagBitIsDroppedCountedAndNeverLatched) {
     EXPECT_TRUE(st.latched.address.is_unspecified());
     EXPECT_EQ(st.rtp.received + st.rtp.ssrc, 0u);  // statistics never saw them
     // The genuine sender latches; the forger stays out.
-    const auto out = run({frame(alice.protect(rtp_packet(3))),
-                          frame(alice.protect(rtp_packet(4)), kMallory)});
+    const auto out =
+        relay({frame(alice.protect(rtp_packet(3))), frame(alice.protect(rtp_packet(4)), kMallory)});
     EXPECT_EQ(out.size(), 1u);
     EXPECT_EQ(flowapi::to_string(stats().latched), "198.51.100.7:4000");
     EXPECT_EQ(drops(DropReason::kStrictSource), 1u);
@@ -370,8 +268,8 @@ TEST_F(PipelineSrtp, ReplayedPacketsAreDroppedButAreNotKeyFailures) {
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, s).ok);
     const Bytes p1 = alice.protect(rtp_packet(1));
     const Bytes p2 = alice.protect(rtp_packet(2));
-    EXPECT_EQ(run({frame(p1), frame(p2), frame(p1)}).size(), 2u);  // replay within a burst
-    EXPECT_EQ(run({frame(p2)}).size(), 0u);                          // and in a later one
+    EXPECT_EQ(relay({frame(p1), frame(p2), frame(p1)}).size(), 2u);  // replay within a burst
+    EXPECT_EQ(relay({frame(p2)}).size(), 0u);                        // and in a later one
     EXPECT_EQ(drops(DropReason::kSrtpAuth), 2u);
     EXPECT_EQ(stats().counters.srtp_auth_failures, 0u);
 }
@@ -388,7 +286,7 @@ TEST_F(PipelineSrtp, FailuresRaiseAnEventEveryThresholdCrossing) {
         b.back() ^= 0x10;
         frames.push_back(frame(b));
     }
-    EXPECT_TRUE(run(frames).empty());
+    EXPECT_TRUE(relay(frames).empty());
     std::vector<std::uint64_t> values;
     WorkerMessage msg;
     while (rte_ring_sc_dequeue_elem(to_control_, &msg, sizeof msg) == 0) {
@@ -408,8 +306,9 @@ TEST_F(PipelineSrtp, SrtcpBothWaysAndMixedWithSrtpInOneBurst) {
     s.srtp_ingress = alice.params();
     s.srtp_egress = bob.params();
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, s).ok);
-    const auto out = run({frame(alice.protect(rtcp_rr(), true)), frame(alice.protect(rtp_packet(1))),
-                          frame(alice.protect(rtcp_rr(), true)), frame(alice.protect(rtp_packet(2)))});
+    const auto out =
+        relay({frame(alice.protect(rtcp_rr(), true)), frame(alice.protect(rtp_packet(1))),
+               frame(alice.protect(rtcp_rr(), true)), frame(alice.protect(rtp_packet(2)))});
     ASSERT_EQ(out.size(), 4u);
     EXPECT_EQ(bob.unprotect(out[0], true), rtcp_rr());  // arrival order is kept
     EXPECT_EQ(bob.unprotect(out[1]), rtp_packet(1));
@@ -431,8 +330,8 @@ TEST_F(PipelineSrtp, SrtcpOnASeparateRtcpPort) {
     auto plain_in = spec();  // and plain RTCP protected on the way out
     plain_in.srtp_egress = bob.params();
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, plain_in).ok);
-    const auto out = run({frame(alice.protect(rtcp_rr(), true), kAlice, kMediaPort + 1),
-                          frame(rtcp_rr())});
+    const auto out =
+        relay({frame(alice.protect(rtcp_rr(), true), kAlice, kMediaPort + 1), frame(rtcp_rr())});
     ASSERT_EQ(out.size(), 2u);
     EXPECT_EQ(out[0], rtcp_rr());
     EXPECT_EQ(out[1].size(), 32u + 4 + 10);
@@ -442,7 +341,7 @@ TEST_F(PipelineSrtp, SrtcpOnASeparateRtcpPort) {
         b[10] ^= 1;
         return b;
     }();
-    EXPECT_TRUE(run({frame(forged, kAlice, kMediaPort + 1)}).empty());
+    EXPECT_TRUE(relay({frame(forged, kAlice, kMediaPort + 1)}).empty());
     EXPECT_EQ(table_->stats({rtcp_flow.local})[0].counters.srtp_auth_failures, 1u);
 }
 
@@ -460,7 +359,7 @@ TEST_F(PipelineSrtp, NoTailroomForTheTagIsTooBig) {
     rte_mbuf* fits = rte_pktmbuf_alloc(g_pool);
     fits->data_off = static_cast<std::uint16_t>(fits->buf_len - f.size() - 10);  // just enough
     std::memcpy(rte_pktmbuf_append(fits, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
-    const auto out = run_mbufs({full, fits});
+    const auto out = relay_mbufs({full, fits});
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(bob.unprotect(out[0]), rtp_packet(1));
     EXPECT_EQ(drops(DropReason::kTooBig), 1u);
@@ -476,16 +375,16 @@ TEST_F(PipelineSrtp, ModifyKeepsUnchangedContextsAndReplacesChangedOnes) {
     s.srtp_ingress = alice.params();
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, s).ok);
     const Bytes p1 = alice.protect(rtp_packet(1));
-    ASSERT_EQ(run({frame(p1)}).size(), 1u);
+    ASSERT_EQ(relay({frame(p1)}).size(), 1u);
     s.egress_destination.port = 5004;  // same keys: the replay window survives the modify
     s.cookie = 2;
     ASSERT_TRUE(apply(flowapi::OpKind::kModify, s).ok);
-    EXPECT_TRUE(run({frame(p1)}).empty());
+    EXPECT_TRUE(relay({frame(p1)}).empty());
     EXPECT_EQ(drops(DropReason::kSrtpAuth), 1u);
     s.srtp_ingress = alice2.params();  // new key: a new context
     ASSERT_TRUE(apply(flowapi::OpKind::kModify, s).ok);
-    EXPECT_TRUE(run({frame(alice.protect(rtp_packet(2)))}).empty());
-    EXPECT_EQ(run({frame(alice2.protect(rtp_packet(1)))}).size(), 1u);
+    EXPECT_TRUE(relay({frame(alice.protect(rtp_packet(2)))}).empty());
+    EXPECT_EQ(relay({frame(alice2.protect(rtp_packet(1)))}).size(), 1u);
     EXPECT_EQ(stats().counters.srtp_auth_failures, 1u);
 }
 
@@ -508,9 +407,10 @@ TEST_F(PipelineSrtp, PlainFlowsInTheSameBurstAreUntouched) {
     auto plain = spec();
     plain.local.port = kMediaPort + 10;
     ASSERT_TRUE(apply(flowapi::OpKind::kAdd, plain).ok);
-    const auto out = run({frame(rtp_packet(9), kAlice, kMediaPort + 10),
-                          frame(alice.protect(rtp_packet(1))), frame(rtp_packet(10), kAlice, kMediaPort + 10),
-                          frame(rtp_packet(11), kAlice, kMediaPort + 77)});
+    const auto out =
+        relay({frame(rtp_packet(9), kAlice, kMediaPort + 10), frame(alice.protect(rtp_packet(1))),
+               frame(rtp_packet(10), kAlice, kMediaPort + 10),
+               frame(rtp_packet(11), kAlice, kMediaPort + 77)});
     ASSERT_EQ(out.size(), 3u);
     EXPECT_EQ(out[0], rtp_packet(9));
     EXPECT_EQ(out[1], rtp_packet(1));

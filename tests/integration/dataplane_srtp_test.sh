@@ -13,58 +13,13 @@
 # Namespaces and files are removed on every exit.
 #
 # usage: dataplane_srtp_test.sh RTPX_DATAPLANE RTPX        (exit 77: skipped, not root / no ip)
-set -euo pipefail
-DP=$1
-RTPX=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-if [[ $(id -u) != 0 ]] || ! command -v ip >/dev/null; then
-    echo "skipped: needs root and ip(8)"
-    exit 77
-fi
-PY=$(python3 -c 'import sys; print(sys.executable)')
-ID=dpsrtp-$$
-A=$ID-a
-B=$ID-b
-C=$ID-c
-CA=sra$$       # core side of alice's veth (the data plane's port 0)
-CB=srb$$       # core side of bob's veth (port 1)
-WORK=$(mktemp -d /tmp/rtpx-srtp.XXXXXX)
-DP_PID=""
-
-cleanup() {
-    local rc=$?
-    if [[ -n $DP_PID ]] && kill -0 "$DP_PID" 2>/dev/null; then
-        kill -TERM "$DP_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$DP_PID" 2>/dev/null || true
-    fi
-    for ns in "$A" "$B" "$C"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "/var/run/dpdk/$ID" "$WORK"
-    if [[ $rc != 0 ]]; then echo "FAILED (exit $rc)"; fi
-    exit $rc
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; [[ -f $WORK/dp.log ]] && tail -20 "$WORK/dp.log"; exit 1; }
-json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-peer() { local ns=$1; shift; ip netns exec "$ns" "$PY" "$HERE/rtp_peer.py" "$@"; }
+TAG=dp-srtp
+VETH=sr
+source "$(dirname "$0")/netns_lib.bash"
 # SDES-style key (base64 of master key || master salt) from the JSON's hex key and salt.
 b64() { "$PY" -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1] + sys.argv[2])).decode())" "$1" "$2"; }
 
-ip netns add "$A"
-ip netns add "$B"
-ip netns add "$C"
-ip link add "$CA" netns "$C" type veth peer name eth0 netns "$A"
-ip link add "$CB" netns "$C" type veth peer name eth0 netns "$B"
-for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
-ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1   # the core's veths stay silent
-ip -n "$A" addr add 10.77.1.2/24 dev eth0
-ip -n "$B" addr add 10.77.2.2/24 dev eth0
-ip -n "$A" link set eth0 up
-ip -n "$B" link set eth0 up
-ip -n "$C" link set "$CA" up
-ip -n "$C" link set "$CB" up
-
-SOCK=$WORK/dp.sock
+topology_up
 cat >"$WORK/dp.toml" <<TOML
 [dataplane]
 control_socket = "$SOCK"
@@ -83,10 +38,7 @@ vdev = "net_af_packet1,iface=$CB"
 addresses = ["10.77.2.1"]
 TOML
 
-ip netns exec "$C" "$DP" --config "$WORK/dp.toml" >"$WORK/dp.log" 2>&1 &
-DP_PID=$!
-for _ in $(seq 100); do [[ -S $SOCK ]] && break; kill -0 $DP_PID || fail "rtpx-dataplane exited"; sleep 0.1; done
-[[ -S $SOCK ]] || fail "no control socket"
+start_dataplane
 # ARP both ways: the data plane learns the peers' MACs (the flows have no next_hop_mac).
 peer "$A" ping 10.77.1.1 || fail "alice cannot ping 10.77.1.1"
 peer "$B" ping 10.77.2.1 || fail "bob cannot ping 10.77.2.1"
@@ -184,9 +136,5 @@ get() { json "$WORK/flows_out.json" "[f for f in d['flows'] if f['local'] == '$1
 "$RTPX" stats --json --dataplane "$SOCK" >"$WORK/stats.json"
 [[ $(json "$WORK/stats.json" 'd["drops"]["srtp_auth"]') == 5 ]] || fail "stats srtp_auth"
 
-kill -TERM $DP_PID
-for _ in $(seq 100); do kill -0 $DP_PID 2>/dev/null || break; sleep 0.1; done
-if kill -0 $DP_PID 2>/dev/null; then fail "rtpx-dataplane ignored SIGTERM"; fi
-wait $DP_PID || fail "rtpx-dataplane exited with $?"
-DP_PID=""
+stop_dataplane
 echo "ok: RTP->SRTP and SRTP->SRTP decrypt at bob (libsrtp2), bad tags dropped and not latched, counts"

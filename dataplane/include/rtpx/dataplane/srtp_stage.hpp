@@ -8,10 +8,11 @@
 // grace period.
 //
 // Worker side (Worker::srtp_unprotect / Worker::srtp_protect, in srtp_stage.cpp): after lookup, the
-// packets of flows with ingress SRTP are gathered and unprotected with one backend call for SRTP and
-// one for SRTCP; failures are dropped (srtp_auth) before the source policy ever sees them. Packets
-// of flows with egress SRTP are held after their rewrites and protected with one call per burst,
-// then get their headers and go to TX. One IPsec-MB backend per worker, made when the worker is.
+// packets of flows with ingress SRTP are gathered and unprotected with one backend call for SRTP
+// and one for SRTCP; failures are dropped (srtp_auth) before the source policy ever sees them.
+// Packets of flows with egress SRTP are held after their rewrites and protected with one call per
+// burst, then get their headers and go to TX. One IPsec-MB backend per worker, made when the worker
+// is.
 #pragma once
 
 #include <array>

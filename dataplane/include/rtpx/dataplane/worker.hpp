@@ -1,8 +1,9 @@
 // A worker lcore: run-to-completion on one queue of every port. Per burst of up to 32 frames:
 // parse, exception path (answered in place), bulk flow lookup, classify (RFC 7983 / RFC 5761),
 // SRTP/SRTCP unprotect (one backend call per burst), source policy, RFC 3550 statistics, RTP
-// rewrites, SRTP/SRTCP protect (one backend call per burst), header rewrite and checksums, transmit. Every drop goes through drop() (one reason, one counter;
-// freed in bulk). No heap, lock or log here.
+// rewrites, SRTP/SRTCP protect (one backend call per burst), header rewrite and checksums,
+// transmit. Every drop goes through drop() (one reason, one counter; freed in bulk). No heap, lock
+// or log here.
 #pragma once
 
 #include <array>
