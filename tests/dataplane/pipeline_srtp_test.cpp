@@ -21,7 +21,6 @@ namespace srtp = rtp::srtp;
 
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new RingEnvironment("pipeline-srtp"));
 
-constexpr std::array<std::uint8_t, 6> kNextHop = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 constexpr std::array<std::uint8_t, 4> kAlice = {198, 51, 100, 7};
 constexpr std::array<std::uint8_t, 4> kMallory = {198, 51, 100, 66};
 constexpr std::uint16_t kMediaPort = 30000;
@@ -139,14 +138,6 @@ class PipelineSrtp : public RingWorkerTest {
         ASSERT_TRUE(worker_->srtp_ready());
     }
 
-    static flowapi::FlowSpec spec() {
-        flowapi::FlowSpec s;
-        s.local = *flowapi::parse_endpoint("192.0.2.1:30000");
-        s.egress_source = *flowapi::parse_endpoint("192.0.2.1:30002");
-        s.egress_destination = *flowapi::parse_endpoint("192.0.2.50:5004");
-        s.next_hop_mac = kNextHop;
-        return s;
-    }
     // One burst through the worker: the UDP payloads it transmitted.
     std::vector<Bytes> relay_mbufs(std::vector<rte_mbuf*> in) {
         std::vector<Bytes> out;

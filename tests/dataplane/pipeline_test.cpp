@@ -22,7 +22,6 @@ const auto* const g_env = ::testing::AddGlobalTestEnvironment(new RingEnvironmen
 // -------------------------
 
 constexpr std::array<std::uint8_t, 6> kPeerMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-constexpr std::array<std::uint8_t, 6> kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
 std::uint16_t reference_checksum(const Bytes& bytes) {
     std::uint32_t sum = 0;
@@ -296,17 +295,7 @@ TEST(PipelineRewrite, Ipv4ToIpv4WithVlanHasValidChecksums) {
 // ---- Whole bursts through a worker
 // ---------------------------------------------------------------
 
-class PipelineWorker : public RingWorkerTest {
-  protected:
-    static flowapi::FlowSpec spec() {
-        flowapi::FlowSpec s;
-        s.local = *flowapi::parse_endpoint("192.0.2.1:30000");
-        s.egress_source = *flowapi::parse_endpoint("192.0.2.1:30002");
-        s.egress_destination = *flowapi::parse_endpoint("192.0.2.50:5004");
-        s.next_hop_mac = kNextHopMac;
-        return s;
-    }
-};
+class PipelineWorker : public RingWorkerTest {};
 
 TEST_F(PipelineWorker, RelaysRtpWithRewritesAndCountsIt) {
     auto s = spec();

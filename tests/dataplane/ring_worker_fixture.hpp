@@ -30,6 +30,7 @@ inline rte_mempool* g_pool = nullptr;
 inline std::uint16_t g_ring_port = 0;
 
 constexpr std::array<std::uint8_t, 6> kPortMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0xAA};
+constexpr std::array<std::uint8_t, 6> kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
 // The EAL, a mempool and net_ring0 started with one queue. `name` prefixes the EAL file prefix.
 class RingEnvironment : public ::testing::Environment {
@@ -126,6 +127,16 @@ class RingWorkerTest : public ::testing::Test {
     }
     // Tests adjust the worker's context here.
     virtual void configure(WorkerContext&) {}
+
+    // 192.0.2.1:30000 relayed from 192.0.2.1:30002 to 192.0.2.50:5004 through kNextHopMac.
+    static flowapi::FlowSpec spec() {
+        flowapi::FlowSpec s;
+        s.local = *flowapi::parse_endpoint("192.0.2.1:30000");
+        s.egress_source = *flowapi::parse_endpoint("192.0.2.1:30002");
+        s.egress_destination = *flowapi::parse_endpoint("192.0.2.50:5004");
+        s.next_hop_mac = kNextHopMac;
+        return s;
+    }
 
     flowapi::BatchReply apply(flowapi::OpKind kind, const flowapi::FlowSpec& spec) {
         return table_->apply({{{kind, spec}}}, book_);

@@ -18,24 +18,7 @@ topology_up
 ip -n "$A" addr add fd00:77:1::2/64 dev eth0 nodad
 ip -n "$B" addr add fd00:77:2::2/64 dev eth0 nodad
 
-cat >"$WORK/dp.toml" <<TOML
-[dataplane]
-control_socket = "$SOCK"
-lcores = "0-1"
-mbufs = 4095
-max_flows = 1024
-eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID", "--log-level=error"]
-
-[[port]]
-vdev = "net_af_packet0,iface=$CA"
-addresses = ["10.77.1.1", "fd00:77:1::1"]
-
-[[port]]
-vdev = "net_af_packet1,iface=$CB"
-addresses = ["10.77.2.1", "fd00:77:2::1"]
-TOML
-
-start_dataplane
+start_dataplane '"10.77.1.1", "fd00:77:1::1"' '"10.77.2.1", "fd00:77:2::1"'
 
 # ARP and ICMP echo for media addresses (the ARP exchange also teaches the data plane each peer's
 # MAC, which the flows below need: no next_hop_mac is configured).

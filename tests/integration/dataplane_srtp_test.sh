@@ -20,25 +20,7 @@ source "$(dirname "$0")/netns_lib.bash"
 b64() { "$PY" -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1] + sys.argv[2])).decode())" "$1" "$2"; }
 
 topology_up
-cat >"$WORK/dp.toml" <<TOML
-[dataplane]
-control_socket = "$SOCK"
-lcores = "0-1"
-mbufs = 4095
-max_flows = 1024
-srtp_failure_threshold = 5
-eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID", "--log-level=error"]
-
-[[port]]
-vdev = "net_af_packet0,iface=$CA"
-addresses = ["10.77.1.1"]
-
-[[port]]
-vdev = "net_af_packet1,iface=$CB"
-addresses = ["10.77.2.1"]
-TOML
-
-start_dataplane
+start_dataplane '"10.77.1.1"' '"10.77.2.1"' "srtp_failure_threshold = 5"
 # ARP both ways: the data plane learns the peers' MACs (the flows have no next_hop_mac).
 peer "$A" ping 10.77.1.1 || fail "alice cannot ping 10.77.1.1"
 peer "$B" ping 10.77.2.1 || fail "bob cannot ping 10.77.2.1"

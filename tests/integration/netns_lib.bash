@@ -60,8 +60,27 @@ topology_up() {
     ip -n "$C" link set "$CB" up
 }
 
-# Starts rtpx-dataplane in the core with $WORK/dp.toml; waits for its control socket.
+# start_dataplane PORT0_ADDRESSES PORT1_ADDRESSES [EXTRA_DATAPLANE_LINES]: writes $WORK/dp.toml
+# (ports on net_af_packet over $CA and $CB; addresses as TOML array items, e.g. '"10.77.1.1"'),
+# starts rtpx-dataplane in the core with it and waits for its control socket.
 start_dataplane() {
+    cat >"$WORK/dp.toml" <<TOML
+[dataplane]
+control_socket = "$SOCK"
+lcores = "0-1"
+mbufs = 4095
+max_flows = 1024
+eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID", "--log-level=error"]
+${3:-}
+
+[[port]]
+vdev = "net_af_packet0,iface=$CA"
+addresses = [$1]
+
+[[port]]
+vdev = "net_af_packet1,iface=$CB"
+addresses = [$2]
+TOML
     ip netns exec "$C" "$DP" --config "$WORK/dp.toml" >"$WORK/dp.log" 2>&1 &
     DP_PID=$!
     for _ in $(seq 100); do [[ -S $SOCK ]] && break; kill -0 $DP_PID || fail "rtpx-dataplane exited"; sleep 0.1; done
