@@ -2,6 +2,7 @@
 // backend) on a net_ring vdev, checked against rtp/srtp's libsrtp2 backend as the reference: what
 // the worker protects decrypts with libsrtp2 and the egress key; what libsrtp2 protects with the
 // ingress key comes out as the original RTP/RTCP. One EAL per process: --no-huge --no-shconf.
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
@@ -51,7 +52,7 @@ Bytes rtcp_rr() {
 // Ethernet/IPv4/UDP from `src`:4000 to 192.0.2.1:kMediaPort (the port's media address).
 Bytes frame(const Bytes& payload, const std::array<std::uint8_t, 4>& src = kAlice,
             std::uint16_t dport = kMediaPort) {
-    Bytes f(14 + 20 + 8);
+    Bytes f(14 + 20 + 8 + payload.size());
     std::memcpy(f.data(), kPortMac.data(), 6);
     f[6] = 0x02;
     f[12] = 0x08;
@@ -66,7 +67,7 @@ Bytes frame(const Bytes& payload, const std::array<std::uint8_t, 4>& src = kAlic
     rtp::store_be16(ip + 20, 4000);
     rtp::store_be16(ip + 22, dport);
     rtp::store_be16(ip + 24, static_cast<std::uint16_t>(8 + payload.size()));
-    f.insert(f.end(), payload.begin(), payload.end());
+    std::copy(payload.begin(), payload.end(), f.begin() + 14 + 20 + 8);
     return f;
 }
 
