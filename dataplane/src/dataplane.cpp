@@ -296,7 +296,10 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         ctx.counters = s.counters.back().get();
         ctx.stop = &s.stop_workers;
         ctx.clock = clock;
+        ctx.srtp_failure_threshold = config.srtp_failure_threshold;
         s.workers.push_back(std::make_unique<Worker>(ctx));
+        if (!s.workers.back()->srtp_ready())
+            return tl::unexpected("worker " + suffix + ": the IPsec-MB SRTP backend did not start");
         ++w;
     }
     w = 0;

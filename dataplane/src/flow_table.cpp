@@ -10,6 +10,8 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "rtpx/dataplane/srtp_stage.hpp"
+
 namespace rtpx::dataplane {
 
 using flowapi::Batch;
@@ -173,15 +175,16 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 release_prepared();
                 return reject(i, std::string(".") + problem.field + ": " + problem.what);
             }
-            // SRTP is not in the pipeline yet (issue 3's backends are not wired in): refuse such
-            // flows rather than relay them with no decryption or encryption.
-            if (op.spec.srtp_ingress.suite != flowapi::SrtpSuite::kNone) {
+            // SRTP contexts (control thread); a modify keeps those whose parameters are unchanged.
+            const FlowConfig* previous =
+                existing != nullptr ? existing->config.load(std::memory_order_acquire) : nullptr;
+            auto srtp_in = make_srtp_direction(
+                op.spec.srtp_ingress, previous ? &previous->srtp_ingress : nullptr, "srtp_ingress");
+            auto srtp_out = make_srtp_direction(
+                op.spec.srtp_egress, previous ? &previous->srtp_egress : nullptr, "srtp_egress");
+            if (!srtp_in || !srtp_out) {
                 release_prepared();
-                return reject(i, ".srtp_ingress: SRTP is not supported by this data plane yet");
-            }
-            if (op.spec.srtp_egress.suite != flowapi::SrtpSuite::kNone) {
-                release_prepared();
-                return reject(i, ".srtp_egress: SRTP is not supported by this data plane yet");
+                return reject(i, "." + (!srtp_in ? srtp_in.error() : srtp_out.error()));
             }
             if (ports.port_of(op.spec.local.address) < 0) {
                 release_prepared();
@@ -210,8 +213,10 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             }
             c.remap_pt = op.spec.pt_map != flowapi::identity_pt_map();
             c.remap_extensions = op.spec.extension_map != flowapi::identity_extension_map();
-            c.srtp_ingress.params = op.spec.srtp_ingress;
-            c.srtp_egress.params = op.spec.srtp_egress;
+            c.srtp_ingress = std::move(*srtp_in);
+            c.srtp_egress = std::move(*srtp_out);
+            c.has_srtp_ingress = c.srtp_ingress.enabled();
+            c.has_srtp_egress = c.srtp_egress.enabled();
         }
         if (op.kind == OpKind::kAdd) {
             p.entry = make_on<FlowEntry>(socket_, op.spec);

@@ -199,6 +199,8 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         rte_prefetch0(reinterpret_cast<const char*>(entries[j]) + 64);
         rte_prefetch0(&entries[j]->stats);
     }
+    // SRTP/SRTCP unprotect in one backend call; failed packets are dropped and leave the arrays.
+    k = srtp_unprotect(udp.data(), parsed.data(), entries.data(), k, now_ns);
     for (std::uint16_t j = 0; j < k; ++j) {
         if (entries[j] == nullptr) {
             drop(DropReason::kNoFlow, udp[j], nullptr);
@@ -206,6 +208,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         }
         forward(udp[j], parsed[j], entries[j], now_ns);
     }
+    srtp_protect(now_ns);  // what forward() held for egress SRTP, then TX
 }
 
 void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
@@ -220,9 +223,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         drop(DropReason::kUnhandledClass, m, flow);
         return;
     }
-    // SRTP/SRTCP unprotect: the seam for the SRTP backend (issue 3). Authentication happens here,
-    // before the source policy below, so that no source is ever learned from a forged packet.
-    // cfg->srtp_ingress.enabled() flows pass through unchanged until it is connected.
+    // SRTP/SRTCP packets were authenticated and decrypted by srtp_unprotect() before this, so the
+    // source policy below never learns a source from a forged packet.
 
     // Source policy.
     if (spec.latching != Latching::kOff) {
@@ -306,8 +308,17 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         if (spec.timestamp_offset)
             rtp::set_timestamp(payload, view->timestamp() + *spec.timestamp_offset);
     }
-    // SRTP/SRTCP protect for the egress leg: the seam (cfg->srtp_egress), pass-through for now.
+    // SRTP/SRTCP protect for the egress leg: held for one backend call per burst (srtp_protect).
+    if (cfg->has_srtp_egress) {
+        srtp_hold(m, p, flow, cfg, cls == rtp::PacketClass::kRtcp, now_ns);
+        return;
+    }
+    transmit(m, p, flow, cfg, now_ns);
+}
 
+void Worker::transmit(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const FlowConfig* cfg,
+                      std::int64_t now_ns) noexcept {
+    const flowapi::FlowSpec& spec = cfg->spec;
     // Next hop.
     EgressHeaders out;
     out.src_mac = cfg->egress_mac;

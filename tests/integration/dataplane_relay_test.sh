@@ -10,78 +10,15 @@
 # `rtpx flow del`; SIGTERM shuts down cleanly. Namespaces and files are removed on every exit.
 #
 # usage: dataplane_relay_test.sh RTPX_DATAPLANE RTPX        (exit 77: skipped, not root / no ip)
-set -euo pipefail
-DP=$1
-RTPX=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-if [[ $(id -u) != 0 ]] || ! command -v ip >/dev/null; then
-    echo "skipped: needs root and ip(8)"
-    exit 77
-fi
-PY=$(python3 -c 'import sys; print(sys.executable)')
-ID=rtpxt-$$
-A=$ID-a
-B=$ID-b
-C=$ID-c
-CA=rxa$$       # core side of alice's veth (the data plane's port 0)
-CB=rxb$$       # core side of bob's veth (port 1)
-WORK=$(mktemp -d /tmp/rtpx-relay.XXXXXX)
-DP_PID=""
+TAG=rtpxt
+VETH=rx
+source "$(dirname "$0")/netns_lib.bash"
 
-cleanup() {
-    local rc=$?
-    if [[ -n $DP_PID ]] && kill -0 "$DP_PID" 2>/dev/null; then
-        kill -TERM "$DP_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$DP_PID" 2>/dev/null || true
-    fi
-    for ns in "$A" "$B" "$C"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "/var/run/dpdk/$ID" "$WORK"
-    if [[ $rc != 0 ]]; then echo "FAILED (exit $rc)"; fi
-    exit $rc
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; [[ -f $WORK/dp.log ]] && tail -20 "$WORK/dp.log"; exit 1; }
-json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-
-ip netns add "$A"
-ip netns add "$B"
-ip netns add "$C"
-ip link add "$CA" netns "$C" type veth peer name eth0 netns "$A"
-ip link add "$CB" netns "$C" type veth peer name eth0 netns "$B"
-for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
-ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1   # the core's veths stay silent
-ip -n "$A" addr add 10.77.1.2/24 dev eth0
-ip -n "$B" addr add 10.77.2.2/24 dev eth0
+topology_up
 ip -n "$A" addr add fd00:77:1::2/64 dev eth0 nodad
 ip -n "$B" addr add fd00:77:2::2/64 dev eth0 nodad
-ip -n "$A" link set eth0 up
-ip -n "$B" link set eth0 up
-ip -n "$C" link set "$CA" up
-ip -n "$C" link set "$CB" up
 
-SOCK=$WORK/dp.sock
-cat >"$WORK/dp.toml" <<TOML
-[dataplane]
-control_socket = "$SOCK"
-lcores = "0-1"
-mbufs = 4095
-max_flows = 1024
-eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID", "--log-level=error"]
-
-[[port]]
-vdev = "net_af_packet0,iface=$CA"
-addresses = ["10.77.1.1", "fd00:77:1::1"]
-
-[[port]]
-vdev = "net_af_packet1,iface=$CB"
-addresses = ["10.77.2.1", "fd00:77:2::1"]
-TOML
-
-ip netns exec "$C" "$DP" --config "$WORK/dp.toml" >"$WORK/dp.log" 2>&1 &
-DP_PID=$!
-for _ in $(seq 100); do [[ -S $SOCK ]] && break; kill -0 $DP_PID || fail "rtpx-dataplane exited"; sleep 0.1; done
-[[ -S $SOCK ]] || fail "no control socket"
+start_dataplane '"10.77.1.1", "fd00:77:1::1"' '"10.77.2.1", "fd00:77:2::1"'
 
 # ARP and ICMP echo for media addresses (the ARP exchange also teaches the data plane each peer's
 # MAC, which the flows below need: no next_hop_mac is configured).
@@ -169,11 +106,7 @@ get() { json "$WORK/flows_out.json" "[f for f in d['flows'] if f['local'] == '$1
 "$RTPX" flow del "$WORK/flows.json" --dataplane "$SOCK" | grep -qx "deleted 4 flows" || fail "flow del"
 [[ -z $("$RTPX" flows --dataplane "$SOCK") ]] || fail "flows left after delete"
 
-kill -TERM $DP_PID
-for _ in $(seq 100); do kill -0 $DP_PID 2>/dev/null || break; sleep 0.1; done
-if kill -0 $DP_PID 2>/dev/null; then fail "rtpx-dataplane ignored SIGTERM"; fi
-wait $DP_PID || fail "rtpx-dataplane exited with $?"
-DP_PID=""
+stop_dataplane
 grep -q "rtpx-dataplane: stopped" "$WORK/dp.log" || fail "no clean stop"
 [[ ! -e $SOCK ]] || fail "control socket left behind"
 [[ ! -e /var/run/dpdk/$ID ]] || fail "EAL runtime directory left behind"

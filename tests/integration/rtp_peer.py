@@ -20,15 +20,31 @@ def payload_for(seq):
     return bytes((seq + i) & 0xFF for i in range(160))
 
 
+def packets(args):
+    for i in range(args.count):
+        seq = (args.first_seq + i) & 0xFFFF
+        header = struct.pack("!BBHII", 0x80, args.pt, seq, 160 * i, args.ssrc)
+        yield header + payload_for(seq)
+
+
+def gen(args):
+    """The packets `send` would send, one hex line each (input for `rtpx srtp protect -`)."""
+    for p in packets(args):
+        print(p.hex())
+
+
 def send(args):
     host, port = endpoint(args.dst)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_DGRAM)
     s.bind(endpoint(args.src))
-    for i in range(args.count):
-        seq = (args.first_seq + i) & 0xFFFF
-        header = struct.pack("!BBHII", 0x80, args.pt, seq, 160 * i, args.ssrc)
-        s.sendto(header + payload_for(seq), (host, port))
+    if args.hex_file:  # given datagrams (e.g. SRTP from `rtpx srtp protect`), one hex line each
+        with open(args.hex_file) as f:
+            datagrams = [bytes.fromhex(line) for line in f if line.strip()]
+    else:
+        datagrams = packets(args)
+    for d in datagrams:
+        s.sendto(d, (host, port))
         time.sleep(args.interval)
 
 
@@ -39,6 +55,7 @@ def recv(args):
     s.bind((host, port))
     s.settimeout(0.2)
     out = {"count": 0, "sources": [], "ssrcs": [], "seqs": [], "pts": [], "intact": True}
+    hex_out = open(args.hex_out, "w") if args.hex_out else None
     deadline = time.time() + args.timeout
     quiet_until = None
     while time.time() < deadline:
@@ -52,6 +69,8 @@ def recv(args):
         except socket.timeout:
             continue
         out["count"] += 1
+        if hex_out:
+            hex_out.write(data.hex() + "\n")
         source = "%s:%d" % (src[0], src[1])
         if source not in out["sources"]:
             out["sources"].append(source)
@@ -63,6 +82,8 @@ def recv(args):
         out["seqs"].append(seq)
         if data[12:] != payload_for((seq - args.seq_offset) & 0xFFFF):
             out["intact"] = False
+    if hex_out:
+        hex_out.close()
     with open(args.out, "w") as f:
         json.dump(out, f)
         f.write("\n")
@@ -110,17 +131,21 @@ def main():
     ps = sub.add_parser("send")
     ps.add_argument("--src", required=True)
     ps.add_argument("--dst", required=True)
-    ps.add_argument("--count", type=int, default=10)
-    ps.add_argument("--ssrc", type=lambda v: int(v, 0), default=0x11223344)
-    ps.add_argument("--pt", type=int, default=96)
-    ps.add_argument("--first-seq", type=int, default=1)
+    ps.add_argument("--hex-file", help="send these datagrams (one hex line each) instead")
     ps.add_argument("--interval", type=float, default=0.002)
+    pg = sub.add_parser("gen")
+    for q in (ps, pg):
+        q.add_argument("--count", type=int, default=10)
+        q.add_argument("--ssrc", type=lambda v: int(v, 0), default=0x11223344)
+        q.add_argument("--pt", type=int, default=96)
+        q.add_argument("--first-seq", type=int, default=1)
     pr = sub.add_parser("recv")
     pr.add_argument("--bind", required=True)
     pr.add_argument("--count", type=int, required=True)
     pr.add_argument("--timeout", type=float, default=10)
     pr.add_argument("--seq-offset", type=int, default=0)
     pr.add_argument("--out", required=True)
+    pr.add_argument("--hex-out", help="also write every datagram as a hex line here")
     pp = sub.add_parser("ping")
     pp.add_argument("host")
     pp.add_argument("--count", type=int, default=2)
@@ -128,7 +153,7 @@ def main():
     args = p.parse_args()
     if args.mode == "ping":
         return ping(args)
-    send(args) if args.mode == "send" else recv(args)
+    {"send": send, "recv": recv, "gen": gen}[args.mode](args)
     return 0
 
 

@@ -6,6 +6,8 @@
 //   max_flows = 65536
 //   mbufs = 16383             # per NUMA socket in use
 //   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
+//   srtp_failure_threshold = 100   # an srtp_failures event every this many SRTP failures of a
+//                                  # flow (0: none)
 //
 //   [[port]]
 //   vdev = "net_af_packet0,iface=veth0"   # or: pci = "0000:03:00.0"
@@ -50,6 +52,7 @@ struct Config {
     std::uint32_t max_flows = 65536;
     std::uint32_t mbufs = 16383;
     std::vector<std::string> eal;
+    std::uint32_t srtp_failure_threshold = 100;
     std::vector<PortConfig> ports;
 };
 

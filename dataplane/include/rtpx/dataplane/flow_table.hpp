@@ -22,6 +22,7 @@
 
 #include "rtpx/flowapi/wire.hpp"
 #include "rtpx/rtp/receive_statistics.hpp"
+#include "rtpx/rtp/srtp/context.hpp"
 
 namespace rtpx::dataplane {
 
@@ -46,13 +47,14 @@ static_assert(sizeof(FlowHashKey) == 24);
     return k;
 }
 
-// The SRTP stage's seam: contexts built from a flow's SrtpParams. Until the SRTP backend is
-// connected (issue 3), a flow with a suite other than kNone passes packets through unchanged.
+// One direction's SRTP: the parameters and the context built from them on the control thread
+// (see srtp_stage.hpp). The context is shared by the configurations a modify swaps while its
+// parameters stay the same, so its ROC and replay state survive; only the flow's owning worker
+// uses it.
 struct SrtpStage {
     flowapi::SrtpParams params;
-    [[nodiscard]] bool enabled() const noexcept {
-        return params.suite != flowapi::SrtpSuite::kNone;
-    }
+    std::shared_ptr<rtp::srtp::SrtpContext> context;
+    [[nodiscard]] bool enabled() const noexcept { return context != nullptr; }
 };
 
 // What workers read for a flow; immutable once published.
@@ -65,6 +67,9 @@ struct FlowConfig {
     std::array<std::uint8_t, 6> next_hop_mac{};  // from the spec or the port's gateway MAC
     bool remap_pt = false;
     bool remap_extensions = false;
+    // srtp_*.enabled(), kept on the cache line workers already read for every packet.
+    bool has_srtp_ingress = false;
+    bool has_srtp_egress = false;
     SrtpStage srtp_ingress;
     SrtpStage srtp_egress;
 };

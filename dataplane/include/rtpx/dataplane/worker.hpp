@@ -1,8 +1,9 @@
 // A worker lcore: run-to-completion on one queue of every port. Per burst of up to 32 frames:
 // parse, exception path (answered in place), bulk flow lookup, classify (RFC 7983 / RFC 5761),
-// SRTP unprotect (seam), source policy, RFC 3550 statistics, RTP rewrites, SRTP protect (seam),
-// header rewrite and checksums, transmit. Every drop goes through drop() (one reason, one counter;
-// freed in bulk). No heap, lock or log here.
+// SRTP/SRTCP unprotect (one backend call per burst), source policy, RFC 3550 statistics, RTP
+// rewrites, SRTP/SRTCP protect (one backend call per burst), header rewrite and checksums,
+// transmit. Every drop goes through drop() (one reason, one counter; freed in bulk). No heap, lock
+// or log here.
 #pragma once
 
 #include <array>
@@ -14,6 +15,7 @@
 
 #include "rtpx/dataplane/flow_table.hpp"
 #include "rtpx/dataplane/packet.hpp"
+#include "rtpx/dataplane/srtp_stage.hpp"
 
 namespace rtpx::dataplane {
 
@@ -88,6 +90,7 @@ struct WorkerContext {
     LcoreCounters* counters = nullptr;
     const std::atomic<bool>* stop = nullptr;
     TscClock clock;
+    std::uint32_t srtp_failure_threshold = kDefaultSrtpFailureThreshold;  // 0: no events
 };
 
 class Worker {
@@ -104,12 +107,29 @@ class Worker {
                        std::int64_t now_ns) noexcept;
     // Sends everything buffered.
     void flush() noexcept;
+    // False when the worker's SRTP backend (IPsec-MB) could not be made.
+    [[nodiscard]] bool srtp_ready() const noexcept { return srtp_.backend != nullptr; }
 
   private:
     void drop(DropReason reason, rte_mbuf* m, FlowEntry* flow) noexcept;
     void send(std::uint16_t port, rte_mbuf* m) noexcept;
     void flush_port(std::uint16_t port) noexcept;
     void forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::int64_t now_ns) noexcept;
+    // Next hop, header rewrite, counters, TX: the end of forward() (after SRTP protect).
+    void transmit(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const FlowConfig* cfg,
+                  std::int64_t now_ns) noexcept;
+    // The SRTP stage (srtp_stage.cpp). srtp_unprotect authenticates and decrypts the packets of
+    // flows with ingress SRTP in place, drops those that fail and compacts the arrays; it returns
+    // how many packets remain. srtp_hold keeps a packet for srtp_protect, which protects what the
+    // burst held in one backend call and transmits it.
+    [[nodiscard]] std::uint16_t srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed,
+                                               FlowEntry** entries, std::uint16_t n,
+                                               std::int64_t now_ns) noexcept;
+    void srtp_hold(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const FlowConfig* cfg,
+                   bool rtcp, std::int64_t now_ns) noexcept;
+    void srtp_protect(std::int64_t now_ns) noexcept;
+    void srtp_failure(FlowEntry* flow, const FlowConfig* cfg, rtp::srtp::SrtpStatus status,
+                      rte_mbuf* m, std::int64_t now_ns) noexcept;
     void post(const WorkerMessage& message) noexcept;
     void free_drops() noexcept;
 
@@ -118,6 +138,7 @@ class Worker {
     std::array<std::uint16_t, kMaxPorts> tx_count_{};
     std::array<rte_mbuf*, 2 * kBurstSize> drops_{};
     std::uint16_t drop_count_ = 0;
+    SrtpWorkerState srtp_;
 };
 
 }  // namespace rtpx::dataplane
