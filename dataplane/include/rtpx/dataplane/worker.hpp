@@ -17,6 +17,8 @@
 
 namespace rtpx::dataplane {
 
+class RtcpAgent;  // rtcp_agent.hpp
+
 inline constexpr std::uint16_t kBurstSize = 32;
 inline constexpr std::size_t kMaxPorts = 8;
 
@@ -88,6 +90,7 @@ struct WorkerContext {
     LcoreCounters* counters = nullptr;
     const std::atomic<bool>* stop = nullptr;
     TscClock clock;
+    RtcpAgent* rtcp = nullptr;  // this lcore's RTCP agent (none: terminated RTCP is only dropped)
 };
 
 class Worker {
