@@ -141,6 +141,7 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         FlowConfig* config = nullptr;  // new (add, modify)
         const FlowConfig* old_config = nullptr;
         RtcpFlowState* rtcp = nullptr;  // new agent state (add, or a modify that needs it)
+        TransportCcState* tcc = nullptr;  // a modify turning transport-cc on for existing state
     };
     std::vector<Prepared> prepared;
     prepared.reserve(batch.ops.size());
@@ -151,6 +152,7 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         for (auto& p : prepared) {
             destroy(p.config);
             destroy_rtcp_state(p.rtcp);
+            delete p.tcc;
             if (p.kind == OpKind::kAdd && p.entry != nullptr) {
                 destroy_rtcp_state(p.entry->rtcp.load(std::memory_order_relaxed));
                 destroy(p.entry);
@@ -225,6 +227,11 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             if (needs_rtcp_state(op.spec) &&
                 (existing == nullptr || existing->rtcp.load(std::memory_order_relaxed) == nullptr)) {
                 p.rtcp = make_rtcp_state(op.spec);
+            } else if (op.spec.transport_cc_feedback && existing != nullptr) {
+                RtcpFlowState* st = existing->rtcp.load(std::memory_order_relaxed);
+                if (st != nullptr && st->tcc.load(std::memory_order_relaxed) == nullptr) {
+                    p.tcc = new TransportCcState;
+                }
             }
         }
         if (op.kind == OpKind::kAdd) {
@@ -277,7 +284,12 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     for (auto& p : prepared) {
         if (p.kind == OpKind::kModify) {
             if (p.rtcp != nullptr) p.entry->rtcp.store(p.rtcp, std::memory_order_release);
+            if (p.tcc != nullptr) {
+                p.entry->rtcp.load(std::memory_order_relaxed)
+                    ->tcc.store(p.tcc, std::memory_order_release);
+            }
             p.rtcp = nullptr;
+            p.tcc = nullptr;
             p.old_config = p.entry->config.exchange(p.config, std::memory_order_release);
             p.config = nullptr;
         } else if (p.kind == OpKind::kDelete) {

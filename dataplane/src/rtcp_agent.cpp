@@ -36,8 +36,9 @@ std::uint32_t rtp_ticks(std::int64_t ns, std::uint32_t clock_rate) noexcept {
 }  // namespace
 
 RtcpFlowState::RtcpFlowState(const flowapi::FlowSpec& spec)
-    : local_ssrc(ssrc_for(spec.local)),
-      recorder(spec.transport_cc_feedback ? rtp::TransportCcRecorder::kDefaultCapacity : 64) {}
+    : local_ssrc(ssrc_for(spec.local)) {
+    if (spec.transport_cc_feedback) tcc.store(new TransportCcState, std::memory_order_relaxed);
+}
 
 RtcpFlowState* make_rtcp_state(const flowapi::FlowSpec& spec) {
     return new RtcpFlowState(spec);
@@ -133,31 +134,32 @@ void RtcpAgent::on_rtp(FlowEntry* entry, const FlowConfig& cfg, RtcpFlowState& s
     st.egress_ts = view.timestamp() + spec.timestamp_offset.value_or(0);
     st.egress_ts_ns = now_ns;
     st.have_egress_ts = true;
-    if (spec.transport_cc_feedback && spec.transport_cc_extension_id != 0) {
+    TransportCcState* tcc = st.tcc.load(std::memory_order_acquire);
+    if (tcc != nullptr && spec.transport_cc_feedback && spec.transport_cc_extension_id != 0) {
         const auto element = view.find_extension_element(spec.transport_cc_extension_id);
         if (element && element->size() == 2) {
             const std::uint16_t seq = rtp::load_be16(element->data());
             const std::int64_t now_us = now_ns / 1000;
-            if (st.recorder.on_packet(seq, now_us) == rtp::TransportCcVerdict::kRecorded) {
+            if (tcc->recorder.on_packet(seq, now_us) == rtp::TransportCcVerdict::kRecorded) {
                 counters_.tcc_recorded.add(1);
-                if (!st.window_started) {
-                    st.window_started = true;
-                    st.window_highest = st.recorder.highest_sequence() - 1;
+                if (!tcc->window_started) {
+                    tcc->window_started = true;
+                    tcc->window_highest = tcc->recorder.highest_sequence() - 1;
                 }
                 // Send time from the RTP timestamp (the sender's media clock).
                 const std::uint32_t ts = view.timestamp();
-                if (!st.have_send_clock) {
-                    st.have_send_clock = true;
-                    st.last_send_ts = ts;
-                    st.last_send_us = now_us;
+                if (!tcc->have_send_clock) {
+                    tcc->have_send_clock = true;
+                    tcc->last_send_ts = ts;
+                    tcc->last_send_us = now_us;
                 }
-                const auto delta = static_cast<std::int32_t>(ts - st.last_send_ts);
-                st.last_send_us += static_cast<std::int64_t>(delta) * 1'000'000 /
-                                   static_cast<std::int64_t>(spec.clock_rate);
-                st.last_send_ts = ts;
-                if (st.window_count < st.window.size()) {
-                    st.window[st.window_count++] = {st.last_send_us, now_us,
-                                                    static_cast<std::uint32_t>(size), true};
+                const auto delta = static_cast<std::int32_t>(ts - tcc->last_send_ts);
+                tcc->last_send_us += static_cast<std::int64_t>(delta) * 1'000'000 /
+                                     static_cast<std::int64_t>(spec.clock_rate);
+                tcc->last_send_ts = ts;
+                if (tcc->window_count < tcc->window.size()) {
+                    tcc->window[tcc->window_count++] = {tcc->last_send_us, now_us,
+                                                        static_cast<std::uint32_t>(size), true};
                 }
             }
         }
@@ -330,27 +332,29 @@ void RtcpAgent::send_reports(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowSt
 
 void RtcpAgent::send_feedback(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowState& st,
                               std::int64_t now_ns, const Emitter& out) noexcept {
+    TransportCcState* tcc = st.tcc.load(std::memory_order_acquire);
+    if (tcc == nullptr) return;
     // GCC over this window: the packets recorded, and those missing from the sequence range.
-    const std::int64_t highest = st.recorder.highest_sequence();
-    if (st.window_started) {
-        const std::int64_t span = highest - st.window_highest;
-        std::int64_t lost = span - static_cast<std::int64_t>(st.window_count);
-        for (; lost > 0 && st.window_count < st.window.size(); --lost) {
-            st.window[st.window_count++] = {0, 0, 0, false};
+    const std::int64_t highest = tcc->recorder.highest_sequence();
+    if (tcc->window_started) {
+        std::int64_t lost =
+            highest - tcc->window_highest - static_cast<std::int64_t>(tcc->window_count);
+        for (; lost > 0 && tcc->window_count < tcc->window.size(); --lost) {
+            tcc->window[tcc->window_count++] = {0, 0, 0, false};
         }
-        if (st.window_count != 0) {
-            st.gcc.on_feedback(std::span(st.window.data(), st.window_count), now_ns / 1000,
-                               st.rtt_ns / 1000);
-            st.estimated_bitrate_bps.store(st.gcc.target_bitrate_bps(),
+        if (tcc->window_count != 0) {
+            tcc->gcc.on_feedback(std::span(tcc->window.data(), tcc->window_count), now_ns / 1000,
+                                 st.rtt_ns / 1000);
+            st.estimated_bitrate_bps.store(tcc->gcc.target_bitrate_bps(),
                                            std::memory_order_relaxed);
         }
-        st.window_count = 0;
-        st.window_highest = highest;
+        tcc->window_count = 0;
+        tcc->window_highest = highest;
     }
     // The feedback itself, towards the media sender.
     std::array<std::uint8_t, kMaxFeedbackSize> buf;
-    while (st.recorder.has_unreported()) {
-        auto n = st.recorder.build_feedback(st.local_ssrc, entry.ssrc, buf);
+    while (tcc->recorder.has_unreported()) {
+        auto n = tcc->recorder.build_feedback(st.local_ssrc, entry.ssrc, buf);
         if (!n || *n == 0) break;
         // SRTCP protect (cfg.srtp_ingress): the seam for the SRTP stage (dp-srtp).
         if (send_to_ingress_leg(entry, cfg, st, rtp::ByteSpan(buf.data(), *n), out)) {

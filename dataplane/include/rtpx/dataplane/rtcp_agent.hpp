@@ -57,9 +57,26 @@ namespace rtpx::dataplane {
 
 inline constexpr std::size_t kTccWindowPackets = 512;
 
+// transport-cc receive state of a flow (~80 KiB: the arrival ring and the GCC window), allocated
+// only for transport_cc_feedback flows.
+struct TransportCcState {
+    rtp::TransportCcRecorder recorder;
+    rtp::GccEstimator gcc;
+    std::array<rtp::GccPacket, kTccWindowPackets> window;
+    std::size_t window_count = 0;
+    bool window_started = false;
+    std::int64_t window_highest = 0;  // highest unwrapped transport seq when the window opened
+    bool have_send_clock = false;
+    std::uint32_t last_send_ts = 0;
+    std::int64_t last_send_us = 0;
+};
+
 // What the agent keeps per flow. Written by the owning worker only, except where noted.
 struct RtcpFlowState {
     explicit RtcpFlowState(const flowapi::FlowSpec& spec);
+    ~RtcpFlowState() { delete tcc.load(std::memory_order_relaxed); }
+    RtcpFlowState(const RtcpFlowState&) = delete;
+    RtcpFlowState& operator=(const RtcpFlowState&) = delete;
 
     std::uint32_t local_ssrc;  // our SSRC on RTCP towards the ingress leg (from the flow key)
     std::int32_t slot = -1;    // the agent slot whose timer serves this flow; -1: none yet
@@ -80,16 +97,9 @@ struct RtcpFlowState {
     bool have_peer_view = false;
     rtp::ReportBlock peer_view;  // its last report block (its view of what it receives)
     std::int64_t rtt_ns = 0;     // 0: unknown
-    // transport-cc.
-    rtp::TransportCcRecorder recorder;
-    rtp::GccEstimator gcc;
-    std::array<rtp::GccPacket, kTccWindowPackets> window;
-    std::size_t window_count = 0;
-    bool window_started = false;
-    std::int64_t window_highest = 0;  // highest unwrapped transport seq when the window opened
-    bool have_send_clock = false;
-    std::uint32_t last_send_ts = 0;
-    std::int64_t last_send_us = 0;
+    // transport-cc: set once by the control thread (at creation, or by the modify that turns
+    // transport_cc_feedback on), never replaced; freed with the state.
+    std::atomic<TransportCcState*> tcc{nullptr};
     // Read by the control thread (stats).
     std::atomic<std::uint64_t> estimated_bitrate_bps{0};
     std::atomic<std::uint64_t> reports_sent{0};
