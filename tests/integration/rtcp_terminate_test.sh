@@ -17,72 +17,25 @@ set -euo pipefail
 DP=$1
 RTPX=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [[ $(id -u) != 0 ]] || ! command -v ip >/dev/null; then
-    echo "skipped: needs root and ip(8)"
-    exit 77
-fi
-PY=$(python3 -c 'import sys; print(sys.executable)')
-ID=dp-rtcp-$$
-A=$ID-a
-B=$ID-b
-C=$ID-c
-CA=rca$$
-CB=rcb$$
-WORK=$(mktemp -d /tmp/rtpx-rtcp.XXXXXX)
-DP_PID=""
-
-cleanup() {
-    local rc=$?
-    if [[ -n $DP_PID ]] && kill -0 "$DP_PID" 2>/dev/null; then
-        kill -TERM "$DP_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$DP_PID" 2>/dev/null || true
-    fi
-    for ns in "$A" "$B" "$C"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "/var/run/dpdk/$ID" "$WORK"
-    if [[ $rc != 0 ]]; then echo "FAILED (exit $rc)"; fi
-    exit $rc
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; [[ -f $WORK/dp.log ]] && tail -20 "$WORK/dp.log"; exit 1; }
-json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-
-ip netns add "$A"
-ip netns add "$B"
-ip netns add "$C"
-ip link add "$CA" netns "$C" type veth peer name eth0 netns "$A"
-ip link add "$CB" netns "$C" type veth peer name eth0 netns "$B"
-for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
-ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+source "$HERE/netns_lib.bash"
+netns_setup dp-rtcp rca rcb
 ip -n "$A" addr add 10.77.5.2/24 dev eth0
 ip -n "$B" addr add 10.77.6.2/24 dev eth0
-ip -n "$A" link set eth0 up
-ip -n "$B" link set eth0 up
-ip -n "$C" link set "$CA" up
-ip -n "$C" link set "$CB" up
-
-SOCK=$WORK/dp.sock
-cat >"$WORK/dp.toml" <<TOML
+dataplane_start "
 [dataplane]
-control_socket = "$SOCK"
-lcores = "0-1"
+control_socket = \"$SOCK\"
+lcores = \"0-1\"
 mbufs = 4095
 max_flows = 64
-eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID", "--log-level=error"]
+eal = [\"--no-huge\", \"-m\", \"256\", \"--no-shconf\", \"--file-prefix=$ID\", \"--log-level=error\"]
 
 [[port]]
-vdev = "net_af_packet0,iface=$CA"
-addresses = ["10.77.5.1"]
+vdev = \"net_af_packet0,iface=$CA\"
+addresses = [\"10.77.5.1\"]
 
 [[port]]
-vdev = "net_af_packet1,iface=$CB"
-addresses = ["10.77.6.1"]
-TOML
-
-ip netns exec "$C" "$DP" --config "$WORK/dp.toml" >"$WORK/dp.log" 2>&1 &
-DP_PID=$!
-for _ in $(seq 100); do [[ -S $SOCK ]] && break; kill -0 $DP_PID || fail "rtpx-dataplane exited"; sleep 0.1; done
-[[ -S $SOCK ]] || fail "no control socket"
+vdev = \"net_af_packet1,iface=$CB\"
+addresses = [\"10.77.6.1\"]"
 # ARP both ways: the data plane learns bob's MAC for the flow's next hop.
 ip netns exec "$A" "$PY" "$HERE/rtp_peer.py" ping 10.77.5.1 || fail "alice cannot ping 10.77.5.1"
 ip netns exec "$B" "$PY" "$HERE/rtp_peer.py" ping 10.77.6.1 || fail "bob cannot ping 10.77.6.1"
