@@ -134,6 +134,7 @@ void RtcpAgent::on_rtp(FlowEntry* entry, const FlowConfig& cfg, RtcpFlowState& s
     st.egress_ts = view.timestamp() + spec.timestamp_offset.value_or(0);
     st.egress_ts_ns = now_ns;
     st.have_egress_ts = true;
+    st.payload_octets += view.payload().size();
     TransportCcState* tcc = st.tcc.load(std::memory_order_acquire);
     if (tcc != nullptr && spec.transport_cc_feedback && spec.transport_cc_extension_id != 0) {
         const auto element = view.find_extension_element(spec.transport_cc_extension_id);
@@ -312,10 +313,8 @@ void RtcpAgent::send_reports(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowSt
         sr.sender_info.rtp_ts =
             st.egress_ts + rtp_ticks(now_ns - st.egress_ts_ns, spec.clock_rate);
         sr.sender_info.packet_count = static_cast<std::uint32_t>(packets);
-        // Octets of RTP payload (RFC 3550 6.4.1): UDP payload minus the 12-byte fixed header.
-        const std::uint64_t bytes = entry.bytes.get();
-        sr.sender_info.octet_count =
-            static_cast<std::uint32_t>(bytes > packets * 12 ? bytes - packets * 12 : 0);
+        // RTP payload octets (RFC 3550 6.4.1: not the header or padding), as received.
+        sr.sender_info.octet_count = static_cast<std::uint32_t>(st.payload_octets);
         const rtp::rtcp::SdesChunk chunk{egress_ssrc, std::span(&cname, 1)};
         rtp::rtcp::SdesBuilder sdes;
         sdes.chunks = std::span(&chunk, 1);

@@ -92,6 +92,7 @@ struct RtcpFlowState {
     std::uint32_t egress_ts = 0;  // RTP timestamp of the last forwarded packet, as it left
     std::int64_t egress_ts_ns = 0;
     std::uint64_t packets_at_last_sr = 0;
+    std::uint64_t payload_octets = 0;  // RTP payload octets seen (SR octet count)
     // The ingress leg's RTCP.
     std::uint32_t peer_ssrc = 0;
     bool have_peer_view = false;
