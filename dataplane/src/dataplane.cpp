@@ -24,6 +24,7 @@
 #include <rte_telemetry.h>
 
 #include "rtpx/dataplane/flow_table.hpp"
+#include "rtpx/dataplane/rtcp_agent.hpp"
 #include "rtpx/dataplane/worker.hpp"
 #include "rtpx/flowapi/client.hpp"
 #include "rtpx/rtp/bytes.hpp"
@@ -43,6 +44,7 @@ struct Dataplane::State {
     std::vector<std::unique_ptr<LcoreCounters>> counters;
     std::vector<rte_ring*> to_control;
     std::vector<rte_ring*> from_control;
+    std::vector<std::unique_ptr<RtcpAgent>> rtcp_agents;  // one per worker
     std::vector<std::unique_ptr<Worker>> workers;
     std::atomic<bool> stop_workers{false};
     bool workers_launched = false;
@@ -297,6 +299,14 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         ctx.stop = &s.stop_workers;
         ctx.clock = clock;
         ctx.srtp_failure_threshold = config.srtp_failure_threshold;
+        RtcpAgentConfig agent;
+        agent.pool = s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)];
+        for (std::size_t i = 0; agent.pool == nullptr && i < s.pools.size(); ++i)
+            agent.pool = s.pools[i];
+        agent.seed ^= (std::uint64_t{w} + 1) * 0xD1B54A32D192ED03ull;
+        s.rtcp_agents.push_back(std::make_unique<RtcpAgent>(
+            agent, ctx.ports, ctx.port_count, ctx.flows, clock.now_unix_ns()));
+        ctx.rtcp = s.rtcp_agents.back().get();
         s.workers.push_back(std::make_unique<Worker>(ctx));
         if (!s.workers.back()->srtp_ready())
             return tl::unexpected("worker " + suffix + ": the IPsec-MB SRTP backend did not start");

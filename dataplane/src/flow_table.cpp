@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 
 #include "rtpx/dataplane/srtp_stage.hpp"
+#include "rtpx/dataplane/rtcp_agent.hpp"
 
 namespace rtpx::dataplane {
 
@@ -38,6 +39,7 @@ void destroy(T* p) {
 
 void free_entry(FlowEntry* e) {
     if (e == nullptr) return;
+    destroy_rtcp_state(e->rtcp.load(std::memory_order_relaxed));
     destroy(const_cast<FlowConfig*>(e->config.load(std::memory_order_relaxed)));
     destroy(e);
 }
@@ -139,6 +141,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         FlowEntry* entry = nullptr;    // existing (modify, delete) or new (add)
         FlowConfig* config = nullptr;  // new (add, modify)
         const FlowConfig* old_config = nullptr;
+        RtcpFlowState* rtcp = nullptr;  // new agent state (add, or a modify that needs it)
+        TransportCcState* tcc = nullptr;  // a modify turning transport-cc on for existing state
     };
     std::vector<Prepared> prepared;
     prepared.reserve(batch.ops.size());
@@ -148,7 +152,12 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     auto release_prepared = [&] {
         for (auto& p : prepared) {
             destroy(p.config);
-            if (p.kind == OpKind::kAdd) destroy(p.entry);
+            destroy_rtcp_state(p.rtcp);
+            delete p.tcc;
+            if (p.kind == OpKind::kAdd && p.entry != nullptr) {
+                destroy_rtcp_state(p.entry->rtcp.load(std::memory_order_relaxed));
+                destroy(p.entry);
+            }
         }
     };
     // 1. Validate everything and build the new configurations; nothing is visible yet.
@@ -217,6 +226,17 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             c.srtp_egress = std::move(*srtp_out);
             c.has_srtp_ingress = c.srtp_ingress.enabled();
             c.has_srtp_egress = c.srtp_egress.enabled();
+            // RTCP agent state, allocated here (never on a worker); a modify that turns the
+            // agent on publishes it before the configuration that needs it.
+            if (needs_rtcp_state(op.spec) &&
+                (existing == nullptr || existing->rtcp.load(std::memory_order_relaxed) == nullptr)) {
+                p.rtcp = make_rtcp_state(op.spec);
+            } else if (op.spec.transport_cc_feedback && existing != nullptr) {
+                RtcpFlowState* st = existing->rtcp.load(std::memory_order_relaxed);
+                if (st != nullptr && st->tcc.load(std::memory_order_relaxed) == nullptr) {
+                    p.tcc = new TransportCcState;
+                }
+            }
         }
         if (op.kind == OpKind::kAdd) {
             p.entry = make_on<FlowEntry>(socket_, op.spec);
@@ -226,6 +246,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 return reject(i, ": out of memory");
             }
             p.entry->config.store(p.config, std::memory_order_relaxed);
+            p.entry->rtcp.store(p.rtcp, std::memory_order_relaxed);
+            p.rtcp = nullptr;
             ++adds;
         } else {
             p.entry = existing;
@@ -265,6 +287,13 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     std::vector<FlowEntry*> deleted;
     for (auto& p : prepared) {
         if (p.kind == OpKind::kModify) {
+            if (p.rtcp != nullptr) p.entry->rtcp.store(p.rtcp, std::memory_order_release);
+            if (p.tcc != nullptr) {
+                p.entry->rtcp.load(std::memory_order_relaxed)
+                    ->tcc.store(p.tcc, std::memory_order_release);
+            }
+            p.rtcp = nullptr;
+            p.tcc = nullptr;
             p.old_config = p.entry->config.exchange(p.config, std::memory_order_release);
             p.config = nullptr;
         } else if (p.kind == OpKind::kDelete) {
@@ -328,6 +357,9 @@ flowapi::FlowStats snapshot(const FlowEntry& e) {
     c.srtp_auth_failures = e.srtp_auth_failures.get();
     for (std::size_t i = 0; i < c.drops.size(); ++i) c.drops[i] = e.drops[i].get();
     c.last_packet_unix_ns = e.last_packet_unix_ns.load(std::memory_order_relaxed);
+    if (const RtcpFlowState* st = e.rtcp.load(std::memory_order_acquire)) {
+        s.estimated_bitrate_bps = st->estimated_bitrate_bps.load(std::memory_order_relaxed);
+    }
     // Sequence lock: copy while the count is even and unchanged across the copy.
     for (;;) {
         const std::uint32_t before = e.stats_seq.load(std::memory_order_acquire);

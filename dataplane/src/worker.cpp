@@ -8,6 +8,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "rtpx/dataplane/rtcp_agent.hpp"
 #include "rtpx/rtp/demux.hpp"
 #include "rtpx/rtp/rtp_packet.hpp"
 
@@ -262,6 +263,10 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
 
     if (cls == rtp::PacketClass::kRtcp) {
         if (spec.rtcp_mode == flowapi::RtcpMode::kTerminate) {
+            // Consumed: the agent uses it (SR -> LSR/DLSR, report blocks -> the leg's view).
+            RtcpFlowState* st = flow->rtcp.load(std::memory_order_acquire);
+            if (st != nullptr && ctx_.rtcp != nullptr)
+                ctx_.rtcp->on_rtcp(flow, *cfg, *st, payload, f, now_ns);
             drop(DropReason::kRtcpTerminated, m, flow);
             return;
         }
@@ -292,6 +297,12 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         }
         (void)flow->stats.on_packet(view->sequence_number(), view->timestamp(), now_ns);
         flow->stats_seq.store(seq + 2, std::memory_order_release);
+        // RTCP agent: transport-cc arrivals, the forwarded stream for SRs (before any rewrite).
+        if (spec.rtcp_mode == flowapi::RtcpMode::kTerminate || spec.transport_cc_feedback) {
+            RtcpFlowState* st = flow->rtcp.load(std::memory_order_acquire);
+            if (st != nullptr && ctx_.rtcp != nullptr)
+                ctx_.rtcp->on_rtp(flow, *cfg, *st, *view, payload.size(), f, now_ns);
+        }
         // Rewrites.
         if (cfg->remap_pt) {
             const std::uint8_t pt = view->payload_type();
@@ -368,6 +379,12 @@ void Worker::poll_once() noexcept {
                 drop(DropReason::kNoEgressPort, pkts[i], nullptr);
             }
         }
+    }
+    // RTCP reports and transport-cc feedback that are due (a compare when none is).
+    if (ctx_.rtcp != nullptr) {
+        ctx_.rtcp->advance(now, {this, [](void* w, std::uint16_t port, rte_mbuf* m) noexcept {
+                                     static_cast<Worker*>(w)->send(port, m);
+                                 }});
     }
     flush();
     rte_rcu_qsbr_quiescent(ctx_.flows->rcu(), ctx_.index);

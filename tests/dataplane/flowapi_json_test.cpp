@@ -23,6 +23,9 @@ constexpr const char* kExample = R"({
       "extension_map": {"1": 3, "5": 0},
       "rewrite_ssrc": 305419896,
       "seq_offset": 100,
+      "rtcp_mode": "terminate",
+      "transport_cc_feedback": true,
+      "transport_cc_extension_id": 3,
       "clock_rate": 48000,
       "inactivity_timeout_ms": 30000,
       "cookie": 7
@@ -84,6 +87,10 @@ TEST(FlowapiJson, ErrorsNameElementAndKey) {
          "flow.egress_destination.port: must not be 0"},
         {R"({"local":"192.0.2.1:1","egress_source":"192.0.2.1:2","egress_destination":"192.0.2.9:3","latching":"sometimes"})",
          "flow.latching: expected \"off\", \"learn-once\" or \"strict\""},
+        {R"({"local":"192.0.2.1:1","egress_source":"192.0.2.1:2","egress_destination":"192.0.2.9:3","transport_cc_extension_id":256})",
+         "flow.transport_cc_extension_id: expected an integer from 0 to 255"},
+        {R"({"local":"192.0.2.1:1","egress_source":"192.0.2.1:2","egress_destination":"192.0.2.9:3","transport_cc_feedback":true})",
+         "flow.transport_cc_extension_id: transport_cc_feedback needs the extension's ID"},
         {"{", "not valid JSON"},
     };
     for (const auto& [text, message] : cases) {
@@ -91,6 +98,18 @@ TEST(FlowapiJson, ErrorsNameElementAndKey) {
         ASSERT_FALSE(r) << text;
         EXPECT_EQ(r.error(), message);
     }
+}
+
+TEST(FlowapiJson, ParsesTransportCcSettingsAndShowsTheEstimateInStats) {
+    auto flows = flows_from_json_text(kExample);
+    ASSERT_TRUE(flows) << flows.error();
+    EXPECT_EQ((*flows)[0].rtcp_mode, RtcpMode::kTerminate);
+    EXPECT_TRUE((*flows)[0].transport_cc_feedback);
+    EXPECT_EQ((*flows)[0].transport_cc_extension_id, 3);
+    EXPECT_EQ((*flows)[1].transport_cc_extension_id, 0);
+    FlowStats stats;
+    stats.estimated_bitrate_bps = 640'000;
+    EXPECT_EQ(to_json(stats)["estimated_bitrate_bps"], 640'000u);
 }
 
 TEST(FlowapiJson, KeysOnlyReadsJustTheLocalEndpoint) {

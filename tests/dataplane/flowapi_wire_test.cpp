@@ -34,6 +34,7 @@ FlowSpec full_spec() {
     s.rtcp_mode = RtcpMode::kTerminate;
     s.rtcp_mux = false;
     s.transport_cc_feedback = true;
+    s.transport_cc_extension_id = 5;
     s.clock_rate = 48000;
     s.inactivity_timeout_ms = 30000;
     s.cookie = 0x0102030405060708;
@@ -68,6 +69,7 @@ TEST(FlowapiWire, RoundTripsEveryMessageType) {
     stats.counters.drops[static_cast<std::size_t>(DropReason::kStrictSource)] = 3;
     stats.counters.last_packet_unix_ns = 1'700'000'000'000'000'000;
     stats.rtp = {0x11223344, true, 100, 102, 2, 65636, 12, 1, 4, 1};
+    stats.estimated_bitrate_bps = 512'000;
     Event event{EventKind::kLatched, minimal_spec().local, 9, 0, stats.latched, 42};
     DataplaneTotals totals{1000, 990, {}};
     totals.drops[static_cast<std::size_t>(DropReason::kNoFlow)] = 10;
@@ -110,7 +112,7 @@ TEST(FlowapiWire, HeaderFieldsAreBigEndianAtFixedOffsets) {
     ASSERT_EQ(bytes.size(), kFrameHeaderSize);
     const std::vector<std::uint8_t> expected = {
         0x00, 0x00, 0x00, 0x08,  // length: 8 bytes follow
-        0x01,                    // version 1
+        0x02,                    // version 2
         0x07,                    // type: DumpQuery
         0x00, 0x00,              // flags
         0x01, 0x02, 0x03, 0x04,  // request id
@@ -146,11 +148,65 @@ TEST(FlowapiWire, RejectsLengthThatDisagreesWithTheBytes) {
 
 TEST(FlowapiWire, RejectsUnknownVersion) {
     auto bytes = batch_frame();
-    bytes[4] = 2;
-    auto e = decode(bytes);
+    for (std::uint8_t v : {0, 3}) {
+        bytes[4] = v;
+        auto e = decode(bytes);
+        ASSERT_FALSE(e);
+        EXPECT_EQ(e.error().code, DecodeErrc::kBadVersion);
+        EXPECT_EQ(e.error().offset, 4u);
+    }
+}
+
+// Version 1 frames (before transport_cc_extension_id and estimated_bitrate_bps) stay decodable:
+// the newer fields take their defaults, and re-encoding at version 1 gives the same bytes.
+TEST(FlowapiWire, DecodesVersionOneFramesWithTheNewerFieldsAtTheirDefaults) {
+    FlowSpec spec = minimal_spec();
+    spec.rtcp_mode = RtcpMode::kTerminate;
+    Envelope v1{1, Batch{{{OpKind::kAdd, spec}}}, 1};
+    const auto bytes = encode(v1);
+    EXPECT_EQ(bytes[4], 1);
+    EXPECT_EQ(bytes.size() + 1, encode({1, Batch{{{OpKind::kAdd, spec}}}}).size());
+    auto decoded = decode(bytes);
+    ASSERT_TRUE(decoded) << describe(decoded.error());
+    EXPECT_EQ(decoded->version, 1);
+    EXPECT_EQ(*decoded, v1);
+    EXPECT_EQ(encode(*decoded), bytes);
+
+    FlowStats stats;
+    stats.key = spec.local;
+    stats.estimated_bitrate_bps = 700'000;  // not carried by version 1
+    const auto stats_v1 = encode({2, StatsReply{{}, {stats}}, 1});
+    auto back = decode(stats_v1);
+    ASSERT_TRUE(back) << describe(back.error());
+    const auto& flows = std::get<StatsReply>(back->message).flows;
+    ASSERT_EQ(flows.size(), 1u);
+    EXPECT_EQ(flows[0].estimated_bitrate_bps, 0u);
+    EXPECT_EQ(flows[0].key, spec.local);
+}
+
+TEST(FlowapiWire, CarriesTheTransportCcExtensionIdAfterTheFlags) {
+    FlowSpec spec = minimal_spec();
+    spec.transport_cc_feedback = true;
+    spec.transport_cc_extension_id = 0xAB;
+    const auto bytes = encode({1, Batch{{{OpKind::kAdd, spec}}}});
+    // clock_rate, inactivity_timeout_ms and cookie (16 bytes) follow the ID.
+    ASSERT_GT(bytes.size(), 17u);
+    EXPECT_EQ(bytes[bytes.size() - 17], 0xAB);
+    EXPECT_EQ(bytes[bytes.size() - 18], 0x03);  // flags: rtcp_mux | transport_cc
+    auto decoded = decode(bytes);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(std::get<Batch>(decoded->message).ops[0].spec.transport_cc_extension_id, 0xAB);
+}
+
+TEST(FlowapiWire, TransportCcFeedbackNeedsTheExtensionId) {
+    FlowSpec spec = minimal_spec();
+    spec.transport_cc_feedback = true;
+    const auto problem = validate(spec);
+    ASSERT_NE(problem.field, nullptr);
+    EXPECT_STREQ(problem.field, "transport_cc_extension_id");
+    auto e = decode(encode({1, Batch{{{OpKind::kAdd, spec}}}}));
     ASSERT_FALSE(e);
-    EXPECT_EQ(e.error().code, DecodeErrc::kBadVersion);
-    EXPECT_EQ(e.error().offset, 4u);
+    EXPECT_STREQ(e.error().field, "ops[].transport_cc_extension_id");
 }
 
 TEST(FlowapiWire, RejectsUnknownType) {

@@ -133,6 +133,7 @@ const std::set<std::string, std::less<>> kKeys = {"local",
                                                   "rtcp_mode",
                                                   "rtcp_mux",
                                                   "transport_cc_feedback",
+                                                  "transport_cc_extension_id",
                                                   "clock_rate",
                                                   "inactivity_timeout_ms",
                                                   "cookie"};
@@ -206,6 +207,11 @@ tl::expected<FlowSpec, std::string> parse_flow(const json& j, const std::string&
         if (!j[key].is_boolean()) return fail(where, key, "expected true or false");
         *target = j[key].get<bool>();
     }
+    if (j.contains("transport_cc_extension_id")) {
+        RTPX_TRY(s.transport_cc_extension_id,
+                 uint_at<std::uint8_t>(j["transport_cc_extension_id"], where,
+                                       "transport_cc_extension_id"));
+    }
     if (j.contains("clock_rate"))
         RTPX_TRY(s.clock_rate, uint_at<std::uint32_t>(j["clock_rate"], where, "clock_rate"));
     if (j.contains("inactivity_timeout_ms"))
@@ -262,6 +268,7 @@ json to_json(const FlowSpec& s) {
            {"rtcp_mode", to_string(s.rtcp_mode)},
            {"rtcp_mux", s.rtcp_mux},
            {"transport_cc_feedback", s.transport_cc_feedback},
+           {"transport_cc_extension_id", s.transport_cc_extension_id},
            {"clock_rate", s.clock_rate},
            {"inactivity_timeout_ms", s.inactivity_timeout_ms},
            {"cookie", s.cookie}};
@@ -311,7 +318,8 @@ json to_json(const FlowStats& s) {
              {"jitter", s.rtp.jitter},
              {"duplicates", s.rtp.duplicates},
              {"reordered", s.rtp.reordered},
-             {"ssrc_changes", s.rtp.ssrc_changes}}}};
+             {"ssrc_changes", s.rtp.ssrc_changes}}},
+           {"estimated_bitrate_bps", s.estimated_bitrate_bps}};
     if (s.latched.address.family != AddressFamily::kNone) j["latched"] = to_string(s.latched);
     return j;
 }

@@ -44,6 +44,7 @@ class Writer {
     }
     void count(std::size_t n) { u32(static_cast<std::uint32_t>(n)); }
     std::vector<std::uint8_t>& out() { return out_; }
+    std::uint16_t version = kProtocolVersion;
 
   private:
     std::vector<std::uint8_t> out_;
@@ -96,6 +97,7 @@ void encode_flow_spec(Writer& w, const FlowSpec& s) {
     w.u8(static_cast<std::uint8_t>(s.rtcp_mode));
     w.u8(static_cast<std::uint8_t>((s.rtcp_mux ? kFlagRtcpMux : 0) |
                                    (s.transport_cc_feedback ? kFlagTransportCc : 0)));
+    if (w.version >= 2) w.u8(s.transport_cc_extension_id);
     w.u32(s.clock_rate);
     w.u32(s.inactivity_timeout_ms);
     w.u64(s.cookie);
@@ -124,6 +126,7 @@ void encode_flow_stats(Writer& w, const FlowStats& s) {
     w.u64(r.duplicates);
     w.u64(r.reordered);
     w.u64(r.ssrc_changes);
+    if (w.version >= 2) w.u64(s.estimated_bitrate_bps);
 }
 
 void encode_event(Writer& w, const Event& e) {
@@ -203,6 +206,7 @@ class Reader {
     std::size_t pos() const { return pos_; }
     std::size_t remaining() const { return in_.size() - pos_; }
     void set_index(std::uint32_t index) { index_ = index; }
+    std::uint16_t version = kProtocolVersion;
 
     bool fail(DecodeErrc code, const char* field, const char* what, std::size_t at) {
         if (!failed_) {
@@ -339,6 +343,7 @@ struct SpecFields {
     const char* rewrite;
     const char* rtcp_mode;
     const char* flags;
+    const char* transport_cc_extension_id;
     const char* clock_rate;
     const char* inactivity_timeout_ms;
     const char* cookie;
@@ -350,8 +355,8 @@ struct SpecFields {
             p ".egress_destination.port", p ".next_hop_mac", p ".srtp_ingress.suite",              \
             p ".srtp_ingress.master_key", p ".srtp_ingress.master_salt", p ".srtp_egress.suite",   \
             p ".srtp_egress.master_key", p ".srtp_egress.master_salt", p ".pt_map",                \
-            p ".extension_map", p ".rewrite", p ".rtcp_mode", p ".flags", p ".clock_rate",         \
-            p ".inactivity_timeout_ms", p ".cookie"                                                \
+            p ".extension_map", p ".rewrite", p ".rtcp_mode", p ".flags",                          \
+            p ".transport_cc_extension_id", p ".clock_rate", p ".inactivity_timeout_ms", p ".cookie"                                                \
     }
 constexpr SpecFields kOpFields = RTPX_SPEC_FIELDS("ops[]");
 constexpr SpecFields kDumpFields = RTPX_SPEC_FIELDS("flows[]");
@@ -430,6 +435,7 @@ FlowSpec decode_flow_spec(Reader& r, const SpecFields& f) {
     if (r.ok() && (flags & ~3u) != 0) r.fail(DecodeErrc::kBadValue, f.flags, "unknown flags", at);
     s.rtcp_mux = (flags & kFlagRtcpMux) != 0;
     s.transport_cc_feedback = (flags & kFlagTransportCc) != 0;
+    if (r.version >= 2) s.transport_cc_extension_id = r.u8(f.transport_cc_extension_id);
     s.clock_rate = r.u32(f.clock_rate);
     s.inactivity_timeout_ms = r.u32(f.inactivity_timeout_ms);
     s.cookie = r.u64(f.cookie);
@@ -471,6 +477,7 @@ FlowStats decode_flow_stats(Reader& r) {
     rtp.duplicates = r.u64("flows[].rtp.duplicates");
     rtp.reordered = r.u64("flows[].rtp.reordered");
     rtp.ssrc_changes = r.u64("flows[].rtp.ssrc_changes");
+    if (r.version >= 2) s.estimated_bitrate_bps = r.u64("flows[].estimated_bitrate_bps");
     return s;
 }
 
@@ -667,6 +674,9 @@ FieldProblem validate(const FlowSpec& s) noexcept {
         return {"srtp_egress.suite", "unknown SRTP suite"};
     }
     if (s.clock_rate == 0) return {"clock_rate", "must not be 0"};
+    if (s.transport_cc_feedback && s.transport_cc_extension_id == 0) {
+        return {"transport_cc_extension_id", "transport_cc_feedback needs the extension's ID"};
+    }
     return {};
 }
 
@@ -696,7 +706,7 @@ tl::expected<Envelope, DecodeError> decode(std::span<const std::uint8_t> frame) 
     Reader r(frame);
     (void)r.u32("length");
     const std::uint8_t version = r.u8("version");
-    if (version != kProtocolVersion) {
+    if (version < kMinProtocolVersion || version > kProtocolVersion) {
         return tl::unexpected(
             DecodeError{DecodeErrc::kBadVersion, 4, "version", kNoIndex, "unsupported version"});
     }
@@ -709,6 +719,8 @@ tl::expected<Envelope, DecodeError> decode(std::span<const std::uint8_t> frame) 
                                           "reserved flags are not 0"});
     }
     Envelope env;
+    env.version = version;
+    r.version = version;
     env.request_id = r.u32("request_id");
     env.message = decode_body(r, type, type_at);
     if (!r.ok()) return tl::unexpected(r.error());
@@ -722,8 +734,9 @@ tl::expected<Envelope, DecodeError> decode(std::span<const std::uint8_t> frame) 
 
 std::vector<std::uint8_t> encode(const Envelope& envelope) {
     Writer w;
+    w.version = envelope.version;
     w.u32(0);  // length, patched below
-    w.u8(static_cast<std::uint8_t>(kProtocolVersion));
+    w.u8(static_cast<std::uint8_t>(envelope.version));
     w.u8(static_cast<std::uint8_t>(envelope.message.index() + 1));
     w.u16(0);
     w.u32(envelope.request_id);

@@ -26,6 +26,8 @@
 
 namespace rtpx::dataplane {
 
+struct RtcpFlowState;  // rtcp_agent.hpp
+
 // The hash key: 16 address bytes (IPv4 in the first 4), port, family; padding explicit and zeroed.
 // 8-byte aligned: rte_hash_crc reads it in 8-byte words.
 struct alignas(8) FlowHashKey {
@@ -107,6 +109,10 @@ struct alignas(64) FlowEntry {
     std::uint32_t ssrc = 0;
     std::uint64_t ssrc_changes = 0;
     rtp::RtpSourceStatistics stats;
+    // RTCP termination / transport-cc state (rtcp_agent.hpp): allocated by the control thread when
+    // the flow needs it (set once, never replaced), written by the owning worker, freed with the
+    // entry.
+    std::atomic<RtcpFlowState*> rtcp{nullptr};
 };
 
 // Where a flow's addresses live: the control side resolves ports through this.

@@ -19,6 +19,8 @@
 
 namespace rtpx::dataplane {
 
+class RtcpAgent;  // rtcp_agent.hpp
+
 inline constexpr std::uint16_t kBurstSize = 32;
 inline constexpr std::size_t kMaxPorts = 8;
 
@@ -91,6 +93,7 @@ struct WorkerContext {
     const std::atomic<bool>* stop = nullptr;
     TscClock clock;
     std::uint32_t srtp_failure_threshold = kDefaultSrtpFailureThreshold;  // 0: no events
+    RtcpAgent* rtcp = nullptr;  // this lcore's RTCP agent (none: terminated RTCP is only dropped)
 };
 
 class Worker {

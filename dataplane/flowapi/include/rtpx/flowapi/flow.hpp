@@ -60,7 +60,7 @@ enum class Latching : std::uint8_t {
 
 enum class RtcpMode : std::uint8_t {
     kPassThrough,  // RTCP relayed with address rewriting
-    kTerminate,    // RTCP consumed here; SR/RR generated per leg (not implemented yet: dropped)
+    kTerminate,    // RTCP consumed here (counted as rtcp_terminated); SR/RR generated per leg
 };
 
 // SRTP crypto suites by their SDES names (RFC 4568 section 6.2, RFC 6188, RFC 7714).
@@ -123,7 +123,10 @@ struct FlowSpec {
     std::optional<std::uint32_t> timestamp_offset;  // added to every RTP timestamp
     RtcpMode rtcp_mode = RtcpMode::kPassThrough;
     bool rtcp_mux = true;                // RTCP shares the port (RFC 5761)
-    bool transport_cc_feedback = false;  // generate transport-cc feedback (not implemented yet)
+    bool transport_cc_feedback = false;  // generate transport-cc feedback (RTPFB FMT 15)
+    // RFC 8285 ID of the transport-wide-cc extension in ingress RTP (0: none); required by
+    // transport_cc_feedback.
+    std::uint8_t transport_cc_extension_id = 0;
     std::uint32_t clock_rate = 8000;     // RTP clock of the stream, for RFC 3550 jitter
     std::uint32_t inactivity_timeout_ms = 0;  // 0: never
     std::uint64_t cookie = 0;                 // opaque to the data plane (the control plane's tag)
@@ -210,6 +213,9 @@ struct FlowStats {
     Endpoint latched;  // the learned source (unspecified before the first packet)
     FlowCounters counters;
     RtpStatsSnapshot rtp;
+    // GCC (draft-ietf-rmcat-gcc-02) estimate of the path from the media sender to us, from the
+    // transport-cc arrivals of a transport_cc_feedback flow; 0 otherwise.
+    std::uint64_t estimated_bitrate_bps = 0;
     friend bool operator==(const FlowStats&, const FlowStats&) = default;
 };
 

@@ -17,6 +17,8 @@
 //   "rewrite_ssrc"           uint32;  "seq_offset" uint16;  "timestamp_offset" uint32
 //   "rtcp_mode"              "pass-through" | "terminate"                  default "pass-through"
 //   "rtcp_mux"               bool (default true);  "transport_cc_feedback" bool (default false)
+//   "transport_cc_extension_id"  0-255, the RFC 8285 ID of transport-wide-cc (default 0: none;
+//                            required by transport_cc_feedback)
 //   "clock_rate"             Hz (default 8000);  "inactivity_timeout_ms" (default 0: never)
 //   "cookie"                 uint64, opaque to the data plane
 // Unknown keys are errors. For deletion only "local" is read.

@@ -25,6 +25,14 @@
 //   Error        str16 what
 //
 // A flow spec is the fields of FlowSpec in declaration order (see encode_flow_spec in wire.cpp).
+//
+// Versions. A frame's version says which fields its bodies carry; the decoder accepts every
+// version from kMinProtocolVersion to kProtocolVersion (older frames decode with the newer fields
+// at their defaults), the encoder writes Envelope::version (fields newer than it are left out).
+// New fields are only ever appended to a body or placed behind a version test; never reorder.
+//   1  the first version
+//   2  flow spec: u8 transport_cc_extension_id after the flags byte; flow stats: u64
+//      estimated_bitrate_bps at the end
 // The decoder checks every length, enum value and semantic rule (validate()) and names the field it
 // rejects; it never reads past the buffer.
 #pragma once
@@ -44,7 +52,8 @@
 
 namespace rtpx::flowapi {
 
-inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::uint16_t kProtocolVersion = 2;
+inline constexpr std::uint16_t kMinProtocolVersion = 1;
 inline constexpr std::size_t kFrameHeaderSize = 12;
 inline constexpr std::size_t kMaxFrameSize = 64u << 20;  // a dump of ~100k flows fits
 
@@ -133,6 +142,7 @@ using Message = std::variant<Hello, HelloReply, Batch, BatchReply, StatsQuery, S
 struct Envelope {
     std::uint32_t request_id = 0;
     Message message;
+    std::uint16_t version = kProtocolVersion;  // of the frame (decode) / to write (encode)
     friend bool operator==(const Envelope&, const Envelope&) = default;
 };
 
