@@ -402,13 +402,24 @@ tl::expected<std::string, MediaError> MediaSession::offer(Leg from, std::string_
             } else {
                 suites = {SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAesCm128HmacSha1_32};
             }
+            // The key in use with this leg is offered first and unchanged (no re-keying on a
+            // re-INVITE); new lines get tags that do not collide with its tag.
+            const bool in_use = sy.expects.suite != SrtpSuite::kNone &&
+                                std::find(suites.begin(), suites.end(), sy.expects.suite) !=
+                                    suites.end();
+            if (in_use) {
+                std::stable_partition(suites.begin(), suites.end(),
+                                      [&](SrtpSuite x) { return x == sy.expects.suite; });
+            }
             std::uint32_t tag = 1;
             for (auto suite : suites) {
-                // The key already in use with this leg stays (no re-keying on a re-INVITE).
-                Key k = sy.expects.suite == suite ? Key{sy.crypto_tag, sy.expects}
-                                                  : generate_key(tag, suite);
-                if (k.tag == 0) k.tag = tag;
-                tag = std::max(tag, k.tag) + 1;
+                Key k;
+                if (in_use && suite == sy.expects.suite && p.offered_to[i].empty()) {
+                    k = Key{sy.crypto_tag, sy.expects};
+                } else {
+                    if (in_use && tag == sy.crypto_tag) ++tag;
+                    k = generate_key(tag++, suite);
+                }
                 p.offered_to[i].push_back(k);
                 crypto_lines.push_back(crypto_value(k));
             }
