@@ -130,6 +130,42 @@ TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
     }
 }
 
+// After an RTP/AVP (Alice) <-> RTP/SAVP (Bob) bridge, Bob's re-INVITE reaches Alice as RTP/AVP
+// (kKeep keeps each leg's transport) and Alice's answer reaches Bob with a key of his suite.
+TEST(Srtp, ReofferFromTheSrtpSideKeepsEachLegsTransport) {
+    auto engine = MediaEngine::create_offline(two_sided());
+    auto& s = engine.create_session("srtp-6");
+    LegOptions to_bob = towards("bob-side");
+    to_bob.transport = Transport::kRtpSavp;
+    ASSERT_TRUE(s.offer(Leg::kA, kAvpOffer, to_bob));
+    ASSERT_TRUE(s.answer(Leg::kB, savp_answer(std::string("1 AES_CM_128_HMAC_SHA1_80 ") + kBobKey),
+                         towards("alice-side")));
+    (void)s.take_changes();
+    const std::string reoffer =
+        replace_all(savp_answer(std::string("1 AES_CM_128_HMAC_SHA1_80 ") + kBobKey), "o=bob 5 5",
+                    "o=bob 5 6") +
+        "a=sendonly\r\n";
+    auto to_alice = s.offer(Leg::kB, reoffer, towards("alice-side"));
+    ASSERT_TRUE(to_alice) << to_alice.error().what;
+    EXPECT_EQ(parsed(*to_alice).media[0].proto, "RTP/AVP");
+    EXPECT_TRUE(cryptos(parsed(*to_alice).media[0]).empty());
+    auto to_bob_answer = s.answer(
+        Leg::kA,
+        "v=0\r\no=alice 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+        "m=audio 49170 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=recvonly\r\n",
+        to_bob);
+    ASSERT_TRUE(to_bob_answer) << to_bob_answer.error().what;
+    const auto bob_sees = parsed(*to_bob_answer);
+    EXPECT_EQ(bob_sees.media[0].proto, "RTP/SAVP");
+    const auto keys = cryptos(bob_sees.media[0]);
+    ASSERT_EQ(keys.size(), 1u);
+    EXPECT_EQ(keys[0].tag, 1u);
+    for (const auto& op : s.take_changes().ops) EXPECT_EQ(op.kind, flowapi::OpKind::kModify);
+    for (const auto& f : s.flows()) {
+        if (f.local.address == ip(kAliceSide)) EXPECT_EQ(f.srtp_egress, keys[0].params);
+    }
+}
+
 TEST(Srtp, SavpOfferBridgedToAvpAnswersAliceWithOneFreshKey) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("srtp-2");

@@ -380,7 +380,11 @@ tl::expected<std::string, MediaError> MediaSession::offer(Leg from, std::string_
         }
         // The answerer's side: relay endpoint, proto, keys.
         if (auto r = anchor(sy, *iface, *pools_, im.held); !r) return tl::unexpected(r.error());
-        sy.proto = proto_for(towards.transport, m.proto);
+        // kKeep: a leg keeps the transport it already has (a re-INVITE from the far side of an
+        // RTP/SAVP bridge must not turn the RTP leg into SRTP); a new leg gets the offered one.
+        sy.proto = towards.transport == Transport::kKeep && sy.present && !sy.proto.empty()
+                       ? sy.proto
+                       : proto_for(towards.transport, m.proto);
         std::vector<std::string> crypto_lines;
         if (is_savp(sy.proto)) {
             std::vector<SrtpSuite> suites;
