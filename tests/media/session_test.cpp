@@ -300,6 +300,27 @@ TEST(SdpRewrite, Rfc4317_5_1_AudioAddedLater) {
     EXPECT_EQ(count(c.s.take_changes(), OpKind::kAdd), 4u);
 }
 
+// Early media: the 183's answer and the 200's (same SDP) give one set of flows; a later answer
+// from another fork (another address) modifies them; the offerer's relay port never changes.
+TEST(SdpRewrite, SecondAnswerToTheSameOffer) {
+    Call c;
+    c.offer_from_alice(kBasicOffer);
+    const auto early = c.answer_from_bob(kBasicAnswer);
+    EXPECT_EQ(count(c.s.take_changes(), OpKind::kAdd), 4u);
+    const auto final_answer = c.answer_from_bob(kBasicAnswer);
+    EXPECT_EQ(final_answer, early) << "same answer, same SDP, same version";
+    EXPECT_TRUE(c.s.take_changes().ops.empty());
+    const auto fork = parsed(c.answer_from_bob(replace_all(kBasicAnswer, "192.0.2.2", "192.0.2.9")));
+    EXPECT_EQ(fork.media[0].port, parsed(early).media[0].port);
+    EXPECT_EQ(fork.origin.sess_version, parsed(early).origin.sess_version)
+        << "the relay hides the fork's address: Alice's SDP did not change";
+    const auto b = c.s.take_changes();
+    EXPECT_EQ(b.ops.size(), 4u);
+    EXPECT_EQ(count(b, OpKind::kModify), 4u);
+    EXPECT_EQ(c.engine.port_pools().used("alice-side"), 1u);
+    EXPECT_FALSE(c.s.answer(Leg::kA, kBasicAnswer, c.to_bob)) << "the offerer cannot answer itself";
+}
+
 TEST(SdpRewrite, IceRemovedUnlessKept) {
     const std::string offer = std::string(kBasicOffer) +
                               "a=ice-ufrag:8hhY\r\na=ice-pwd:asd88fgpdd777uzjYhagZg\r\n"

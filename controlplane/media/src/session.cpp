@@ -236,6 +236,9 @@ struct MediaSession::Impl {
     };
     std::array<LegOptions, 2> opts;
     std::optional<Pending> pending;
+    // The last answered offer: a further answer to it (early media then 200 OK, another fork's
+    // answer) is processed again against it, keeping the relay ports and keys already answered.
+    std::optional<Pending> answered;
     std::map<Endpoint, FlowSpec, EndpointLess> programmed;
     std::set<Endpoint, EndpointLess> held;  // relay ports taken from the pools (even ports)
     std::array<std::optional<sdp::Origin>, 2> out_origin;  // o= of what we send to each leg
@@ -452,6 +455,7 @@ tl::expected<std::string, MediaError> MediaSession::offer(Leg from, std::string_
     im.opts[Y] = towards;
     std::string out = finish_sdp(s, towards, *iface, im.out_origin[Y], im.out_body[Y]);
     im.pending = std::move(p);
+    im.answered.reset();
     return out;
 }
 
@@ -459,7 +463,8 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
                                                            const LegOptions& towards,
                                                            const LegOptions* sender) {
     auto& im = *impl_;
-    if (!im.pending || im.pending->from != other(from)) {
+    const bool again = !im.pending && im.answered && im.answered->from == other(from);
+    if (!again && (!im.pending || im.pending->from != other(from))) {
         return fail(MediaError::Code::kState, "no offer from the other leg is waiting for an answer");
     }
     const Leg to = other(from);  // the offerer, who gets this answer
@@ -467,7 +472,7 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
     auto parsed = sdp::parse(text);
     if (!parsed) return fail(MediaError::Code::kBadSdp, bad_sdp_text(parsed.error()));
     sdp::SessionDescription s = std::move(*parsed);
-    auto& p = *im.pending;
+    auto& p = again ? *im.answered : *im.pending;
     if (s.media.size() != p.offered_by.size()) {
         return fail(MediaError::Code::kBadSdp,
                     "the answer has " + std::to_string(s.media.size()) +
@@ -480,6 +485,29 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
     if (sender != nullptr) im.opts[Y] = *sender;
     const LegOptions& yopts = im.opts[Y];
     std::vector<Stream> streams = p.streams;
+    if (again) {
+        // The offerer already holds an answer: its relay ports and keys stay.
+        for (std::size_t i = 0; i < streams.size() && i < streams_.size(); ++i) {
+            const StreamSide& done = streams_[i].side[X];
+            StreamSide& sx = streams[i].side[X];
+            if (done.relay.port != 0 && im.held.count(done.relay) != 0) {
+                sx.relay = done.relay;
+                sx.interface = done.interface;
+            }
+            sx.expects = done.expects;
+            sx.crypto_tag = done.crypto_tag;
+            // A section the first answer rejected may have given its port back meanwhile.
+            StreamSide& sy = streams[i].side[Y];
+            if (sy.relay.port != 0 && im.held.count(sy.relay) == 0) {
+                if (!pools_->reserve(sy.relay.address, sy.relay.port)) {
+                    return fail(MediaError::Code::kNoPorts,
+                                "the relay port offered in section " + std::to_string(i) +
+                                    " is taken by now");
+                }
+                im.held.insert(sy.relay);
+            }
+        }
+    }
 
     for (std::size_t i = 0; i < s.media.size(); ++i) {
         auto& m = s.media[i];
@@ -597,7 +625,10 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
     im.opts[X] = towards;
     std::string out = finish_sdp(s, towards, *iface, im.out_origin[X], im.out_body[X]);
     streams_ = std::move(streams);
-    im.pending.reset();
+    if (!again) {
+        im.answered = std::move(im.pending);
+        im.pending.reset();
+    }
     return out;
 }
 
@@ -710,6 +741,7 @@ flowapi::Batch MediaSession::teardown() {
     for (const auto& e : im.held) pools_->release(e.address, e.port);
     im.held.clear();
     im.pending.reset();
+    im.answered.reset();
     streams_.clear();
     return batch;
 }
