@@ -57,16 +57,16 @@ class DataplaneProcess : public ::testing::Test {
         dir_ = ::mkdtemp(tmpl);
         socket_ = dir_ + "/dp.sock";
         const std::string prefix = "rtpx-media-" + std::to_string(::getpid());
-        std::ofstream(dir_ + "/dp.toml") << "[dataplane]\ncontrol_socket = \"" << socket_
-                                         << "\"\nlcores = \"0-1\"\nmbufs = 2047\nmax_flows = 256\n"
-                                         << "eal = [\"--no-huge\", \"-m\", \"256\", \"--no-shconf\", "
-                                            "\"--file-prefix="
-                                         << prefix
-                                         << "\", \"--log-level=error\"]\n\n"
-                                            "[[port]]\nvdev = \"net_null0\"\naddresses = [\""
-                                         << kAliceSide
-                                         << "\"]\n\n[[port]]\nvdev = \"net_null1\"\naddresses = [\""
-                                         << kBobSide << "\"]\n";
+        std::ofstream(dir_ + "/dp.toml")
+            << "[dataplane]\ncontrol_socket = \"" << socket_
+            << "\"\nlcores = \"0-1\"\nmbufs = 2047\nmax_flows = 256\n"
+            << "eal = [\"--no-huge\", \"-m\", \"256\", \"--no-shconf\", "
+               "\"--file-prefix="
+            << prefix
+            << "\", \"--log-level=error\"]\n\n"
+               "[[port]]\nvdev = \"net_null0\"\naddresses = [\""
+            << kAliceSide << "\"]\n\n[[port]]\nvdev = \"net_null1\"\naddresses = [\"" << kBobSide
+            << "\"]\n";
         const std::string config = dir_ + "/dp.toml";
         const std::string log = dir_ + "/dp.log";
         posix_spawn_file_actions_t fa;

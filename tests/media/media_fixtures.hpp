@@ -13,9 +13,9 @@
 
 namespace rtpx::media::testing {
 
-inline constexpr const char* kAlice = "192.0.2.1";        // host.atlanta.example.com
-inline constexpr const char* kBob = "192.0.2.2";          // host.biloxi.example.com
-inline constexpr const char* kBobOther = "192.0.2.3";     // placeholder.biloxi.example.com
+inline constexpr const char* kAlice = "192.0.2.1";         // host.atlanta.example.com
+inline constexpr const char* kBob = "192.0.2.2";           // host.biloxi.example.com
+inline constexpr const char* kBobOther = "192.0.2.3";      // placeholder.biloxi.example.com
 inline constexpr const char* kAliceSide = "198.51.100.1";  // relay address towards alice
 inline constexpr const char* kBobSide = "203.0.113.1";     // relay address towards bob
 
@@ -39,8 +39,12 @@ inline std::string rfc4317(const std::string& section, const std::string& label)
     return s;
 }
 
-inline flowapi::IpAddress ip(const char* text) { return *flowapi::parse_ip_address(text); }
-inline flowapi::Endpoint ep(const char* text, std::uint16_t port) { return {ip(text), port}; }
+inline flowapi::IpAddress ip(const char* text) {
+    return *flowapi::parse_ip_address(text);
+}
+inline flowapi::Endpoint ep(const char* text, std::uint16_t port) {
+    return {ip(text), port};
+}
 
 inline std::vector<DataplaneConfig> two_sided(std::uint16_t port_min = 30000,
                                               std::uint16_t port_max = 39999,

@@ -310,7 +310,8 @@ TEST(SdpRewrite, SecondAnswerToTheSameOffer) {
     const auto final_answer = c.answer_from_bob(kBasicAnswer);
     EXPECT_EQ(final_answer, early) << "same answer, same SDP, same version";
     EXPECT_TRUE(c.s.take_changes().ops.empty());
-    const auto fork = parsed(c.answer_from_bob(replace_all(kBasicAnswer, "192.0.2.2", "192.0.2.9")));
+    const auto fork =
+        parsed(c.answer_from_bob(replace_all(kBasicAnswer, "192.0.2.2", "192.0.2.9")));
     EXPECT_EQ(fork.media[0].port, parsed(early).media[0].port);
     EXPECT_EQ(fork.origin.sess_version, parsed(early).origin.sess_version)
         << "the relay hides the fork's address: Alice's SDP did not change";
@@ -344,8 +345,8 @@ TEST(SdpRewrite, IceRemovedUnlessKept) {
 
 TEST(SdpRewrite, NonRtpSectionsAreRefusedNotBypassed) {
     Call c;
-    const std::string offer = std::string(kBasicOffer) +
-                              "m=image 49172 udptl t38\r\na=T38FaxVersion:0\r\n";
+    const std::string offer =
+        std::string(kBasicOffer) + "m=image 49172 udptl t38\r\na=T38FaxVersion:0\r\n";
     const auto out = parsed(c.offer_from_alice(offer));
     EXPECT_EQ(out.media[1].port, 0) << "T.38 cannot go through the RTP relay";
     const std::string answer = std::string(kBasicAnswer) + "m=image 0 udptl t38\r\n";
@@ -366,9 +367,10 @@ TEST(SdpRewrite, ErrorsAreClear) {
     auto bad_iface = c.s.offer(Leg::kA, kBasicOffer, towards("nowhere"));
     ASSERT_FALSE(bad_iface);
     EXPECT_EQ(bad_iface.error().code, MediaError::Code::kNoInterface);
-    auto fqdn = c.s.offer(Leg::kA, rfc4317("2.1", "Offer").empty()
-                                       ? ""
-                                       : sip::sdp::testing::load_rfc4317().at({"2.1", "Offer"}),
+    auto fqdn = c.s.offer(Leg::kA,
+                          rfc4317("2.1", "Offer").empty()
+                              ? ""
+                              : sip::sdp::testing::load_rfc4317().at({"2.1", "Offer"}),
                           c.to_bob);
     ASSERT_FALSE(fqdn);
     EXPECT_EQ(fqdn.error().code, MediaError::Code::kBadSdp) << "host names are not resolved";
@@ -409,7 +411,8 @@ TEST(NgOptions, RtcpMuxOfferDemuxAccept) {
         c.to_bob.rtcp_mux = RtcpMux::kOffer;
         const auto out = parsed(c.offer_from_alice(kBasicOffer));
         EXPECT_TRUE(sdp::has_attribute(out.media[0].attributes, "rtcp-mux"));
-        const auto to_alice = parsed(c.answer_from_bob(std::string(kBasicAnswer) + "a=rtcp-mux\r\n"));
+        const auto to_alice =
+            parsed(c.answer_from_bob(std::string(kBasicAnswer) + "a=rtcp-mux\r\n"));
         EXPECT_FALSE(sdp::has_attribute(to_alice.media[0].attributes, "rtcp-mux"));
         const auto b = c.s.take_changes();
         EXPECT_EQ(b.ops.size(), 3u) << "Alice's RTCP port has its own flow; Bob's is muxed";
@@ -426,7 +429,8 @@ TEST(NgOptions, RtcpMuxOfferDemuxAccept) {
     {  // both mux: one flow per direction, rtcp_mux set, a=rtcp (if any) on the RTP port.
         Call c;
         c.offer_from_alice(muxed);
-        const auto to_alice = parsed(c.answer_from_bob(std::string(kBasicAnswer) + "a=rtcp-mux\r\n"));
+        const auto to_alice =
+            parsed(c.answer_from_bob(std::string(kBasicAnswer) + "a=rtcp-mux\r\n"));
         EXPECT_TRUE(sdp::has_attribute(to_alice.media[0].attributes, "rtcp-mux"));
         const auto b = c.s.take_changes();
         ASSERT_EQ(b.ops.size(), 2u);
@@ -518,11 +522,13 @@ TEST(Batches, JournalRoundTripGoesOn) {
     EXPECT_EQ(engine2.port_pools().used("alice-side"), 1u) << "the journal's ports are taken";
     EXPECT_TRUE(r.take_changes().ops.empty());
     // A hold after the restart modifies the same flows and bumps the version as before.
-    auto hold = r.offer(Leg::kA, replace_all(kBasicOffer, "o=alice 1 1", "o=alice 1 2") + "a=sendonly\r\n",
-                        towards("bob-side"));
+    auto hold =
+        r.offer(Leg::kA, replace_all(kBasicOffer, "o=alice 1 1", "o=alice 1 2") + "a=sendonly\r\n",
+                towards("bob-side"));
     ASSERT_TRUE(hold);
     EXPECT_EQ(parsed(*hold).origin.sess_version, 2u);
-    ASSERT_TRUE(r.answer(Leg::kB, std::string(kBasicAnswer) + "a=recvonly\r\n", towards("alice-side")));
+    ASSERT_TRUE(
+        r.answer(Leg::kB, std::string(kBasicAnswer) + "a=recvonly\r\n", towards("alice-side")));
     const auto b = r.take_changes();
     EXPECT_EQ(count(b, OpKind::kAdd) + count(b, OpKind::kDelete), 0u);
     auto& fresh = engine2.create_session("new");

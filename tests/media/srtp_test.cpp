@@ -89,8 +89,9 @@ TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
     EXPECT_NE(offered[0].params.master_key, offered[1].params.master_key) << "a key per line";
 
     // Bob picks tag 2 (the _32 suite) and sends with his own key.
-    auto answer = s.answer(Leg::kB, savp_answer(std::string("2 AES_CM_128_HMAC_SHA1_32 ") + kBobKey),
-                           towards("alice-side"));
+    auto answer =
+        s.answer(Leg::kB, savp_answer(std::string("2 AES_CM_128_HMAC_SHA1_32 ") + kBobKey),
+                 towards("alice-side"));
     ASSERT_TRUE(answer) << answer.error().what;
     const auto to_alice = parsed(*answer);
     EXPECT_EQ(to_alice.media[0].proto, "RTP/AVP") << "Alice offered RTP/AVP: she gets it back";
@@ -102,13 +103,14 @@ TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
     ASSERT_TRUE(ab && ba);
     EXPECT_EQ(ab->srtp_ingress.suite, flowapi::SrtpSuite::kNone);
     EXPECT_EQ(ab->srtp_egress, offered[1].params) << "towards Bob: the key of the line he chose";
-    const auto bob = cryptos(parsed(savp_answer(std::string("2 AES_CM_128_HMAC_SHA1_32 ") +
-                                                kBobKey)).media[0]);
+    const auto bob =
+        cryptos(parsed(savp_answer(std::string("2 AES_CM_128_HMAC_SHA1_32 ") + kBobKey)).media[0]);
     EXPECT_EQ(ba->srtp_ingress, bob[0].params) << "from Bob: the key his answer declared";
     EXPECT_EQ(ba->srtp_egress.suite, flowapi::SrtpSuite::kNone);
     // The RTCP flows carry the same keys (SRTCP shares the master key).
     for (const auto& op : batch.ops) {
-        if (op.spec.local.address == ip(kAliceSide)) EXPECT_EQ(op.spec.srtp_egress, offered[1].params);
+        if (op.spec.local.address == ip(kAliceSide))
+            EXPECT_EQ(op.spec.srtp_egress, offered[1].params);
     }
 
     // A hold re-offer keeps the keys (no re-keying, no SRTP change in the flows).
@@ -118,10 +120,10 @@ TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
     ASSERT_FALSE(again.empty());
     EXPECT_EQ(again[0].tag, 2u);
     EXPECT_EQ(again[0].params, offered[1].params) << "the key in use is offered again";
-    ASSERT_TRUE(s.answer(Leg::kB,
-                         savp_answer(std::string("2 AES_CM_128_HMAC_SHA1_32 ") + kBobKey) +
-                             "a=recvonly\r\n",
-                         towards("alice-side")));
+    ASSERT_TRUE(s.answer(
+        Leg::kB,
+        savp_answer(std::string("2 AES_CM_128_HMAC_SHA1_32 ") + kBobKey) + "a=recvonly\r\n",
+        towards("alice-side")));
     for (const auto& op : s.take_changes().ops) {
         EXPECT_EQ(op.kind, flowapi::OpKind::kModify);
     }
@@ -149,11 +151,11 @@ TEST(Srtp, ReofferFromTheSrtpSideKeepsEachLegsTransport) {
     ASSERT_TRUE(to_alice) << to_alice.error().what;
     EXPECT_EQ(parsed(*to_alice).media[0].proto, "RTP/AVP");
     EXPECT_TRUE(cryptos(parsed(*to_alice).media[0]).empty());
-    auto to_bob_answer = s.answer(
-        Leg::kA,
-        "v=0\r\no=alice 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-        "m=audio 49170 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=recvonly\r\n",
-        to_bob);
+    auto to_bob_answer =
+        s.answer(Leg::kA,
+                 "v=0\r\no=alice 1 2 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+                 "m=audio 49170 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=recvonly\r\n",
+                 to_bob);
     ASSERT_TRUE(to_bob_answer) << to_bob_answer.error().what;
     const auto bob_sees = parsed(*to_bob_answer);
     EXPECT_EQ(bob_sees.media[0].proto, "RTP/SAVP");
