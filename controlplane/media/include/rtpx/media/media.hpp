@@ -2,10 +2,14 @@
 // (rtpx_ng): SDP in, SDP out, flow batches out. See CP_DESIGN.md for the contract.
 //
 // Additions to the CP_DESIGN.md shape (additive only; nothing there changed):
-//   - LegOptions: replace_origin, replace_session_connection, ice (kRemove/kForce, remove_ice kept
-//     as the switch), sdes_suites (the suites offered to a leg that gets SRTP from an RTP offerer).
+//   - LegOptions: replace_origin, replace_session_connection, sdes_suites (the suites offered to a leg that gets SRTP from an RTP offerer).
+//   - enum Ice (ng's ICE= values; remove_ice stays the switch).
 //   - MediaError::Code::kNotFound (unknown call, ng); to_string(MediaError::Code).
 //   - MediaSession::offer/answer: an optional 4th argument, the sending leg's own LegOptions.
+//     answer() may be called again for the same offer (183 then 200, another fork's answer): the
+//     offerer keeps its relay ports and keys; only the answerer's side is updated.
+//   - <nlohmann/json.hpp> is included (to_json()/from_json are part of the API).
+//   - Transport::kKeep on a re-offer keeps the transport the leg already has.
 //   - MediaSession: call_id(), tag()/set_tag()/leg_of_tag() (ng from-tag/to-tag naming the legs),
 //     has_pending_offer(), codec(Leg), to_json()/from_json (journal), flows() (the programmed
 //     flows), streams (read-only view for call records).
@@ -32,7 +36,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
 #include "rtpx/flowapi/flow.hpp"
@@ -51,10 +55,9 @@ enum class Leg : std::uint8_t { kA, kB };  // A = the leg the first offer came f
 
 enum class Transport : std::uint8_t { kKeep, kRtpAvp, kRtpSavp, kRtpAvpf, kRtpSavpf };
 enum class RtcpMux : std::uint8_t { kKeep, kOffer, kDemux, kAccept, kRequire };
-enum class Ice : std::uint8_t {
-    kRemove,  // ICE attributes removed (the relay anchors the media)
-    kForce,   // kept as received (rtpengine's ICE=force is approximated: no relay candidates)
-};
+// ng's ICE= values, for callers' parsing; what the session reads is LegOptions::remove_ice
+// (= ice == Ice::kRemove). kForce keeps the endpoint's ICE lines: the relay adds no candidates.
+enum class Ice : std::uint8_t { kRemove, kForce };
 
 struct Interface {     // a data plane's media address on one network, with a port range
     std::string name;  // e.g. "alice-side"
