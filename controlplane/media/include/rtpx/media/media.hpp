@@ -2,7 +2,8 @@
 // (rtpx_ng): SDP in, SDP out, flow batches out. See CP_DESIGN.md for the contract.
 //
 // Additions to the CP_DESIGN.md shape (additive only; nothing there changed):
-//   - LegOptions: replace_origin, replace_session_connection, sdes_suites (the suites offered to a leg that gets SRTP from an RTP offerer).
+//   - LegOptions: replace_origin, replace_session_connection, sdes_suites (the suites offered to a
+//     leg that gets SRTP from an RTP offerer).
 //   - enum Ice (ng's ICE= values; remove_ice stays the switch).
 //   - MediaError::Code::kNotFound (unknown call, ng); to_string(MediaError::Code).
 //   - MediaSession::offer/answer: an optional 4th argument, the sending leg's own LegOptions.
@@ -11,7 +12,7 @@
 //   - <nlohmann/json.hpp> is included (to_json()/from_json are part of the API).
 //   - Transport::kKeep on a re-offer keeps the transport the leg already has.
 //   - MediaSession: call_id(), tag()/set_tag()/leg_of_tag() (ng from-tag/to-tag naming the legs),
-//     has_pending_offer(), codec(Leg), to_json()/from_json (journal), flows() (the programmed
+//     has_pending_offer(), codec(), to_json()/from_json (journal), flows() (the programmed
 //     flows), streams (read-only view for call records).
 //   - PortPools: the Interface list and per-Interface port pools (public so unit tests can build
 //     sessions without a data plane; MediaEngine owns one).
@@ -87,7 +88,11 @@ struct LegOptions {         // how the session treats the leg the rewritten SDP 
     std::vector<std::string> sdes_suites;
 };
 
-struct LegStats {  // per media section summed; what the data plane measured on packets FROM the leg
+// Per media section summed, measured by the data plane on what it received FROM the leg: packets
+// and bytes forwarded, lost (RFC 3550 cumulative, current SSRC), errors = drops + SRTP failures,
+// jitter = the worst stream's, in ms (RTP units / clock rate), MOS = E-model (rtp/quality.hpp) of
+// loss and jitter for the codec.
+struct LegStats {
     std::uint64_t packets = 0, bytes = 0, lost = 0, errors = 0;
     double jitter_ms = 0;
     double mos = 0;  // 0 when nothing was received
