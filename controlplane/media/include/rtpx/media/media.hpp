@@ -234,7 +234,11 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
     std::unique_ptr<Impl> impl_;
 };
 
-class MediaEngine {  // owns data-plane links and port pools; creates sessions
+// Owns data-plane links and port pools; creates sessions. Used from one thread (the owner's event
+// loop); only the event reader threads run beside it, behind event_fd()/drain_events().
+// Not journaled: an offer still waiting for its answer (a restart drops it; the endpoint's
+// transaction fails and is retried).
+class MediaEngine {
   public:
     // Connects a command and an event client to every data plane (kDataplane when one fails).
     static tl::expected<MediaEngine, MediaError> create(std::vector<DataplaneConfig> dataplanes);
