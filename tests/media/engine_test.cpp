@@ -41,7 +41,7 @@ constexpr const char* kAnswer =
     "v=0\r\no=bob 7 7 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n"
     "m=audio 49174 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
 
-class DataplaneProcess : public ::testing::Test {
+class MediaEngineLive : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         if (::geteuid() != 0) {
@@ -145,7 +145,7 @@ class DataplaneProcess : public ::testing::Test {
     static inline pid_t pid_ = -1;
 };
 
-TEST_F(DataplaneProcess, ApplyDumpStatsTeardown) {
+TEST_F(MediaEngineLive, ApplyDumpStatsTeardown) {
     auto engine = MediaEngine::create(config());
     ASSERT_TRUE(engine) << engine.error().what;
     EXPECT_TRUE(engine->dataplane_connected(0));
@@ -191,7 +191,7 @@ TEST_F(DataplaneProcess, ApplyDumpStatsTeardown) {
     EXPECT_EQ(engine->find("real-1"), nullptr);
 }
 
-TEST_F(DataplaneProcess, InactivityEventsWakeTheEventFd) {
+TEST_F(MediaEngineLive, InactivityEventsWakeTheEventFd) {
     auto engine = MediaEngine::create(config());
     ASSERT_TRUE(engine) << engine.error().what;
     auto& s = call(*engine, "idle-1", 500);
@@ -213,7 +213,7 @@ TEST_F(DataplaneProcess, InactivityEventsWakeTheEventFd) {
     ASSERT_TRUE(engine->delete_call("idle-1"));
 }
 
-TEST_F(DataplaneProcess, ReattachAfterRestartRebuildsOccupancy) {
+TEST_F(MediaEngineLive, ReattachAfterRestartRebuildsOccupancy) {
     nlohmann::json journal;
     std::uint64_t id = 0;
     std::vector<flowapi::FlowSpec> before;
@@ -270,7 +270,7 @@ TEST_F(DataplaneProcess, ReattachAfterRestartRebuildsOccupancy) {
     EXPECT_TRUE(dump().empty());
 }
 
-TEST_F(DataplaneProcess, CreateFailsClearlyWithoutADataplane) {
+TEST_F(MediaEngineLive, CreateFailsClearlyWithoutADataplane) {
     auto engine = MediaEngine::create(two_sided(30000, 30999, dir_ + "/missing.sock"));
     ASSERT_FALSE(engine);
     EXPECT_EQ(engine.error().code, MediaError::Code::kDataplane);

@@ -86,7 +86,7 @@ void expect_rewritten(const sdp::SessionDescription& out, const sdp::SessionDesc
     }
 }
 
-TEST(SdpRewrite, Rfc4317_2_1_AudioAndVideo) {
+TEST(MediaSdp, Rfc4317_2_1_AudioAndVideo) {
     Call c;
     const auto offer = rfc4317("2.1", "Offer");
     const auto answer = rfc4317("2.1", "Answer");
@@ -134,7 +134,7 @@ TEST(SdpRewrite, Rfc4317_2_1_AudioAndVideo) {
     EXPECT_TRUE(c.s.take_changes().ops.empty()) << "nothing changed since";
 }
 
-TEST(SdpRewrite, Rfc4317_2_2_RejectedVideoStaysRejectedAndVersionFollowsChanges) {
+TEST(MediaSdp, Rfc4317_2_2_RejectedVideoStaysRejectedAndVersionFollowsChanges) {
     Call c;
     const auto first_to_bob = parsed(c.offer_from_alice(rfc4317("2.2", "Offer")));
     const auto to_alice = parsed(c.answer_from_bob(rfc4317("2.2", "Answer")));
@@ -166,7 +166,7 @@ TEST(SdpRewrite, Rfc4317_2_2_RejectedVideoStaysRejectedAndVersionFollowsChanges)
     EXPECT_TRUE(c.s.take_changes().ops.empty());
 }
 
-TEST(SdpRewrite, Rfc4317_2_4_TwoAudioStreamsKeepTelephoneEventAndDirections) {
+TEST(MediaSdp, Rfc4317_2_4_TwoAudioStreamsKeepTelephoneEventAndDirections) {
     Call c;
     const auto offer = rfc4317("2.4", "Offer");
     const auto to_bob = parsed(c.offer_from_alice(offer));
@@ -179,7 +179,7 @@ TEST(SdpRewrite, Rfc4317_2_4_TwoAudioStreamsKeepTelephoneEventAndDirections) {
 
 // RFC 4317 3.1: Bob answers on hold from another address; his re-offer resumes and Alice moves
 // port: every flow is modified, none added or deleted.
-TEST(SdpRewrite, Rfc4317_3_1_HoldAndUnholdGiveModifies) {
+TEST(MediaSdp, Rfc4317_3_1_HoldAndUnholdGiveModifies) {
     Call c;
     c.to_bob.inactivity_timeout_ms = 30000;
     c.to_alice.inactivity_timeout_ms = 30000;
@@ -226,7 +226,7 @@ constexpr const char* kBasicAnswer =
     "a=fmtp:101 0-15\r\n";
 
 // RFC 3264 8.4: hold with a=sendonly, then with the RFC 2543 c=0.0.0.0; resume.
-TEST(SdpRewrite, Rfc3264HoldBothStylesGiveModifiesOnly) {
+TEST(MediaSdp, Rfc3264HoldBothStylesGiveModifiesOnly) {
     Call c;
     c.to_bob.inactivity_timeout_ms = 20000;
     c.to_alice.inactivity_timeout_ms = 20000;
@@ -272,7 +272,7 @@ TEST(SdpRewrite, Rfc3264HoldBothStylesGiveModifiesOnly) {
 
 // RFC 4317 4.3: Bob's re-offer deletes the video section: its flows are deleted and its ports
 // released.
-TEST(SdpRewrite, Rfc4317_4_3_RemovedSectionGivesDeletes) {
+TEST(MediaSdp, Rfc4317_4_3_RemovedSectionGivesDeletes) {
     Call c;
     c.offer_from_alice(rfc4317("4.3", "Offer"));
     c.answer_from_bob(rfc4317("4.3", "Answer"));
@@ -290,7 +290,7 @@ TEST(SdpRewrite, Rfc4317_4_3_RemovedSectionGivesDeletes) {
 }
 
 // RFC 4317 5.1: no media, then audio added.
-TEST(SdpRewrite, Rfc4317_5_1_AudioAddedLater) {
+TEST(MediaSdp, Rfc4317_5_1_AudioAddedLater) {
     Call c;
     c.offer_from_alice(rfc4317("5.1", "Offer"));
     c.answer_from_bob(rfc4317("5.1", "Answer"));
@@ -302,7 +302,7 @@ TEST(SdpRewrite, Rfc4317_5_1_AudioAddedLater) {
 
 // Early media: the 183's answer and the 200's (same SDP) give one set of flows; a later answer
 // from another fork (another address) modifies them; the offerer's relay port never changes.
-TEST(SdpRewrite, SecondAnswerToTheSameOffer) {
+TEST(MediaSdp, SecondAnswerToTheSameOffer) {
     Call c;
     c.offer_from_alice(kBasicOffer);
     const auto early = c.answer_from_bob(kBasicAnswer);
@@ -322,7 +322,7 @@ TEST(SdpRewrite, SecondAnswerToTheSameOffer) {
     EXPECT_FALSE(c.s.answer(Leg::kA, kBasicAnswer, c.to_bob)) << "the offerer cannot answer itself";
 }
 
-TEST(SdpRewrite, IceRemovedUnlessKept) {
+TEST(MediaSdp, IceRemovedUnlessKept) {
     const std::string offer = std::string(kBasicOffer) +
                               "a=ice-ufrag:8hhY\r\na=ice-pwd:asd88fgpdd777uzjYhagZg\r\n"
                               "a=candidate:1 1 UDP 2130706431 192.0.2.1 49170 typ host\r\n"
@@ -343,7 +343,7 @@ TEST(SdpRewrite, IceRemovedUnlessKept) {
     }
 }
 
-TEST(SdpRewrite, NonRtpSectionsAreRefusedNotBypassed) {
+TEST(MediaSdp, NonRtpSectionsAreRefusedNotBypassed) {
     Call c;
     const std::string offer =
         std::string(kBasicOffer) + "m=image 49172 udptl t38\r\na=T38FaxVersion:0\r\n";
@@ -355,7 +355,7 @@ TEST(SdpRewrite, NonRtpSectionsAreRefusedNotBypassed) {
     EXPECT_EQ(count(c.s.take_changes(), OpKind::kAdd), 4u);
 }
 
-TEST(SdpRewrite, ErrorsAreClear) {
+TEST(MediaSdp, ErrorsAreClear) {
     Call c;
     auto bad = c.s.offer(Leg::kA, "v=0\r\nbogus\r\n", c.to_bob);
     ASSERT_FALSE(bad);
@@ -384,7 +384,7 @@ TEST(SdpRewrite, ErrorsAreClear) {
 }
 
 // --- ng options ------------------------------------------------------------------------------
-TEST(NgOptions, ReceivedFromReplacesAnUntrustedAddressAndStrictLatching) {
+TEST(MediaNgOptions, ReceivedFromReplacesAnUntrustedAddressAndStrictLatching) {
     Call c;
     LegOptions alice = towards("alice-side");
     alice.trust_address = false;
@@ -404,7 +404,7 @@ TEST(NgOptions, ReceivedFromReplacesAnUntrustedAddressAndStrictLatching) {
     }
 }
 
-TEST(NgOptions, RtcpMuxOfferDemuxAccept) {
+TEST(MediaNgOptions, RtcpMuxOfferDemuxAccept) {
     const std::string muxed = std::string(kBasicOffer) + "a=rtcp-mux\r\n";
     {  // offer: Alice does not mux; Bob gets a=rtcp-mux and accepts; Alice stays unmuxed.
         Call c;
@@ -445,7 +445,7 @@ TEST(NgOptions, RtcpMuxOfferDemuxAccept) {
     }
 }
 
-TEST(NgOptions, ReplaceOriginOffKeepsTheEndpointsOrigin) {
+TEST(MediaNgOptions, ReplaceOriginOffKeepsTheEndpointsOrigin) {
     Call c;
     c.to_bob.replace_origin = false;
     const auto out = parsed(c.offer_from_alice(kBasicOffer));
@@ -453,7 +453,7 @@ TEST(NgOptions, ReplaceOriginOffKeepsTheEndpointsOrigin) {
     EXPECT_EQ(out.connection->address, kBobSide);
 }
 
-TEST(NgOptions, TagsNameTheLegs) {
+TEST(MediaNgOptions, TagsNameTheLegs) {
     Call c;
     c.s.set_tag(Leg::kA, "from-1");
     c.s.set_tag(Leg::kB, "to-1");
@@ -465,7 +465,7 @@ TEST(NgOptions, TagsNameTheLegs) {
 }
 
 // --- ports, teardown, journal -----------------------------------------------------------------
-TEST(Batches, TeardownDeletesEverythingAndPortsAreReused) {
+TEST(MediaBatches, TeardownDeletesEverythingAndPortsAreReused) {
     MediaEngine engine = MediaEngine::create_offline(two_sided(40000, 40007));  // 4 pairs a side
     std::vector<MediaSession*> calls;
     for (int i = 0; i < 4; ++i) {
@@ -502,7 +502,7 @@ TEST(Batches, TeardownDeletesEverythingAndPortsAreReused) {
     EXPECT_EQ(engine.port_pools().used("alice-side"), 4u);
 }
 
-TEST(Batches, JournalRoundTripGoesOn) {
+TEST(MediaBatches, JournalRoundTripGoesOn) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("j");
     s.set_tag(Leg::kA, "ft");
@@ -536,7 +536,7 @@ TEST(Batches, JournalRoundTripGoesOn) {
     EXPECT_FALSE(engine2.restore_session(nlohmann::json{{"id", 1}}));
 }
 
-TEST(Batches, ApplyOfflineFailsClearly) {
+TEST(MediaBatches, ApplyOfflineFailsClearly) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("x");
     ASSERT_TRUE(s.offer(Leg::kA, kBasicOffer, towards("bob-side")));

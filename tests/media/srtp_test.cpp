@@ -71,7 +71,7 @@ const flowapi::FlowSpec* flow_from(const flowapi::Batch& b, const char* relay) {
     return nullptr;
 }
 
-TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
+TEST(MediaSrtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("srtp-1");
     LegOptions to_bob = towards("bob-side");
@@ -137,7 +137,7 @@ TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
 
 // After an RTP/AVP (Alice) <-> RTP/SAVP (Bob) bridge, Bob's re-INVITE reaches Alice as RTP/AVP
 // (kKeep keeps each leg's transport) and Alice's answer reaches Bob with a key of his suite.
-TEST(Srtp, ReofferFromTheSrtpSideKeepsEachLegsTransport) {
+TEST(MediaSrtp, ReofferFromTheSrtpSideKeepsEachLegsTransport) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("srtp-6");
     LegOptions to_bob = towards("bob-side");
@@ -175,7 +175,7 @@ TEST(Srtp, ReofferFromTheSrtpSideKeepsEachLegsTransport) {
     }
 }
 
-TEST(Srtp, SavpOfferBridgedToAvpAnswersAliceWithOneFreshKey) {
+TEST(MediaSrtp, SavpOfferBridgedToAvpAnswersAliceWithOneFreshKey) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("srtp-2");
     LegOptions to_bob = towards("bob-side");
@@ -206,7 +206,7 @@ TEST(Srtp, SavpOfferBridgedToAvpAnswersAliceWithOneFreshKey) {
     EXPECT_EQ(ba->srtp_egress, ours[0].params) << "towards Alice: the key her answer declared";
 }
 
-TEST(Srtp, SavpToSavpRekeysEveryOfferedSuite) {
+TEST(MediaSrtp, SavpToSavpRekeysEveryOfferedSuite) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("srtp-3");
     auto offer = s.offer(Leg::kA, kSavpOffer, towards("bob-side"));
@@ -236,7 +236,7 @@ TEST(Srtp, SavpToSavpRekeysEveryOfferedSuite) {
     EXPECT_NE(cryptos(parsed(*other).media[0])[0].params, out[0].params);
 }
 
-TEST(Srtp, NoSupportedSuiteIsNoCommonCrypto) {
+TEST(MediaSrtp, NoSupportedSuiteIsNoCommonCrypto) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("srtp-5");
     LegOptions to_bob = towards("bob-side");
