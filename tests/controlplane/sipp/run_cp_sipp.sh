@@ -2,7 +2,7 @@
 # sipp UAC -> rtpx-controlplane -> sipp UAS on loopback, with a real rtpx-dataplane (net_null ports,
 # --no-huge --no-shconf) as the media data plane.
 #
-#   run_cp_sipp.sh <rtpx-controlplane> <rtpx-dataplane> <scenario-dir> <scenario> <calls>
+#   run_cp_sipp.sh <rtpx-controlplane> <rtpx-dataplane> <scenario-dir> <scenario> <calls> [<rtpx>]
 #
 # scenario: basic | cancel | callee_bye (uac_<s>.xml against uas_<s>.xml), overload (max_calls 1:
 # one long call held while <calls> more INVITEs get 503 + Retry-After, then the held call ends
@@ -12,7 +12,7 @@
 # record per call with the expected end reason, and it exits cleanly on SIGTERM. Exit 77 (skipped)
 # when sipp is missing or no data plane can start here. Everything started is killed on exit.
 set -euo pipefail
-CP=$(realpath "$1") DP=$(realpath "$2") DIR=$(realpath "$3") SCEN=$4 CALLS=$5
+CP=$(realpath "$1") DP=$(realpath "$2") DIR=$(realpath "$3") SCEN=$4 CALLS=$5 RTPX=${6:-}
 
 if ! command -v sipp > /dev/null 2>&1; then
   echo "SKIP: sipp is not installed (Debian package sip-tester)"
@@ -43,7 +43,7 @@ fail() {
 
 # Ports from the pid so parallel runs do not collide.
 BASE=$((20000 + ($$ % 4000) * 5))
-CP_A=$BASE CP_B=$((BASE + 1)) UAS_PORT=$((BASE + 2))
+CP_A=$BASE CP_B=$((BASE + 1)) UAS_PORT=$((BASE + 2)) HTTP_PORT=$((BASE + 3))
 
 SOCK=$WORK/dp.sock
 cat > "$WORK/dp.toml" << TOML
@@ -108,6 +108,8 @@ t2_ms = 400
 level = "info"
 [records]
 path = "$WORK/records.jsonl"
+[http]
+listen = "127.0.0.1:$HTTP_PORT"
 TOML
 "$CP" --config "$WORK/cp.toml" > "$WORK/cp.log" 2>&1 &
 CP_PID=$!
@@ -118,6 +120,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 grep -q "rtpx-controlplane running" "$WORK/cp.log" || fail "rtpx-controlplane did not start"
+
+metrics() {
+  python3 -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:$HTTP_PORT/metrics', timeout=10).read().decode())"
+}
 
 SIPP_COMMON=(-t u1 -nostdin -timeout 30s -timeout_error -trace_err -max_recv_loops 1000)
 uas_scen=$SCEN uac_scen=$SCEN uas_calls=$CALLS expect_reason=bye-caller expect_records=$CALLS
@@ -138,17 +144,34 @@ sleep 0.3
 
 set +e
 if [[ $SCEN == overload ]]; then
-  # One call held for 3 s (the limit is 1 concurrent call) ...
-  sed 's|<pause milliseconds="200"/>|<pause milliseconds="3000"/>|' "$DIR/uac_basic.xml" > "$WORK/uac_hold.xml"
+  # One call held for 4 s (the limit is 1 concurrent call) ...
+  sed 's|<pause milliseconds="200"/>|<pause milliseconds="4000"/>|' "$DIR/uac_basic.xml" > "$WORK/uac_hold.xml"
   (cd "$WORK" && exec sipp -sf uac_hold.xml -i 127.0.0.1 -p 0 -m 1 -s bob "${SIPP_COMMON[@]}" \
      "127.0.0.1:$CP_A" > hold.out 2>&1) &
   HOLD_PID=$!
   PIDS+=("$HOLD_PID")
   for _ in $(seq 50); do grep -q "answered" "$WORK/cp.log" && break; sleep 0.1; done
+  # While the held call is up: `rtpx calls` lists it, /metrics shows it and its flows.
+  if [[ -n $RTPX ]]; then
+    sleep 0.3  # the loop publishes its state every 250 ms
+    "$RTPX" calls --http "127.0.0.1:$HTTP_PORT" > "$WORK/calls.txt" 2>&1 || { set -e; fail "rtpx calls failed"; }
+    "$RTPX" calls --http "127.0.0.1:$HTTP_PORT" --json > "$WORK/calls.json" 2>&1 || { set -e; fail "rtpx calls --json failed"; }
+    grep -q "^1 active call$" "$WORK/calls.txt" || { set -e; cat "$WORK/calls.txt"; fail "rtpx calls does not show the held call"; }
+    grep -q '"state":"confirmed"' "$WORK/calls.json" || { set -e; cat "$WORK/calls.json"; fail "rtpx calls --json"; }
+    metrics > "$WORK/metrics.txt"
+    grep -q "^rtpx_calls_active 1$" "$WORK/metrics.txt" || { set -e; fail "/metrics: rtpx_calls_active"; }
+    grep -q "^rtpx_dataplane_up 1$" "$WORK/metrics.txt" || { set -e; fail "/metrics: data plane not up"; }
+    grep -q "^rtpx_flows [1-9]" "$WORK/metrics.txt" || { set -e; grep flows "$WORK/metrics.txt"; fail "/metrics: no flows for the held call"; }
+    echo "rtpx calls and /metrics checked while the call was up"
+  fi
   # ... while more INVITEs are refused with 503 + Retry-After.
   (cd "$WORK" && timeout 60 sipp -sf "$DIR/uac_overload.xml" -i 127.0.0.1 -p 0 -m "$CALLS" -r 20 -s bob \
      "${SIPP_COMMON[@]}" "127.0.0.1:$CP_A" > uac.out 2>&1)
   uac_rc=$?
+  if [[ -n $RTPX ]]; then
+    metrics > "$WORK/metrics2.txt"
+    grep -q "^rtpx_calls_rejected_total{reason=\"overload\"} $CALLS$" "$WORK/metrics2.txt" || { set -e; grep rejected "$WORK/metrics2.txt"; fail "/metrics: overload refusals"; }
+  fi
   wait "$HOLD_PID"
   hold_rc=$?
   [[ $hold_rc -eq 0 ]] || { set -e; fail "the held call failed (sipp exit $hold_rc)"; }
