@@ -104,8 +104,8 @@ max_calls = $MAX_CALLS
 retry_after_s = 7
 media_timeout_s = $MEDIA_TIMEOUT
 [timers]
-t1_ms = 100
-t2_ms = 400
+t1_ms = 500
+t2_ms = 4000
 [log]
 level = "info"
 [records]
