@@ -592,6 +592,18 @@ void B2bua::ack_and_bye(Call& c, Dialog& d) {
 
 void B2bua::on_relay_request(const TxnAction& a, Call& c, CallLeg leg) {
     const SipMessageView& m = *a.message;
+    relay_request(a, c, leg);
+    // A re-INVITE answered here (not relayed) is finished for the dialog's glare bookkeeping.
+    Dialog* from = leg == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    if (m.method() == Method::kInvite && from != nullptr) {
+        bool relayed = false;
+        for (const auto& [key, relay] : c.relays) relayed = relayed || relay.server == a.txn;
+        if (!relayed) from->remote_invite_finished();
+    }
+}
+
+void B2bua::relay_request(const TxnAction& a, Call& c, CallLeg leg) {
+    const SipMessageView& m = *a.message;
     CallLeg to = other(leg);
     Dialog* d = to == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
     if (d == nullptr || d->state() != DialogState::kConfirmed) {
@@ -661,6 +673,8 @@ void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r
     }
     std::size_t from_listener = relay.from == CallLeg::kA ? c.a_listener : c.b_listener;
     Dialog* from_dialog = relay.from == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    // The peer's re-INVITE is answered now: another one may follow (RFC 3261 14.2).
+    if (relay.invite && from_dialog != nullptr) from_dialog->remote_invite_finished();
     SipMessage resp = make_response(*request, status, r.reason(),
                                     from_dialog != nullptr ? from_dialog->id().local_tag : "");
     if (status < 300) {
@@ -740,14 +754,19 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
         c.b_final = true;
         c.b_dialog = fr.dialog;
         c.b_2xx_raw = std::string(r.bytes());
-        SipMessage ack = c.b_dialog->make_ack(c.b_invite_cseq, via_for(c.b_listener));
-        (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), ack.serialize());
+        // The ACK goes to B only once the flows are programmed (or the call is being torn down):
+        // a UAS may start sending media as soon as it has the ACK.
+        auto ack_b = [&] {
+            SipMessage ack = c.b_dialog->make_ack(c.b_invite_cseq, via_for(c.b_listener));
+            (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), ack.serialize());
+        };
         std::string sdp;
         if (is_sdp(r)) {
             auto answer = media_.answer(c.a_call_id, CallLeg::kB, r.body(), policy(c));
             if (!answer) {
                 spdlog::warn("call {}: answer failed: {}", c.a_call_id, answer.error());
                 respond_a(c, 500, "Server Internal Error (media)");
+                ack_b();
                 send_bye(c, CallLeg::kB);
                 finish(c, "media-error");
                 return;
@@ -757,6 +776,7 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
         } else {
             spdlog::warn("call {}: 2xx without SDP from the B side", c.a_call_id);
             respond_a(c, 500, "Server Internal Error (no SDP answer)");
+            ack_b();
             send_bye(c, CallLeg::kB);
             finish(c, "media-error");
             return;
@@ -765,10 +785,12 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
         if (auto ok = media_.commit(c.a_call_id); !ok) {
             spdlog::error("call {}: programming flows failed: {}", c.a_call_id, ok.error());
             respond_a(c, 500, "Server Internal Error (data plane)");
+            ack_b();
             send_bye(c, CallLeg::kB);
             finish(c, "dataplane-error");
             return;
         }
+        ack_b();
         answer_a(c, sdp);
         journal_call(c);
         spdlog::info("call {}: answered", c.a_call_id);

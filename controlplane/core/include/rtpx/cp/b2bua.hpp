@@ -126,6 +126,7 @@ class B2bua final : public StackUser {
     void on_in_dialog(const sip::TxnAction& a, Call& call, CallLeg leg);
     void on_bye(const sip::TxnAction& a, Call& call, CallLeg leg);
     void on_relay_request(const sip::TxnAction& a, Call& call, CallLeg leg);
+    void relay_request(const sip::TxnAction& a, Call& call, CallLeg leg);
     void on_ack(const sip::TxnAction& a);
     void on_response(const sip::TxnAction& a);
     void on_b_invite_response(Call& call, const sip::SipMessageView& r);
