@@ -1,0 +1,210 @@
+# shellcheck shell=bash
+# Shared by tests/integration/controlplane_*_test.sh: the demo topology (deploy/demo/topology.bash)
+# under namespace names unique to this run (rtpx-{alice,bob,core}-t<pid>, so tests and a running
+# demo coexist), rtpx-dataplane and rtpx-controlplane started in the core namespace, sipp helpers,
+# captures on the endpoints' interfaces, and cleanup of all of it on every exit.
+#
+# A test does:
+#   source "$(dirname "$0")/controlplane_lib.bash" "$@"   # args: DATAPLANE CONTROLPLANE RTPX
+#   cp_test_up [limits.key=value ...]       # topology, data plane, control plane (config below)
+#   ... sipp_uas / sipp_uac / cap_start / cap_stop / account / checks ...
+#   pass "what was checked"
+# Exit 77 (skipped) when not root, or ip(8), sipp, tshark or dumpcap is missing.
+set -euo pipefail
+CP_TEST_DP=$1
+CP_TEST_CP=$2
+CP_TEST_RTPX=$3
+CP_TEST_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CP_TEST_ROOT=$(cd "$CP_TEST_HERE/../.." && pwd)
+CP_TEST_SCEN=$CP_TEST_HERE/controlplane_scenarios
+CP_TEST_NAME=$(basename "$0" _test.sh)
+
+skip() { echo "skipped: $*"; exit 77; }
+if [[ $(id -u) != 0 ]]; then skip "needs root (network namespaces)"; fi
+for tool in ip sipp tshark dumpcap; do
+    command -v "$tool" >/dev/null || skip "needs $tool"
+done
+
+# shellcheck source=../../deploy/demo/topology.bash
+source "$CP_TEST_ROOT/deploy/demo/topology.bash"
+W=$(mktemp -d "/tmp/rtpx-$CP_TEST_NAME.XXXXXX")
+rtpx_topo_init "-t$$" "$W"
+
+cp_test_cleanup() {
+    local rc=$?
+    trap - EXIT
+    rtpx_topo_down >/dev/null 2>&1 || true
+    if [[ $rc != 0 && $rc != 77 ]]; then
+        echo "FAILED (exit $rc); logs:"
+        for f in "$W"/controlplane.log "$W"/dataplane.log "$W"/sipp-*.log "$W"/*errors*.log; do
+            [[ -s $f ]] && { echo "--- $f"; tail -25 "$f"; }
+        done
+    fi
+    rm -rf "$W"
+    exit "$rc"
+}
+trap cp_test_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok: $*"; exit 0; }
+
+# The demo's control-plane config with this run's paths (every "/run/rtpx/" becomes $W/) and the
+# given [limits] keys set (key=value, added to [limits] or replacing what is there).
+cp_test_config() {
+    "$RTPX_PY" - "$CP_TEST_ROOT/deploy/demo/controlplane.toml" "$W" "$@" >"$W/controlplane.toml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read().replace("/run/rtpx/", sys.argv[2] + "/")
+limits = dict(kv.split("=", 1) for kv in sys.argv[3:])
+lines = text.splitlines()
+out, in_limits, seen = [], False, False
+for line in lines:
+    header = re.match(r"\s*\[([^\]]+)\]\s*$", line)
+    if header:
+        if in_limits:
+            out += ["%s = %s" % kv for kv in limits.items()]
+            limits = {}
+        in_limits = header.group(1).strip() == "limits"
+        seen |= in_limits
+    elif in_limits:
+        key = re.match(r"\s*([A-Za-z0-9_]+)\s*=", line)
+        if key and key.group(1) in limits:
+            line = "%s = %s" % (key.group(1), limits.pop(key.group(1)))
+    out.append(line)
+if limits:
+    if not (in_limits and seen):
+        out.append("[limits]")
+    out += ["%s = %s" % kv for kv in limits.items()]
+print("\n".join(out))
+PY
+}
+
+# Topology, data plane (primed ARP both ways), control plane with cp_test_config "$@".
+cp_test_up() {
+    rtpx_topo_up
+    rtpx_dp_start "$CP_TEST_DP" || fail "rtpx-dataplane did not start"
+    rtpx_topo_prime || fail "data plane does not answer ARP/ICMP"
+    cp_test_config "$@"
+    rtpx_cp_start "$CP_TEST_CP" "$W/controlplane.toml" || fail "rtpx-controlplane did not start"
+}
+
+# sipp as bob's UAS (port 5060, media 6000) in the background; sets UAS_PID. $1 = scenario file
+# (in controlplane_scenarios/ or a path), the rest are extra sipp arguments (-m N ...).
+sipp_uas() {
+    local scen=$1
+    shift
+    [[ -f $scen ]] || scen=$CP_TEST_SCEN/$scen
+    cp_test_csv "$W/uas.csv" "$RTPX_BOB_IP" 50
+    rtpx_bg bob sipp -sf "$scen" -i "$RTPX_BOB_IP" -p 5060 -mi "$RTPX_BOB_IP" -mp 6000 \
+        -inf "$W/uas.csv" -nostdin -timeout 60s -timeout_error -trace_err \
+        -error_file "$W/sipp-uas-errors.log" "$@" >"$W/sipp-uas.log" 2>&1
+    UAS_PID=$RTPX_LAST_PID
+    sleep 0.3
+}
+
+# sipp as alice's UAC towards the control plane (10.99.1.10:5060); request-URI user $2 (default
+# bob, sipp appends -<call number>), host 10.99.2.2. Runs in the foreground; returns sipp's exit
+# status (0: every call went as the scenario says).
+sipp_uac() {
+    local scen=$1 user=${2:-bob}
+    shift 2 || shift $#
+    [[ -f $scen ]] || scen=$CP_TEST_SCEN/$scen
+    cp_test_csv "$W/uac.csv" "$RTPX_ALICE_IP" 50
+    rtpx_in alice sipp "$RTPX_CORE_A_SIP:5060" -sf "$scen" -s "$user" -i "$RTPX_ALICE_IP" -p 5060 \
+        -mi "$RTPX_ALICE_IP" -mp 6000 -inf "$W/uac.csv" -key rtpx_target "$RTPX_BOB_IP" \
+        -nostdin -timeout 60s -timeout_error -trace_err -error_file "$W/sipp-uac-errors.log" \
+        "$@" >>"$W/sipp-uac.log" 2>&1
+}
+
+# The same as sipp_uac, in the background; sets UAC_PID.
+sipp_uac_bg() {
+    sipp_uac "$@" &
+    UAC_PID=$!
+    RTPX_BG_PIDS+=("$UAC_PID")
+}
+
+# Waits for a background pid; fails with $2 when it exits non-zero.
+wait_ok() { wait "$1" || fail "$2 (exit $?)"; }
+
+cp_test_csv() {
+    local file=$1 ip=$2 n=$3 i
+    echo SEQUENTIAL >"$file"
+    for ((i = 0; i < n; i++)); do echo "$ip;6000" >>"$file"; done
+}
+
+# Captures UDP on alice's and bob's eth0 (cap_stop ends them).
+cap_start() {
+    rtpx_bg alice dumpcap -q -i eth0 -f udp -w "$W/alice.pcapng" >/dev/null 2>&1
+    CAP_ALICE=$RTPX_LAST_PID
+    rtpx_bg bob dumpcap -q -i eth0 -f udp -w "$W/bob.pcapng" >/dev/null 2>&1
+    CAP_BOB=$RTPX_LAST_PID
+    local _
+    for _ in $(seq 50); do [[ -s $W/alice.pcapng && -s $W/bob.pcapng ]] && break; sleep 0.1; done
+    sleep 0.5
+}
+cap_stop() {
+    sleep 0.5
+    kill -INT "$CAP_ALICE" "$CAP_BOB" 2>/dev/null || true
+    wait "$CAP_ALICE" 2>/dev/null || true
+    wait "$CAP_BOB" 2>/dev/null || true
+}
+
+# The demo's per-call accounting over the captures (deploy/demo/account.py): call lines, then
+# "totals: {json}". ACCOUNT holds the output.
+account() {
+    ACCOUNT=$("$RTPX_PY" "$CP_TEST_ROOT/deploy/demo/account.py" --rtpx "$CP_TEST_RTPX" \
+        --alice "$W/alice.pcapng" --bob "$W/bob.pcapng" "$@")
+    echo "$ACCOUNT"
+}
+# A key of the totals line: total rtp_in
+total() { sed -n 's/^totals: //p' <<<"$ACCOUNT" | "$RTPX_PY" -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+# SIP as seen in a capture: one line per message, "method-or-status cseq-method" (tshark).
+sip_lines() {
+    tshark -n -r "$W/$1.pcapng" -Y sip -T fields -E separator=' ' -E occurrence=f \
+        -e sip.Method -e sip.Status-Code -e sip.CSeq.method 2>/dev/null
+}
+
+# Data plane flows left (count) and the control plane's active calls (from /calls, a JSON array or
+# an object with "calls"); both must drop to 0 after every call ended.
+dp_flow_count() { "$CP_TEST_RTPX" flows --json --dataplane "$RTPX_DP_SOCK" | "$RTPX_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["flows"]))'; }
+cp_active_calls() {
+    rtpx_http /calls | "$RTPX_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(len(d if isinstance(d, list) else d.get("calls", [])))'
+}
+# Waits up to $1 s for no flows and no active call.
+expect_idle() {
+    local _ flows calls
+    for _ in $(seq $(($1 * 10))); do
+        flows=$(dp_flow_count) calls=$(cp_active_calls)
+        [[ $flows == 0 && $calls == 0 ]] && return 0
+        sleep 0.1
+    done
+    fail "not idle after $1 s: $flows flow(s) in the data plane, $calls call(s) in /calls"
+}
+
+# Sends one UDP datagram (file or text) from alice to the control plane and prints the status line
+# of the first response within 2 s ("" when none came).
+sip_probe() {
+    rtpx_in alice "$RTPX_PY" - "$RTPX_ALICE_IP" "$RTPX_CORE_A_SIP" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+s.settimeout(2)
+msg = sys.argv[3].replace("\\r\\n", "\r\n").replace("@PORT@", str(s.getsockname()[1])).encode("latin-1")
+s.sendto(msg, (sys.argv[2], 5060))
+try:
+    while True:
+        data = s.recv(65535).decode("latin-1")
+        status = data.split("\r\n", 1)[0]
+        if not status.startswith("SIP/2.0 1"):   # skip 100 Trying
+            print(status)
+            print("\n".join(l for l in data.split("\r\n")[1:] if l.lower().startswith("retry-after")))
+            break
+except socket.timeout:
+    print("")
+PY
+}
