@@ -177,8 +177,10 @@ else
 fi
 
 # Captures on the endpoints' own interfaces: the accounting's source of truth.
+ifaces=(-i eth0)
+((!static)) || ifaces+=(-i sip0)
 for side in alice bob; do
-    rtpx_bg "$side" dumpcap -q -i eth0 -f udp -w "$W/$side.pcapng" >"$W/dumpcap-$side.log" 2>&1
+    rtpx_bg "$side" dumpcap -q "${ifaces[@]}" -f udp -w "$W/$side.pcapng" >"$W/dumpcap-$side.log" 2>&1
     eval "cap_$side=\$RTPX_LAST_PID"
 done
 for _ in $(seq 50); do [[ -s $W/alice.pcapng && -s $W/bob.pcapng ]] && break; sleep 0.1; done
@@ -239,7 +241,7 @@ for _ in $(seq 100); do kill -0 "$uas" 2>/dev/null || break; sleep 0.1; done
 uas_rc=0
 if kill -0 "$uas" 2>/dev/null; then uas_rc=timeout; rtpx_stop_pid "$uas"; else wait "$uas" || uas_rc=$?; fi
 sleep 0.5
-for pid in "$cap_alice" "$cap_bob"; do kill -INT "$pid" 2>/dev/null || true; done
+for pid in "$cap_alice" "$cap_bob"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "$cap_alice" "$cap_bob"; do wait "$pid" 2>/dev/null || true; done
 
 echo "demo: sipp UAC exit $uac_rc, UAS exit $uas_rc (logs: $W/sipp-*.log)"

@@ -32,7 +32,7 @@ import sys
 
 
 def tshark_sip(pcap):
-    fields = ["sip.Call-ID", "sip.Method", "sip.Status-Code", "sip.CSeq.method", "sip.r_uri.user",
+    fields = ["sip.Call-ID", "sip.Method", "sip.Status-Code", "sip.CSeq.method", "sip.r-uri.user",
               "sip.to.user", "sdp.connection_info.address", "sdp.media.port", "sdp.media.proto"]
     cmd = ["tshark", "-n", "-r", pcap, "-Y", "sip", "-T", "fields", "-E", "separator=\t",
            "-E", "occurrence=f"]
@@ -54,7 +54,7 @@ def streams(rtpx, pcap):
 
 
 def user_of(row):
-    return row["sip.r_uri.user"] or row["sip.to.user"]
+    return row["sip.r-uri.user"] or row["sip.to.user"]
 
 
 def alice_calls(rows):

@@ -46,14 +46,18 @@ rtpx_topo_init() {
     mkdir -p "$RTPX_TOPO_WORK"
 }
 
+rtpx_ns() {
+    case $1 in
+        alice) echo "$RTPX_NS_ALICE" ;;
+        bob) echo "$RTPX_NS_BOB" ;;
+        core) echo "$RTPX_NS_CORE" ;;
+        *) echo "rtpx_ns: unknown namespace $1" >&2; return 2 ;;
+    esac
+}
+
 rtpx_in() {
     local ns
-    case $1 in
-        alice) ns=$RTPX_NS_ALICE ;;
-        bob) ns=$RTPX_NS_BOB ;;
-        core) ns=$RTPX_NS_CORE ;;
-        *) echo "rtpx_in: unknown namespace $1" >&2; return 2 ;;
-    esac
+    ns=$(rtpx_ns "$1") || return 2
     shift
     ip netns exec "$ns" "$@"
 }
@@ -192,11 +196,14 @@ rtpx_topo_down() {
     rm -f /dev/hugepages/"$RTPX_DP_PREFIX"* 2>/dev/null || true
 }
 
-# Runs CMD in the background in a namespace, remembered for rtpx_topo_down; sets RTPX_LAST_PID.
+# Runs CMD in the background in a namespace, remembered for rtpx_topo_down; sets RTPX_LAST_PID to
+# the command's own pid (ip netns exec execs it), so signals reach it. Background commands start
+# with SIGINT ignored: stop them with SIGTERM (dumpcap then closes its file cleanly).
 rtpx_bg() {
-    local where=$1
+    local ns
+    ns=$(rtpx_ns "$1") || return 2
     shift
-    rtpx_in "$where" "$@" &
+    ip netns exec "$ns" "$@" &
     RTPX_LAST_PID=$!
     RTPX_BG_PIDS+=("$RTPX_LAST_PID")
 }

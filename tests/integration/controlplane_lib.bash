@@ -21,7 +21,7 @@ CP_TEST_NAME=$(basename "$0" _test.sh)
 
 skip() { echo "skipped: $*"; exit 77; }
 if [[ $(id -u) != 0 ]]; then skip "needs root (network namespaces)"; fi
-for tool in ip sipp tshark dumpcap; do
+for tool in ip sipp tshark dumpcap editcap; do
     command -v "$tool" >/dev/null || skip "needs $tool"
 done
 
@@ -46,6 +46,10 @@ cp_test_cleanup() {
 trap cp_test_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# Tests replay the first 50 packets (1.5 s) of sipp's g711a.pcap instead of all 236 (7 s), and
+# their scenarios wait 2.5 s instead of 9 s before the BYE: see cp_scenario.
+CP_TEST_PKTS=50
+editcap -r /usr/share/sip-tester/g711a.pcap "$W/short.pcap" 1-$CP_TEST_PKTS >/dev/null
 
 fail() { echo "FAIL: $*"; exit 1; }
 pass() { echo "ok: $*"; exit 0; }
@@ -89,12 +93,26 @@ cp_test_up() {
     rtpx_cp_start "$CP_TEST_CP" "$W/controlplane.toml" || fail "rtpx-controlplane did not start"
 }
 
+# The path of scenario $1 (a file, or a name in controlplane_scenarios/), rewritten for this run:
+# the short pcap and short pauses (unless $2 is "full": the whole 236-packet pcap, 9 s).
+cp_scenario() {
+    local src=$1 out
+    [[ -f $src ]] || src=$CP_TEST_SCEN/$src
+    out=$W/$(basename "$src")
+    if [[ ${2:-} == full ]]; then
+        cp "$src" "$out"
+    else
+        sed -e "s#/usr/share/sip-tester/g711a.pcap#$W/short.pcap#" \
+            -e 's#<pause milliseconds="9000"/>#<pause milliseconds="2500"/>#' "$src" >"$out"
+    fi
+    echo "$out"
+}
+
 # sipp as bob's UAS (port 5060, media 6000) in the background; sets UAS_PID. $1 = scenario file
-# (in controlplane_scenarios/ or a path), the rest are extra sipp arguments (-m N ...).
+# (from cp_scenario), the rest are extra sipp arguments (-m N ...).
 sipp_uas() {
     local scen=$1
     shift
-    [[ -f $scen ]] || scen=$CP_TEST_SCEN/$scen
     cp_test_csv "$W/uas.csv" "$RTPX_BOB_IP" 50
     rtpx_bg bob sipp -sf "$scen" -i "$RTPX_BOB_IP" -p 5060 -mi "$RTPX_BOB_IP" -mp 6000 \
         -inf "$W/uas.csv" -nostdin -timeout 60s -timeout_error -trace_err \
@@ -103,16 +121,17 @@ sipp_uas() {
     sleep 0.3
 }
 
-# sipp as alice's UAC towards the control plane (10.99.1.10:5060); request-URI user $2 (default
-# bob, sipp appends -<call number>), host 10.99.2.2. Runs in the foreground; returns sipp's exit
+# sipp as alice's UAC towards the control plane (10.99.1.10:5060) from a free port; request-URI
+# user $2 (default bob, sipp appends -<call number>), host 10.99.2.2; media port $CP_UAC_MP
+# (default 6000; a second UAC at the same time needs another). Runs in the foreground; returns sipp's exit
 # status (0: every call went as the scenario says).
 sipp_uac() {
     local scen=$1 user=${2:-bob}
     shift 2 || shift $#
-    [[ -f $scen ]] || scen=$CP_TEST_SCEN/$scen
-    cp_test_csv "$W/uac.csv" "$RTPX_ALICE_IP" 50
-    rtpx_in alice sipp "$RTPX_CORE_A_SIP:5060" -sf "$scen" -s "$user" -i "$RTPX_ALICE_IP" -p 5060 \
-        -mi "$RTPX_ALICE_IP" -mp 6000 -inf "$W/uac.csv" -key rtpx_target "$RTPX_BOB_IP" \
+    local mp=${CP_UAC_MP:-6000}
+    cp_test_csv "$W/uac-$mp.csv" "$RTPX_ALICE_IP" 50 "$mp"
+    rtpx_in alice sipp "$RTPX_CORE_A_SIP:5060" -sf "$scen" -s "$user" -i "$RTPX_ALICE_IP" \
+        -mi "$RTPX_ALICE_IP" -mp "$mp" -inf "$W/uac-$mp.csv" -key rtpx_target "$RTPX_BOB_IP" \
         -nostdin -timeout 60s -timeout_error -trace_err -error_file "$W/sipp-uac-errors.log" \
         "$@" >>"$W/sipp-uac.log" 2>&1
 }
@@ -128,9 +147,9 @@ sipp_uac_bg() {
 wait_ok() { wait "$1" || fail "$2 (exit $?)"; }
 
 cp_test_csv() {
-    local file=$1 ip=$2 n=$3 i
+    local file=$1 ip=$2 n=$3 port=${4:-6000} i
     echo SEQUENTIAL >"$file"
-    for ((i = 0; i < n; i++)); do echo "$ip;6000" >>"$file"; done
+    for ((i = 0; i < n; i++)); do echo "$ip;$port" >>"$file"; done
 }
 
 # Captures UDP on alice's and bob's eth0 (cap_stop ends them).
@@ -145,7 +164,7 @@ cap_start() {
 }
 cap_stop() {
     sleep 0.5
-    kill -INT "$CAP_ALICE" "$CAP_BOB" 2>/dev/null || true
+    kill -TERM "$CAP_ALICE" "$CAP_BOB" 2>/dev/null || true
     wait "$CAP_ALICE" 2>/dev/null || true
     wait "$CAP_BOB" 2>/dev/null || true
 }
