@@ -1,0 +1,77 @@
+// MediaControl: the B2BUA's view of media (the seam between call signalling and rtpx_media).
+//
+// The B2BUA names a call's media by its A-leg Call-ID. EngineMediaControl (media_engine.cpp) runs
+// it on rtpx::media::MediaEngine and real data planes; tests of signalling alone use a fake.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "rtpx/cp/config.hpp"
+#include "rtpx/flowapi/flow.hpp"
+
+namespace rtpx::cp {
+
+enum class CallLeg : std::uint8_t { kA, kB };
+[[nodiscard]] constexpr CallLeg other(CallLeg l) noexcept {
+    return l == CallLeg::kA ? CallLeg::kB : CallLeg::kA;
+}
+[[nodiscard]] constexpr std::string_view to_string(CallLeg l) noexcept {
+    return l == CallLeg::kA ? "A" : "B";
+}
+
+// How a call's media is anchored (from its route and the limits).
+struct MediaPolicy {
+    std::string a_interface;
+    std::string b_interface;
+    SrtpPolicy srtp = SrtpPolicy::kPassThrough;
+    std::uint32_t inactivity_timeout_ms = 0;
+};
+
+struct LegMediaStats {
+    std::uint64_t packets = 0, bytes = 0, lost = 0, errors = 0;
+    double jitter_ms = 0, mos = 0;
+    std::string codec;
+};
+
+struct MediaTotals {
+    std::uint64_t flows = 0;
+    std::uint64_t rx_packets = 0, tx_packets = 0;
+    std::array<std::uint64_t, flowapi::kDropReasonCount> drops{};
+    std::uint64_t srtp_failures = 0;
+    bool ok = false;  // false: no data plane answered
+};
+
+class MediaControl {
+  public:
+    virtual ~MediaControl() = default;
+
+    // `sdp` came from leg `from`; returns the SDP to send to the other leg.
+    [[nodiscard]] virtual tl::expected<std::string, std::string> offer(
+        const std::string& call, CallLeg from, std::string_view sdp, const MediaPolicy& policy) = 0;
+    [[nodiscard]] virtual tl::expected<std::string, std::string> answer(
+        const std::string& call, CallLeg from, std::string_view sdp, const MediaPolicy& policy) = 0;
+    // Applies the call's pending flow changes as one batch.
+    [[nodiscard]] virtual tl::expected<void, std::string> commit(const std::string& call) = 0;
+    // Per-leg statistics (A, B) of a call's flows.
+    [[nodiscard]] virtual std::optional<std::array<LegMediaStats, 2>> stats(
+        const std::string& call) = 0;
+    // Tears the call's flows down (one batch) and forgets the session.
+    virtual void release(const std::string& call) = 0;
+
+    // Data-plane events for the loop: a readable fd (or -1) and the events by call.
+    [[nodiscard]] virtual int event_fd() const noexcept { return -1; }
+    [[nodiscard]] virtual std::vector<std::pair<std::string, flowapi::Event>> drain_events() {
+        return {};
+    }
+};
+
+}  // namespace rtpx::cp

@@ -1,0 +1,956 @@
+#include "rtpx/cp/b2bua.hpp"
+
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "rtpx/cp/routing.hpp"
+#include "rtpx/sip/builder.hpp"
+#include "rtpx/sip/dialog/dialog.hpp"
+#include "rtpx/sip/dialog/invite_forks.hpp"
+#include "rtpx/sip/dialog/timers.hpp"
+#include "rtpx/sip/validation.hpp"
+
+namespace rtpx::cp {
+
+using namespace rtpx::sip;
+using std::chrono::milliseconds;
+
+std::string_view to_string(CallState s) noexcept {
+    switch (s) {
+        case CallState::kInviting: return "inviting";
+        case CallState::kEarly: return "early";
+        case CallState::kAnswered: return "answered";
+        case CallState::kConfirmed: return "confirmed";
+        case CallState::kEnded: return "ended";
+    }
+    return "?";
+}
+
+namespace {
+
+constexpr Method kAllowed[] = {Method::kInvite, Method::kAck,  Method::kBye,     Method::kCancel,
+                               Method::kOptions, Method::kUpdate, Method::kInfo};
+constexpr std::string_view kAllowHeader = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
+
+std::int64_t unix_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::uint64_t txn_key(TxnHandle h) noexcept {
+    return (std::uint64_t{h.index} << 32) | h.generation;
+}
+
+bool is_sdp(const SipMessageView& m) {
+    if (m.body().empty()) return false;
+    auto ct = m.content_type();
+    if (!ct) return false;
+    auto lower = [](std::string_view s) {
+        std::string o(s);
+        for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return o;
+    };
+    return lower(ct->type) == "application" && lower(ct->subtype) == "sdp";
+}
+
+std::string uri_without_brackets(std::string_view contact) {
+    if (contact.size() >= 2 && contact.front() == '<' && contact.back() == '>')
+        return std::string(contact.substr(1, contact.size() - 2));
+    return std::string(contact);
+}
+
+}  // namespace
+
+struct B2bua::Call {
+    std::uint64_t id = 0;
+    CallState state = CallState::kInviting;
+    bool ended = false;
+    std::string a_call_id, b_call_id;
+    std::string from, to;  // as the A leg wrote them (for records)
+    const RouteConfig* route = nullptr;
+    std::size_t a_listener = 0, b_listener = 0;
+    std::int64_t start_ms = 0, answer_ms = 0, end_ms = 0;
+    std::uint16_t final_status = 0;  // sent to A
+    std::string end_reason;
+    CallLeg ended_by = CallLeg::kA;
+
+    // A leg (this process is its UAS)
+    std::string a_invite_raw;  // as received (Via annotated)
+    SipMessage a_invite;
+    TxnHandle a_txn;
+    TxnPeer a_peer;
+    std::string a_tag;
+    std::optional<Dialog> a_dialog;
+    std::string a_2xx;  // the 200 sent to A, retransmitted until the ACK
+    std::optional<Retransmitter> a_retx;
+    bool a_acked = false;
+    bool a_final_sent = false;
+
+    // B leg (this process is its UAC)
+    std::optional<InviteForks> b_forks;
+    TxnHandle b_txn;
+    TxnPeer b_peer;
+    std::uint32_t b_invite_cseq = 1;
+    Dialog* b_dialog = nullptr;  // the confirmed one (in b_forks)
+    bool b_provisional = false;  // a provisional came back: CANCEL may be sent (RFC 3261 9.1)
+    bool b_cancel_pending = false;
+    bool b_cancelled = false;
+    bool b_final = false;
+    std::string b_early_sdp;  // the SDP of B's early answer, already processed
+
+    // in-dialog relays: client txn (key) -> server txn on the other leg
+    struct Relay {
+        TxnHandle server;
+        CallLeg from = CallLeg::kA;
+        std::string request_raw;
+        bool offer = false;
+        bool invite = false;
+    };
+    std::unordered_map<std::uint64_t, Relay> relays;
+
+    std::string codec;
+    EventLoop::TimerId t_duration = 0, t_no_answer = 0, t_retx = 0, t_linger = 0;
+};
+
+B2bua::B2bua(const Config& config, EventLoop& loop, MediaControl& media)
+    : config_(config), loop_(loop), media_(media), stack_(loop, config, *this) {}
+
+B2bua::~B2bua() {
+    for (auto& [id, c] : calls_)
+        for (auto t : {c->t_duration, c->t_no_answer, c->t_retx, c->t_linger})
+            if (t != 0) loop_.cancel_timer(t);
+    if (media_fd_ >= 0) loop_.remove_fd(media_fd_);
+}
+
+tl::expected<void, std::string> B2bua::start(bool bind) {
+    if (auto r = stack_.open(bind); !r) return r;
+    if (!config_.records_path.empty()) {
+        records_.open(config_.records_path, std::ios::app);
+        if (!records_) return tl::unexpected("records: cannot open " + config_.records_path);
+    }
+    media_fd_ = media_.event_fd();
+    if (media_fd_ >= 0) {
+        auto r = loop_.add_fd(media_fd_, EPOLLIN, [this](std::uint32_t) { poll_media_events(); });
+        if (!r) return tl::unexpected(std::string("media events: cannot watch the event fd"));
+    }
+    return {};
+}
+
+// --- helpers ----------------------------------------------------------------------------------
+
+ViaSpec B2bua::via_for(std::size_t listener) const {
+    const auto& l = stack_.listener(listener);
+    return ViaSpec{std::string(to_string(l.config.proto)), l.sent_by, true};
+}
+
+std::string B2bua::contact_for(std::size_t listener) const {
+    const auto& l = stack_.listener(listener);
+    std::string c = "<sip:rtpx@" + l.sent_by;
+    if (l.config.proto == TransportProto::kTcp) c += ";transport=tcp";
+    if (l.config.proto == TransportProto::kTls) c += ";transport=tls";
+    return c + ">";
+}
+
+MediaPolicy B2bua::policy(const Call& call) const {
+    MediaPolicy p;
+    if (call.route != nullptr) {
+        p.a_interface = call.route->a_interface;
+        p.b_interface = call.route->b_interface;
+        p.srtp = call.route->srtp;
+    }
+    p.inactivity_timeout_ms = config_.limits.media_timeout_s * 1000;
+    return p;
+}
+
+void B2bua::track(TxnHandle h, std::uint64_t call, Role role) {
+    txns_[txn_key(h)] = TxnRef{call, role};
+}
+
+B2bua::Call* B2bua::find_by_txn(TxnHandle h, Role* role) {
+    auto it = txns_.find(txn_key(h));
+    if (it == txns_.end()) return nullptr;
+    if (role != nullptr) *role = it->second.role;
+    auto c = calls_.find(it->second.call);
+    return c == calls_.end() ? nullptr : c->second.get();
+}
+
+B2bua::Call* B2bua::find_by_call_id(std::string_view call_id, CallLeg* leg) {
+    auto it = by_call_id_.find(std::string(call_id));
+    if (it == by_call_id_.end()) return nullptr;
+    auto c = calls_.find(it->second);
+    if (c == calls_.end()) return nullptr;
+    if (leg != nullptr) *leg = c->second->a_call_id == call_id ? CallLeg::kA : CallLeg::kB;
+    return c->second.get();
+}
+
+TxnPeer B2bua::dialog_peer(const Call& call, CallLeg leg) const {
+    const Dialog* d = leg == CallLeg::kA ? (call.a_dialog ? &*call.a_dialog : nullptr) : call.b_dialog;
+    const TxnPeer& fallback = leg == CallLeg::kA ? call.a_peer : call.b_peer;
+    if (d == nullptr) return fallback;
+    std::string target = d->route_set().empty() ? d->remote_target()
+                                                : uri_without_brackets(d->route_set().front());
+    auto uri = UriView::parse(target);
+    if (!uri) return fallback;
+    auto addr = SockAddr::from_host(uri->host, uri->port.value_or(fallback.transport == TxnTransport::kTls ? 5061 : 5060));
+    if (!addr) return fallback;
+    const auto& l = stack_.listener(SipStack::listener_of(fallback));
+    // A stream leg keeps the connection the dialog started on when the target is that peer.
+    ConnectionId conn = (addr->same_host(SipStack::address_of(fallback)) && addr->port() == fallback.port)
+                            ? (fallback.connection & ((std::uint64_t{1} << 48) - 1))
+                            : 0;
+    return SipStack::make_peer(SipStack::listener_of(fallback), l.config.proto, *addr, conn);
+}
+
+bool B2bua::over_limits() {
+    const auto& lim = config_.limits;
+    if (lim.max_calls != 0 && active_ >= lim.max_calls) return true;
+    std::int64_t sec = std::chrono::duration_cast<std::chrono::seconds>(
+                           loop_.now().time_since_epoch())
+                           .count();
+    if (sec != cps_second_) {
+        cps_previous_ = sec == cps_second_ + 1 ? cps_current_ : 0;
+        cps_current_ = 0;
+        cps_second_ = sec;
+    }
+    if (lim.max_cps != 0 && cps_current_ >= lim.max_cps) return true;
+    ++cps_current_;
+    return false;
+}
+
+void B2bua::arm(Call& call, EventLoop::TimerId& slot, milliseconds delay,
+                void (B2bua::*fn)(std::uint64_t)) {
+    if (slot != 0) loop_.cancel_timer(slot);
+    std::uint64_t id = call.id;
+    slot = loop_.add_timer(delay, [this, id, fn] { (this->*fn)(id); });
+}
+
+// --- dispatch ---------------------------------------------------------------------------------
+
+void B2bua::on_sip(const TxnAction& a) {
+    switch (a.kind) {
+        case TxnActionKind::kRequest: on_request(a); break;
+        case TxnActionKind::kResponse: on_response(a); break;
+        case TxnActionKind::kStrayAck: on_ack(a); break;
+        case TxnActionKind::kStrayResponse: on_stray_response(a); break;
+        case TxnActionKind::kTimeout:
+        case TxnActionKind::kTransportError: on_failure(a); break;
+        case TxnActionKind::kTerminated: txns_.erase(txn_key(a.txn)); break;
+        default: break;
+    }
+}
+
+void B2bua::respond_simple(TxnHandle txn, const SipMessageView& request, std::uint16_t status,
+                           std::string_view reason, std::uint32_t retry_after) {
+    SipMessage r = make_response(request, status, reason);
+    if (retry_after != 0) r.add(HeaderId::kRetryAfter, std::to_string(retry_after));
+    if (status == 405 || (request.method() == Method::kOptions && status == 200))
+        r.add(HeaderId::kAllow, std::string(kAllowHeader));
+    (void)stack_.respond(txn, r);
+}
+
+void B2bua::on_request(const TxnAction& a) {
+    const SipMessageView& m = *a.message;
+    ValidationPolicy vp;
+    vp.allowed_methods = kAllowed;
+    vp.forwarding = true;
+    if (auto rej = validate_request(m, vp)) {
+        ++counters_.requests_rejected;
+        spdlog::debug("sip: rejecting {} with {} {}", m.method_text(), rej->status, rej->reason);
+        (void)stack_.respond(a.txn, make_rejection_response(m, *rej));
+        return;
+    }
+    if (m.method() == Method::kCancel) {
+        on_cancel(a);
+        return;
+    }
+    auto to = m.to();
+    bool in_dialog = to && !to->tag().empty();
+    if (in_dialog) {
+        CallLeg leg;
+        Call* call = find_by_call_id(*m.call_id(), &leg);
+        if (call == nullptr || call->ended) {
+            respond_simple(a.txn, m, 481);
+            return;
+        }
+        on_in_dialog(a, *call, leg);
+        return;
+    }
+    switch (m.method()) {
+        case Method::kInvite: on_new_invite(a); break;
+        case Method::kOptions: respond_simple(a.txn, m, 200); break;
+        case Method::kBye:
+        case Method::kUpdate:
+        case Method::kInfo: respond_simple(a.txn, m, 481); break;
+        default: respond_simple(a.txn, m, 405); break;
+    }
+}
+
+// --- new calls --------------------------------------------------------------------------------
+
+void B2bua::on_new_invite(const TxnAction& a) {
+    const SipMessageView& m = *a.message;
+    std::string call_id(*m.call_id());
+    if (by_call_id_.contains(call_id)) {
+        // Same Call-ID, no To tag, another branch: a merged request (RFC 3261 8.2.2.2).
+        respond_simple(a.txn, m, 482);
+        return;
+    }
+    if (over_limits()) {
+        ++counters_.calls_rejected_overload;
+        respond_simple(a.txn, m, 503, "Service Unavailable (over limits)",
+                       config_.limits.retry_after_s);
+        return;
+    }
+    auto route = select_route(config_, m.request_uri_text());
+    if (!route) {
+        ++counters_.calls_rejected_no_route;
+        respond_simple(a.txn, m, 404, "Not Found (no route)");
+        return;
+    }
+    if (!is_sdp(m)) {
+        ++counters_.calls_rejected_media;
+        respond_simple(a.txn, m, 488, "Not Acceptable Here (an SDP offer is required)");
+        return;
+    }
+    std::size_t b_listener = 0;
+    if (!route->route->listener.empty()) {
+        b_listener = *stack_.listener_index(route->route->listener);
+    } else {
+        // The first listener of the route's transport and address family.
+        for (std::size_t i = 0; i < stack_.listener_count(); ++i) {
+            const auto& l = stack_.listener(i).config;
+            if (l.proto == route->proto && l.address.is_ipv6() == route->next_hop.is_ipv6()) {
+                b_listener = i;
+                break;
+            }
+        }
+    }
+
+    auto call = std::make_unique<Call>();
+    Call& c = *call;
+    c.id = next_call_++;
+    c.route = route->route;
+    c.a_listener = SipStack::listener_of(a.peer);
+    c.b_listener = b_listener;
+    c.start_ms = unix_ms();
+    c.a_call_id = call_id;
+    c.a_invite_raw = std::string(m.bytes());
+    c.a_invite = SipMessage::from_view(m);
+    c.a_txn = a.txn;
+    c.a_peer = a.peer;
+    c.a_tag = make_tag();
+    c.from = std::string(m.find(HeaderId::kFrom)->value);
+    c.to = std::string(m.find(HeaderId::kTo)->value);
+
+    auto offer = media_.offer(c.a_call_id, CallLeg::kA, m.body(), policy(c));
+    if (!offer) {
+        ++counters_.calls_rejected_media;
+        spdlog::warn("call {}: media offer failed: {}", c.a_call_id, offer.error());
+        respond_simple(a.txn, m, 488, "Not Acceptable Here (media)");
+        media_.release(c.a_call_id);
+        return;
+    }
+
+    const auto& bl = stack_.listener(b_listener);
+    std::string b_call_id = make_call_id(bl.sent_by);
+    std::string from = without_tag(c.from);
+    std::string contact = contact_for(b_listener);
+    std::uint32_t max_forwards = m.max_forwards().value_or(70);
+    RequestSpec spec;
+    spec.method = "INVITE";
+    spec.request_uri = route->request_uri;
+    spec.from = from;
+    spec.to = c.to;
+    spec.call_id = b_call_id;
+    spec.cseq = c.b_invite_cseq;
+    spec.via_transport = to_string(bl.config.proto);
+    spec.via_sent_by = bl.sent_by;
+    spec.via_rport = true;
+    spec.max_forwards = max_forwards > 0 ? max_forwards - 1 : 0;
+    spec.contact = contact;
+    spec.content_type = "application/sdp";
+    spec.body = *offer;
+    SipMessage invite = make_request(spec);
+    invite.add(HeaderId::kAllow, std::string(kAllowHeader));
+    invite.add(HeaderId::kUserAgent, config_.user_agent);
+    c.b_call_id = b_call_id;
+    c.b_peer = SipStack::make_peer(b_listener, route->proto, route->next_hop);
+    c.b_forks.emplace(invite);
+
+    std::uint64_t id = c.id;
+    calls_[id] = std::move(call);
+    by_call_id_[c.a_call_id] = id;
+    by_call_id_[c.b_call_id] = id;
+    track(a.txn, id, Role::kAInvite);
+    ++active_;
+    ++counters_.calls_total;
+    spdlog::info("call {}: {} -> {} via route {} (B Call-ID {})", c.a_call_id, c.from, c.to,
+                 c.route->name, c.b_call_id);
+
+    auto h = stack_.start_client(c.b_forks->invite(), c.b_peer);
+    Call* cp = calls_.contains(id) ? calls_[id].get() : nullptr;
+    if (cp == nullptr) return;
+    if (!h) {
+        respond_a(*cp, 500, "Server Internal Error (B leg)");
+        finish(*cp, "b-leg-error");
+        return;
+    }
+    cp->b_txn = *h;
+    track(*h, id, Role::kBInvite);
+    if (config_.limits.no_answer_timeout_s != 0)
+        arm(*cp, cp->t_no_answer, milliseconds(config_.limits.no_answer_timeout_s * 1000),
+            &B2bua::on_no_answer);
+}
+
+void B2bua::respond_a(Call& c, std::uint16_t status, std::string_view reason,
+                      std::string_view sdp) {
+    if (c.a_final_sent) return;
+    SipMessage r = make_response(c.a_invite, status, reason, status > 100 ? c.a_tag : "");
+    if (status > 100 && status < 300) r.add(HeaderId::kContact, contact_for(c.a_listener));
+    if (!sdp.empty()) {
+        r.add(HeaderId::kContentType, "application/sdp");
+        r.body = std::string(sdp);
+    }
+    if (status >= 200) {
+        c.a_final_sent = true;
+        c.final_status = status;
+    }
+    if (status >= 200 && status < 300) c.a_2xx = r.serialize();
+    (void)stack_.respond(c.a_txn, r);
+}
+
+void B2bua::answer_a(Call& c, const std::string& sdp) {
+    respond_a(c, 200, {}, sdp);
+    auto view = SipMessageView::parse(c.a_invite_raw);
+    if (view) {
+        auto d = Dialog::create_uas(*view, c.a_tag, uri_without_brackets(contact_for(c.a_listener)),
+                                    DialogState::kConfirmed);
+        if (d) c.a_dialog = std::move(*d);
+    }
+    c.state = CallState::kAnswered;
+    c.answer_ms = unix_ms();
+    ++counters_.calls_answered;
+    if (c.t_no_answer != 0) {
+        loop_.cancel_timer(c.t_no_answer);
+        c.t_no_answer = 0;
+    }
+    if (config_.limits.max_duration_s != 0)
+        arm(c, c.t_duration, milliseconds(config_.limits.max_duration_s * 1000),
+            &B2bua::on_duration);
+    // RFC 3261 13.3.1.4: the UAS core retransmits its 2xx until the ACK (unreliable transports).
+    if (c.a_peer.transport == TxnTransport::kUdp) {
+        DialogTimerConfig dtc{config_.timers.t1, config_.timers.t2};
+        auto now = std::chrono::duration_cast<milliseconds>(loop_.now().time_since_epoch());
+        c.a_retx = Retransmitter::for_2xx(dtc, now);
+        arm(c, c.t_retx, config_.timers.t1, &B2bua::retransmit_2xx);
+    }
+}
+
+void B2bua::retransmit_2xx(std::uint64_t id) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    Call& c = *it->second;
+    c.t_retx = 0;
+    if (!c.a_retx || c.a_acked || c.ended) return;
+    auto now = std::chrono::duration_cast<milliseconds>(loop_.now().time_since_epoch());
+    switch (c.a_retx->on_timer(now)) {
+        case RetransmitAction::kRetransmit: (void)stack_.send_stateless(c.a_peer, c.a_2xx); break;
+        case RetransmitAction::kGiveUp:
+            spdlog::warn("call {}: no ACK for the 200 OK, ending the call", c.a_call_id);
+            end_both(c, "no-ack");
+            return;
+        case RetransmitAction::kNone: break;
+    }
+    if (auto next = c.a_retx->next_deadline())
+        arm(c, c.t_retx, std::max(milliseconds(1), *next - now), &B2bua::retransmit_2xx);
+}
+
+// --- CANCEL, ACK, BYE --------------------------------------------------------------------------
+
+void B2bua::on_cancel(const TxnAction& a) {
+    const SipMessageView& m = *a.message;
+    Role role;
+    Call* c = a.related.valid() ? find_by_txn(a.related, &role) : nullptr;
+    if (c == nullptr || role != Role::kAInvite) {
+        respond_simple(a.txn, m, 481);
+        return;
+    }
+    respond_simple(a.txn, m, 200);
+    if (c->a_final_sent || c->ended) return;
+    spdlog::info("call {}: cancelled by the caller", c->a_call_id);
+    respond_a(*c, 487);
+    send_b_cancel(*c);
+    ++counters_.calls_cancelled;
+    finish(*c, "cancelled");
+}
+
+void B2bua::send_b_cancel(Call& c) {
+    if (c.b_cancelled || c.b_final) return;
+    if (!c.b_provisional) {
+        c.b_cancel_pending = true;  // sent when the first provisional arrives (RFC 3261 9.1)
+        return;
+    }
+    c.b_cancelled = true;
+    c.b_cancel_pending = false;
+    auto h = stack_.start_client(make_cancel(c.b_forks->invite()), c.b_peer);
+    if (h) track(*h, c.id, Role::kCancelB);
+}
+
+void B2bua::on_ack(const TxnAction& a) {
+    const SipMessageView& m = *a.message;
+    auto cid = m.call_id();
+    if (!cid) return;
+    CallLeg leg;
+    Call* c = find_by_call_id(*cid, &leg);
+    if (c == nullptr || leg != CallLeg::kA) return;
+    if (!c->a_acked) {
+        c->a_acked = true;
+        if (c->a_retx) c->a_retx->acknowledge();
+        if (c->t_retx != 0) {
+            loop_.cancel_timer(c->t_retx);
+            c->t_retx = 0;
+        }
+        if (c->state == CallState::kAnswered) c->state = CallState::kConfirmed;
+    }
+}
+
+void B2bua::on_in_dialog(const TxnAction& a, Call& c, CallLeg leg) {
+    const SipMessageView& m = *a.message;
+    Dialog* d = leg == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    if (d == nullptr || !d->matches_request(m)) {
+        respond_simple(a.txn, m, 481);
+        return;
+    }
+    InDialogCheck check = d->on_request(m);
+    if (!check.accepted()) {
+        respond_simple(a.txn, m, check.status, check.reason, check.retry_after);
+        return;
+    }
+    if (m.method() == Method::kBye) {
+        on_bye(a, c, leg);
+        return;
+    }
+    on_relay_request(a, c, leg);
+}
+
+void B2bua::on_bye(const TxnAction& a, Call& c, CallLeg leg) {
+    respond_simple(a.txn, *a.message, 200);
+    spdlog::info("call {}: BYE from the {} leg", c.a_call_id, to_string(leg));
+    if (leg == CallLeg::kA && !c.a_acked) {
+        // BYE before the ACK (reordered): the 200 no longer needs retransmitting.
+        c.a_acked = true;
+        if (c.t_retx != 0) loop_.cancel_timer(c.t_retx);
+        c.t_retx = 0;
+    }
+    if (leg == CallLeg::kA && c.a_dialog) c.a_dialog->terminate();
+    if (leg == CallLeg::kB && c.b_dialog) c.b_dialog->terminate();
+    send_bye(c, other(leg));
+    c.ended_by = leg;
+    finish(c, leg == CallLeg::kA ? "bye-caller" : "bye-callee");
+}
+
+void B2bua::send_bye(Call& c, CallLeg leg) {
+    Dialog* d = leg == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    if (d == nullptr || d->state() == DialogState::kTerminated) return;
+    std::size_t listener = leg == CallLeg::kA ? c.a_listener : c.b_listener;
+    SipMessage bye = d->make_request("BYE", via_for(listener));
+    bye.add(HeaderId::kUserAgent, config_.user_agent);
+    d->terminate();
+    auto h = stack_.start_client(bye, dialog_peer(c, leg));
+    if (h) track(*h, c.id, Role::kByeOut);
+}
+
+void B2bua::ack_and_bye(Call& c, Dialog& d) {
+    SipMessage ack = d.make_ack(c.b_invite_cseq, via_for(c.b_listener));
+    Dialog* saved = c.b_dialog;
+    c.b_dialog = &d;
+    TxnPeer peer = dialog_peer(c, CallLeg::kB);
+    (void)stack_.send_stateless(peer, ack.serialize());
+    SipMessage bye = d.make_request("BYE", via_for(c.b_listener));
+    d.terminate();
+    auto h = stack_.start_client(bye, peer);
+    if (h) track(*h, c.id, Role::kByeOut);
+    c.b_dialog = saved;
+}
+
+// --- in-dialog relay (re-INVITE, UPDATE, INFO...) ---------------------------------------------
+
+void B2bua::on_relay_request(const TxnAction& a, Call& c, CallLeg leg) {
+    const SipMessageView& m = *a.message;
+    CallLeg to = other(leg);
+    Dialog* d = to == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    if (d == nullptr || d->state() != DialogState::kConfirmed) {
+        respond_simple(a.txn, m, 491, "Request Pending");
+        return;
+    }
+    if (m.method() == Method::kInvite && d->local_invite_pending()) {
+        respond_simple(a.txn, m, 491, "Request Pending");
+        return;
+    }
+    std::string body(m.body());
+    std::string content_type = m.has(HeaderId::kContentType)
+                                   ? std::string(m.find(HeaderId::kContentType)->value)
+                                   : std::string();
+    bool offer = false;
+    if ((m.method() == Method::kInvite || m.method() == Method::kUpdate) && is_sdp(m)) {
+        auto rewritten = media_.offer(c.a_call_id, leg, body, policy(c));
+        if (!rewritten) {
+            spdlog::warn("call {}: re-offer from {} failed: {}", c.a_call_id, to_string(leg),
+                         rewritten.error());
+            respond_simple(a.txn, m, 488, "Not Acceptable Here (media)");
+            return;
+        }
+        body = *rewritten;
+        offer = true;
+    } else if (m.method() == Method::kInvite) {
+        respond_simple(a.txn, m, 488, "Not Acceptable Here (an SDP offer is required)");
+        return;
+    }
+    std::size_t listener = to == CallLeg::kA ? c.a_listener : c.b_listener;
+    SipMessage out = d->make_request(m.method_text(), via_for(listener), content_type, body);
+    if (m.method() == Method::kInvite) d->local_invite_started();
+    auto h = stack_.start_client(out, dialog_peer(c, to));
+    if (!h) {
+        if (m.method() == Method::kInvite) d->local_invite_finished();
+        respond_simple(a.txn, m, 500);
+        return;
+    }
+    track(*h, c.id, Role::kRelayClient);
+    track(a.txn, c.id, Role::kRelayServer);
+    c.relays[txn_key(*h)] =
+        Call::Relay{a.txn, leg, std::string(m.bytes()), offer, m.method() == Method::kInvite};
+}
+
+void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r) {
+    auto it = c.relays.find(txn_key(client));
+    if (it == c.relays.end()) return;
+    std::uint16_t status = r.status_code();
+    if (status < 200) return;  // provisionals of a re-INVITE stay here (100 from the layer)
+    Call::Relay relay = it->second;
+    c.relays.erase(it);
+    CallLeg to = other(relay.from);
+    Dialog* d = to == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    auto request = SipMessageView::parse(relay.request_raw);
+    if (!request) return;
+    if (d != nullptr) {
+        d->on_refresh_response(r);
+        if (relay.invite) {
+            d->local_invite_finished();
+            if (status < 300) {
+                auto cseq = r.cseq();
+                SipMessage ack = d->make_ack(cseq ? cseq->seq : 0,
+                                             via_for(to == CallLeg::kA ? c.a_listener : c.b_listener));
+                (void)stack_.send_stateless(dialog_peer(c, to), ack.serialize());
+            }
+        }
+    }
+    std::size_t from_listener = relay.from == CallLeg::kA ? c.a_listener : c.b_listener;
+    Dialog* from_dialog = relay.from == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    SipMessage resp = make_response(*request, status, r.reason(),
+                                    from_dialog != nullptr ? from_dialog->id().local_tag : "");
+    if (status < 300) {
+        if (relay.invite) resp.add(HeaderId::kContact, contact_for(from_listener));
+        if (relay.offer && is_sdp(r)) {
+            auto answer = media_.answer(c.a_call_id, to, r.body(), policy(c));
+            if (answer) {
+                if (auto ok = media_.commit(c.a_call_id); !ok)
+                    spdlog::warn("call {}: reprogramming flows failed: {}", c.a_call_id, ok.error());
+                resp.add(HeaderId::kContentType, "application/sdp");
+                resp.body = *answer;
+            } else {
+                spdlog::warn("call {}: re-answer from {} failed: {}", c.a_call_id, to_string(to),
+                             answer.error());
+            }
+        } else if (!r.body().empty()) {
+            if (auto ct = r.find(HeaderId::kContentType))
+                resp.add(HeaderId::kContentType, std::string(ct->value));
+            resp.body = std::string(r.body());
+        }
+    }
+    (void)stack_.respond(relay.server, resp);
+    if ((status == 481 || status == 408) && !c.ended) end_both(c, "in-dialog-failure");
+}
+
+// --- responses --------------------------------------------------------------------------------
+
+void B2bua::on_response(const TxnAction& a) {
+    Role role;
+    Call* c = find_by_txn(a.txn, &role);
+    if (c == nullptr) return;
+    switch (role) {
+        case Role::kBInvite: on_b_invite_response(*c, *a.message); break;
+        case Role::kRelayClient: on_relay_response(*c, a.txn, *a.message); break;
+        default: break;
+    }
+}
+
+void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
+    std::uint16_t status = r.status_code();
+    ForkResult fr = c.b_forks->on_response(r);
+    if (status < 200) {
+        if (status == 100) return;
+        c.b_provisional = true;
+        if (c.b_cancel_pending) send_b_cancel(c);
+        if (c.ended || c.a_final_sent) return;
+        std::string sdp;
+        if (is_sdp(r) && r.body() != c.b_early_sdp) {
+            c.b_early_sdp = std::string(r.body());
+            auto answer = media_.answer(c.a_call_id, CallLeg::kB, r.body(), policy(c));
+            if (answer) {
+                if (auto ok = media_.commit(c.a_call_id); !ok)
+                    spdlog::warn("call {}: early flows failed: {}", c.a_call_id, ok.error());
+                sdp = *answer;
+            } else {
+                spdlog::warn("call {}: early answer failed: {}", c.a_call_id, answer.error());
+            }
+        }
+        c.state = CallState::kEarly;
+        respond_a(c, status, r.reason(), sdp);
+        return;
+    }
+    if (status < 300) {
+        if (fr.event == ForkEvent::kRetransmitted2xx && fr.dialog != nullptr) {
+            SipMessage ack = fr.dialog->make_ack(c.b_invite_cseq, via_for(c.b_listener));
+            (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), ack.serialize());
+            return;
+        }
+        if (fr.dialog == nullptr) return;
+        if (fr.event == ForkEvent::kAdditional2xx || c.ended || c.a_final_sent) {
+            spdlog::info("call {}: extra 2xx from the B side: ACK + BYE", c.a_call_id);
+            ack_and_bye(c, *fr.dialog);
+            return;
+        }
+        c.b_final = true;
+        c.b_dialog = fr.dialog;
+        SipMessage ack = c.b_dialog->make_ack(c.b_invite_cseq, via_for(c.b_listener));
+        (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), ack.serialize());
+        std::string sdp;
+        if (is_sdp(r)) {
+            auto answer = media_.answer(c.a_call_id, CallLeg::kB, r.body(), policy(c));
+            if (!answer) {
+                spdlog::warn("call {}: answer failed: {}", c.a_call_id, answer.error());
+                respond_a(c, 500, "Server Internal Error (media)");
+                send_bye(c, CallLeg::kB);
+                finish(c, "media-error");
+                return;
+            }
+            sdp = *answer;
+            c.b_early_sdp = std::string(r.body());
+        } else {
+            spdlog::warn("call {}: 2xx without SDP from the B side", c.a_call_id);
+            respond_a(c, 500, "Server Internal Error (no SDP answer)");
+            send_bye(c, CallLeg::kB);
+            finish(c, "media-error");
+            return;
+        }
+        // Every flow of the call in one batch BEFORE the 200 goes to A.
+        if (auto ok = media_.commit(c.a_call_id); !ok) {
+            spdlog::error("call {}: programming flows failed: {}", c.a_call_id, ok.error());
+            respond_a(c, 500, "Server Internal Error (data plane)");
+            send_bye(c, CallLeg::kB);
+            finish(c, "dataplane-error");
+            return;
+        }
+        answer_a(c, sdp);
+        spdlog::info("call {}: answered", c.a_call_id);
+        return;
+    }
+    // Final failure from B.
+    c.b_final = true;
+    if (c.ended || c.a_final_sent) return;
+    std::uint16_t out = status;
+    std::string reason(r.reason());
+    if (status == 503) {  // RFC 3261 16.7 step 6: our upstream must not think WE are overloaded
+        out = 500;
+        reason = "Server Internal Error (next hop unavailable)";
+    }
+    respond_a(c, out, reason);
+    finish(c, "rejected-" + std::to_string(status));
+}
+
+void B2bua::on_stray_response(const TxnAction& a) {
+    const SipMessageView& r = *a.message;
+    auto cseq = r.cseq();
+    auto cid = r.call_id();
+    if (!cseq || !cid || cseq->method != Method::kInvite || r.status_code() < 200 ||
+        r.status_code() >= 300)
+        return;
+    CallLeg leg;
+    Call* c = find_by_call_id(*cid, &leg);
+    if (c == nullptr || leg != CallLeg::kB || !c->b_forks) return;
+    on_b_invite_response(*c, r);
+}
+
+void B2bua::on_failure(const TxnAction& a) {
+    Role role;
+    Call* c = find_by_txn(a.txn, &role);
+    if (c == nullptr) return;
+    bool timeout = a.kind == TxnActionKind::kTimeout;
+    if (role == Role::kBInvite) {
+        c->b_final = true;
+        if (c->ended || c->a_final_sent) return;
+        respond_a(*c, timeout ? 408 : 503, timeout ? "Request Timeout" : "Service Unavailable");
+        finish(*c, timeout ? "b-timeout" : "b-unreachable");
+    } else if (role == Role::kRelayClient) {
+        auto it = c->relays.find(txn_key(a.txn));
+        if (it == c->relays.end()) return;
+        auto request = SipMessageView::parse(it->second.request_raw);
+        TxnHandle server = it->second.server;
+        CallLeg to = other(it->second.from);
+        Dialog* d = to == CallLeg::kA ? (c->a_dialog ? &*c->a_dialog : nullptr) : c->b_dialog;
+        if (d != nullptr && it->second.invite) d->local_invite_finished();
+        c->relays.erase(it);
+        if (request) respond_simple(server, *request, 408);
+        if (!c->ended) end_both(*c, "in-dialog-timeout");
+    }
+}
+
+// --- ending -----------------------------------------------------------------------------------
+
+void B2bua::end_both(Call& c, std::string_view reason) {
+    if (c.ended) return;
+    spdlog::info("call {}: ending ({})", c.a_call_id, reason);
+    if (!c.a_final_sent) {
+        respond_a(c, 480, "Temporarily Unavailable");
+        send_b_cancel(c);
+    } else {
+        send_bye(c, CallLeg::kA);
+    }
+    if (c.b_dialog != nullptr) send_bye(c, CallLeg::kB);
+    finish(c, reason);
+}
+
+void B2bua::finish(Call& c, std::string_view reason) {
+    if (c.ended) return;
+    c.ended = true;
+    c.state = CallState::kEnded;
+    c.end_reason = std::string(reason);
+    c.end_ms = unix_ms();
+    --active_;
+    if (c.answer_ms == 0 && reason != "cancelled") ++counters_.calls_failed;
+    auto stats = media_.stats(c.a_call_id);
+    media_.release(c.a_call_id);
+    write_record(c, stats);
+    for (auto* t : {&c.t_duration, &c.t_no_answer, &c.t_retx}) {
+        if (*t != 0) loop_.cancel_timer(*t);
+        *t = 0;
+    }
+    // Linger to absorb retransmissions (and a forked 2xx) for 64*T1, then forget the call.
+    arm(c, c.t_linger, 64 * config_.timers.t1, &B2bua::on_linger);
+}
+
+void B2bua::write_record(const Call& c, const std::optional<std::array<LegMediaStats, 2>>& stats) {
+    nlohmann::json j;
+    j["call_id"] = c.a_call_id;
+    j["b_call_id"] = c.b_call_id;
+    j["from"] = c.from;
+    j["to"] = c.to;
+    j["route"] = c.route != nullptr ? c.route->name : "";
+    j["start_ms"] = c.start_ms;
+    j["answer_ms"] = c.answer_ms == 0 ? nlohmann::json() : nlohmann::json(c.answer_ms);
+    j["end_ms"] = c.end_ms;
+    j["duration_s"] = c.answer_ms == 0 ? 0.0 : static_cast<double>(c.end_ms - c.answer_ms) / 1000.0;
+    j["status"] = c.final_status;
+    j["end_reason"] = c.end_reason;
+    nlohmann::json legs = nlohmann::json::object();
+    for (int i = 0; i < 2; ++i) {
+        nlohmann::json leg;
+        if (stats) {
+            const LegMediaStats& s = (*stats)[static_cast<std::size_t>(i)];
+            leg = {{"packets", s.packets}, {"bytes", s.bytes},        {"lost", s.lost},
+                   {"errors", s.errors},   {"jitter_ms", s.jitter_ms}, {"mos", s.mos},
+                   {"codec", s.codec}};
+        }
+        legs[i == 0 ? "a" : "b"] = leg;
+    }
+    j["legs"] = legs;
+    std::string line = j.dump();
+    if (records_.is_open()) {
+        records_ << line << '\n';
+        records_.flush();
+    }
+    if (record_hook_) record_hook_(line);
+    ++counters_.records_written;
+}
+
+void B2bua::on_duration(std::uint64_t id) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    it->second->t_duration = 0;
+    ++counters_.calls_ended_timeout;
+    end_both(*it->second, "max-duration");
+}
+
+void B2bua::on_no_answer(std::uint64_t id) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    it->second->t_no_answer = 0;
+    Call& c = *it->second;
+    if (c.a_final_sent || c.ended) return;
+    respond_a(c, 408, "Request Timeout (no answer)");
+    send_b_cancel(c);
+    finish(c, "no-answer");
+}
+
+void B2bua::on_linger(std::uint64_t id) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    Call& c = *it->second;
+    c.t_linger = 0;
+    by_call_id_.erase(c.a_call_id);
+    by_call_id_.erase(c.b_call_id);
+    std::erase_if(txns_, [id](const auto& kv) { return kv.second.call == id; });
+    calls_.erase(it);
+}
+
+void B2bua::end_all(std::string_view reason) {
+    std::vector<std::uint64_t> ids;
+    for (auto& [id, c] : calls_)
+        if (!c->ended) ids.push_back(id);
+    for (auto id : ids) end_both(*calls_[id], reason);
+}
+
+void B2bua::poll_media_events() {
+    for (auto& [call_id, ev] : media_.drain_events()) {
+        if (ev.kind != flowapi::EventKind::kInactivity) {
+            spdlog::debug("call {}: data-plane event {}", call_id, flowapi::to_string(ev.kind));
+            continue;
+        }
+        CallLeg leg;
+        Call* c = find_by_call_id(call_id, &leg);
+        if (c == nullptr || c->ended) continue;
+        spdlog::info("call {}: media inactive on {} for {} ms", call_id,
+                     flowapi::to_string(ev.key), ev.value);
+        ++counters_.calls_ended_timeout;
+        end_both(*c, "media-timeout");
+    }
+}
+
+B2buaSnapshot B2bua::snapshot() const {
+    B2buaSnapshot s;
+    s.counters = counters_;
+    s.sip = stack_.counters();
+    s.transport = stack_.transport_counters();
+    std::int64_t sec = std::chrono::duration_cast<std::chrono::seconds>(
+                           loop_.now().time_since_epoch())
+                           .count();
+    s.calls_per_second = sec == cps_second_ ? cps_previous_ : sec == cps_second_ + 1 ? cps_current_ : 0;
+    for (const auto& [id, c] : calls_) {
+        if (c->ended) continue;
+        s.calls.push_back(CallInfo{c->id, c->a_call_id, c->b_call_id, c->from, c->to, c->state,
+                                   c->start_ms, c->answer_ms,
+                                   c->route != nullptr ? c->route->name : ""});
+    }
+    std::sort(s.calls.begin(), s.calls.end(),
+              [](const CallInfo& a, const CallInfo& b) { return a.id < b.id; });
+    return s;
+}
+
+}  // namespace rtpx::cp

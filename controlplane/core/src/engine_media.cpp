@@ -1,0 +1,124 @@
+#include "rtpx/cp/engine_media.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace rtpx::cp {
+
+namespace {
+
+media::Leg to_media(CallLeg l) noexcept { return l == CallLeg::kA ? media::Leg::kA : media::Leg::kB; }
+
+std::string what(const media::MediaError& e) {
+    return std::string(media::to_string(e.code)) + ": " + e.what;
+}
+
+// The profile of the first m= line of an SDP (for the A leg under a forcing policy).
+media::Transport profile_of(std::string_view sdp) noexcept {
+    auto m = sdp.find("m=");
+    if (m == std::string_view::npos) return media::Transport::kKeep;
+    auto line = sdp.substr(m, sdp.find('\n', m) - m);
+    if (line.find(" RTP/SAVPF") != std::string_view::npos) return media::Transport::kRtpSavpf;
+    if (line.find(" RTP/SAVP") != std::string_view::npos) return media::Transport::kRtpSavp;
+    if (line.find(" RTP/AVPF") != std::string_view::npos) return media::Transport::kRtpAvpf;
+    return media::Transport::kRtpAvp;
+}
+
+}  // namespace
+
+std::vector<media::DataplaneConfig> media_dataplanes(const Config& config) {
+    std::vector<media::DataplaneConfig> out;
+    for (const auto& d : config.dataplanes) {
+        media::DataplaneConfig m{d.name, d.socket, {}};
+        for (const auto& i : d.interfaces)
+            m.interfaces.push_back(media::Interface{
+                i.name, flowapi::parse_ip_address(i.address).value_or(flowapi::IpAddress{}),
+                i.port_min, i.port_max});
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+media::LegOptions EngineMediaControl::options_for(const std::string& call, CallLeg leg,
+                                                  const MediaPolicy& policy) const {
+    media::LegOptions o;
+    o.interface = leg == CallLeg::kA ? policy.a_interface : policy.b_interface;
+    o.inactivity_timeout_ms = policy.inactivity_timeout_ms;
+    if (policy.srtp == SrtpPolicy::kPassThrough) return o;
+    if (leg == CallLeg::kB) {
+        o.transport = policy.srtp == SrtpPolicy::kForceSrtp ? media::Transport::kRtpSavp
+                                                            : media::Transport::kRtpAvp;
+    } else if (auto it = a_transport_.find(call); it != a_transport_.end()) {
+        o.transport = it->second;
+    }
+    return o;
+}
+
+tl::expected<std::string, std::string> EngineMediaControl::offer(const std::string& call,
+                                                                 CallLeg from, std::string_view sdp,
+                                                                 const MediaPolicy& policy) {
+    media::MediaSession& s = engine_.create_session(call);
+    by_session_[s.id()] = call;
+    if (from == CallLeg::kA && !a_transport_.contains(call)) a_transport_[call] = profile_of(sdp);
+    media::LegOptions towards = options_for(call, other(from), policy);
+    media::LegOptions sender = options_for(call, from, policy);
+    auto r = s.offer(to_media(from), sdp, towards, &sender);
+    if (!r) return tl::unexpected(what(r.error()));
+    return *r;
+}
+
+tl::expected<std::string, std::string> EngineMediaControl::answer(const std::string& call,
+                                                                  CallLeg from, std::string_view sdp,
+                                                                  const MediaPolicy& policy) {
+    media::MediaSession* s = engine_.find(call);
+    if (s == nullptr) return tl::unexpected(std::string("no media session"));
+    media::LegOptions towards = options_for(call, other(from), policy);
+    media::LegOptions sender = options_for(call, from, policy);
+    auto r = s->answer(to_media(from), sdp, towards, &sender);
+    if (!r) return tl::unexpected(what(r.error()));
+    return *r;
+}
+
+tl::expected<void, std::string> EngineMediaControl::commit(const std::string& call) {
+    media::MediaSession* s = engine_.find(call);
+    if (s == nullptr) return tl::unexpected(std::string("no media session"));
+    flowapi::Batch batch = s->take_changes();
+    if (batch.ops.empty()) return {};
+    if (auto r = engine_.apply(batch); !r) return tl::unexpected(what(r.error()));
+    return {};
+}
+
+std::optional<std::array<LegMediaStats, 2>> EngineMediaControl::stats(const std::string& call) {
+    media::MediaSession* s = engine_.find(call);
+    if (s == nullptr) return std::nullopt;
+    auto r = engine_.stats(*s);
+    if (!r) {
+        spdlog::debug("call {}: stats: {}", call, what(r.error()));
+        return std::nullopt;
+    }
+    std::array<LegMediaStats, 2> out;
+    for (std::size_t i = 0; i < 2; ++i) {
+        const media::LegStats& m = (*r)[i];
+        out[i] = LegMediaStats{m.packets, m.bytes, m.lost, m.errors, m.jitter_ms, m.mos, m.codec};
+    }
+    return out;
+}
+
+void EngineMediaControl::release(const std::string& call) {
+    a_transport_.erase(call);
+    media::MediaSession* s = engine_.find(call);
+    if (s == nullptr) return;
+    by_session_.erase(s->id());
+    if (auto r = engine_.delete_call(call); !r && r.error().code != media::MediaError::Code::kNotFound)
+        spdlog::warn("call {}: tearing down flows: {}", call, what(r.error()));
+}
+
+std::vector<std::pair<std::string, flowapi::Event>> EngineMediaControl::drain_events() {
+    std::vector<std::pair<std::string, flowapi::Event>> out;
+    for (auto& [id, ev] : engine_.drain_events()) {
+        auto it = by_session_.find(id);
+        if (it != by_session_.end()) out.emplace_back(it->second, ev);
+    }
+    return out;
+}
+
+}  // namespace rtpx::cp

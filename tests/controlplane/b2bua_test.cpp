@@ -1,0 +1,479 @@
+// B2BUA call flows driven in-process: messages injected into the SIP stack as if received, every
+// outgoing message captured by the stack's tap, media behind a fake MediaControl that logs what
+// the B2BUA asks for (so the order "flows committed, then 200 OK to A" can be checked). Flows after
+// RFC 3665 (3.1 basic call, 3.8 CANCEL) and RFC 3261 13.2.2.4 (forked 2xx) / 13.3.1.4 (2xx until ACK).
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "rtpx/cp/b2bua.hpp"
+#include "rtpx/sip/builder.hpp"
+#include "rtpx/sip/message.hpp"
+
+namespace rtpx::cp {
+namespace {
+
+using namespace rtpx::sip;
+
+class FakeMedia final : public MediaControl {
+  public:
+    tl::expected<std::string, std::string> offer(const std::string& call, CallLeg from,
+                                                 std::string_view sdp, const MediaPolicy&) override {
+        log.push_back("offer " + std::string(to_string(from)));
+        if (sdp.find("m=audio") == std::string_view::npos) return tl::unexpected(std::string("no media"));
+        return "v=0\r\ns=relay-" + call.substr(0, 4) + "\r\nc=IN IP4 10.0.0." +
+               std::string(from == CallLeg::kA ? "2" : "1") + "\r\nm=audio 30000 RTP/AVP 0\r\n";
+    }
+    tl::expected<std::string, std::string> answer(const std::string&, CallLeg from,
+                                                  std::string_view, const MediaPolicy&) override {
+        log.push_back("answer " + std::string(to_string(from)));
+        return "v=0\r\ns=relay-answer\r\nc=IN IP4 10.0.0." +
+               std::string(from == CallLeg::kA ? "2" : "1") + "\r\nm=audio 30002 RTP/AVP 0\r\n";
+    }
+    tl::expected<void, std::string> commit(const std::string&) override {
+        log.push_back("commit");
+        ++commits;
+        if (fail_commit) return tl::unexpected(std::string("refused"));
+        return {};
+    }
+    std::optional<std::array<LegMediaStats, 2>> stats(const std::string&) override {
+        std::array<LegMediaStats, 2> s;
+        s[0].packets = 100;
+        s[0].mos = 4.4;
+        s[1].packets = 99;
+        s[1].lost = 1;
+        return s;
+    }
+    void release(const std::string&) override {
+        log.push_back("release");
+        ++releases;
+    }
+    std::vector<std::string>* shared_log = nullptr;
+    std::vector<std::string> log;
+    int commits = 0, releases = 0;
+    bool fail_commit = false;
+};
+
+struct Sent {
+    std::size_t listener;
+    SockAddr to;
+    std::string bytes;
+    [[nodiscard]] SipMessageView view() const { return *SipMessageView::parse(bytes); }
+    [[nodiscard]] bool is_response(int status) const {
+        return bytes.starts_with("SIP/2.0 " + std::to_string(status));
+    }
+    [[nodiscard]] bool is_request(std::string_view method) const {
+        return bytes.starts_with(std::string(method) + " ");
+    }
+};
+
+constexpr std::string_view kOfferSdp =
+    "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+constexpr std::string_view kAnswerSdp =
+    "v=0\r\no=bob 1 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+    "m=audio 5000 RTP/AVP 0\r\n";
+
+Config make_config() {
+    auto c = parse_config(R"(
+[[sip.listener]]
+name = "a"
+transport = "udp"
+address = "127.0.0.1:5060"
+[[sip.listener]]
+name = "b"
+transport = "udp"
+address = "127.0.0.2:5060"
+[[route]]
+name = "to-bob"
+user_prefix = "bob"
+next_hop = "127.0.0.3:5070"
+listener = "b"
+[limits]
+max_calls = 2
+)",
+                          "test.toml");
+    EXPECT_TRUE(c) << (c ? "" : c.error().message);
+    return *c;
+}
+
+class B2buaTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        b2bua.stack().set_tap([this](std::size_t l, const SendTarget& t, std::string_view bytes) {
+            sent.push_back(Sent{l, t.remote, std::string(bytes)});
+            media.log.push_back(std::string(bytes.substr(0, bytes.find('\r'))) +
+                                (l == 0 ? " ->A" : " ->B"));
+        });
+        ASSERT_TRUE(b2bua.start(/*bind=*/false));
+        b2bua.set_record_hook([this](const std::string& line) { records.push_back(line); });
+    }
+
+    SipMessage alice_invite(std::string call_id = "call-1@alice", std::string_view body = kOfferSdp) {
+        RequestSpec s;
+        s.method = "INVITE";
+        s.request_uri = "sip:bob@127.0.0.1";
+        s.from = "Alice <sip:alice@a.example>";
+        s.from_tag = "atag";
+        s.to = "Bob <sip:bob@b.example>";
+        s.call_id = call_id;
+        s.via_sent_by = "127.0.0.10:5062";
+        s.contact = "<sip:alice@127.0.0.10:5062>";
+        s.content_type = body.empty() ? "" : "application/sdp";
+        s.body = body;
+        return make_request(s);
+    }
+    void from_a(const SipMessage& m) { from_a(m.serialize()); }
+    void from_a(const std::string& bytes) {
+        b2bua.stack().inject(0, bytes, *SockAddr::parse("127.0.0.10:5062"));
+    }
+    void from_b(const SipMessage& m) {
+        b2bua.stack().inject(1, m.serialize(), *SockAddr::parse("127.0.0.3:5070"));
+    }
+    // The messages sent since the last call.
+    std::vector<Sent> take() {
+        std::vector<Sent> out(sent.begin(), sent.end());
+        sent.clear();
+        return out;
+    }
+    const Sent* find(const std::vector<Sent>& v, std::size_t listener, std::string_view start) {
+        for (const auto& s : v)
+            if (s.listener == listener && s.bytes.starts_with(start)) return &s;
+        return nullptr;
+    }
+    SipMessage b_response(const Sent& invite, std::uint16_t status, std::string_view tag,
+                          std::string_view sdp = {}) {
+        SipMessage r = make_response(invite.view(), status, {}, tag);
+        if (status > 100 && status < 300) r.add(HeaderId::kContact, "<sip:bob@127.0.0.3:5070>");
+        if (!sdp.empty()) {
+            r.add(HeaderId::kContentType, "application/sdp");
+            r.body = std::string(sdp);
+        }
+        return r;
+    }
+    // A's ACK or BYE inside the dialog the 200 `ok` created.
+    SipMessage a_in_dialog(std::string_view method, const Sent& ok, std::uint32_t cseq) {
+        auto v = ok.view();
+        RequestSpec s;
+        s.method = method;
+        s.request_uri = "sip:rtpx@127.0.0.1:5060";
+        s.from = "Alice <sip:alice@a.example>";
+        s.from_tag = "atag";
+        s.to = v.find(HeaderId::kTo)->value;
+        s.call_id = *v.call_id();
+        s.cseq = cseq;
+        s.via_sent_by = "127.0.0.10:5062";
+        return make_request(s);
+    }
+    // B's request inside the B dialog (the INVITE `invite`, answered with To tag `tag`).
+    SipMessage b_in_dialog(std::string_view method, const Sent& invite, std::string_view tag,
+                           std::uint32_t cseq, std::string_view sdp = {}) {
+        auto v = invite.view();
+        RequestSpec s;
+        s.method = method;
+        s.request_uri = "sip:rtpx@127.0.0.2:5060";
+        s.from = "Bob <sip:bob@b.example>";
+        s.from_tag = tag;
+        s.to = v.find(HeaderId::kFrom)->value;  // our From with our tag
+        s.call_id = *v.call_id();
+        s.cseq = cseq;
+        s.via_sent_by = "127.0.0.3:5070";
+        s.contact = "<sip:bob@127.0.0.3:5070>";
+        s.content_type = sdp.empty() ? "" : "application/sdp";
+        s.body = sdp;
+        return make_request(s);
+    }
+
+    // INVITE in, INVITE out on B; returns B's INVITE.
+    Sent start_call(std::string call_id = "call-1@alice") {
+        last_invite = alice_invite(call_id);
+        from_a(last_invite);
+        auto out = take();
+        EXPECT_NE(find(out, 0, "SIP/2.0 100"), nullptr);
+        const Sent* inv = find(out, 1, "INVITE ");
+        EXPECT_NE(inv, nullptr);
+        return inv != nullptr ? *inv : Sent{};
+    }
+    // Through to the 200 OK to A (returned) and A's ACK.
+    std::pair<Sent, Sent> answered_call() {
+        Sent inv = start_call();
+        from_b(b_response(inv, 200, "btag", kAnswerSdp));
+        auto out = take();
+        const Sent* ok = find(out, 0, "SIP/2.0 200");
+        EXPECT_NE(ok, nullptr);
+        from_a(a_in_dialog("ACK", *ok, 1));
+        take();
+        return {inv, *ok};
+    }
+
+    Config config = make_config();
+    EventLoop loop;
+    FakeMedia media;
+    B2bua b2bua{config, loop, media};
+    std::deque<Sent> sent;
+    SipMessage last_invite;
+    std::vector<std::string> records;
+};
+
+TEST_F(B2buaTest, BasicCallCommitsFlowsBeforeThe200AndTearsDownOnBye) {
+    Sent inv = start_call();
+    auto iv = inv.view();
+    EXPECT_NE(*iv.call_id(), "call-1@alice");  // a fresh Call-ID on the B leg
+    EXPECT_EQ(iv.request_uri_text(), "sip:bob@127.0.0.1");
+    EXPECT_EQ(inv.to, *SockAddr::parse("127.0.0.3:5070"));
+    EXPECT_NE(iv.body().find("s=relay-call"), std::string_view::npos);  // the rewritten offer
+    EXPECT_NE(iv.top_via()->host, "127.0.0.10");
+    EXPECT_EQ(b2bua.active_calls(), 1u);
+
+    from_b(b_response(inv, 180, "btag"));
+    auto out = take();
+    const Sent* ringing = find(out, 0, "SIP/2.0 180");
+    ASSERT_NE(ringing, nullptr);
+    EXPECT_FALSE(ringing->view().to()->tag().empty());
+    EXPECT_EQ(*ringing->view().call_id(), "call-1@alice");
+
+    media.log.clear();
+    from_b(b_response(inv, 200, "btag", kAnswerSdp));
+    out = take();
+    ASSERT_NE(find(out, 1, "ACK "), nullptr);
+    ASSERT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    Sent ok_copy = *find(out, 0, "SIP/2.0 200");
+    const Sent* ok = &ok_copy;
+    EXPECT_NE(ok->view().body().find("relay-answer"), std::string_view::npos);
+    EXPECT_TRUE(ok->view().has(HeaderId::kContact));
+    // answer, ONE commit, and only then the 200 towards A
+    auto commit = std::find(media.log.begin(), media.log.end(), "commit");
+    auto ok_line = std::find(media.log.begin(), media.log.end(), "SIP/2.0 200 OK ->A");
+    ASSERT_NE(commit, media.log.end());
+    ASSERT_NE(ok_line, media.log.end());
+    EXPECT_LT(commit, ok_line);
+    EXPECT_EQ(media.commits, 1);
+
+    from_a(a_in_dialog("ACK", *ok, 1));
+    EXPECT_TRUE(take().empty());
+
+    from_a(a_in_dialog("BYE", *ok, 2));
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    const Sent* bye = find(out, 1, "BYE ");
+    ASSERT_NE(bye, nullptr);
+    EXPECT_EQ(*bye->view().call_id(), *iv.call_id());
+    EXPECT_EQ(media.releases, 1);
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_NE(records[0].find("\"end_reason\":\"bye-caller\""), std::string::npos);
+    EXPECT_NE(records[0].find("\"packets\":100"), std::string::npos);
+    EXPECT_NE(records[0].find("\"b_call_id\""), std::string::npos);
+    from_b(b_response(*bye, 200, "btag"));
+    EXPECT_TRUE(take().empty());
+}
+
+TEST_F(B2buaTest, ByeFromTheCalleeEndsBothLegs) {
+    auto [inv, ok] = answered_call();
+    from_b(b_in_dialog("BYE", inv, "btag", 1));
+    auto out = take();
+    EXPECT_NE(find(out, 1, "SIP/2.0 200"), nullptr);
+    const Sent* bye = find(out, 0, "BYE ");
+    ASSERT_NE(bye, nullptr);
+    EXPECT_EQ(*bye->view().call_id(), "call-1@alice");
+    EXPECT_EQ(bye->view().from()->tag(), ok.view().to()->tag());  // our tag on the A dialog
+    EXPECT_EQ(bye->to, *SockAddr::parse("127.0.0.10:5062"));      // A's Contact
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    EXPECT_NE(records.at(0).find("bye-callee"), std::string::npos);
+}
+
+TEST_F(B2buaTest, ByeBeforeAckEndsTheCallCleanly) {
+    Sent inv = start_call();
+    from_b(b_response(inv, 200, "btag", kAnswerSdp));
+    auto out = take();
+    ASSERT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    Sent ok = *find(out, 0, "SIP/2.0 200");
+    from_a(a_in_dialog("BYE", ok, 2));  // the ACK is still on its way
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    EXPECT_NE(find(out, 1, "BYE "), nullptr);
+    from_a(a_in_dialog("ACK", ok, 1));  // arrives late: absorbed
+    EXPECT_TRUE(take().empty());
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    EXPECT_EQ(media.releases, 1);
+}
+
+TEST_F(B2buaTest, CancelPropagatesAndAnswers487) {
+    Sent inv = start_call();
+    from_b(b_response(inv, 180, "btag"));
+    take();
+    from_a(make_cancel(last_invite));
+    auto out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);  // to the CANCEL
+    EXPECT_NE(find(out, 0, "SIP/2.0 487"), nullptr);
+    const Sent* cancel = find(out, 1, "CANCEL ");
+    ASSERT_NE(cancel, nullptr);
+    EXPECT_EQ(cancel->view().top_via()->branch(), inv.view().top_via()->branch());
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    EXPECT_NE(records.at(0).find("cancelled"), std::string::npos);
+    // B answers the CANCEL and the INVITE 487: the layer ACKs, nothing reaches A.
+    from_b(b_response(*cancel, 200, ""));
+    from_b(b_response(inv, 487, "btag"));
+    out = take();
+    EXPECT_NE(find(out, 1, "ACK "), nullptr);
+    EXPECT_EQ(find(out, 0, "SIP/2"), nullptr);
+}
+
+TEST_F(B2buaTest, CancelBeforeAnyProvisionalWaitsForOne) {
+    Sent inv = start_call();
+    from_a(make_cancel(last_invite));
+    auto out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 487"), nullptr);
+    EXPECT_EQ(find(out, 1, "CANCEL "), nullptr);  // RFC 3261 9.1: not before a provisional
+    from_b(b_response(inv, 180, "btag"));
+    out = take();
+    EXPECT_NE(find(out, 1, "CANCEL "), nullptr);
+    EXPECT_EQ(find(out, 0, "SIP/2.0 180"), nullptr);
+}
+
+TEST_F(B2buaTest, FailureResponsesAreMappedBackToA) {
+    Sent inv = start_call();
+    from_b(b_response(inv, 486, "btag"));
+    auto out = take();
+    EXPECT_NE(find(out, 1, "ACK "), nullptr);  // the INVITE client transaction's own ACK
+    EXPECT_NE(find(out, 0, "SIP/2.0 486"), nullptr);
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    EXPECT_EQ(media.releases, 1);
+    EXPECT_NE(records.at(0).find("rejected-486"), std::string::npos);
+}
+
+TEST_F(B2buaTest, EarlyMediaProgramsFlowsOn183) {
+    Sent inv = start_call();
+    from_b(b_response(inv, 183, "btag", kAnswerSdp));
+    auto out = take();
+    const Sent* progress = find(out, 0, "SIP/2.0 183");
+    ASSERT_NE(progress, nullptr);
+    EXPECT_NE(progress->view().body().find("relay-answer"), std::string_view::npos);
+    EXPECT_EQ(media.commits, 1);
+    // The 200 with the same SDP: no second answer, but the flows are committed again (no-op) first.
+    from_b(b_response(inv, 200, "btag", kAnswerSdp));
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    EXPECT_EQ(media.commits, 2);
+}
+
+TEST_F(B2buaTest, SecondForked2xxIsAckedAndByed) {
+    Sent inv = start_call();
+    from_b(b_response(inv, 200, "fork1", kAnswerSdp));
+    auto out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    from_b(b_response(inv, 200, "fork2", kAnswerSdp));
+    out = take();
+    const Sent* ack = find(out, 1, "ACK ");
+    const Sent* bye = find(out, 1, "BYE ");
+    ASSERT_NE(ack, nullptr);
+    ASSERT_NE(bye, nullptr);
+    EXPECT_EQ(bye->view().to()->tag(), "fork2");
+    EXPECT_EQ(find(out, 0, "SIP/2.0"), nullptr);  // A sees one answer only
+    EXPECT_EQ(b2bua.active_calls(), 1u);
+}
+
+TEST_F(B2buaTest, OverMaxCallsIs503WithRetryAfter) {
+    start_call("c1@alice");
+    start_call("c2@alice");
+    from_a(alice_invite("c3@alice"));
+    auto out = take();
+    const Sent* busy = find(out, 0, "SIP/2.0 503");
+    ASSERT_NE(busy, nullptr);
+    EXPECT_EQ(busy->view().find(HeaderId::kRetryAfter)->value, "5");
+    EXPECT_EQ(find(out, 1, "INVITE "), nullptr);
+    EXPECT_EQ(b2bua.active_calls(), 2u);
+    EXPECT_EQ(b2bua.counters().calls_rejected_overload, 1u);
+}
+
+TEST_F(B2buaTest, BadRequestsGetTheValidationAnswerAndNothingElse) {
+    // No Max-Forwards is fine; a Max-Forwards of 0 at a forwarding element is 483.
+    SipMessage hops = alice_invite("hops@alice");
+    hops.set(HeaderId::kMaxForwards, "0");
+    from_a(hops);
+    auto out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 483"), nullptr);
+    EXPECT_EQ(find(out, 1, "INVITE"), nullptr);
+    // Unknown method: 501. Require of an unsupported extension: 420.
+    SipMessage weird = alice_invite("weird@alice");
+    weird.method = "FOO";
+    weird.set(HeaderId::kCSeq, "1 FOO");
+    from_a(weird);
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 501"), nullptr);
+    SipMessage req = alice_invite("req@alice");
+    req.add(HeaderId::kRequire, "foo");
+    from_a(req);
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 420"), nullptr);
+    // No SDP offer: 488; no route: 404.
+    from_a(alice_invite("nosdp@alice", ""));
+    EXPECT_NE(find(take(), 0, "SIP/2.0 488"), nullptr);
+    SipMessage nr = alice_invite("noroute@alice");
+    nr.request_uri = "sip:carol@127.0.0.1";
+    from_a(nr);
+    EXPECT_NE(find(take(), 0, "SIP/2.0 404"), nullptr);
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    // A BYE for no call: 481.
+    SipMessage bye = alice_invite("none@alice");
+    bye.method = "BYE";
+    bye.set(HeaderId::kCSeq, "2 BYE");
+    bye.set(HeaderId::kTo, "<sip:bob@b.example>;tag=x");
+    bye.body.clear();
+    bye.remove(HeaderId::kContentType);
+    from_a(bye);
+    EXPECT_NE(find(take(), 0, "SIP/2.0 481"), nullptr);
+}
+
+TEST_F(B2buaTest, ReInviteFromTheCalleeIsRelayedWithMediaReprogrammed) {
+    auto [inv, ok] = answered_call();
+    media.log.clear();
+    std::string hold(kAnswerSdp);
+    hold += "a=sendonly\r\n";
+    from_b(b_in_dialog("INVITE", inv, "btag", 2, hold));
+    auto out = take();
+    const Sent* reinvite = find(out, 0, "INVITE ");
+    ASSERT_NE(reinvite, nullptr);
+    EXPECT_EQ(*reinvite->view().call_id(), "call-1@alice");
+    EXPECT_NE(reinvite->view().body().find("relay-"), std::string_view::npos);
+    EXPECT_NE(std::find(media.log.begin(), media.log.end(), "offer B"), media.log.end());
+    // A answers: ACKed by us, answer rewritten, flows reprogrammed, 200 to B.
+    SipMessage a_ok = make_response(reinvite->view(), 200, {}, "");
+    a_ok.add(HeaderId::kContact, "<sip:alice@127.0.0.10:5062>");
+    a_ok.add(HeaderId::kContentType, "application/sdp");
+    a_ok.body = std::string(kOfferSdp);
+    from_a(a_ok);
+    out = take();
+    EXPECT_NE(find(out, 0, "ACK "), nullptr);
+    const Sent* b_ok = find(out, 1, "SIP/2.0 200");
+    ASSERT_NE(b_ok, nullptr);
+    EXPECT_NE(b_ok->view().body().find("relay-answer"), std::string_view::npos);
+    EXPECT_EQ(b_ok->view().to()->tag(), inv.view().from()->tag());
+    EXPECT_NE(std::find(media.log.begin(), media.log.end(), "commit"), media.log.end());
+    EXPECT_EQ(b2bua.active_calls(), 1u);
+}
+
+TEST_F(B2buaTest, FailedFlowProgrammingNeverAnswersA) {
+    media.fail_commit = true;
+    Sent inv = start_call();
+    from_b(b_response(inv, 200, "btag", kAnswerSdp));
+    auto out = take();
+    EXPECT_EQ(find(out, 0, "SIP/2.0 200"), nullptr);
+    EXPECT_NE(find(out, 0, "SIP/2.0 500"), nullptr);
+    EXPECT_NE(find(out, 1, "BYE "), nullptr);
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+}
+
+TEST_F(B2buaTest, EndAllSendsByeOnBothLegs) {
+    answered_call();
+    b2bua.end_all("shutdown");
+    auto out = take();
+    EXPECT_NE(find(out, 0, "BYE "), nullptr);
+    EXPECT_NE(find(out, 1, "BYE "), nullptr);
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+}
+
+}  // namespace
+}  // namespace rtpx::cp
