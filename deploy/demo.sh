@@ -91,10 +91,17 @@ source "$ROOT/deploy/demo/topology.bash"
 W=${RTPX_DEMO_DIR:-/tmp/rtpx-demo}
 rm -rf "$W"
 rtpx_topo_init "" "$W"
-# The control plane's config names this socket (and /run/rtpx/ for records and journal).
-mkdir -p /run/rtpx
-rm -f /run/rtpx/dataplane.sock /run/rtpx/calls.jsonl /run/rtpx/journal
-RTPX_DP_SOCK=/run/rtpx/dataplane.sock
+# The control plane's config names the data plane's socket and the call records file.
+CP_CONFIG=$ROOT/deploy/demo/controlplane.toml
+read -r RTPX_DP_SOCK records < <("$RTPX_PY" - "$CP_CONFIG" <<'PY'
+import sys, tomllib
+c = tomllib.load(open(sys.argv[1], "rb"))
+print(c["dataplane"][0]["socket"], c.get("records", {}).get("path", "-"))
+PY
+)
+mkdir -p "$(dirname "$RTPX_DP_SOCK")"
+rm -f "$RTPX_DP_SOCK"
+[[ $records == - ]] || rm -f "$records"
 
 huge_file=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 huge_prev=""
@@ -173,7 +180,7 @@ else
     for ((i = 0; i < nsipp; i++)); do echo "$RTPX_ALICE_IP;6000" >>"$W/alice.csv"; done
     for ((i = 0; i < calls; i++)); do echo "$RTPX_BOB_IP;6000" >>"$W/bob.csv"; done
     echo "demo: rtpx-controlplane --config deploy/demo/controlplane.toml"
-    rtpx_cp_start "$CP" "$ROOT/deploy/demo/controlplane.toml"
+    rtpx_cp_start "$CP" "$CP_CONFIG"
 fi
 
 # Captures on the endpoints' own interfaces: the accounting's source of truth.
@@ -250,7 +257,7 @@ if ((!static)); then
     rtpx_http /calls >"$W/calls-after.json" 2>/dev/null || true
     rtpx_http /metrics >"$W/metrics.txt" 2>/dev/null || true
 fi
-"$RTPX_PY" - "$W/dp-stats.json" /run/rtpx/calls.jsonl "$W/calls-after.json" <<'PY' || true
+"$RTPX_PY" - "$W/dp-stats.json" "$records" "$W/calls-after.json" <<'PY' || true
 import json, os, sys
 try:
     s = json.load(open(sys.argv[1]))
@@ -262,8 +269,13 @@ try:
 except Exception as e:  # the data plane is gone: say so, the endpoints' counts still stand
     print("demo: data plane stats unavailable (%s)" % e)
 if os.path.exists(sys.argv[2]):
-    records = [l for l in open(sys.argv[2]) if l.strip()]
-    print("demo: control plane wrote %d call record(s) to %s" % (len(records), sys.argv[2]))
+    # The control plane's own view: per call record, per leg the packets rtpx received from that
+    # leg, the loss it saw and its MOS (legs a and b).
+    records = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+    legs = [leg for r in records for leg in r.get("legs", {}).values() if leg]
+    print("demo: control plane records: %d call(s), legs' packets=%d lost=%d mos_min=%s (%s)" % (
+        len(records), sum(l.get("packets", 0) for l in legs), sum(l.get("lost", 0) for l in legs),
+        min((l["mos"] for l in legs if l.get("mos")), default="-"), sys.argv[2]))
 if os.path.exists(sys.argv[3]) and os.path.getsize(sys.argv[3]):
     print("demo: control plane /calls after the calls: %s" % open(sys.argv[3]).read().strip()[:200])
 PY

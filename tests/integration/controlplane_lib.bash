@@ -54,34 +54,40 @@ editcap -r /usr/share/sip-tester/g711a.pcap "$W/short.pcap" 1-$CP_TEST_PKTS >/de
 fail() { echo "FAIL: $*"; exit 1; }
 pass() { echo "ok: $*"; exit 0; }
 
-# The demo's control-plane config with this run's paths (every "/run/rtpx/" becomes $W/) and the
-# given [limits] keys set (key=value, added to [limits] or replacing what is there).
+# The demo's control-plane config (cp-core's deploy/demo/controlplane.toml) for this run: the data
+# plane's socket, the records file and the journal move into $W; the given [limits] keys are set
+# (key=value, replacing the file's value or added to [limits]); $CP_TEST_EXTRA_TOML is appended
+# (e.g. a [[route]] that only this test needs: routes match in file order, so give it a user or
+# request-URI host that no earlier route takes).
 cp_test_config() {
     "$RTPX_PY" - "$CP_TEST_ROOT/deploy/demo/controlplane.toml" "$W" "$@" >"$W/controlplane.toml" <<'PY'
 import re, sys
-text = open(sys.argv[1]).read().replace("/run/rtpx/", sys.argv[2] + "/")
+work = sys.argv[2]
 limits = dict(kv.split("=", 1) for kv in sys.argv[3:])
-lines = text.splitlines()
-out, in_limits, seen = [], False, False
-for line in lines:
-    header = re.match(r"\s*\[([^\]]+)\]\s*$", line)
+out, table = [], ""
+moved = {"dataplane": ("socket", work + "/dataplane.sock"), "records": ("path", work + "/calls.jsonl"),
+         "journal": ("path", work + "/journal")}
+for line in open(sys.argv[1]).read().splitlines():
+    header = re.match(r"\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$", line)
     if header:
-        if in_limits:
+        if table == "limits":
             out += ["%s = %s" % kv for kv in limits.items()]
             limits = {}
-        in_limits = header.group(1).strip() == "limits"
-        seen |= in_limits
-    elif in_limits:
+        table = header.group(1).strip()
+    else:
         key = re.match(r"\s*([A-Za-z0-9_]+)\s*=", line)
-        if key and key.group(1) in limits:
+        if key and table in moved and key.group(1) == moved[table][0]:
+            line = '%s = "%s"' % moved[table]
+        elif key and table == "limits" and key.group(1) in limits:
             line = "%s = %s" % (key.group(1), limits.pop(key.group(1)))
     out.append(line)
-if limits:
-    if not (in_limits and seen):
-        out.append("[limits]")
+if table == "limits":
     out += ["%s = %s" % kv for kv in limits.items()]
+elif limits:
+    out += ["[limits]"] + ["%s = %s" % kv for kv in limits.items()]
 print("\n".join(out))
 PY
+    if [[ -n ${CP_TEST_EXTRA_TOML:-} ]]; then printf '\n%s\n' "$CP_TEST_EXTRA_TOML" >>"$W/controlplane.toml"; fi
 }
 
 # Topology, data plane (primed ARP both ways), control plane with cp_test_config "$@".
@@ -122,7 +128,7 @@ sipp_uas() {
 }
 
 # sipp as alice's UAC towards the control plane (10.99.1.10:5060) from a free port; request-URI
-# user $2 (default bob, sipp appends -<call number>), host 10.99.2.2; media port $CP_UAC_MP
+# user $2 (default bob, sipp appends -<call number>), host $CP_UAC_TARGET (default 10.99.2.2); media port $CP_UAC_MP
 # (default 6000; a second UAC at the same time needs another). Runs in the foreground; returns sipp's exit
 # status (0: every call went as the scenario says).
 sipp_uac() {
@@ -131,7 +137,7 @@ sipp_uac() {
     local mp=${CP_UAC_MP:-6000}
     cp_test_csv "$W/uac-$mp.csv" "$RTPX_ALICE_IP" 50 "$mp"
     rtpx_in alice sipp "$RTPX_CORE_A_SIP:5060" -sf "$scen" -s "$user" -i "$RTPX_ALICE_IP" \
-        -mi "$RTPX_ALICE_IP" -mp "$mp" -inf "$W/uac-$mp.csv" -key rtpx_target "$RTPX_BOB_IP" \
+        -mi "$RTPX_ALICE_IP" -mp "$mp" -inf "$W/uac-$mp.csv" -key rtpx_target "${CP_UAC_TARGET:-$RTPX_BOB_IP}" \
         -nostdin -timeout 60s -timeout_error -trace_err -error_file "$W/sipp-uac-errors.log" \
         "$@" >>"$W/sipp-uac.log" 2>&1
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # RTP <-> SRTP bridging, checked by decrypting at the far side. sipp in alice calls user "srtp"
-# with plain RTP/AVP; the route forces RTP/SAVP towards bob, where baresip (srtp-mand, SDES) answers,
+# at the control plane's address with plain RTP/AVP; a route added for this test forces RTP/SAVP
+# towards bob, where baresip (srtp-mand, SDES) answers,
 # plays a 440 Hz tone for 3 s and hangs up. Checks: bob's INVITE offers RTP/SAVP with a=crypto and
 # alice's 200 is RTP/AVP; baresip decrypted and decoded alice's audio (its sndfile dump holds at
 # least 80% of the samples sent, with the pcap's loudness) and logged no SRTP failure; the RTP that
@@ -9,6 +10,18 @@
 # usage: controlplane_srtp_test.sh RTPX_DATAPLANE RTPX_CONTROLPLANE RTPX   (exit 77: skipped)
 source "$(dirname "$0")/controlplane_lib.bash" "$@"
 command -v baresip >/dev/null || skip "needs baresip"
+# The demo config has no route to baresip: requests for user srtp-<n> at the control plane's own
+# address (no earlier route takes them) go to baresip on bob:5070 with RTP/SAVP forced.
+CP_TEST_EXTRA_TOML='[[route]]
+name = "srtp-to-baresip"
+user_prefix = "srtp"
+next_hop = "10.99.2.2:5070"
+transport = "udp"
+listener = "bob-udp"
+srtp = "force-srtp"
+a_interface = "alice-side"
+b_interface = "bob-side"'
+CP_UAC_TARGET=$RTPX_CORE_A_SIP
 cp_test_up
 # Does this data plane take SRTP flows yet (dp-srtp)? Main refuses them.
 cat >"$W/srtp-probe.json" <<JSON
