@@ -103,6 +103,8 @@ def main():
                    help="packets a pcap-replaying sender (sipp) sends per direction")
     p.add_argument("--pcap-users", default="bob-",
                    help="user prefix of calls whose both senders replay the pcap")
+    p.add_argument("--ignore", default=None,
+                   help="user prefix of requests that are not calls (a test's probes)")
     args = p.parse_args()
 
     calls = alice_calls(tshark_sip(args.alice))
@@ -113,8 +115,8 @@ def main():
     totals = {"calls": 0, "ok": 0, "failed": 0, "rtp_in": 0, "rtp_out": 0, "lost": 0,
               "srtp_calls": 0, "mos_min": None}
     for n, (cid, c) in enumerate(calls.items(), 1):
-        if not c["user"]:
-            continue   # not a call of ours (stray SIP)
+        if not c["user"] or (args.ignore and c["user"].startswith(args.ignore)):
+            continue   # not a call of ours (stray SIP, probes)
         totals["calls"] += 1
         srtp = "SAVP" in c["proto"] or "SAVP" in legs.get(c["user"], {}).get("proto", "")
         totals["srtp_calls"] += srtp

@@ -9,7 +9,8 @@
 #   cp_test_up [limits.key=value ...]       # topology, data plane, control plane (config below)
 #   ... sipp_uas / sipp_uac / cap_start / cap_stop / account / checks ...
 #   pass "what was checked"
-# Exit 77 (skipped) when not root, or ip(8), sipp, tshark or dumpcap is missing.
+# Exit 77 (skipped) when not root, or ip(8), sipp, tshark, dumpcap or editcap is missing.
+# CP_TEST_KEEP=1 keeps the work directory (logs, captures, configs) for a look after a failure.
 set -euo pipefail
 CP_TEST_DP=$1
 CP_TEST_CP=$2
@@ -40,7 +41,7 @@ cp_test_cleanup() {
             [[ -s $f ]] && { echo "--- $f"; tail -25 "$f"; }
         done
     fi
-    rm -rf "$W"
+    if [[ -n ${CP_TEST_KEEP:-} ]]; then echo "kept $W"; else rm -rf "$W"; fi
     exit "$rc"
 }
 trap cp_test_cleanup EXIT
@@ -188,7 +189,7 @@ total() { sed -n 's/^totals: //p' <<<"$ACCOUNT" | "$RTPX_PY" -c "import json,sys
 # SIP as seen in a capture: one line per message, "method-or-status cseq-method" (tshark).
 sip_lines() {
     tshark -n -r "$W/$1.pcapng" -Y sip -T fields -E separator=' ' -E occurrence=f \
-        -e sip.Method -e sip.Status-Code -e sip.CSeq.method 2>/dev/null
+        -e sip.Method -e sip.Status-Code -e sip.CSeq.method 2>/dev/null | awk '{$1 = $1; print}'
 }
 
 # Data plane flows left (count) and the control plane's active calls (from /calls, a JSON array or

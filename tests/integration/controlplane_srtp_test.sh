@@ -66,12 +66,12 @@ sleep 1
 cap_start
 sipp_uac "$(cp_scenario uac_wait_bye.xml)" srtp -m 1 || fail "the call to baresip failed (no 200 or no BYE)"
 cap_stop
-protos=$(tshark -n -r "$W/bob.pcapng" -Y 'sip.Method == "INVITE"' -T fields -e sdp.media.proto | head -1)
+protos=$(tshark -n -r "$W/bob.pcapng" -Y 'sip.Method == "INVITE"' -T fields -E occurrence=f -e sdp.media.proto | head -1)
 [[ $protos == RTP/SAVP ]] || fail "bob was offered '$protos', expected RTP/SAVP"
 tshark -n -r "$W/bob.pcapng" -Y 'sip.Method == "INVITE"' -T fields -e sdp.media_attr -E occurrence=a \
     | grep -q 'crypto:' || fail "no a=crypto towards bob"
 protos=$(tshark -n -r "$W/alice.pcapng" -Y 'sip.Status-Code == 200 && sip.CSeq.method == "INVITE"' \
-    -T fields -e sdp.media.proto | head -1)
+    -T fields -E occurrence=f -e sdp.media.proto | head -1)
 [[ $protos == RTP/AVP ]] || fail "alice got '$protos' in the 200, expected RTP/AVP"
 if grep -q "failed to decrypt RTP\|srtp: .*auth" "$W/baresip.log"; then fail "baresip: $(grep -m1 decrypt "$W/baresip.log")"; fi
 grep -q "SRTP is Enabled" "$W/baresip.log" || fail "baresip did not enable SRTP"
