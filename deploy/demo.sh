@@ -186,10 +186,10 @@ fi
 # Captures on the endpoints' own interfaces: the accounting's source of truth.
 ifaces=(-i eth0)
 ((!static)) || ifaces+=(-i sip0)
-for side in alice bob; do
-    rtpx_bg "$side" dumpcap -q "${ifaces[@]}" -f udp -w "$W/$side.pcapng" >"$W/dumpcap-$side.log" 2>&1
-    eval "cap_$side=\$RTPX_LAST_PID"
-done
+rtpx_bg alice dumpcap -q "${ifaces[@]}" -f udp -w "$W/alice.pcapng" >"$W/dumpcap-alice.log" 2>&1
+cap_alice=$RTPX_LAST_PID
+rtpx_bg bob dumpcap -q "${ifaces[@]}" -f udp -w "$W/bob.pcapng" >"$W/dumpcap-bob.log" 2>&1
+cap_bob=$RTPX_LAST_PID
 for _ in $(seq 50); do [[ -s $W/alice.pcapng && -s $W/bob.pcapng ]] && break; sleep 0.1; done
 sleep 0.5
 
@@ -290,6 +290,26 @@ import json, sys
 t = json.load(sys.stdin)
 print(t["calls"], t["ok"], t["failed"], t["rtp_in"], t["rtp_out"], t["lost"], t["srtp_calls"],
       "%.1f" % (t["mos_min"] or 0))')
+# The SRTP call also needs baresip to have decrypted and decoded the far side's audio: its sndfile
+# dump must hold at least 5 s of non-silent samples (the sipp UAS sends 7 s), with no SRTP error.
+if ((srtp)); then
+    if ! "$RTPX_PY" - "$W/baresip" "$W/baresip.log" <<'PY'; then
+import glob, sys, wave
+dumps = glob.glob(sys.argv[1] + "/dump-*-dec.wav")
+log = open(sys.argv[2], errors="replace").read()
+voiced = 0
+if dumps:
+    w = wave.open(dumps[0])
+    pcm = w.readframes(w.getnframes())
+    voiced = sum(1 for i in range(0, len(pcm) - 1, 2) if pcm[i:i + 2] != b"\0\0")
+bad = "failed to decrypt RTP" in log
+print("demo: baresip (SRTP leg) decoded %.1f s of audio from bob%s" % (
+    voiced / 8000, ", and logged SRTP failures" if bad else ""))
+sys.exit(0 if voiced >= 5 * 8000 and not bad else 1)
+PY
+        if grep -q '^call [0-9]* bob-srtp.*: ok' "$W/account.txt"; then c_ok=$((c_ok - 1)) c_failed=$((c_failed + 1)); fi
+    fi
+fi
 # Calls that never showed up on alice's wire count as failed.
 missing=$((calls - c_calls))
 ((missing > 0)) || missing=0
