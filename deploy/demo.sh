@@ -207,36 +207,9 @@ rtpx_bg alice sipp "$uac_remote" -sf "$ROOT/deploy/demo/uac_pcap.xml" -s bob -i 
 uac=$RTPX_LAST_PID
 
 if ((srtp)); then
-    # baresip 1.0 headless: aufile plays a 9 s tone and hangs up at its end, aubridge is a silent
-    # player, sndfile dumps what was decoded (decrypted) to a WAV file, mediaenc=srtp-mand offers
-    # RTP/SAVP with SDES keys only.
-    mkdir -p "$W/baresip"
-    "$RTPX_PY" - "$W/tone.wav" <<'PY'
-import math, struct, sys, wave
-w = wave.open(sys.argv[1], "wb")
-w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
-w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
-                       for i in range(8000 * 9)))
-PY
-    cat >"$W/baresip/config" <<EOF
-poll_method	epoll
-sip_listen	$RTPX_ALICE_IP:5070
-audio_source	aufile,$W/tone.wav
-audio_alert	aufile,$W/tone.wav
-audio_player	aubridge,nil
-rtp_ports	40000-40999
-rtcp_mux	no
-module_path	/usr/lib/baresip/modules
-module	g711.so
-module	aufile.so
-module	aubridge.so
-module	srtp.so
-module	sndfile.so
-module_app	account.so
-module_app	menu.so
-snd_path	$W/baresip
-EOF
-    echo "<sip:alice@$RTPX_ALICE_IP:5070>;regint=0;mediaenc=srtp-mand;audio_codecs=PCMA" >"$W/baresip/accounts"
+    # baresip 1.0 headless (rtpx_baresip_setup): a 9 s tone, then it hangs up; mediaenc=srtp-mand
+    # offers RTP/SAVP with SDES keys only.
+    rtpx_baresip_setup "$W/baresip" "$RTPX_ALICE_IP:5070" alice 9 ";mediaenc=srtp-mand"
     rtpx_bg alice baresip -f "$W/baresip" -t 18 -e "/dial sip:bob-srtp@$RTPX_CORE_A_SIP:5060" \
         >"$W/baresip.log" 2>&1
     bare=$RTPX_LAST_PID

@@ -19,6 +19,7 @@
 #   rtpx_topo_prime                      # alice and bob ping the media addresses (teaches ARP both ways)
 #   rtpx_cp_start CONTROLPLANE_BIN CONFIG     # starts rtpx-controlplane in core, waits for its HTTP port
 #   rtpx_in alice|bob|core CMD...        # runs CMD in that namespace
+#   rtpx_baresip_setup DIR ADDR:PORT USER SECONDS ACCOUNT_PARAMS   # a headless baresip config
 #   rtpx_topo_down                       # stops what rtpx_*_start started, removes namespaces and files
 # Every function returns non-zero with a message on stderr when something does not come up.
 
@@ -206,4 +207,40 @@ rtpx_bg() {
     ip netns exec "$ns" "$@" &
     RTPX_LAST_PID=$!
     RTPX_BG_PIDS+=("$RTPX_LAST_PID")
+}
+
+# A headless baresip 1.0 in DIR (run it as `baresip -f DIR`): SIP on ADDR:PORT as sip:USER@ADDR:PORT,
+# PCMA only, RTCP on its own port; aufile plays DIR/tone.wav (a 440 Hz tone of SECONDS, written
+# here) and baresip hangs up at its end; aubridge is a silent player; sndfile dumps what was
+# decoded (so decrypted, with SRTP) to DIR/dump-*-dec.wav. ACCOUNT_PARAMS are appended to the
+# account line (e.g. ";mediaenc=srtp-mand" for RTP/SAVP with SDES only, ";answermode=auto").
+rtpx_baresip_setup() {
+    local dir=$1 listen=$2 user=$3 seconds=$4 params=${5:-}
+    mkdir -p "$dir"
+    "$RTPX_PY" - "$dir/tone.wav" "$seconds" <<'PY'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
+                       for i in range(8000 * int(sys.argv[2]))))
+PY
+    cat >"$dir/config" <<EOF
+poll_method	epoll
+sip_listen	$listen
+audio_source	aufile,$dir/tone.wav
+audio_alert	aufile,$dir/tone.wav
+audio_player	aubridge,nil
+rtp_ports	40000-40999
+rtcp_mux	no
+module_path	/usr/lib/baresip/modules
+module	g711.so
+module	aufile.so
+module	aubridge.so
+module	srtp.so
+module	sndfile.so
+module_app	account.so
+module_app	menu.so
+snd_path	$dir
+EOF
+    echo "<sip:$user@$listen>;regint=0;audio_codecs=PCMA$params" >"$dir/accounts"
 }

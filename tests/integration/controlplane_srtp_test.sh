@@ -34,33 +34,7 @@ if ! "$CP_TEST_RTPX" flow add "$W/srtp-probe.json" --dataplane "$RTPX_DP_SOCK" >
 fi
 "$CP_TEST_RTPX" flow del "$W/srtp-probe.json" --dataplane "$RTPX_DP_SOCK" >/dev/null
 
-mkdir -p "$W/baresip"
-"$RTPX_PY" - "$W/tone.wav" <<'PY'
-import math, struct, sys, wave
-w = wave.open(sys.argv[1], "wb")
-w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
-w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
-                       for i in range(8000 * 3)))
-PY
-cat >"$W/baresip/config" <<CFG
-poll_method	epoll
-sip_listen	$RTPX_BOB_IP:5070
-audio_source	aufile,$W/tone.wav
-audio_alert	aufile,$W/tone.wav
-audio_player	aubridge,nil
-rtp_ports	40000-40999
-rtcp_mux	no
-module_path	/usr/lib/baresip/modules
-module	g711.so
-module	aufile.so
-module	aubridge.so
-module	srtp.so
-module	sndfile.so
-module_app	account.so
-module_app	menu.so
-snd_path	$W/baresip
-CFG
-echo "<sip:bob@$RTPX_BOB_IP:5070>;regint=0;mediaenc=srtp-mand;answermode=auto;audio_codecs=PCMA" >"$W/baresip/accounts"
+rtpx_baresip_setup "$W/baresip" "$RTPX_BOB_IP:5070" bob 3 ";mediaenc=srtp-mand;answermode=auto"
 rtpx_bg bob baresip -f "$W/baresip" -t 20 >"$W/baresip.log" 2>&1
 sleep 1
 cap_start
