@@ -66,6 +66,11 @@ int main(int argc, char** argv) {
         std::cerr << "rtpx-controlplane: " << config.error().message << "\n";
         return 2;
     }
+    if (config->dataplanes.empty()) {
+        std::cerr << "rtpx-controlplane: " << config_path
+                  << ": at least one [[dataplane]] is required (media is always anchored)\n";
+        return 2;
+    }
     if (check_only) {
         std::cout << "config ok: " << config->listeners.size() << " listeners, "
                   << config->routes.size() << " routes, " << config->dataplanes.size()
@@ -100,6 +105,7 @@ int main(int argc, char** argv) {
     }
 
     std::unique_ptr<rtpx::cp::HttpServer> http;
+    std::function<void()> publish;
     if (!config->http_listen.empty()) {
         std::vector<std::string> sockets;
         for (const auto& d : config->dataplanes) sockets.push_back(d.socket);
@@ -109,7 +115,6 @@ int main(int argc, char** argv) {
             return 1;
         }
         // The loop thread publishes its state for the HTTP thread every 250 ms.
-        std::function<void()> publish;
         publish = [&] {
             http->publish(b2bua.snapshot());
             loop.add_timer(std::chrono::milliseconds(250), publish);

@@ -19,5 +19,6 @@ void add_srtp_command(CLI::App& app, int& status);
 void add_plan_command(CLI::App& app, int& status);  // `rtpx plan` (plan_cmd.cpp)
 // `rtpx flows`, `rtpx flow add|del`, `rtpx stats` (flows_cmd.cpp).
 void add_flow_commands(CLI::App& app, int& status);
+void add_calls_command(CLI::App& app, int& status);  // `rtpx calls` (calls_cmd.cpp)
 
 }  // namespace rtpx::cli

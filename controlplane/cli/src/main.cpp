@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     rtpx::cli::add_srtp_command(app, status);
     rtpx::cli::add_plan_command(app, status);
     rtpx::cli::add_flow_commands(app, status);
+    rtpx::cli::add_calls_command(app, status);
 
     try {
         app.parse(argc, argv);  // the chosen command runs from its final callback

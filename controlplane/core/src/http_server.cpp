@@ -140,9 +140,14 @@ tl::expected<void, std::string> HttpServer::start() {
         std::lock_guard lock(mutex_);
         res.set_content(calls_json(snapshot_), "application/json");
     });
-    if (!server_->bind_to_port(addr->host_string(), addr->port()))
-        return tl::unexpected("http: cannot listen on " + listen_);
-    port_ = addr->port();
+    if (addr->port() == 0) {
+        port_ = server_->bind_to_any_port(addr->host_string());
+        if (port_ <= 0) return tl::unexpected("http: cannot listen on " + listen_);
+    } else {
+        if (!server_->bind_to_port(addr->host_string(), addr->port()))
+            return tl::unexpected("http: cannot listen on " + listen_);
+        port_ = addr->port();
+    }
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     spdlog::info("http: listening on {} (/metrics, /calls)", listen_);
     return {};
