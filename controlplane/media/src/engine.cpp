@@ -63,7 +63,8 @@ struct MediaEngine::Impl {
     }
 
     tl::expected<flowapi::Client*, MediaError> link(std::size_t i) {
-        if (offline) return fail(MediaError::Code::kDataplane, "no data-plane connection (offline)");
+        if (offline)
+            return fail(MediaError::Code::kDataplane, "no data-plane connection (offline)");
         Link& l = links[i];
         if (!l.client) {
             auto c = flowapi::Client::connect(l.config.socket, "rtpx-controlplane");
@@ -131,7 +132,8 @@ tl::expected<MediaEngine, MediaError> MediaEngine::create(std::vector<DataplaneC
     if (dataplanes.empty()) return fail(MediaError::Code::kDataplane, "no data plane configured");
     for (const auto& d : dataplanes) {
         if (d.interfaces.empty()) {
-            return fail(MediaError::Code::kNoInterface, "data plane '" + d.name + "' has no interface");
+            return fail(MediaError::Code::kNoInterface,
+                        "data plane '" + d.name + "' has no interface");
         }
     }
     MediaEngine engine = create_offline(std::move(dataplanes));
@@ -247,7 +249,8 @@ tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const Media
         return fail(MediaError::Code::kDataplane, r.error());
     }
     // Which leg each flow comes from: its local endpoint is that leg's relay (RTP or RTCP port).
-    auto leg_of = [&](const flowapi::Endpoint& local) -> std::optional<std::pair<std::size_t, const Stream*>> {
+    auto leg_of = [&](const flowapi::Endpoint& local)
+        -> std::optional<std::pair<std::size_t, const Stream*>> {
         for (const auto& st : session.streams()) {
             for (std::size_t l = 0; l < 2; ++l) {
                 const auto& relay = st.side[l].relay;
@@ -265,16 +268,18 @@ tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const Media
         auto owner = leg_of(fs.key);
         if (!owner) continue;
         auto& ls = out[owner->first];
-        const auto spec = std::find_if(flows.begin(), flows.end(),
-                                       [&](const flowapi::FlowSpec& f) { return f.local == fs.key; });
+        const auto spec = std::find_if(flows.begin(), flows.end(), [&](const flowapi::FlowSpec& f) {
+            return f.local == fs.key;
+        });
         ls.packets += fs.counters.packets;
         ls.bytes += fs.counters.bytes;
         for (auto dcount : fs.counters.drops) ls.errors += dcount;
         ls.errors += fs.counters.srtp_auth_failures;
         ls.lost += static_cast<std::uint64_t>(std::max<std::int32_t>(fs.rtp.cumulative_lost, 0));
         expected[owner->first] += static_cast<double>(std::max<std::int64_t>(fs.rtp.expected, 0));
-        const std::uint32_t clock = spec != flows.end() && spec->clock_rate != 0 ? spec->clock_rate
-                                                                                  : owner->second->clock_rate;
+        const std::uint32_t clock = spec != flows.end() && spec->clock_rate != 0
+                                        ? spec->clock_rate
+                                        : owner->second->clock_rate;
         if (clock != 0) {
             worst_jitter[owner->first] =
                 std::max(worst_jitter[owner->first], 1000.0 * fs.rtp.jitter / clock);
@@ -288,7 +293,8 @@ tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const Media
         if (ls.packets == 0) continue;
         rtp::QualityInput q;
         q.packet_loss_percent =
-            expected[l] > 0 ? std::min(100.0, 100.0 * static_cast<double>(ls.lost) / expected[l]) : 0;
+            expected[l] > 0 ? std::min(100.0, 100.0 * static_cast<double>(ls.lost) / expected[l])
+                            : 0;
         q.jitter_ms = ls.jitter_ms;
         q.codec = rtp::codec_from_encoding(ls.codec);
         ls.mos = rtp::estimate_quality(q).mos;
@@ -296,7 +302,9 @@ tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const Media
     return out;
 }
 
-int MediaEngine::event_fd() const noexcept { return impl_->efd; }
+int MediaEngine::event_fd() const noexcept {
+    return impl_->efd;
+}
 
 std::vector<std::pair<std::uint64_t, flowapi::Event>> MediaEngine::drain_events() {
     auto& im = *impl_;
@@ -336,7 +344,9 @@ tl::expected<std::size_t, MediaError> MediaEngine::reattach() {
     return seen;
 }
 
-PortPools& MediaEngine::port_pools() noexcept { return impl_->pools; }
+PortPools& MediaEngine::port_pools() noexcept {
+    return impl_->pools;
+}
 
 bool MediaEngine::dataplane_connected(std::size_t index) const noexcept {
     return index < impl_->links.size() && impl_->links[index].client.has_value();

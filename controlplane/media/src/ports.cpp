@@ -56,7 +56,8 @@ std::size_t PortPools::dataplane_of(const Interface& iface) const noexcept {
     return dataplane_[static_cast<std::size_t>(&iface - interfaces_.data())];
 }
 
-std::optional<std::size_t> PortPools::dataplane_of(const flowapi::IpAddress& address) const noexcept {
+std::optional<std::size_t> PortPools::dataplane_of(
+    const flowapi::IpAddress& address) const noexcept {
     const Interface* i = find(address);
     if (i == nullptr) return std::nullopt;
     return dataplane_of(*i);
@@ -73,10 +74,10 @@ tl::expected<std::uint16_t, MediaError> PortPools::allocate(const Interface& ifa
         ++pool.count;
         return static_cast<std::uint16_t>(pool.first + 2 * i);
     }
-    return tl::unexpected(MediaError{MediaError::Code::kNoPorts,
-                                     "no free port pair on interface " + iface.name + " (" +
-                                         std::to_string(iface.port_min) + "-" +
-                                         std::to_string(iface.port_max) + ")"});
+    return tl::unexpected(
+        MediaError{MediaError::Code::kNoPorts, "no free port pair on interface " + iface.name +
+                                                   " (" + std::to_string(iface.port_min) + "-" +
+                                                   std::to_string(iface.port_max) + ")"});
 }
 
 namespace {

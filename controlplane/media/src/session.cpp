@@ -71,7 +71,6 @@ struct Key {
     SrtpParams params;
 };
 
-
 Key generate_key(std::uint32_t tag, SrtpSuite suite) {
     Key k;
     k.tag = tag;
@@ -164,7 +163,9 @@ tl::expected<Address, MediaError> leg_address(const sdp::SessionDescription& s,
     return out;
 }
 
-bool has_mux(const sdp::MediaDescription& m) { return sdp::has_attribute(m.attributes, "rtcp-mux"); }
+bool has_mux(const sdp::MediaDescription& m) {
+    return sdp::has_attribute(m.attributes, "rtcp-mux");
+}
 void set_mux(sdp::MediaDescription& m, bool on) {
     if (on == has_mux(m)) return;
     if (on) {
@@ -236,6 +237,9 @@ struct MediaSession::Impl {
     };
     std::array<LegOptions, 2> opts;
     std::optional<Pending> pending;
+    // The last answered offer: a further answer to it (early media then 200 OK, another fork's
+    // answer) is processed again against it, keeping the relay ports and keys already answered.
+    std::optional<Pending> answered;
     std::map<Endpoint, FlowSpec, EndpointLess> programmed;
     std::set<Endpoint, EndpointLess> held;  // relay ports taken from the pools (even ports)
     std::array<std::optional<sdp::Origin>, 2> out_origin;  // o= of what we send to each leg
@@ -246,15 +250,21 @@ MediaSession::MediaSession(std::uint64_t id, std::string call_id, PortPools& poo
     : id_(id), call_id_(std::move(call_id)), pools_(&pools), impl_(std::make_unique<Impl>()) {}
 MediaSession::~MediaSession() = default;
 
-void MediaSession::set_tag(Leg leg, std::string tag) { tags_[index(leg)] = std::move(tag); }
-const std::string& MediaSession::tag(Leg leg) const noexcept { return tags_[index(leg)]; }
+void MediaSession::set_tag(Leg leg, std::string tag) {
+    tags_[index(leg)] = std::move(tag);
+}
+const std::string& MediaSession::tag(Leg leg) const noexcept {
+    return tags_[index(leg)];
+}
 std::optional<Leg> MediaSession::leg_of_tag(std::string_view tag) const noexcept {
     if (tag.empty()) return std::nullopt;
     if (tags_[0] == tag) return Leg::kA;
     if (tags_[1] == tag) return Leg::kB;
     return std::nullopt;
 }
-bool MediaSession::has_pending_offer() const noexcept { return impl_->pending.has_value(); }
+bool MediaSession::has_pending_offer() const noexcept {
+    return impl_->pending.has_value();
+}
 
 std::string MediaSession::codec() const {
     for (const auto& s : streams_) {
@@ -333,7 +343,8 @@ tl::expected<std::string, MediaError> MediaSession::offer(Leg from, std::string_
     p.streams = streams_;
     if (p.streams.size() > s.media.size()) {
         // Sections cannot disappear from an offer (RFC 3264 8.2): treat missing ones as removed.
-        for (std::size_t i = s.media.size(); i < p.streams.size(); ++i) p.streams[i].rejected = true;
+        for (std::size_t i = s.media.size(); i < p.streams.size(); ++i)
+            p.streams[i].rejected = true;
     } else {
         p.streams.resize(s.media.size());
     }
@@ -380,7 +391,11 @@ tl::expected<std::string, MediaError> MediaSession::offer(Leg from, std::string_
         }
         // The answerer's side: relay endpoint, proto, keys.
         if (auto r = anchor(sy, *iface, *pools_, im.held); !r) return tl::unexpected(r.error());
-        sy.proto = proto_for(towards.transport, m.proto);
+        // kKeep: a leg keeps the transport it already has (a re-INVITE from the far side of an
+        // RTP/SAVP bridge must not turn the RTP leg into SRTP); a new leg gets the offered one.
+        sy.proto = towards.transport == Transport::kKeep && sy.present && !sy.proto.empty()
+                       ? sy.proto
+                       : proto_for(towards.transport, m.proto);
         std::vector<std::string> crypto_lines;
         if (is_savp(sy.proto)) {
             std::vector<SrtpSuite> suites;
@@ -402,13 +417,24 @@ tl::expected<std::string, MediaError> MediaSession::offer(Leg from, std::string_
             } else {
                 suites = {SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAesCm128HmacSha1_32};
             }
+            // The key in use with this leg is offered first and unchanged (no re-keying on a
+            // re-INVITE); new lines get tags that do not collide with its tag.
+            const bool in_use =
+                sy.expects.suite != SrtpSuite::kNone &&
+                std::find(suites.begin(), suites.end(), sy.expects.suite) != suites.end();
+            if (in_use) {
+                std::stable_partition(suites.begin(), suites.end(),
+                                      [&](SrtpSuite x) { return x == sy.expects.suite; });
+            }
             std::uint32_t tag = 1;
             for (auto suite : suites) {
-                // The key already in use with this leg stays (no re-keying on a re-INVITE).
-                Key k = sy.expects.suite == suite ? Key{sy.crypto_tag, sy.expects}
-                                                  : generate_key(tag, suite);
-                if (k.tag == 0) k.tag = tag;
-                tag = std::max(tag, k.tag) + 1;
+                Key k;
+                if (in_use && suite == sy.expects.suite && p.offered_to[i].empty()) {
+                    k = Key{sy.crypto_tag, sy.expects};
+                } else {
+                    if (in_use && tag == sy.crypto_tag) ++tag;
+                    k = generate_key(tag++, suite);
+                }
                 p.offered_to[i].push_back(k);
                 crypto_lines.push_back(crypto_value(k));
             }
@@ -428,15 +454,15 @@ tl::expected<std::string, MediaError> MediaSession::offer(Leg from, std::string_
                                static_cast<std::uint16_t>(sy.relay.port + 1));
         if (addr->zero) {
             // RFC 2543 hold is passed on as it came: the answerer is not to send.
-            m.connections.assign(1, sdp::connection_for(iface->address.family ==
-                                                                flowapi::AddressFamily::kIpv6
-                                                            ? "::"
-                                                            : "0.0.0.0"));
+            m.connections.assign(
+                1, sdp::connection_for(
+                       iface->address.family == flowapi::AddressFamily::kIpv6 ? "::" : "0.0.0.0"));
         }
     }
     im.opts[Y] = towards;
     std::string out = finish_sdp(s, towards, *iface, im.out_origin[Y], im.out_body[Y]);
     im.pending = std::move(p);
+    im.answered.reset();
     return out;
 }
 
@@ -444,19 +470,21 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
                                                            const LegOptions& towards,
                                                            const LegOptions* sender) {
     auto& im = *impl_;
-    if (!im.pending || im.pending->from != other(from)) {
-        return fail(MediaError::Code::kState, "no offer from the other leg is waiting for an answer");
+    const bool again = !im.pending && im.answered && im.answered->from == other(from);
+    if (!again && (!im.pending || im.pending->from != other(from))) {
+        return fail(MediaError::Code::kState,
+                    "no offer from the other leg is waiting for an answer");
     }
     const Leg to = other(from);  // the offerer, who gets this answer
     const std::size_t Y = index(from), X = index(to);
     auto parsed = sdp::parse(text);
     if (!parsed) return fail(MediaError::Code::kBadSdp, bad_sdp_text(parsed.error()));
     sdp::SessionDescription s = std::move(*parsed);
-    auto& p = *im.pending;
+    auto& p = again ? *im.answered : *im.pending;
     if (s.media.size() != p.offered_by.size()) {
-        return fail(MediaError::Code::kBadSdp,
-                    "the answer has " + std::to_string(s.media.size()) +
-                        " media sections, the offer had " + std::to_string(p.offered_by.size()));
+        return fail(MediaError::Code::kBadSdp, "the answer has " + std::to_string(s.media.size()) +
+                                                   " media sections, the offer had " +
+                                                   std::to_string(p.offered_by.size()));
     }
     const Interface* iface = pools_->find(towards.interface);
     if (iface == nullptr) {
@@ -465,6 +493,29 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
     if (sender != nullptr) im.opts[Y] = *sender;
     const LegOptions& yopts = im.opts[Y];
     std::vector<Stream> streams = p.streams;
+    if (again) {
+        // The offerer already holds an answer: its relay ports and keys stay.
+        for (std::size_t i = 0; i < streams.size() && i < streams_.size(); ++i) {
+            const StreamSide& done = streams_[i].side[X];
+            StreamSide& sx = streams[i].side[X];
+            if (done.relay.port != 0 && im.held.count(done.relay) != 0) {
+                sx.relay = done.relay;
+                sx.interface = done.interface;
+            }
+            sx.expects = done.expects;
+            sx.crypto_tag = done.crypto_tag;
+            // A section the first answer rejected may have given its port back meanwhile.
+            StreamSide& sy = streams[i].side[Y];
+            if (sy.relay.port != 0 && im.held.count(sy.relay) == 0) {
+                if (!pools_->reserve(sy.relay.address, sy.relay.port)) {
+                    return fail(MediaError::Code::kNoPorts, "the relay port offered in section " +
+                                                                std::to_string(i) +
+                                                                " is taken by now");
+                }
+                im.held.insert(sy.relay);
+            }
+        }
+    }
 
     for (std::size_t i = 0; i < s.media.size(); ++i) {
         auto& m = s.media[i];
@@ -480,9 +531,9 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
         }
         if (const Interface* yi = pools_->find(sy.relay.address);
             yi != nullptr && pools_->dataplane_of(*yi) != pools_->dataplane_of(*iface)) {
-            return fail(MediaError::Code::kNoInterface,
-                        "interfaces '" + yi->name + "' and '" + iface->name +
-                            "' belong to different data planes");
+            return fail(MediaError::Code::kNoInterface, "interfaces '" + yi->name + "' and '" +
+                                                            iface->name +
+                                                            "' belong to different data planes");
         }
         auto addr = leg_address(s, m, yopts);
         if (!addr) return tl::unexpected(addr.error());
@@ -531,8 +582,9 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
         pick_codec(m, st);
         // The offerer's side.
         if (!family_ok(*iface, sx.remote, sx.zero_address || sx.remote.port == 0)) {
-            return fail(MediaError::Code::kNoInterface,
-                        "the offerer's address family differs from interface '" + iface->name + "'");
+            return fail(
+                MediaError::Code::kNoInterface,
+                "the offerer's address family differs from interface '" + iface->name + "'");
         }
         if (auto r = anchor(sx, *iface, *pools_, im.held); !r) return tl::unexpected(r.error());
         std::vector<std::string> crypto_lines;
@@ -574,15 +626,17 @@ tl::expected<std::string, MediaError> MediaSession::answer(Leg from, std::string
             static_cast<std::uint16_t>(sx.rtcp_mux ? sx.relay.port : sx.relay.port + 1));
         if (addr->zero) {
             m.connections.assign(
-                1, sdp::connection_for(iface->address.family == flowapi::AddressFamily::kIpv6
-                                           ? "::"
-                                           : "0.0.0.0"));
+                1, sdp::connection_for(
+                       iface->address.family == flowapi::AddressFamily::kIpv6 ? "::" : "0.0.0.0"));
         }
     }
     im.opts[X] = towards;
     std::string out = finish_sdp(s, towards, *iface, im.out_origin[X], im.out_body[X]);
     streams_ = std::move(streams);
-    im.pending.reset();
+    if (!again) {
+        im.answered = std::move(im.pending);
+        im.pending.reset();
+    }
     return out;
 }
 
@@ -695,6 +749,7 @@ flowapi::Batch MediaSession::teardown() {
     for (const auto& e : im.held) pools_->release(e.address, e.port);
     im.held.clear();
     im.pending.reset();
+    im.answered.reset();
     streams_.clear();
     return batch;
 }
@@ -719,7 +774,9 @@ void MediaSession::adopt_flows(const std::vector<flowapi::FlowSpec>& flows) {
 
 // --- journal form --------------------------------------------------------------------------------
 namespace {
-nlohmann::json endpoint_json(const Endpoint& e) { return flowapi::to_string(e); }
+nlohmann::json endpoint_json(const Endpoint& e) {
+    return flowapi::to_string(e);
+}
 bool endpoint_from(const nlohmann::json& j, Endpoint& e) {
     const auto s = j.get<std::string>();
     if (s.empty() || s == "0") {
@@ -732,7 +789,8 @@ bool endpoint_from(const nlohmann::json& j, Endpoint& e) {
     return true;
 }
 std::string endpoint_text(const Endpoint& e) {
-    return e.address.family == flowapi::AddressFamily::kNone ? std::string() : flowapi::to_string(e);
+    return e.address.family == flowapi::AddressFamily::kNone ? std::string()
+                                                             : flowapi::to_string(e);
 }
 nlohmann::json options_json(const LegOptions& o) {
     nlohmann::json j;

@@ -42,8 +42,12 @@
 namespace rtpx::media {
 
 enum class Leg : std::uint8_t { kA, kB };  // A = the leg the first offer came from
-[[nodiscard]] constexpr Leg other(Leg l) noexcept { return l == Leg::kA ? Leg::kB : Leg::kA; }
-[[nodiscard]] constexpr std::size_t index(Leg l) noexcept { return l == Leg::kA ? 0 : 1; }
+[[nodiscard]] constexpr Leg other(Leg l) noexcept {
+    return l == Leg::kA ? Leg::kB : Leg::kA;
+}
+[[nodiscard]] constexpr std::size_t index(Leg l) noexcept {
+    return l == Leg::kA ? 0 : 1;
+}
 
 enum class Transport : std::uint8_t { kKeep, kRtpAvp, kRtpSavp, kRtpAvpf, kRtpSavpf };
 enum class RtcpMux : std::uint8_t { kKeep, kOffer, kDemux, kAccept, kRequire };
@@ -52,7 +56,7 @@ enum class Ice : std::uint8_t {
     kForce,   // kept as received (rtpengine's ICE=force is approximated: no relay candidates)
 };
 
-struct Interface {  // a data plane's media address on one network, with a port range
+struct Interface {     // a data plane's media address on one network, with a port range
     std::string name;  // e.g. "alice-side"
     flowapi::IpAddress address;
     std::uint16_t port_min = 30000, port_max = 39999;
@@ -63,8 +67,8 @@ struct DataplaneConfig {
     std::vector<Interface> interfaces;
 };
 
-struct LegOptions {  // how the session treats the leg the rewritten SDP goes TO
-    std::string interface;                   // which Interface's address that leg sees ("" = the first)
+struct LegOptions {         // how the session treats the leg the rewritten SDP goes TO
+    std::string interface;  // which Interface's address that leg sees ("" = the first)
     Transport transport = Transport::kKeep;  // kRtpSavp: SDES keys generated (CSPRNG) for that leg
     RtcpMux rtcp_mux = RtcpMux::kKeep;
     bool remove_ice = true;  // false = Ice::kForce (keep)
@@ -113,7 +117,8 @@ class PortPools {
     [[nodiscard]] const Interface* find(const flowapi::IpAddress& address) const noexcept;
     // Index of the data plane an interface belongs to.
     [[nodiscard]] std::size_t dataplane_of(const Interface& iface) const noexcept;
-    [[nodiscard]] std::optional<std::size_t> dataplane_of(const flowapi::IpAddress& address) const noexcept;
+    [[nodiscard]] std::optional<std::size_t> dataplane_of(
+        const flowapi::IpAddress& address) const noexcept;
 
     // An even port P (P and P + 1 reserved), round-robin over the range; kNoPorts when exhausted.
     [[nodiscard]] tl::expected<std::uint16_t, MediaError> allocate(const Interface& iface);
@@ -139,18 +144,18 @@ class PortPools {
 
 // One stream (m= section) as both legs see it, for call records and tests.
 struct StreamSide {
-    std::string interface;                 // the leg's Interface
-    flowapi::Endpoint relay;               // relay RTP endpoint the leg sends to (port 0: none)
-    flowapi::Endpoint remote;              // where the leg receives RTP (its SDP or received_from)
-    flowapi::Endpoint remote_rtcp;         // its RTCP (= remote when muxed)
-    bool rtcp_mux = false;                 // RTCP muxed on the RTP port for this leg
-    bool zero_address = false;             // c=0.0.0.0 (RFC 2543 hold)
+    std::string interface;          // the leg's Interface
+    flowapi::Endpoint relay;        // relay RTP endpoint the leg sends to (port 0: none)
+    flowapi::Endpoint remote;       // where the leg receives RTP (its SDP or received_from)
+    flowapi::Endpoint remote_rtcp;  // its RTCP (= remote when muxed)
+    bool rtcp_mux = false;          // RTCP muxed on the RTP port for this leg
+    bool zero_address = false;      // c=0.0.0.0 (RFC 2543 hold)
     sip::sdp::Direction direction = sip::sdp::Direction::kSendRecv;  // of the leg's own SDP
-    std::string proto;                     // the proto this leg uses
-    flowapi::SrtpParams sends;             // the key the leg protects what it sends with
-    flowapi::SrtpParams expects;           // the key the leg expects (generated here)
-    std::uint32_t crypto_tag = 0;          // the a=crypto tag of `expects` in the leg's SDP
-    bool present = false;                  // the leg's SDP has this section
+    std::string proto;                                               // the proto this leg uses
+    flowapi::SrtpParams sends;     // the key the leg protects what it sends with
+    flowapi::SrtpParams expects;   // the key the leg expects (generated here)
+    std::uint32_t crypto_tag = 0;  // the a=crypto tag of `expects` in the leg's SDP
+    bool present = false;          // the leg's SDP has this section
 };
 struct Stream {
     std::string media;  // audio, video...
@@ -168,10 +173,11 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
     ~MediaSession();
 
     // `sdp` was sent by leg `from`; returns the SDP to send to other(from): connection address and
-    // ports replaced by relay endpoints on `towards.interface`, crypto lines per `towards.transport`
-    // (SDES keys generated per leg, the ingress keys taken from the offerer's a=crypto), ICE removed.
-    // `sender` (optional, additive): the options of the offering leg itself (its received_from,
-    // trust_address, latching, interface); else the last ones given for it (or the defaults).
+    // ports replaced by relay endpoints on `towards.interface`, crypto lines per
+    // `towards.transport` (SDES keys generated per leg, the ingress keys taken from the offerer's
+    // a=crypto), ICE removed. `sender` (optional, additive): the options of the offering leg itself
+    // (its received_from, trust_address, latching, interface); else the last ones given for it (or
+    // the defaults).
     tl::expected<std::string, MediaError> offer(Leg from, std::string_view sdp,
                                                 const LegOptions& towards,
                                                 const LegOptions* sender = nullptr);
@@ -180,8 +186,8 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
     tl::expected<std::string, MediaError> answer(Leg from, std::string_view sdp,
                                                  const LegOptions& towards,
                                                  const LegOptions* sender = nullptr);
-    // Flow changes (add/modify/delete of both directions of every stream) since the last call, as ONE
-    // batch: the caller applies it (MediaEngine::apply) before it forwards the answer. Ports of
+    // Flow changes (add/modify/delete of both directions of every stream) since the last call, as
+    // ONE batch: the caller applies it (MediaEngine::apply) before it forwards the answer. Ports of
     // removed sections are released when the batch with their deletes is returned.
     [[nodiscard]] flowapi::Batch take_changes();
     [[nodiscard]] flowapi::Batch teardown();  // deletes of every flow, ports released
@@ -246,11 +252,13 @@ class MediaEngine {  // owns data-plane links and port pools; creates sessions
     // when the link is broken.
     tl::expected<void, MediaError> apply(const flowapi::Batch& batch);
     tl::expected<std::array<LegStats, 2>, MediaError> stats(const MediaSession& session);
-    // data-plane events (inactivity, latched, SSRC change, SRTP failures) for the owner's event loop:
+    // data-plane events (inactivity, latched, SSRC change, SRTP failures) for the owner's event
+    // loop:
     [[nodiscard]] int event_fd() const noexcept;  // readable when events wait (an eventfd)
     std::vector<std::pair<std::uint64_t /*session id*/, flowapi::Event>> drain_events();
-    // after a control-plane restart: dump the data planes' flows, re-attach them to sessions rebuilt
-    // from the journal (by cookie = session id) and mark their ports used. Returns the flows seen.
+    // after a control-plane restart: dump the data planes' flows, re-attach them to sessions
+    // rebuilt from the journal (by cookie = session id) and mark their ports used. Returns the
+    // flows seen.
     tl::expected<std::size_t, MediaError> reattach();
 
     [[nodiscard]] PortPools& port_pools() noexcept;
