@@ -24,7 +24,8 @@ to="To: <sip:probe-9@$RTPX_BOB_IP>"
 crlf='\r\n'
 expect() {   # expect "what" "status regex" message
     local got
-    got=$(sip_probe "$3" | head -1)
+    got=$(sip_probe "$3")
+    got=${got%%$'\n'*}   # the status line
     [[ $got =~ $2 ]] || fail "$1: got '${got:-no answer}', expected $2"
     echo "  $1: ${got:-no answer}"
 }
