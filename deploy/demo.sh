@@ -31,7 +31,9 @@
 #   data plane's relay addresses, and `rtpx flow add` programs one flow pair per call: checks the
 #   topology, the data plane and this script's accounting on their own.
 # --no-srtp: only sipp calls. --keep: keep the namespaces and processes (Ctrl-C ends them).
-# Logs and captures stay in ${RTPX_DEMO_DIR:-/tmp/rtpx-demo}.
+# Logs and captures stay in ${RTPX_DEMO_DIR:-/tmp/rtpx-demo}. RTPX_PRESET (default ci) picks the build;
+# RTPX_DATAPLANE=<binary> runs another data plane build, RTPX_DEMO_CONFIG=<file> another control-plane
+# config (same topology).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -82,7 +84,7 @@ if ((!static)); then
     targets+=(rtpx-controlplane)
 fi
 cmake --build "$BIN" -j "$(nproc)" --target "${targets[@]}" >/dev/null
-DP=$BIN/dataplane/rtpx-dataplane
+DP=${RTPX_DATAPLANE:-$BIN/dataplane/rtpx-dataplane}
 RTPX=$BIN/controlplane/cli/rtpx
 CP=$BIN/controlplane/rtpx-controlplane
 
@@ -92,7 +94,7 @@ W=${RTPX_DEMO_DIR:-/tmp/rtpx-demo}
 rm -rf "$W"
 rtpx_topo_init "" "$W"
 # The control plane's config names the data plane's socket and the call records file.
-CP_CONFIG=$ROOT/deploy/demo/controlplane.toml
+CP_CONFIG=${RTPX_DEMO_CONFIG:-$ROOT/deploy/demo/controlplane.toml}
 read -r RTPX_DP_SOCK records < <("$RTPX_PY" - "$CP_CONFIG" <<'PY'
 import sys, tomllib
 c = tomllib.load(open(sys.argv[1], "rb"))
@@ -179,7 +181,7 @@ if ((static)); then
 else
     for ((i = 0; i < nsipp; i++)); do echo "$RTPX_ALICE_IP;6000" >>"$W/alice.csv"; done
     for ((i = 0; i < calls; i++)); do echo "$RTPX_BOB_IP;6000" >>"$W/bob.csv"; done
-    echo "demo: rtpx-controlplane --config deploy/demo/controlplane.toml"
+    echo "demo: rtpx-controlplane --config ${CP_CONFIG#"$ROOT"/}"
     rtpx_cp_start "$CP" "$CP_CONFIG"
 fi
 
