@@ -11,11 +11,13 @@
 source "$(dirname "$0")/controlplane_lib.bash" "$@"
 command -v baresip >/dev/null || skip "needs baresip"
 # The demo config has no route to baresip: requests for user srtp-<n> at the control plane's own
-# address (no earlier route takes them) go to baresip on bob:5070 with RTP/SAVP forced.
+# address (no earlier route takes them) go to baresip on bob:5070 (as sip:bob@..., the user its
+# account answers) with RTP/SAVP forced.
 CP_TEST_EXTRA_TOML='[[route]]
 name = "srtp-to-baresip"
 user_prefix = "srtp"
 next_hop = "10.99.2.2:5070"
+request_uri = "sip:bob@10.99.2.2:5070"
 transport = "udp"
 listener = "bob-udp"
 srtp = "force-srtp"
