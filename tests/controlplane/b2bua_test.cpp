@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,16 @@ class FakeMedia final : public MediaControl {
         log.push_back("release");
         ++releases;
     }
-    std::vector<std::string>* shared_log = nullptr;
+    std::optional<std::string> save(const std::string& call) override {
+        return "{\"call\":\"" + call + "\"}";
+    }
+    bool restore(const std::string& call, std::string_view json) override {
+        restored.push_back(call + " " + std::string(json));
+        return true;
+    }
+    void reattach() override { ++reattached; }
+    std::vector<std::string> restored;
+    int reattached = 0;
     std::vector<std::string> log;
     int commits = 0, releases = 0;
     bool fail_commit = false;
@@ -473,6 +483,86 @@ TEST_F(B2buaTest, EndAllSendsByeOnBothLegs) {
     EXPECT_NE(find(out, 0, "BYE "), nullptr);
     EXPECT_NE(find(out, 1, "BYE "), nullptr);
     EXPECT_EQ(b2bua.active_calls(), 0u);
+}
+
+TEST(B2buaJournal, ARestartedB2buaStillRelaysTheBye) {
+    Config config = make_config();
+    char dir[] = "/tmp/rtpx-journal-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    config.journal_path = std::string(dir) + "/journal.jsonl";
+    EventLoop loop;
+    std::vector<Sent> out;
+    auto tap = [&out](std::size_t l, const SendTarget& t, std::string_view bytes) {
+        out.push_back(Sent{l, t.remote, std::string(bytes)});
+    };
+    const SockAddr alice = *SockAddr::parse("127.0.0.10:5062");
+    const SockAddr bob = *SockAddr::parse("127.0.0.3:5070");
+    RequestSpec s;
+    s.method = "INVITE";
+    s.request_uri = "sip:bob@127.0.0.1";
+    s.from = "Alice <sip:alice@a.example>";
+    s.from_tag = "atag";
+    s.to = "Bob <sip:bob@b.example>";
+    s.call_id = "journal@alice";
+    s.via_sent_by = "127.0.0.10:5062";
+    s.contact = "<sip:alice@127.0.0.10:5062>";
+    s.content_type = "application/sdp";
+    s.body = kOfferSdp;
+    std::string a_to;
+    std::string b_call_id;
+    {
+        FakeMedia media;
+        B2bua first(config, loop, media);
+        first.stack().set_tap(tap);
+        ASSERT_TRUE(first.start(false));
+        first.stack().inject(0, make_request(s).serialize(), alice);
+        const Sent* inv = nullptr;
+        for (const auto& o : out)
+            if (o.listener == 1 && o.is_request("INVITE")) inv = &o;
+        ASSERT_NE(inv, nullptr);
+        b_call_id = std::string(*inv->view().call_id());
+        SipMessage ok = make_response(inv->view(), 200, {}, "btag");
+        ok.add(HeaderId::kContact, "<sip:bob@127.0.0.3:5070>");
+        ok.add(HeaderId::kContentType, "application/sdp");
+        ok.body = std::string(kAnswerSdp);
+        Sent invite_copy = *inv;
+        first.stack().inject(1, ok.serialize(), bob);
+        for (const auto& o : out)
+            if (o.listener == 0 && o.is_response(200)) a_to = std::string(o.view().find(HeaderId::kTo)->value);
+        ASSERT_FALSE(a_to.empty());
+        // the process dies here (no BYE, no "end" line)
+    }
+    out.clear();
+    FakeMedia media;
+    B2bua second(config, loop, media);
+    second.stack().set_tap(tap);
+    ASSERT_TRUE(second.start(false));
+    EXPECT_EQ(second.active_calls(), 1u);
+    EXPECT_EQ(second.counters().calls_restored, 1u);
+    ASSERT_EQ(media.restored.size(), 1u);
+    EXPECT_EQ(media.restored[0], "journal@alice {\"call\":\"journal@alice\"}");
+    EXPECT_EQ(media.reattached, 1);
+    s.method = "BYE";
+    s.to = a_to;
+    s.cseq = 2;
+    s.content_type = "";
+    s.body = "";
+    s.contact = "";
+    second.stack().inject(0, make_request(s).serialize(), alice);
+    const Sent* bye = nullptr;
+    bool ok_to_a = false;
+    for (const auto& o : out) {
+        if (o.listener == 1 && o.is_request("BYE")) bye = &o;
+        if (o.listener == 0 && o.is_response(200)) ok_to_a = true;
+    }
+    EXPECT_TRUE(ok_to_a);
+    ASSERT_NE(bye, nullptr);
+    EXPECT_EQ(*bye->view().call_id(), b_call_id);
+    EXPECT_EQ(bye->view().to()->tag(), "btag");
+    EXPECT_EQ(bye->to, bob);
+    EXPECT_EQ(second.active_calls(), 0u);
+    EXPECT_EQ(media.releases, 1);
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

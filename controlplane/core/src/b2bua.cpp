@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -104,6 +105,8 @@ struct B2bua::Call {
     bool b_cancelled = false;
     bool b_final = false;
     std::string b_early_sdp;  // the SDP of B's early answer, already processed
+    std::string b_2xx_raw;    // the 2xx that confirmed the B dialog (journal)
+    bool journaled = false;
 
     // in-dialog relays: client txn (key) -> server txn on the other leg
     struct Relay {
@@ -131,6 +134,11 @@ B2bua::~B2bua() {
 
 tl::expected<void, std::string> B2bua::start(bool bind) {
     if (auto r = stack_.open(bind); !r) return r;
+    if (!config_.journal_path.empty()) {
+        restore_journal();
+        journal_.open(config_.journal_path, std::ios::app);
+        if (!journal_) return tl::unexpected("journal: cannot open " + config_.journal_path);
+    }
     if (!config_.records_path.empty()) {
         records_.open(config_.records_path, std::ios::app);
         if (!records_) return tl::unexpected("records: cannot open " + config_.records_path);
@@ -662,6 +670,8 @@ void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r
             if (answer) {
                 if (auto ok = media_.commit(c.a_call_id); !ok)
                     spdlog::warn("call {}: reprogramming flows failed: {}", c.a_call_id, ok.error());
+                else if (c.journaled)
+                    journal_call(c);
                 resp.add(HeaderId::kContentType, "application/sdp");
                 resp.body = *answer;
             } else {
@@ -729,6 +739,7 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
         }
         c.b_final = true;
         c.b_dialog = fr.dialog;
+        c.b_2xx_raw = std::string(r.bytes());
         SipMessage ack = c.b_dialog->make_ack(c.b_invite_cseq, via_for(c.b_listener));
         (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), ack.serialize());
         std::string sdp;
@@ -759,6 +770,7 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
             return;
         }
         answer_a(c, sdp);
+        journal_call(c);
         spdlog::info("call {}: answered", c.a_call_id);
         return;
     }
@@ -837,6 +849,7 @@ void B2bua::finish(Call& c, std::string_view reason) {
     if (c.answer_ms == 0 && reason != "cancelled") ++counters_.calls_failed;
     auto stats = media_.stats(c.a_call_id);
     media_.release(c.a_call_id);
+    if (c.journaled) journal_end(c);
     write_record(c, stats);
     for (auto* t : {&c.t_duration, &c.t_no_answer, &c.t_retx}) {
         if (*t != 0) loop_.cancel_timer(*t);
@@ -931,6 +944,160 @@ void B2bua::poll_media_events() {
         ++counters_.calls_ended_timeout;
         end_both(*c, "media-timeout");
     }
+}
+
+// --- journal ----------------------------------------------------------------------------------
+
+namespace {
+
+nlohmann::json call_entry(const B2bua::Call& c, const std::optional<std::string>& media);
+
+}  // namespace
+
+void B2bua::journal_call(Call& c) {
+    if (!journal_.is_open()) return;
+    auto media = media_.save(c.a_call_id);
+    journal_ << call_entry(c, media).dump() << '\n';
+    journal_.flush();
+    c.journaled = true;
+}
+
+void B2bua::journal_end(const Call& c) {
+    if (!journal_.is_open()) return;
+    journal_ << nlohmann::json{{"op", "end"}, {"a_call_id", c.a_call_id}}.dump() << '\n';
+    journal_.flush();
+}
+
+namespace {
+
+std::string peer_text(const TxnPeer& p) { return SipStack::address_of(p).to_string(); }
+
+nlohmann::json call_entry(const B2bua::Call& c, const std::optional<std::string>& media) {
+    return {{"op", "call"},
+            {"a_call_id", c.a_call_id},
+            {"b_call_id", c.b_call_id},
+            {"from", c.from},
+            {"to", c.to},
+            {"route", c.route != nullptr ? c.route->name : ""},
+            {"start_ms", c.start_ms},
+            {"answer_ms", c.answer_ms},
+            {"a_invite", c.a_invite_raw},
+            {"a_tag", c.a_tag},
+            {"a_listener", SipStack::listener_of(c.a_peer)},
+            {"a_peer", peer_text(c.a_peer)},
+            {"b_invite", c.b_forks->invite().serialize()},
+            {"b_2xx", c.b_2xx_raw},
+            {"b_listener", SipStack::listener_of(c.b_peer)},
+            {"b_peer", peer_text(c.b_peer)},
+            {"media", media ? nlohmann::json(*media) : nlohmann::json()}};
+}
+
+}  // namespace
+
+void B2bua::restore_journal() {
+    std::ifstream in(config_.journal_path);
+    if (!in) return;
+    std::vector<std::string> order;
+    std::unordered_map<std::string, nlohmann::json> live;
+    std::string line;
+    while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.contains("a_call_id")) continue;  // a torn last line
+        std::string id = j.value("a_call_id", "");
+        if (j.value("op", "") == "end") {
+            live.erase(id);
+        } else {
+            if (!live.contains(id)) order.push_back(id);
+            live[id] = std::move(j);
+        }
+    }
+    in.close();
+    std::size_t restored = 0;
+    for (const std::string& id : order) {
+        auto it = live.find(id);
+        if (it == live.end()) continue;
+        const nlohmann::json& j = it->second;
+        auto fail = [&](const char* what) {
+            spdlog::warn("journal: call {} not restored: {}", id, what);
+            live.erase(it);
+        };
+        std::size_t al = j.value("a_listener", std::size_t{0}), bl = j.value("b_listener", std::size_t{0});
+        if (al >= stack_.listener_count() || bl >= stack_.listener_count()) {
+            fail("listener gone");
+            continue;
+        }
+        auto c = std::make_unique<Call>();
+        c->id = next_call_++;
+        c->a_call_id = id;
+        c->b_call_id = j.value("b_call_id", "");
+        c->from = j.value("from", "");
+        c->to = j.value("to", "");
+        for (const auto& r : config_.routes)
+            if (r.name == j.value("route", "")) c->route = &r;
+        c->start_ms = j.value("start_ms", std::int64_t{0});
+        c->answer_ms = j.value("answer_ms", std::int64_t{0});
+        c->a_invite_raw = j.value("a_invite", "");
+        c->a_tag = j.value("a_tag", "");
+        c->b_2xx_raw = j.value("b_2xx", "");
+        std::string b_invite_raw = j.value("b_invite", "");
+        auto a_inv = SipMessageView::parse(c->a_invite_raw);
+        auto b_inv = SipMessageView::parse(b_invite_raw);
+        auto b_ok = SipMessageView::parse(c->b_2xx_raw);
+        auto a_addr = SockAddr::parse(j.value("a_peer", ""));
+        auto b_addr = SockAddr::parse(j.value("b_peer", ""));
+        if (!a_inv || !b_inv || !b_ok || !a_addr || !b_addr) {
+            fail("unparseable entry");
+            continue;
+        }
+        c->a_invite = SipMessage::from_view(*a_inv);
+        c->a_listener = al;
+        c->b_listener = bl;
+        c->a_peer = SipStack::make_peer(al, stack_.listener(al).config.proto, *a_addr);
+        c->b_peer = SipStack::make_peer(bl, stack_.listener(bl).config.proto, *b_addr);
+        auto ad = Dialog::create_uas(*a_inv, c->a_tag, uri_without_brackets(contact_for(al)),
+                                     DialogState::kConfirmed);
+        if (!ad) {
+            fail("A dialog");
+            continue;
+        }
+        c->a_dialog = std::move(*ad);
+        c->b_forks.emplace(SipMessage::from_view(*b_inv));
+        ForkResult fr = c->b_forks->on_response(*b_ok);
+        if (fr.dialog == nullptr) {
+            fail("B dialog");
+            continue;
+        }
+        c->b_dialog = fr.dialog;
+        c->state = CallState::kConfirmed;
+        c->a_acked = c->a_final_sent = c->b_final = c->b_provisional = true;
+        c->final_status = 200;
+        c->journaled = true;
+        if (!j["media"].is_string() || !media_.restore(id, j["media"].get<std::string>()))
+            spdlog::warn("journal: call {}: no media session (flows are not managed)", id);
+        std::uint64_t cid = c->id;
+        by_call_id_[c->a_call_id] = cid;
+        by_call_id_[c->b_call_id] = cid;
+        calls_[cid] = std::move(c);
+        ++active_;
+        ++restored;
+        if (config_.limits.max_duration_s != 0) {
+            std::int64_t left = static_cast<std::int64_t>(config_.limits.max_duration_s) * 1000 -
+                                (unix_ms() - calls_[cid]->answer_ms);
+            arm(*calls_[cid], calls_[cid]->t_duration, milliseconds(std::max<std::int64_t>(left, 1)),
+                &B2bua::on_duration);
+        }
+    }
+    if (restored != 0) media_.reattach();
+    counters_.calls_restored = restored;
+    // Compaction: only the live calls' last lines remain.
+    std::string tmp = config_.journal_path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        for (const std::string& id : order)
+            if (auto it = live.find(id); it != live.end()) out << it->second.dump() << '\n';
+    }
+    std::rename(tmp.c_str(), config_.journal_path.c_str());
+    spdlog::info("journal: {} calls restored from {}", restored, config_.journal_path);
 }
 
 B2buaSnapshot B2bua::snapshot() const {

@@ -1,5 +1,6 @@
 #include "rtpx/cp/engine_media.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace rtpx::cp {
@@ -110,6 +111,32 @@ void EngineMediaControl::release(const std::string& call) {
     by_session_.erase(s->id());
     if (auto r = engine_.delete_call(call); !r && r.error().code != media::MediaError::Code::kNotFound)
         spdlog::warn("call {}: tearing down flows: {}", call, what(r.error()));
+}
+
+std::optional<std::string> EngineMediaControl::save(const std::string& call) {
+    media::MediaSession* s = engine_.find(call);
+    if (s == nullptr) return std::nullopt;
+    return s->to_json().dump();
+}
+
+bool EngineMediaControl::restore(const std::string& call, std::string_view json) {
+    auto j = nlohmann::json::parse(json, nullptr, false);
+    if (j.is_discarded()) return false;
+    auto s = engine_.restore_session(j);
+    if (!s) {
+        spdlog::warn("call {}: journal: media session not restored: {}", call, what(s.error()));
+        return false;
+    }
+    by_session_[(*s)->id()] = call;
+    return true;
+}
+
+void EngineMediaControl::reattach() {
+    auto r = engine_.reattach();
+    if (r)
+        spdlog::info("journal: {} data-plane flows re-attached", *r);
+    else
+        spdlog::warn("journal: re-attaching flows: {}", what(r.error()));
 }
 
 std::vector<std::pair<std::string, flowapi::Event>> EngineMediaControl::drain_events() {

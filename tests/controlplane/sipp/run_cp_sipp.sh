@@ -7,7 +7,9 @@
 # scenario: basic | cancel | callee_bye (uac_<s>.xml against uas_<s>.xml), overload (max_calls 1:
 # one long call held while <calls> more INVITEs get 503 + Retry-After, then the held call ends
 # normally) or inactivity (media_timeout_s 1 and no RTP: the data plane's inactivity events make
-# the control plane send BYE to both parties). The caller is on 127.0.0.1, the callee on 127.0.0.2 (the controlplane listens on both).
+# the control plane send BYE to both parties) or restart (a call is answered, the control plane is
+# killed with SIGKILL and started again from its journal; the caller's BYE is then relayed and
+# the flows torn down as usual). The caller is on 127.0.0.1, the callee on 127.0.0.2 (the controlplane listens on both).
 # Passes when both sipp instances report every call successful, the control plane wrote one call
 # record per call with the expected end reason, and it exits cleanly on SIGTERM. Exit 77 (skipped)
 # when sipp is missing or no data plane can start here. Everything started is killed on exit.
@@ -34,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
-  for f in cp.log dp.log uas.out uac.out hold.out; do
+  for f in cp.log cp2.log dp.log uas.out uac.out hold.out; do
     [[ -f $WORK/$f ]] && { echo "--- $f"; tail -n 30 "$WORK/$f"; }
   done
   ls "$WORK"/*errors.log > /dev/null 2>&1 && tail -n 40 "$WORK"/*errors.log
@@ -108,6 +110,8 @@ t2_ms = 400
 level = "info"
 [records]
 path = "$WORK/records.jsonl"
+[journal]
+path = "$WORK/journal.jsonl"
 [http]
 listen = "127.0.0.1:$HTTP_PORT"
 TOML
@@ -133,6 +137,7 @@ case $SCEN in
   cancel) expect_reason=cancelled ;;
   overload) uas_scen=basic uas_calls=1 expect_records=1 ;;
   inactivity) uac_scen=callee_bye uas_scen=basic expect_reason=media-timeout ;;
+  restart) uas_scen=basic uas_calls=1 expect_records=1 ;;
   *) echo "unknown scenario $SCEN" >&2; exit 2 ;;
 esac
 
@@ -175,6 +180,23 @@ if [[ $SCEN == overload ]]; then
   wait "$HOLD_PID"
   hold_rc=$?
   [[ $hold_rc -eq 0 ]] || { set -e; fail "the held call failed (sipp exit $hold_rc)"; }
+elif [[ $SCEN == restart ]]; then
+  sed 's|<pause milliseconds="200"/>|<pause milliseconds="3000"/>|' "$DIR/uac_basic.xml" > "$WORK/uac_hold.xml"
+  (cd "$WORK" && exec sipp -sf uac_hold.xml -i 127.0.0.1 -p 0 -m 1 -s bob "${SIPP_COMMON[@]}" \
+     "127.0.0.1:$CP_A" > uac.out 2>&1) &
+  HOLD_PID=$!
+  PIDS+=("$HOLD_PID")
+  for _ in $(seq 50); do grep -q "answered" "$WORK/cp.log" && break; sleep 0.1; done
+  sleep 0.3
+  kill -9 "$CP_PID"
+  wait "$CP_PID" 2> /dev/null || true
+  "$CP" --config "$WORK/cp.toml" > "$WORK/cp2.log" 2>&1 &
+  CP_PID=$!
+  PIDS+=("$CP_PID")
+  for _ in $(seq 100); do grep -q "rtpx-controlplane running" "$WORK/cp2.log" && break; sleep 0.1; done
+  grep -q "journal: 1 calls restored" "$WORK/cp2.log" || { set -e; cat "$WORK/cp2.log"; fail "the call was not restored"; }
+  wait "$HOLD_PID"
+  uac_rc=$?
 else
   (cd "$WORK" && timeout 60 sipp -sf "$DIR/uac_$uac_scen.xml" -i 127.0.0.1 -p 0 -m "$CALLS" -r 20 -s bob \
      "${SIPP_COMMON[@]}" "127.0.0.1:$CP_A" > uac.out 2>&1)

@@ -15,6 +15,12 @@
 //                      rewritten through the media session and the answer reprograms the flows
 //   max duration, media inactivity (data-plane events) -> BYE on both legs
 //
+// Journal ([journal] path): one JSON line when a call is answered (and again when a re-INVITE or
+// UPDATE changes its media: the last line wins), one when it ends. At start the calls answered and
+// not ended are rebuilt (both dialogs from the messages that created them, the media session from
+// its JSON form), the data planes' flows re-attached, and the file compacted; a BYE after the
+// restart then tears the call down as usual.
+//
 // Single-threaded: everything runs on the EventLoop's thread. snapshot() is how other threads see
 // the state (the caller publishes it).
 #pragma once
@@ -67,6 +73,7 @@ struct B2buaCounters {
     std::uint64_t calls_ended_timeout = 0;  // max duration or media inactivity
     std::uint64_t requests_rejected = 0;    // validation failures (4xx/5xx by validation.hpp)
     std::uint64_t records_written = 0;
+    std::uint64_t calls_restored = 0;  // from the journal at start
 };
 
 // The state other threads may read (copied on the loop thread).
@@ -166,7 +173,12 @@ class B2bua final : public StackUser {
     // calls per second: new calls in the current and the previous second
     std::int64_t cps_second_ = 0;
     std::uint32_t cps_current_ = 0, cps_previous_ = 0;
+    void journal_call(Call& call);
+    void journal_end(const Call& call);
+    void restore_journal();
+
     std::ofstream records_;
+    std::ofstream journal_;
     std::function<void(const std::string&)> record_hook_;
     int media_fd_ = -1;
 };

@@ -67,6 +67,16 @@ class MediaControl {
     // Tears the call's flows down (one batch) and forgets the session.
     virtual void release(const std::string& call) = 0;
 
+    // Journal: the call's media session as JSON text (nullopt: nothing to save), rebuilt from it
+    // after a restart, and re-attached to the flows the data planes still hold.
+    [[nodiscard]] virtual std::optional<std::string> save(const std::string& /*call*/) {
+        return std::nullopt;
+    }
+    [[nodiscard]] virtual bool restore(const std::string& /*call*/, std::string_view /*json*/) {
+        return false;
+    }
+    virtual void reattach() {}
+
     // Data-plane events for the loop: a readable fd (or -1) and the events by call.
     [[nodiscard]] virtual int event_fd() const noexcept { return -1; }
     [[nodiscard]] virtual std::vector<std::pair<std::string, flowapi::Event>> drain_events() {
