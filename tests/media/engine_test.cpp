@@ -1,7 +1,8 @@
 // MediaEngine against a real rtpx-dataplane process (net_null vdevs, --no-huge, a control socket
 // in a temporary directory): batches applied, flows dumped with the session's cookie, stats per
 // leg, inactivity events through event_fd(), teardown, and reattach after a new engine.
-// Skipped when not root or when the binary (RTPX_DATAPLANE_BIN, from CMake) is missing.
+// Skipped when not root or when the binary (RTPX_DATAPLANE_BIN, from CMake or the environment) is
+// missing.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -47,7 +48,9 @@ class DataplaneProcess : public ::testing::Test {
             skip_ = "needs root (DPDK vdevs)";
             return;
         }
-        const std::string bin = RTPX_DATAPLANE_BIN;
+        // RTPX_DATAPLANE_BIN in the environment overrides the path CMake compiled in.
+        const char* env = std::getenv("RTPX_DATAPLANE_BIN");
+        const std::string bin = env != nullptr && *env != '\0' ? env : RTPX_DATAPLANE_BIN;
         struct stat st {};
         if (bin.empty() || ::stat(bin.c_str(), &st) != 0) {
             skip_ = "rtpx-dataplane not built";
@@ -244,7 +247,9 @@ TEST_F(DataplaneProcess, ReattachAfterRestartRebuildsOccupancy) {
     ASSERT_TRUE(engine->apply(fresh.take_changes())) << "no clash with existing flows";
     for (const auto& f : fresh.flows()) {
         for (const auto& old : dump()) {
-            if (old.cookie != fresh.id()) EXPECT_NE(old.local, f.local);
+            if (old.cookie != fresh.id()) {
+                EXPECT_NE(old.local, f.local);
+            }
         }
     }
     // A BYE after the restart tears the survivor down.

@@ -109,8 +109,9 @@ TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
     EXPECT_EQ(ba->srtp_egress.suite, flowapi::SrtpSuite::kNone);
     // The RTCP flows carry the same keys (SRTCP shares the master key).
     for (const auto& op : batch.ops) {
-        if (op.spec.local.address == ip(kAliceSide))
+        if (op.spec.local.address == ip(kAliceSide)) {
             EXPECT_EQ(op.spec.srtp_egress, offered[1].params);
+        }
     }
 
     // A hold re-offer keeps the keys (no re-keying, no SRTP change in the flows).
@@ -128,7 +129,9 @@ TEST(Srtp, AvpOfferBecomesSavpTowardsBobAndTheAnswersChoiceIsUsed) {
         EXPECT_EQ(op.kind, flowapi::OpKind::kModify);
     }
     for (const auto& f : s.flows()) {
-        if (f.local.address == ip(kAliceSide)) EXPECT_EQ(f.srtp_egress, offered[1].params);
+        if (f.local.address == ip(kAliceSide)) {
+            EXPECT_EQ(f.srtp_egress, offered[1].params);
+        }
     }
 }
 
@@ -162,9 +165,13 @@ TEST(Srtp, ReofferFromTheSrtpSideKeepsEachLegsTransport) {
     const auto keys = cryptos(bob_sees.media[0]);
     ASSERT_EQ(keys.size(), 1u);
     EXPECT_EQ(keys[0].tag, 1u);
-    for (const auto& op : s.take_changes().ops) EXPECT_EQ(op.kind, flowapi::OpKind::kModify);
+    for (const auto& op : s.take_changes().ops) {
+        EXPECT_EQ(op.kind, flowapi::OpKind::kModify);
+    }
     for (const auto& f : s.flows()) {
-        if (f.local.address == ip(kAliceSide)) EXPECT_EQ(f.srtp_egress, keys[0].params);
+        if (f.local.address == ip(kAliceSide)) {
+            EXPECT_EQ(f.srtp_egress, keys[0].params);
+        }
     }
 }
 

@@ -2,12 +2,17 @@
 // (rtpx_ng): SDP in, SDP out, flow batches out. See CP_DESIGN.md for the contract.
 //
 // Additions to the CP_DESIGN.md shape (additive only; nothing there changed):
-//   - LegOptions: replace_origin, replace_session_connection, ice (kRemove/kForce, remove_ice kept
-//     as the switch), sdes_suites (the suites offered to a leg that gets SRTP from an RTP offerer).
+//   - LegOptions: replace_origin, replace_session_connection, sdes_suites (the suites offered to a
+//     leg that gets SRTP from an RTP offerer).
+//   - enum Ice (ng's ICE= values; remove_ice stays the switch).
 //   - MediaError::Code::kNotFound (unknown call, ng); to_string(MediaError::Code).
 //   - MediaSession::offer/answer: an optional 4th argument, the sending leg's own LegOptions.
+//     answer() may be called again for the same offer (183 then 200, another fork's answer): the
+//     offerer keeps its relay ports and keys; only the answerer's side is updated.
+//   - <nlohmann/json.hpp> is included (to_json()/from_json are part of the API).
+//   - Transport::kKeep on a re-offer keeps the transport the leg already has.
 //   - MediaSession: call_id(), tag()/set_tag()/leg_of_tag() (ng from-tag/to-tag naming the legs),
-//     has_pending_offer(), codec(Leg), to_json()/from_json (journal), flows() (the programmed
+//     has_pending_offer(), codec(), to_json()/from_json (journal), flows() (the programmed
 //     flows), streams (read-only view for call records).
 //   - PortPools: the Interface list and per-Interface port pools (public so unit tests can build
 //     sessions without a data plane; MediaEngine owns one).
@@ -32,7 +37,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
 #include "rtpx/flowapi/flow.hpp"
@@ -51,10 +56,9 @@ enum class Leg : std::uint8_t { kA, kB };  // A = the leg the first offer came f
 
 enum class Transport : std::uint8_t { kKeep, kRtpAvp, kRtpSavp, kRtpAvpf, kRtpSavpf };
 enum class RtcpMux : std::uint8_t { kKeep, kOffer, kDemux, kAccept, kRequire };
-enum class Ice : std::uint8_t {
-    kRemove,  // ICE attributes removed (the relay anchors the media)
-    kForce,   // kept as received (rtpengine's ICE=force is approximated: no relay candidates)
-};
+// ng's ICE= values, for callers' parsing; what the session reads is LegOptions::remove_ice
+// (= ice == Ice::kRemove). kForce keeps the endpoint's ICE lines: the relay adds no candidates.
+enum class Ice : std::uint8_t { kRemove, kForce };
 
 struct Interface {     // a data plane's media address on one network, with a port range
     std::string name;  // e.g. "alice-side"
@@ -84,7 +88,11 @@ struct LegOptions {         // how the session treats the leg the rewritten SDP 
     std::vector<std::string> sdes_suites;
 };
 
-struct LegStats {  // per media section summed; what the data plane measured on packets FROM the leg
+// Per media section summed, measured by the data plane on what it received FROM the leg: packets
+// and bytes forwarded, lost (RFC 3550 cumulative, current SSRC), errors = drops + SRTP failures,
+// jitter = the worst stream's, in ms (RTP units / clock rate), MOS = E-model (rtp/quality.hpp) of
+// loss and jitter for the codec.
+struct LegStats {
     std::uint64_t packets = 0, bytes = 0, lost = 0, errors = 0;
     double jitter_ms = 0;
     double mos = 0;  // 0 when nothing was received
@@ -226,7 +234,11 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
     std::unique_ptr<Impl> impl_;
 };
 
-class MediaEngine {  // owns data-plane links and port pools; creates sessions
+// Owns data-plane links and port pools; creates sessions. Used from one thread (the owner's event
+// loop); only the event reader threads run beside it, behind event_fd()/drain_events().
+// Not journaled: an offer still waiting for its answer (a restart drops it; the endpoint's
+// transaction fails and is retried).
+class MediaEngine {
   public:
     // Connects a command and an event client to every data plane (kDataplane when one fails).
     static tl::expected<MediaEngine, MediaError> create(std::vector<DataplaneConfig> dataplanes);
