@@ -88,7 +88,9 @@ elif limits:
     out += ["[limits]"] + ["%s = %s" % kv for kv in limits.items()]
 print("\n".join(out))
 PY
-    if [[ -n ${CP_TEST_EXTRA_TOML:-} ]]; then printf '\n%s\n' "$CP_TEST_EXTRA_TOML" >>"$W/controlplane.toml"; fi
+    if [[ -n ${CP_TEST_EXTRA_TOML:-} ]]; then
+        printf '\n%s\n' "${CP_TEST_EXTRA_TOML//\/run\/rtpx\//$W/}" >>"$W/controlplane.toml"
+    fi
 }
 
 # Topology, data plane (primed ARP both ways), control plane with cp_test_config "$@".
