@@ -289,10 +289,13 @@ fi
 missing=$((calls - c_calls))
 ((missing > 0)) || missing=0
 failed=$((c_failed + missing))
+rc=0
+[[ $failed == 0 && $lost == 0 && $c_ok == "$calls" && $uac_rc == 0 ]] || rc=1
+((!keep)) || echo "demo: --keep: namespaces and processes stay up until Ctrl-C"
+summary "$calls" "$c_ok" "$failed" "$rtp_in" "$rtp_out" "$lost" "$srtp_calls" "$mos_min"
 if ((keep)); then
-    echo "demo: --keep: namespaces and processes stay up; Ctrl-C ends them"
+    trap 'exit $rc' INT TERM
     sleep infinity &
     wait $! || true
 fi
-summary "$calls" "$c_ok" "$failed" "$rtp_in" "$rtp_out" "$lost" "$srtp_calls" "$mos_min"
-[[ $failed == 0 && $lost == 0 && $c_ok == "$calls" && $uac_rc == 0 ]]
+exit $rc
