@@ -1,57 +1,301 @@
 #!/usr/bin/env bash
-# rtpx demo: installs what is missing, builds, and shows what works today.
+# rtpx demo: real calls through the appliance. As root on Debian 12; idempotent.
 #
-# Today (issue 2) that is the RTP/RTCP protocol core: a pcap of several RTP/RTCP streams with loss
-# and jitter is generated, then decoded by `rtpx decode pcap` (per packet and per stream, with
-# RFC 3550 loss/jitter and an E-model MOS). The control-plane issue turns this into real calls.
-# Idempotent; run as root on Debian 12.
+#   ./deploy/demo.sh [--calls N] [--no-srtp] [--static] [--keep]
+#
+# 1. deploy/setup.sh installs what is missing; the ci preset builds rtpx-dataplane, rtpx and
+#    rtpx-controlplane. 2. Hugepages are reserved when the kernel gives them (the count is put back
+#    on exit), else the data plane runs with --no-huge. 3. Namespaces rtpx-alice, rtpx-bob and
+#    rtpx-core with the veths and addresses of CP_DESIGN.md (deploy/demo/topology.bash).
+#    4. rtpx-dataplane (net_af_packet on core-a/core-b) and rtpx-controlplane
+#    (--config deploy/demo/controlplane.toml) start in rtpx-core. 5. Calls: N-1 from a sipp UAC in
+#    alice to a sipp UAS in bob (both replay /usr/share/sip-tester/g711a.pcap, 236 RTP packets,
+#    PCMA), and one from baresip in alice with SRTP (SDES, AES_CM_128_HMAC_SHA1_80) bridged by rtpx
+#    to plain RTP towards the sipp UAS; all at once. 6. One line per call, then exactly one line:
+#      demo: calls=<n> ok=<n> failed=<n> rtp_in=<pkts> rtp_out=<pkts> lost=<pkts> srtp_calls=<n> mos_min=<x.x>
+#    Exit 0 only when every call succeeded and no packet was lost.
+#
+# How the numbers are computed (deploy/demo/account.py has the details): dumpcap records alice's
+# and bob's own interfaces; tshark reads the SIP of each call (matched across the B2BUA's two legs
+# by the request-URI user bob-<n>), `rtpx decode pcap --summary` the RTP streams.
+#   rtp_in   RTP packets the endpoints sent to rtpx's media addresses (RTCP not counted);
+#   rtp_out  RTP packets the endpoints received from rtpx's media addresses;
+#   lost     per call and direction, sent minus received, summed;
+#   mos_min  the lowest E-model MOS of any stream as received by an endpoint;
+#   srtp_calls  calls with an RTP/SAVP leg (seen in the SDP).
+# Cross-checks printed before the summary: each sipp direction sent exactly the pcap's 236 packets;
+# the data plane's own totals (`rtpx stats --json`: rx/tx packets, drops by reason) and the control
+# plane's call records and /calls.
+#
+# --static: no control plane. SIP goes from alice to bob over a direct veth, the SDP names the
+#   data plane's relay addresses, and `rtpx flow add` programs one flow pair per call: checks the
+#   topology, the data plane and this script's accounting on their own.
+# --no-srtp: only sipp calls. --keep: keep the namespaces and processes (Ctrl-C ends them).
+# Logs and captures stay in ${RTPX_DEMO_DIR:-/tmp/rtpx-demo}. RTPX_PRESET (default ci) picks the build;
+# RTPX_DATAPLANE=<binary> runs another data plane build, RTPX_DEMO_CONFIG=<file> another control-plane
+# config (same topology).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+usage() { sed -n '4p' "$0" | sed 's/^#  */usage: /'; }
+calls=4
+srtp=1
+static=0
+keep=0
+while (($#)); do
+    case $1 in
+        --calls) calls=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+        --calls=*) calls=${1#--calls=}; shift ;;
+        --no-srtp) srtp=0; shift ;;
+        --static) static=1; srtp=0; shift ;;
+        --keep) keep=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; exit 2 ;;
+    esac
+done
+[[ $calls =~ ^[1-9][0-9]{0,2}$ ]] || { echo "demo: --calls takes 1..999" >&2; exit 2; }
+((calls >= 2)) || srtp=0
+nsipp=$((calls - srtp))
+if [[ $(id -u) != 0 ]]; then
+    echo "demo: run as root (it installs packages and creates network namespaces)" >&2
+    exit 1
+fi
+
+# Always end with exactly one summary line, also when something fails before the calls.
+summary_printed=0
+summary() {
+    echo "demo: calls=$1 ok=$2 failed=$3 rtp_in=$4 rtp_out=$5 lost=$6 srtp_calls=$7 mos_min=$8"
+    summary_printed=1
+}
 
 ./deploy/setup.sh
-
 preset=${RTPX_PRESET:-ci}
+BIN=$ROOT/build/$preset
+echo "demo: building ($preset preset)"
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$(nproc)" --target rtpx rtpx-pcapgen
-bin=build/$preset
-rtpx=$bin/controlplane/cli/rtpx
-pcapgen=$bin/perf/tools/rtpx-pcapgen
+targets=(rtpx-dataplane rtpx)
+if ((!static)); then
+    if ! cmake --build "$BIN" --target help 2>/dev/null | grep -q '^rtpx-controlplane:'; then
+        echo "demo: this tree has no rtpx-controlplane target yet; --static runs the demo without it" >&2
+        summary "$calls" 0 "$calls" 0 0 0 0 0.0
+        exit 1
+    fi
+    targets+=(rtpx-controlplane)
+fi
+cmake --build "$BIN" -j "$(nproc)" --target "${targets[@]}" >/dev/null
+DP=${RTPX_DATAPLANE:-$BIN/dataplane/rtpx-dataplane}
+RTPX=$BIN/controlplane/cli/rtpx
+CP=$BIN/controlplane/rtpx-controlplane
 
-work=${RTPX_DEMO_DIR:-/tmp/rtpx-demo}
-mkdir -p "$work"
-pcap=$work/demo.pcap
-
-echo
-echo "== 1. Generate 20 s of 3 calls (6 RTP streams: PCMU, PCMA, Opus with header extensions) with RTCP,"
-echo "==    2% loss, 8 ms jitter, 0.5% reordering"
-"$pcapgen" --out "$pcap" --streams 6 --duration 20 --loss 2 --jitter-ms 8 --reorder 0.5 --seed 7 \
-  --truth "$work/truth.json"
-
-echo
-echo "== 2. The first RTP and RTCP packets, decoded (rtpx decode pcap $pcap)"
-"$rtpx" decode pcap "$pcap" --extmap 1=urn:ietf:params:rtp-hdrext:ssrc-audio-level \
-  --extmap "3=http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01" \
-  > "$work/packets.jsonl"
-grep -m1 '"kind":"rtp".*"extensions":\[{' "$work/packets.jsonl" || true
-grep -m1 '"kind":"rtcp"' "$work/packets.jsonl" || true
-
-echo
-echo "== 3. Per-stream summary (rtpx decode pcap $pcap --summary --rtpmap 111=opus/48000/2)"
-"$rtpx" decode pcap "$pcap" --summary --rtpmap 111=opus/48000/2 | tee "$work/summary.jsonl"
-
-echo
-python3 - "$work/summary.jsonl" "$work/truth.json" <<'PY'
-import json, sys
-streams = [json.loads(l) for l in open(sys.argv[1])]
-truth = json.load(open(sys.argv[2]))
-sent = {s["ssrc"]: s for s in truth["streams"]}
-print(f"{'ssrc':>10} {'codec':>6} {'packets':>8} {'lost':>5} {'(truth)':>7} {'jitter_ms':>9} {'mos':>5}")
-for s in streams:
-    t = sent.get(s["ssrc"], {})
-    print(f"{s['ssrc']:>10} {str(s['codec']):>6} {s['packets']:>8} {s['lost']:>5} "
-          f"{t.get('dropped', '?'):>7} {s['jitter_ms']:>9.2f} {s['mos']:>5.2f}")
-total = sum(s["packets"] for s in streams)
-lost = sum(s["lost"] for s in streams)
-print(f"demo: {len(streams)} streams, {total} packets decoded, {lost} lost, "
-      f"mean MOS {sum(s['mos'] for s in streams) / max(len(streams), 1):.2f}")
+# shellcheck source=demo/topology.bash
+source "$ROOT/deploy/demo/topology.bash"
+W=${RTPX_DEMO_DIR:-/tmp/rtpx-demo}
+rm -rf "$W"
+rtpx_topo_init "" "$W"
+# The control plane's config names the data plane's socket and the call records file.
+CP_CONFIG=${RTPX_DEMO_CONFIG:-$ROOT/deploy/demo/controlplane.toml}
+read -r RTPX_DP_SOCK records < <("$RTPX_PY" - "$CP_CONFIG" <<'PY'
+import sys, tomllib
+c = tomllib.load(open(sys.argv[1], "rb"))
+print(c["dataplane"][0]["socket"], c.get("records", {}).get("path", "-"))
 PY
+)
+mkdir -p "$(dirname "$RTPX_DP_SOCK")"
+rm -f "$RTPX_DP_SOCK"
+[[ $records == - ]] || rm -f "$records"
+
+huge_file=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+huge_prev=""
+huge_mounted=0
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    rtpx_topo_down >/dev/null 2>&1 || true
+    if [[ -n $huge_prev ]]; then echo "$huge_prev" >"$huge_file" 2>/dev/null || true; fi
+    if ((huge_mounted)); then umount /dev/hugepages 2>/dev/null || true; fi
+    if ((!summary_printed)); then
+        echo "demo: stopped early (exit $rc); logs in $W" >&2
+        summary "$calls" 0 "$calls" 0 0 0 0 0.0
+        ((rc != 0)) || rc=1
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Hugepages: 128 x 2 MB when the kernel gives them, else --no-huge (see rtpx_dp_start).
+RTPX_DP_HUGE=0
+if [[ -w $huge_file ]]; then
+    free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+    if ((free < 128)); then
+        huge_prev=$(cat "$huge_file")
+        echo $((huge_prev + 128 - free)) >"$huge_file" 2>/dev/null || true
+        free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+    fi
+    if ((free >= 128)); then
+        if ! grep -q ' hugetlbfs ' /proc/mounts; then
+            mkdir -p /dev/hugepages
+            mount -t hugetlbfs nodev /dev/hugepages && huge_mounted=1
+        fi
+        grep -q ' hugetlbfs ' /proc/mounts && RTPX_DP_HUGE=1
+    fi
+fi
+echo "demo: data plane memory: $( ((RTPX_DP_HUGE)) && echo "hugepages (--in-memory)" || echo "--no-huge")"
+
+echo "demo: namespaces $RTPX_NS_ALICE, $RTPX_NS_BOB, $RTPX_NS_CORE"
+rtpx_topo_up
+rtpx_dp_start "$DP"
+rtpx_topo_prime
+sip_alice=$RTPX_ALICE_IP
+sip_bob=$RTPX_BOB_IP
+uac_remote=$RTPX_CORE_A_SIP:5060
+: >"$W/alice.csv"
+: >"$W/bob.csv"
+echo SEQUENTIAL >>"$W/alice.csv"
+echo SEQUENTIAL >>"$W/bob.csv"
+if ((static)); then
+    # SIP straight from alice to bob; media through one static flow pair per call.
+    sip_alice=10.99.3.2
+    sip_bob=10.99.3.3
+    uac_remote=$sip_bob:5060
+    ip link add sip0 netns "$RTPX_NS_ALICE" type veth peer name sip0 netns "$RTPX_NS_BOB"
+    ip -n "$RTPX_NS_ALICE" addr add $sip_alice/24 dev sip0
+    ip -n "$RTPX_NS_BOB" addr add $sip_bob/24 dev sip0
+    ip -n "$RTPX_NS_ALICE" link set sip0 up
+    ip -n "$RTPX_NS_BOB" link set sip0 up
+    {
+        echo '{"flows": ['
+        for ((i = 0; i < nsipp; i++)); do
+            a=$((30000 + 4 * i)) b=$((30002 + 4 * i))
+            ((i == 0)) || echo ","
+            echo "{\"local\": \"$RTPX_MEDIA_A:$a\", \"egress_source\": \"$RTPX_MEDIA_B:$b\", \"egress_destination\": \"$RTPX_BOB_IP:6000\", \"cookie\": $((i + 1))},"
+            echo "{\"local\": \"$RTPX_MEDIA_B:$b\", \"egress_source\": \"$RTPX_MEDIA_A:$a\", \"egress_destination\": \"$RTPX_ALICE_IP:6000\", \"cookie\": $((i + 1))}"
+            echo "$RTPX_MEDIA_B;$b" >>"$W/alice.csv"   # alice's SDP: bob sends to the relay
+            echo "$RTPX_MEDIA_A;$a" >>"$W/bob.csv"     # bob's SDP: alice sends to the relay
+        done
+        echo ']}'
+    } >"$W/flows.json"
+    "$RTPX" flow add "$W/flows.json" --dataplane "$RTPX_DP_SOCK"
+else
+    for ((i = 0; i < nsipp; i++)); do echo "$RTPX_ALICE_IP;6000" >>"$W/alice.csv"; done
+    for ((i = 0; i < calls; i++)); do echo "$RTPX_BOB_IP;6000" >>"$W/bob.csv"; done
+    echo "demo: rtpx-controlplane --config ${CP_CONFIG#"$ROOT"/}"
+    rtpx_cp_start "$CP" "$CP_CONFIG"
+fi
+
+# Captures on the endpoints' own interfaces: the accounting's source of truth.
+ifaces=(-i eth0)
+((!static)) || ifaces+=(-i sip0)
+rtpx_bg alice dumpcap -q "${ifaces[@]}" -f udp -w "$W/alice.pcapng" >"$W/dumpcap-alice.log" 2>&1
+cap_alice=$RTPX_LAST_PID
+rtpx_bg bob dumpcap -q "${ifaces[@]}" -f udp -w "$W/bob.pcapng" >"$W/dumpcap-bob.log" 2>&1
+cap_bob=$RTPX_LAST_PID
+for _ in $(seq 50); do [[ -s $W/alice.pcapng && -s $W/bob.pcapng ]] && break; sleep 0.1; done
+sleep 0.5
+
+sipp_common=(-nostdin -trace_err -trace_screen -mp 6000 -timeout 60s -timeout_error)
+rtpx_bg bob sipp -sf "$ROOT/deploy/demo/uas_pcap.xml" -i "$sip_bob" -p 5060 -mi "$RTPX_BOB_IP" \
+    -inf "$W/bob.csv" -m "$calls" "${sipp_common[@]}" \
+    -error_file "$W/sipp-uas-errors.log" -screen_file "$W/sipp-uas-screen.log" >"$W/sipp-uas.log" 2>&1
+uas=$RTPX_LAST_PID
+sleep 0.5
+echo "demo: placing $nsipp sipp call(s)$( ((srtp)) && echo " and 1 baresip call with SRTP")"
+rtpx_bg alice sipp "$uac_remote" -sf "$ROOT/deploy/demo/uac_pcap.xml" -s bob -i "$sip_alice" -p 5060 \
+    -mi "$RTPX_ALICE_IP" -inf "$W/alice.csv" -key rtpx_target "$RTPX_BOB_IP" -m "$nsipp" -l "$nsipp" \
+    -r 10 "${sipp_common[@]}" \
+    -error_file "$W/sipp-uac-errors.log" -screen_file "$W/sipp-uac-screen.log" >"$W/sipp-uac.log" 2>&1
+uac=$RTPX_LAST_PID
+
+if ((srtp)); then
+    # baresip 1.0 headless (rtpx_baresip_setup): a 9 s tone, then it hangs up; mediaenc=srtp-mand
+    # offers RTP/SAVP with SDES keys only.
+    rtpx_baresip_setup "$W/baresip" "$RTPX_ALICE_IP:5070" alice 9 ";mediaenc=srtp-mand"
+    rtpx_bg alice baresip -f "$W/baresip" -t 18 -e "/dial sip:bob-srtp@$RTPX_CORE_A_SIP:5060" \
+        >"$W/baresip.log" 2>&1
+    bare=$RTPX_LAST_PID
+fi
+uac_rc=0
+wait "$uac" || uac_rc=$?
+if ((srtp)); then wait "$bare" || true; fi
+for _ in $(seq 100); do kill -0 "$uas" 2>/dev/null || break; sleep 0.1; done
+uas_rc=0
+if kill -0 "$uas" 2>/dev/null; then uas_rc=timeout; rtpx_stop_pid "$uas"; else wait "$uas" || uas_rc=$?; fi
+sleep 0.5
+for pid in "$cap_alice" "$cap_bob"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "$cap_alice" "$cap_bob"; do wait "$pid" 2>/dev/null || true; done
+
+echo "demo: sipp UAC exit $uac_rc, UAS exit $uas_rc (logs: $W/sipp-*.log)"
+"$RTPX" stats --json --dataplane "$RTPX_DP_SOCK" >"$W/dp-stats.json" || true
+if ((!static)); then
+    rtpx_http /calls >"$W/calls-after.json" 2>/dev/null || true
+    rtpx_http /metrics >"$W/metrics.txt" 2>/dev/null || true
+fi
+"$RTPX_PY" - "$W/dp-stats.json" "$records" "$W/calls-after.json" <<'PY' || true
+import json, os, sys
+try:
+    s = json.load(open(sys.argv[1]))
+    drops = s.get("drops", {})
+    media = {k: v for k, v in drops.items() if v and k not in
+             ("not_for_us", "unsupported_l3", "exception_ignored", "rtcp_terminated")}
+    print("demo: data plane rx_packets=%s tx_packets=%s flows_left=%s media_drops=%s" % (
+        s.get("rx_packets"), s.get("tx_packets"), s.get("flows"), media or 0))
+except Exception as e:  # the data plane is gone: say so, the endpoints' counts still stand
+    print("demo: data plane stats unavailable (%s)" % e)
+if os.path.exists(sys.argv[2]):
+    # The control plane's own view: per call record, per leg the packets rtpx received from that
+    # leg, the loss it saw and its MOS (legs a and b).
+    records = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+    legs = [leg for r in records for leg in r.get("legs", {}).values() if leg]
+    print("demo: control plane records: %d call(s), legs' packets=%d lost=%d mos_min=%s (%s)" % (
+        len(records), sum(l.get("packets", 0) for l in legs), sum(l.get("lost", 0) for l in legs),
+        min((l["mos"] for l in legs if l.get("mos")), default="-"), sys.argv[2]))
+if os.path.exists(sys.argv[3]) and os.path.getsize(sys.argv[3]):
+    print("demo: control plane /calls after the calls: %s" % open(sys.argv[3]).read().strip()[:200])
+PY
+
+# One line per call, then the totals.
+"$RTPX_PY" "$ROOT/deploy/demo/account.py" --rtpx "$RTPX" --alice "$W/alice.pcapng" --bob "$W/bob.pcapng" \
+    --expect-per-stream 236 >"$W/account.txt"
+grep -v '^totals: ' "$W/account.txt"
+read -r c_calls c_ok c_failed rtp_in rtp_out lost srtp_calls mos_min < <(
+    sed -n 's/^totals: //p' "$W/account.txt" | "$RTPX_PY" -c '
+import json, sys
+t = json.load(sys.stdin)
+print(t["calls"], t["ok"], t["failed"], t["rtp_in"], t["rtp_out"], t["lost"], t["srtp_calls"],
+      "%.1f" % (t["mos_min"] or 0))')
+# The SRTP call also needs baresip to have decrypted and decoded the far side's audio: its sndfile
+# dump must hold at least 5 s of non-silent samples (the sipp UAS sends 7 s), with no SRTP error.
+if ((srtp)); then
+    if ! "$RTPX_PY" - "$W/baresip" "$W/baresip.log" <<'PY'; then
+import glob, sys, wave
+dumps = glob.glob(sys.argv[1] + "/dump-*-dec.wav")
+log = open(sys.argv[2], errors="replace").read()
+voiced = 0
+if dumps:
+    w = wave.open(dumps[0])
+    pcm = w.readframes(w.getnframes())
+    voiced = sum(1 for i in range(0, len(pcm) - 1, 2) if pcm[i:i + 2] != b"\0\0")
+bad = "failed to decrypt RTP" in log
+print("demo: baresip (SRTP leg) decoded %.1f s of audio from bob%s" % (
+    voiced / 8000, ", and logged SRTP failures" if bad else ""))
+sys.exit(0 if voiced >= 5 * 8000 and not bad else 1)
+PY
+        if grep -q '^call [0-9]* bob-srtp.*: ok' "$W/account.txt"; then c_ok=$((c_ok - 1)) c_failed=$((c_failed + 1)); fi
+    fi
+fi
+# Calls that never showed up on alice's wire count as failed.
+missing=$((calls - c_calls))
+((missing > 0)) || missing=0
+failed=$((c_failed + missing))
+rc=0
+[[ $failed == 0 && $lost == 0 && $c_ok == "$calls" && $uac_rc == 0 ]] || rc=1
+((!keep)) || echo "demo: --keep: namespaces and processes stay up until Ctrl-C"
+summary "$calls" "$c_ok" "$failed" "$rtp_in" "$rtp_out" "$lost" "$srtp_calls" "$mos_min"
+if ((keep)); then
+    trap 'exit $rc' INT TERM
+    sleep infinity &
+    wait $! || true
+fi
+exit $rc
