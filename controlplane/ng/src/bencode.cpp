@@ -199,6 +199,7 @@ class Decoder {
             if (!k) return tl::make_unexpected(k.error());
             if (pos_ >= in_.size())
                 return fail(Code::kTruncated, "input ends after a dictionary key");
+            if (in_[pos_] == 'e') return fail(Code::kBadToken, "dictionary key without a value");
             auto v = value(depth);
             if (!v) return v;
             entries.push_back(DictEntry{std::move(*k), std::move(*v)});

@@ -54,14 +54,15 @@ using Dict = std::vector<DictEntry>;  // in arrival order; keys unique
 
 class Value {
   public:
-    Value() : v_(std::int64_t{0}) {}
-    Value(std::int64_t i) : v_(i) {}                      // NOLINT: implicit by design
-    Value(int i) : v_(std::int64_t{i}) {}                 // NOLINT
-    Value(std::string s) : v_(std::move(s)) {}            // NOLINT
-    Value(std::string_view s) : v_(std::string(s)) {}     // NOLINT
-    Value(const char* s) : v_(std::string(s)) {}          // NOLINT
-    Value(List l) : v_(std::move(l)) {}                   // NOLINT
-    Value(Dict d) : v_(std::move(d)) {}                   // NOLINT
+    // Defined below, once DictEntry is complete.
+    Value();
+    Value(std::int64_t i);       // NOLINT: implicit by design, values are built inline
+    Value(int i);                // NOLINT
+    Value(std::string s);        // NOLINT
+    Value(std::string_view s);   // NOLINT
+    Value(const char* s);        // NOLINT
+    Value(List l);               // NOLINT
+    Value(Dict d);               // NOLINT
 
     [[nodiscard]] bool is_int() const noexcept { return v_.index() == 0; }
     [[nodiscard]] bool is_string() const noexcept { return v_.index() == 1; }
@@ -94,6 +95,15 @@ struct DictEntry {
     std::string key;
     Value value;
 };
+
+inline Value::Value() : v_(std::int64_t{0}) {}
+inline Value::Value(std::int64_t i) : v_(i) {}
+inline Value::Value(int i) : v_(std::int64_t{i}) {}
+inline Value::Value(std::string s) : v_(std::move(s)) {}
+inline Value::Value(std::string_view s) : v_(std::string(s)) {}
+inline Value::Value(const char* s) : v_(std::string(s)) {}
+inline Value::Value(List l) : v_(std::move(l)) {}
+inline Value::Value(Dict d) : v_(std::move(d)) {}
 
 struct DecodeLimits {
     std::size_t max_input = 256 * 1024;   // bytes; a UDP datagram is at most 64 KiB
