@@ -130,7 +130,8 @@ class Server {
     [[nodiscard]] std::optional<std::string> handle(std::string_view datagram,
                                                     const sip::SockAddr& peer, Clock::time_point now);
 
-    // Binds every `listen` address (UDP) and registers the sockets on `loop`. Error text names the
+    // Binds every `listen` address (UDP) and registers the sockets on `loop` (which must outlive
+    // the server: the destructor unregisters and closes them). Error text names the
     // address and the errno text.
     [[nodiscard]] tl::expected<void, std::string> listen(sip::EventLoop& loop);
     // The bound addresses (with the real port when 0 was asked for).
