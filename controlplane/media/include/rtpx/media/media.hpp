@@ -5,6 +5,7 @@
 //   - LegOptions: replace_origin, replace_session_connection, ice (kRemove/kForce, remove_ice kept
 //     as the switch), sdes_suites (the suites offered to a leg that gets SRTP from an RTP offerer).
 //   - MediaError::Code::kNotFound (unknown call, ng); to_string(MediaError::Code).
+//   - MediaSession::offer/answer: an optional 4th argument, the sending leg's own LegOptions.
 //   - MediaSession: call_id(), tag()/set_tag()/leg_of_tag() (ng from-tag/to-tag naming the legs),
 //     has_pending_offer(), codec(Leg), to_json()/from_json (journal), flows() (the programmed
 //     flows), streams (read-only view for call records).
@@ -169,12 +170,16 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
     // `sdp` was sent by leg `from`; returns the SDP to send to other(from): connection address and
     // ports replaced by relay endpoints on `towards.interface`, crypto lines per `towards.transport`
     // (SDES keys generated per leg, the ingress keys taken from the offerer's a=crypto), ICE removed.
+    // `sender` (optional, additive): the options of the offering leg itself (its received_from,
+    // trust_address, latching, interface); else the last ones given for it (or the defaults).
     tl::expected<std::string, MediaError> offer(Leg from, std::string_view sdp,
-                                                const LegOptions& towards);
+                                                const LegOptions& towards,
+                                                const LegOptions* sender = nullptr);
     // The answer to the pending offer, sent by `from` (= other(offerer)); returns the SDP for the
     // offerer. `towards` are the options of the offerer's leg (interface, latching...).
     tl::expected<std::string, MediaError> answer(Leg from, std::string_view sdp,
-                                                 const LegOptions& towards);
+                                                 const LegOptions& towards,
+                                                 const LegOptions* sender = nullptr);
     // Flow changes (add/modify/delete of both directions of every stream) since the last call, as ONE
     // batch: the caller applies it (MediaEngine::apply) before it forwards the answer. Ports of
     // removed sections are released when the batch with their deletes is returned.
