@@ -26,9 +26,11 @@ class FakeBackend final : public Backend {
     tl::expected<std::string, media::MediaError> offer(std::string_view call_id,
                                                        std::string_view sender_tag,
                                                        std::string_view sdp,
-                                                       const media::LegOptions& towards) override {
+                                                       const media::LegOptions& towards,
+                                                       const media::LegOptions& sender) override {
         ++offer_calls;
         last_options = towards;
+        last_sender_options = sender;
         last_sender = sender_tag;
         if (fail_next) {
             fail_next = false;
@@ -42,8 +44,10 @@ class FakeBackend final : public Backend {
     tl::expected<std::string, media::MediaError> answer(std::string_view call_id,
                                                         std::string_view sender_tag,
                                                         std::string_view sdp,
-                                                        const media::LegOptions& towards) override {
+                                                        const media::LegOptions& towards,
+                                                        const media::LegOptions& sender) override {
         last_options = towards;
+        last_sender_options = sender;
         last_sender = sender_tag;
         auto& c = calls.at(std::string(call_id));
         if (c.tags[1].empty()) c.tags[1] = sender_tag;
@@ -80,6 +84,7 @@ class FakeBackend final : public Backend {
     int offer_calls = 0;
     bool fail_next = false;
     media::LegOptions last_options;
+    media::LegOptions last_sender_options;
     std::string last_sender;
 };
 
@@ -200,6 +205,7 @@ TEST_F(NgServer, AnswerNamesLegBAndUsesTheOfferersInterface) {
     EXPECT_EQ(v.find("sdp")->as_string(), "rewritten answer for v=1");
     EXPECT_EQ(backend.last_sender, "bob");                 // an answer's SDP is the to-tag's
     EXPECT_EQ(backend.last_options.interface, "inner");    // ...and goes to A's interface
+    EXPECT_EQ(backend.last_sender_options.interface, "outer");
     // A re-INVITE from B: from-tag = bob; the offer goes towards A.
     (void)server.handle("3 d7:command5:offer7:call-id5:call18:from-tag3:bob6:to-tag5:alice3:sdp3:v=2e",
                         kPeer, t0);
@@ -223,10 +229,15 @@ TEST_F(NgServer, MapsFlagsOntoLegOptions) {
                                "4:SDESl28:only-AES_CM_128_HMAC_SHA1_32e"),
         kPeer, t0);
     const auto& o = backend.last_options;
+    const auto& so = backend.last_sender_options;
     EXPECT_EQ(o.latching, flowapi::Latching::kStrict);
-    EXPECT_FALSE(o.trust_address);
-    ASSERT_TRUE(o.received_from);
-    EXPECT_EQ(flowapi::to_string(o.received_from->address), "192.0.2.99");
+    EXPECT_EQ(so.latching, flowapi::Latching::kStrict);
+    EXPECT_TRUE(o.trust_address);  // the receiver's address comes from its own SDP later
+    EXPECT_FALSE(so.trust_address);
+    ASSERT_TRUE(so.received_from);
+    EXPECT_EQ(flowapi::to_string(so.received_from->address), "192.0.2.99");
+    EXPECT_EQ(so.interface, "alice-side");
+    EXPECT_EQ(o.interface, "bob-side");
     EXPECT_TRUE(o.replace_origin);
     EXPECT_EQ(o.rtcp_mux, media::RtcpMux::kRequire);
     EXPECT_EQ(o.transport, media::Transport::kRtpSavp);
@@ -238,8 +249,8 @@ TEST_F(NgServer, MapsFlagsOntoLegOptions) {
                         kPeer, t0);
     const auto& p = backend.last_options;
     EXPECT_EQ(p.latching, flowapi::Latching::kOff);
-    EXPECT_TRUE(p.trust_address);
-    EXPECT_FALSE(p.received_from);
+    EXPECT_TRUE(backend.last_sender_options.trust_address);
+    EXPECT_FALSE(backend.last_sender_options.received_from);
     EXPECT_FALSE(p.replace_origin);
     EXPECT_FALSE(p.remove_ice);
     EXPECT_EQ(p.transport, media::Transport::kRtpAvp);

@@ -47,7 +47,8 @@ tl::expected<void, media::MediaError> MediaBackend::apply_changes(media::MediaSe
 tl::expected<std::string, media::MediaError> MediaBackend::offer(std::string_view call_id,
                                                                  std::string_view sender_tag,
                                                                  std::string_view sdp,
-                                                                 const media::LegOptions& towards) {
+                                                                 const media::LegOptions& towards,
+                                                                 const media::LegOptions& sender) {
     const bool existed = engine_.find(call_id) != nullptr;
     media::MediaSession& session = engine_.create_session(std::string(call_id));
     auto leg = leg_for(session, sender_tag);
@@ -55,7 +56,7 @@ tl::expected<std::string, media::MediaError> MediaBackend::offer(std::string_vie
         return tl::make_unexpected(media::MediaError{
             media::MediaError::Code::kState, "call " + std::string(call_id) + " already has two tags"});
     }
-    auto out = session.offer(*leg, sdp, towards);
+    auto out = session.offer(*leg, sdp, towards, &sender);
     if (out) {
         if (auto applied = apply_changes(session); !applied) out = tl::make_unexpected(applied.error());
     }
@@ -69,7 +70,8 @@ tl::expected<std::string, media::MediaError> MediaBackend::offer(std::string_vie
 tl::expected<std::string, media::MediaError> MediaBackend::answer(std::string_view call_id,
                                                                   std::string_view sender_tag,
                                                                   std::string_view sdp,
-                                                                  const media::LegOptions& towards) {
+                                                                  const media::LegOptions& towards,
+                                                                  const media::LegOptions& sender) {
     media::MediaSession* session = engine_.find(call_id);
     if (session == nullptr) return tl::make_unexpected(not_found(call_id));
     auto leg = leg_for(*session, sender_tag);
@@ -77,7 +79,7 @@ tl::expected<std::string, media::MediaError> MediaBackend::answer(std::string_vi
         return tl::make_unexpected(media::MediaError{media::MediaError::Code::kState,
                                                      "unknown tag " + std::string(sender_tag)});
     }
-    auto out = session->answer(*leg, sdp, towards);
+    auto out = session->answer(*leg, sdp, towards, &sender);
     if (!out) return out;
     if (auto applied = apply_changes(*session); !applied) return tl::make_unexpected(applied.error());
     return out;
@@ -140,6 +142,34 @@ constexpr std::array<std::string_view, 6> kSdesSuites = {
     "AES_192_CM_HMAC_SHA1_32", "AES_256_CM_HMAC_SHA1_80", "AES_256_CM_HMAC_SHA1_32",
 };
 
+flowapi::Latching latching_of(const Request& r) {
+    if (r.strict_source) return flowapi::Latching::kStrict;
+    if (r.asymmetric) return flowapi::Latching::kOff;
+    return flowapi::Latching::kLearnOnce;  // symmetric, port-latching, media-handover, the default
+}
+
+// The sending leg's own options: its interface, where it receives (SDP or SIP source), latching.
+// Starts from what that leg was last given so its transport/SDES settings survive.
+tl::expected<void, std::string> apply_sender(const Request& r, std::string interface,
+                                             media::LegOptions& o) {
+    o.interface = std::move(interface);
+    o.latching = latching_of(r);
+    // Media addresses: the SDP's (trust-address, the default) unless SIP-source-address asks for
+    // the SIP source; `media address` overrides both.
+    std::optional<std::string> source;
+    if (r.media_address) source = r.media_address;
+    else if (r.sip_source_address && r.received_from) source = r.received_from;
+    o.trust_address = true;
+    o.received_from.reset();
+    if (source) {
+        auto ip = flowapi::parse_ip_address(*source);
+        if (!ip) return tl::make_unexpected("invalid address '" + *source + "'");
+        o.trust_address = false;
+        o.received_from = flowapi::Endpoint{*ip, 0};  // port: the SDP's
+    }
+    return {};
+}
+
 struct OptionsResult {
     media::LegOptions options;
     std::string warning;
@@ -158,20 +188,7 @@ tl::expected<OptionsResult, std::string> leg_options(const Request& r, std::stri
     // force/force-relay/optional keep the candidates as received (media::Ice::kForce).
     o.remove_ice = r.ice == IceMode::kDefault || r.ice == IceMode::kRemove;
     if (!o.remove_ice) out.warning = "ICE is passed through unchanged (rtpx has no ICE agent)";
-    if (r.strict_source) o.latching = flowapi::Latching::kStrict;
-    else if (r.asymmetric) o.latching = flowapi::Latching::kOff;
-    else o.latching = flowapi::Latching::kLearnOnce;  // symmetric, port-latching, the default
-    // Media addresses: the SDP's (trust-address, the default) unless SIP-source-address asks for
-    // the SIP source; `media address` overrides both.
-    std::optional<std::string> source;
-    if (r.media_address) source = r.media_address;
-    else if (r.sip_source_address && r.received_from) source = r.received_from;
-    if (source) {
-        auto ip = flowapi::parse_ip_address(*source);
-        if (!ip) return tl::make_unexpected("invalid address '" + *source + "'");
-        o.trust_address = false;
-        o.received_from = flowapi::Endpoint{*ip, 0};  // port: the SDP's
-    }
+    o.latching = latching_of(r);
     o.replace_origin = r.replace_origin;
     o.replace_session_connection = true;  // c= always names the relay (rtpengine does the same)
     // SDES.
@@ -324,18 +341,29 @@ Value Server::do_offer(const Request& r, bool is_answer) {
         (sender_is_a ? meta.interface_a : meta.interface_b) = r.direction[0];
         (sender_is_a ? meta.interface_b : meta.interface_a) = r.direction[1];
     }
+    const std::size_t sender_leg = sender_is_a ? 0 : 1;
+    const std::size_t receiver_leg = 1 - sender_leg;
     const std::string& towards_interface = sender_is_a ? meta.interface_b : meta.interface_a;
+    const std::string& sender_interface = sender_is_a ? meta.interface_a : meta.interface_b;
     auto options = leg_options(r, towards_interface);
-    if (!options) {
+    media::LegOptions sender_options =
+        meta.has_options[sender_leg] ? meta.options[sender_leg] : media::LegOptions{};
+    tl::expected<void, std::string> sender_ok{};
+    if (options) sender_ok = apply_sender(r, sender_interface, sender_options);
+    if (!options || !sender_ok) {
         if (!known) calls_.erase(r.call_id);
-        return make_error_reply(options.error());
+        return make_error_reply(options ? sender_ok.error() : options.error());
     }
-    auto sdp = is_answer ? backend_.answer(r.call_id, sender, r.sdp, options->options)
-                         : backend_.offer(r.call_id, sender, r.sdp, options->options);
+    auto sdp = is_answer
+                   ? backend_.answer(r.call_id, sender, r.sdp, options->options, sender_options)
+                   : backend_.offer(r.call_id, sender, r.sdp, options->options, sender_options);
     if (!sdp) {
         if (!known && !backend_.exists(r.call_id)) calls_.erase(r.call_id);
         return make_error_reply(media_error_reason(sdp.error()));
     }
+    meta.options[receiver_leg] = options->options;
+    meta.options[sender_leg] = sender_options;
+    meta.has_options = {true, true};
     if (!known) ++counters_.sessions_created;
     meta.last_signal = unix_now();
     Value v = make_ok_reply();

@@ -60,15 +60,19 @@ struct CallTotals {
 class Backend {
   public:
     virtual ~Backend() = default;
-    // Returns the SDP for the receiver. `sender_tag` names the party whose SDP this is.
+    // Returns the SDP for the receiver. `sender_tag` names the party whose SDP this is; `towards`
+    // are the options of the receiving leg, `sender` those of the sending leg (its interface, media
+    // address policy, latching), as media::MediaSession::offer/answer take them.
     virtual tl::expected<std::string, media::MediaError> offer(std::string_view call_id,
                                                                std::string_view sender_tag,
                                                                std::string_view sdp,
-                                                               const media::LegOptions& towards) = 0;
+                                                               const media::LegOptions& towards,
+                                                               const media::LegOptions& sender) = 0;
     virtual tl::expected<std::string, media::MediaError> answer(std::string_view call_id,
                                                                 std::string_view sender_tag,
                                                                 std::string_view sdp,
-                                                                const media::LegOptions& towards) = 0;
+                                                                const media::LegOptions& towards,
+                                                                const media::LegOptions& sender) = 0;
     // Tears the call down (flows deleted on the data plane); kNotFound when unknown.
     virtual tl::expected<void, media::MediaError> remove(std::string_view call_id) = 0;
     virtual tl::expected<CallTotals, media::MediaError> totals(std::string_view call_id) = 0;
@@ -87,11 +91,13 @@ class MediaBackend final : public Backend {
     tl::expected<std::string, media::MediaError> offer(std::string_view call_id,
                                                        std::string_view sender_tag,
                                                        std::string_view sdp,
-                                                       const media::LegOptions& towards) override;
+                                                       const media::LegOptions& towards,
+                                                       const media::LegOptions& sender) override;
     tl::expected<std::string, media::MediaError> answer(std::string_view call_id,
                                                         std::string_view sender_tag,
                                                         std::string_view sdp,
-                                                        const media::LegOptions& towards) override;
+                                                        const media::LegOptions& towards,
+                                                        const media::LegOptions& sender) override;
     tl::expected<void, media::MediaError> remove(std::string_view call_id) override;
     tl::expected<CallTotals, media::MediaError> totals(std::string_view call_id) override;
     [[nodiscard]] bool exists(std::string_view call_id) const override;
@@ -145,6 +151,8 @@ class Server {
     struct CallMeta {
         std::int64_t created = 0, last_signal = 0;  // UNIX seconds
         std::string interface_a, interface_b;       // remembered from `direction`
+        std::array<media::LegOptions, 2> options;   // last given per leg (A, B)
+        std::array<bool, 2> has_options{};
     };
     struct CachedReply {
         std::string bytes;
