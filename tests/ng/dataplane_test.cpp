@@ -4,26 +4,14 @@
 // by the session's cookie, an RTP/AVP -> RTP/SAVP offer checked at the SDP level (the data plane on
 // main refuses SRTP flows), and the factory start_server() serving over UDP.
 // Skipped when not root or when the binary (RTPX_DATAPLANE_BIN, from CMake) is missing.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
+#include "dataplane_process.hpp"
 #include "rtpx/flowapi/client.hpp"
 #include "rtpx/ng/server.hpp"
-
-extern char** environ;
 
 #ifndef RTPX_DATAPLANE_BIN
 #define RTPX_DATAPLANE_BIN ""
@@ -34,8 +22,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kAliceSide = "198.51.100.1";  // relay address towards alice (RFC 5737)
-constexpr const char* kBobSide = "203.0.113.1";     // relay address towards bob
+using testing::kAliceSide;
+using testing::kBobSide;
 
 // An offer as a SIP phone sends it through Kamailio (RFC 4317 2.1 style, literals).
 constexpr const char* kOfferSdp =
@@ -74,71 +62,11 @@ std::string simple_request(std::string_view command, std::string_view call_id) {
 
 class NgDataplane : public ::testing::Test {
   protected:
-    static void SetUpTestSuite() {
-        if (::geteuid() != 0) {
-            skip_ = "needs root (DPDK vdevs)";
-            return;
-        }
-        const std::string bin = RTPX_DATAPLANE_BIN;
-        struct stat st {};
-        if (bin.empty() || ::stat(bin.c_str(), &st) != 0) {
-            skip_ = "rtpx-dataplane not built";
-            return;
-        }
-        char tmpl[] = "/tmp/rtpx-ng-test.XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
-        socket_ = dir_ + "/dp.sock";
-        prefix_ = "rtpx-ng-" + std::to_string(::getpid());
-        std::ofstream(dir_ + "/dp.toml")
-            << "[dataplane]\ncontrol_socket = \"" << socket_
-            << "\"\nlcores = \"0-1\"\nmbufs = 2047\nmax_flows = 256\neal = [\"--no-huge\", \"-m\", "
-               "\"256\", \"--no-shconf\", \"--file-prefix="
-            << prefix_ << "\", \"--log-level=error\"]\n\n[[port]]\nvdev = \"net_null0\"\naddresses = [\""
-            << kAliceSide << "\"]\n\n[[port]]\nvdev = \"net_null1\"\naddresses = [\"" << kBobSide
-            << "\"]\n";
-        const std::string config = dir_ + "/dp.toml", log = dir_ + "/dp.log";
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_adddup2(&fa, 1, 2);
-        std::vector<std::string> args = {bin, "--config", config};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        if (::posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-        posix_spawn_file_actions_destroy(&fa);
-        for (int i = 0; i < 200 && pid_ > 0; ++i) {  // bounded wait for the control socket
-            if (::access(socket_.c_str(), F_OK) == 0) return;
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
-            std::this_thread::sleep_for(50ms);
-        }
-        std::ifstream in(log);
-        skip_ = "rtpx-dataplane did not start: " + std::string(std::istreambuf_iterator<char>(in), {});
-    }
-    static void TearDownTestSuite() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGTERM);
-            int status = 0;
-            for (int i = 0; i < 100 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i)
-                std::this_thread::sleep_for(50ms);
-            if (::waitpid(pid_, &status, WNOHANG) == 0) {
-                ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, &status, 0);
-            }
-            pid_ = -1;
-        }
-        if (!dir_.empty()) std::filesystem::remove_all(dir_);
-        if (!prefix_.empty()) std::filesystem::remove_all("/var/run/dpdk/" + prefix_);
-    }
+    static void SetUpTestSuite() { skip_ = dataplane_.start(RTPX_DATAPLANE_BIN, "ng-test"); }
+    static void TearDownTestSuite() { dataplane_.stop(); }
     void SetUp() override {
         if (!skip_.empty()) GTEST_SKIP() << skip_;
-        media::DataplaneConfig d;
-        d.name = "dp0";
-        d.socket = socket_;
-        d.interfaces.push_back({"alice-side", *flowapi::parse_ip_address(kAliceSide), 31000, 31999});
-        d.interfaces.push_back({"bob-side", *flowapi::parse_ip_address(kBobSide), 31000, 31999});
-        auto e = media::MediaEngine::create({d});
+        auto e = media::MediaEngine::create(dataplane_.config());
         ASSERT_TRUE(e) << e.error().what;
         engine_ = std::make_unique<media::MediaEngine>(std::move(*e));
         backend_ = std::make_unique<MediaBackend>(*engine_);
@@ -169,7 +97,7 @@ class NgDataplane : public ::testing::Test {
         return s;
     }
     static std::size_t flows_of(std::uint64_t cookie) {
-        auto c = flowapi::Client::connect(socket_, "ng-test");
+        auto c = flowapi::Client::connect(dataplane_.socket(), "ng-test");
         EXPECT_TRUE(c) << (c ? "" : c.error());
         if (!c) return 0;
         auto d = c->dump();
@@ -181,8 +109,8 @@ class NgDataplane : public ::testing::Test {
         return n;
     }
 
-    static inline std::string skip_, dir_, socket_, prefix_;
-    static inline pid_t pid_ = -1;
+    static inline std::string skip_;
+    static inline testing::DataplaneProcess dataplane_;
     std::unique_ptr<media::MediaEngine> engine_;
     std::unique_ptr<MediaBackend> backend_;
     std::unique_ptr<Server> server_;
