@@ -63,6 +63,10 @@ inline std::string read_text(const std::string& path) {
 
 class DataplaneProcess {
   public:
+    DataplaneProcess() = default;
+    DataplaneProcess(const DataplaneProcess&) = delete;
+    DataplaneProcess& operator=(const DataplaneProcess&) = delete;
+    ~DataplaneProcess() { stop(); }  // also on a failed ASSERT's early return
     std::string start(const std::string& bin, const std::string& tag) {
         if (::geteuid() != 0) return "needs root (DPDK vdevs)";
         struct stat st {};
