@@ -95,7 +95,8 @@ TEST(NgKamailio, CallThroughKamailioIsAnchoredAndDeleted) {
     const std::uint16_t ng_port = ng->server->local_addresses().at(0).port();
     std::thread loop_thread([&] { loop.run(); });
 
-    const std::uint16_t sip_port = free_udp_port(), uas_port = free_udp_port();
+    const std::uint16_t sip_port = free_udp_port(), uas_port = free_udp_port(),
+                        uac_port = free_udp_port();
     const std::string uas_messages = dir + "/uas_messages.log";
     pid_t uas = testing::spawn_logged(
         {kSipp, "-sf", std::string(RTPX_SOURCE_DIR) + "/tests/ng/sipp/uas_record_route.xml", "-i", "127.0.0.1", "-p", std::to_string(uas_port), "-m", "1", "-nostdin",
@@ -111,7 +112,7 @@ TEST(NgKamailio, CallThroughKamailioIsAnchoredAndDeleted) {
 
     pid_t uac = testing::spawn_logged(
         {kSipp, "-sf", std::string(RTPX_SOURCE_DIR) + "/tests/ng/sipp/uac_via_proxy.xml", "-key", "uas",
-         "127.0.0.1:" + std::to_string(uas_port), "-s", "bob", "-i", "127.0.0.1", "-rsa",
+         "127.0.0.1:" + std::to_string(uas_port), "-s", "bob", "-i", "127.0.0.1", "-p", std::to_string(uac_port), "-rsa",
          "127.0.0.1:" + std::to_string(sip_port), "-m", "1", "-nostdin", "-timeout", "20s",
          "-timeout_error", "-trace_msg", "-message_file", dir + "/uac_messages.log",
          "127.0.0.1:" + std::to_string(sip_port)},
