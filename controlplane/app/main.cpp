@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "rtpx/ng/server.hpp"
 #include "rtpx/cp/b2bua.hpp"
 #include "rtpx/cp/config.hpp"
 #include "rtpx/cp/engine_media.hpp"
@@ -122,14 +123,22 @@ int main(int argc, char** argv) {
         publish();
     }
 
-    // ---- [ng] (rtpengine ng protocol, controlplane/ng, helper cp-ng) -------------------------
-    // When config->ng_listen is set, start rtpx::ng::Server here on `loop` with
-    // ServerConfig{.listen = {config->ng_listen}} and `media->engine()` (the same MediaEngine the
-    // B2BUA uses, so ports and data-plane links are shared). Wired by the lead at merge time.
-    if (!config->ng_listen.empty())
-        spdlog::warn("[ng] listen = {} is configured but this build has no ng server wired",
-                     config->ng_listen);
-    // ------------------------------------------------------------------------------------------
+    // [ng]: the rtpengine ng protocol on the same loop and the same MediaEngine as the B2BUA, so
+    // ports and data-plane links are shared between SIP calls and ng-driven calls.
+    std::unique_ptr<rtpx::ng::MediaBackend> ng_backend;
+    std::unique_ptr<rtpx::ng::Server> ng_server;
+    if (!config->ng_listen.empty()) {
+        rtpx::ng::ServerConfig ng_config;
+        ng_config.listen = {config->ng_listen};
+        ng_config.max_sessions = config->limits.max_calls;
+        ng_backend = std::make_unique<rtpx::ng::MediaBackend>(media->engine());
+        ng_server = std::make_unique<rtpx::ng::Server>(ng_config, *ng_backend);
+        if (auto r = ng_server->listen(loop); !r) {
+            std::cerr << "rtpx-controlplane: ng: " << r.error() << "\n";
+            return 1;
+        }
+        spdlog::info("ng protocol on {}", config->ng_listen);
+    }
 
     g_loop = &loop;
     std::signal(SIGTERM, on_signal);
