@@ -56,7 +56,7 @@ Config parse(const toml::table& root, const std::string& file) {
         if (!dp->is_table()) fail(file, *dp, "dataplane", "expected a table");
         const auto& t = *dp->as_table();
         check_keys(file, t, "dataplane.",
-                   {"control_socket", "lcores", "max_flows", "mbufs", "eal"});
+                   {"control_socket", "lcores", "max_flows", "mbufs", "idle_sleep_us", "eal"});
         if (const auto* n = t.get("control_socket"))
             c.control_socket = get_string(file, *n, "dataplane.control_socket");
         if (const auto* n = t.get("lcores")) c.lcores = get_string(file, *n, "dataplane.lcores");
@@ -67,6 +67,10 @@ Config parse(const toml::table& root, const std::string& file) {
         if (const auto* n = t.get("mbufs")) {
             c.mbufs =
                 static_cast<std::uint32_t>(get_int(file, *n, "dataplane.mbufs", 1023, 16'000'000));
+        }
+        if (const auto* n = t.get("idle_sleep_us")) {
+            c.idle_sleep_us = static_cast<std::uint32_t>(
+                get_int(file, *n, "dataplane.idle_sleep_us", 0, 100'000));
         }
         if (const auto* n = t.get("eal")) {
             if (!n->is_array()) fail(file, *n, "dataplane.eal", "expected an array of strings");

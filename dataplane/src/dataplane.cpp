@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include <rte_eal.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -99,16 +100,24 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     if (g_telemetry_state == nullptr) return 0;
     std::uint64_t rx = 0;
     std::uint64_t tx = 0;
+    std::uint64_t max_gap = 0;
+    std::uint64_t idle_sleeps = 0;
     std::array<std::uint64_t, flowapi::kDropReasonCount> drops{};
     for (const auto& c : g_telemetry_state->counters) {
         rx += c->rx.get();
         tx += c->tx.get();
+        max_gap = std::max(max_gap, c->max_loop_gap_cycles.get());
+        idle_sleeps += c->idle_sleeps.get();
         for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c->drops[i].get();
     }
     rte_tel_data_add_dict_u64(d, "rx_packets", rx);
     rte_tel_data_add_dict_u64(d, "tx_packets", tx);
     rte_tel_data_add_dict_u64(d, "flows",
                               g_telemetry_state->flows ? g_telemetry_state->flows->size() : 0);
+    // The longest worker loop iteration since start (idle sleeps excluded), and idle sleeps.
+    const std::uint64_t hz = rte_get_tsc_hz();
+    rte_tel_data_add_dict_u64(d, "max_loop_gap_us", hz == 0 ? 0 : max_gap * 1'000'000 / hz);
+    rte_tel_data_add_dict_u64(d, "idle_sleeps", idle_sleeps);
     for (std::size_t i = 0; i < drops.size(); ++i) {
         const std::string name = "drop_" + std::string(flowapi::kDropReasons[i].name);
         rte_tel_data_add_dict_u64(d, name.c_str(), drops[i]);
@@ -296,6 +305,7 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         ctx.counters = s.counters.back().get();
         ctx.stop = &s.stop_workers;
         ctx.clock = clock;
+        ctx.idle_sleep_us = config.idle_sleep_us;
         s.workers.push_back(std::make_unique<Worker>(ctx));
         ++w;
     }

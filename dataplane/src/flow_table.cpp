@@ -208,8 +208,10 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 c.has_next_hop_mac = true;
                 c.next_hop_mac = *op.spec.next_hop_mac;
             }
-            c.remap_pt = op.spec.pt_map != flowapi::identity_pt_map();
-            c.remap_extensions = op.spec.extension_map != flowapi::identity_extension_map();
+            static const flowapi::PayloadTypeMap kIdentityPt = flowapi::identity_pt_map();
+            static const flowapi::ExtensionIdMap kIdentityExt = flowapi::identity_extension_map();
+            c.remap_pt = op.spec.pt_map != kIdentityPt;
+            c.remap_extensions = op.spec.extension_map != kIdentityExt;
             c.srtp_ingress.params = op.spec.srtp_ingress;
             c.srtp_egress.params = op.spec.srtp_egress;
         }

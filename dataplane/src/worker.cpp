@@ -1,5 +1,7 @@
 #include "rtpx/dataplane/worker.hpp"
 
+#include <sys/prctl.h>
+
 #include <chrono>
 #include <cstring>
 
@@ -141,9 +143,11 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     std::array<rte_mbuf*, kBurstSize> udp;
     std::array<FlowEntry*, kBurstSize> entries;
     std::uint16_t k = 0;
+    // Overlap the burst's misses: every mbuf header, then every frame's first line.
+    for (std::uint16_t i = 0; i < n; ++i) rte_prefetch0(pkts[i]);
+    for (std::uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     for (std::uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
-        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
         auto p = parse_frame(f, rte_pktmbuf_data_len(m));
         if (!p) {
@@ -183,21 +187,25 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     }
     if (k == 0) return;
     ctx_.flows->lookup_bulk(key_ptrs.data(), k, entries.data());
-    // Overlap the burst's cache misses: entries first, then the cache lines of each configuration
-    // that forward() reads (the head of the spec, and the rewrite fields and derived data at its
-    // end, past the PT and extension maps).
+    // Overlap the burst's cache misses: entries first (the hot line and the RFC 3550 statistics),
+    // then the lines of each configuration that forward() reads (see FlowConfig).
     for (std::uint16_t j = 0; j < k; ++j) {
-        if (entries[j] != nullptr) rte_prefetch0(entries[j]);
+        if (entries[j] == nullptr) continue;
+        const auto* e = reinterpret_cast<const char*>(entries[j]);
+        rte_prefetch0(e);
+        rte_prefetch0(e + 64);
+        rte_prefetch0(e + 128);
+        rte_prefetch0(e + 192);
     }
     for (std::uint16_t j = 0; j < k; ++j) {
         if (entries[j] == nullptr) continue;
         const auto* cfg = entries[j]->config.load(std::memory_order_acquire);
         rte_prefetch0(cfg);
-        rte_prefetch0(reinterpret_cast<const char*>(cfg) + 64);
+        rte_prefetch0(&cfg->spec.egress_destination);
         rte_prefetch0(&cfg->spec.rewrite_ssrc);
-        rte_prefetch0(&cfg->egress_port);
-        rte_prefetch0(reinterpret_cast<const char*>(entries[j]) + 64);
-        rte_prefetch0(&entries[j]->stats);
+        rte_prefetch0(&cfg->spec.cookie);
+        rte_prefetch0(&cfg->srtp_ingress);
+        rte_prefetch0(&cfg->srtp_egress);
     }
     for (std::uint16_t j = 0; j < k; ++j) {
         if (entries[j] == nullptr) {
@@ -219,6 +227,13 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
     if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) {
         drop(DropReason::kUnhandledClass, m, flow);
         return;
+    }
+    // The UDP checksum without a pass over the payload: plain RTP changes only in its header,
+    // whose sum the rewrites below account for. SRTP (either side) and RTCP get a full sum.
+    PayloadSum payload_sum;
+    if (cls == rtp::PacketClass::kRtp && !cfg->srtp_ingress.enabled() &&
+        !cfg->srtp_egress.enabled() && !ctx_.ports[cfg->egress_port].offload.udp) {
+        payload_sum = ingress_payload_sum(f, p);
     }
     // SRTP/SRTCP unprotect: the seam for the SRTP backend (issue 3). Authentication happens here,
     // before the source policy below, so that no source is ever learned from a forged packet.
@@ -290,7 +305,9 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         }
         (void)flow->stats.on_packet(view->sequence_number(), view->timestamp(), now_ns);
         flow->stats_seq.store(seq + 2, std::memory_order_release);
-        // Rewrites.
+        // Rewrites (of the RTP header only: its sum before and after keeps payload_sum exact).
+        const std::size_t header = view->header_size();
+        const std::uint16_t header_sum = payload_sum.known ? ones_sum(payload.data(), header) : 0;
         if (cfg->remap_pt) {
             const std::uint8_t pt = view->payload_type();
             if (spec.pt_map[pt] != pt) rtp::set_payload_type(payload, spec.pt_map[pt]);
@@ -305,6 +322,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         }
         if (spec.timestamp_offset)
             rtp::set_timestamp(payload, view->timestamp() + *spec.timestamp_offset);
+        payload_sum =
+            adjust_payload_sum(payload_sum, header_sum, payload_sum.known ? ones_sum(payload.data(), header) : 0);
     }
     // SRTP/SRTCP protect for the egress leg: the seam (cfg->srtp_egress), pass-through for now.
 
@@ -328,7 +347,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         return;
     }
     const std::uint32_t bytes = p.payload_size();
-    if (auto ok = rewrite_headers(m, p, out, ctx_.ports[cfg->egress_port].offload); !ok) {
+    if (auto ok = rewrite_headers(m, p, out, ctx_.ports[cfg->egress_port].offload, payload_sum);
+        !ok) {
         drop(ok.error(), m, flow);
         return;
     }
@@ -338,13 +358,15 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
     send(cfg->egress_port, m);
 }
 
-void Worker::poll_once() noexcept {
+std::uint32_t Worker::poll_once() noexcept {
     const std::int64_t now = ctx_.clock.now_unix_ns();
     std::array<rte_mbuf*, kBurstSize> pkts;
+    std::uint32_t handled = 0;
     for (std::uint16_t port = 0; port < ctx_.port_count; ++port) {
         const std::uint16_t n =
             rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
         if (n != 0) process_burst(port, pkts.data(), n, now);
+        handled += n;
     }
     if (ctx_.from_control != nullptr) {
         const unsigned n = rte_ring_sc_dequeue_burst(
@@ -357,16 +379,37 @@ void Worker::poll_once() noexcept {
                 drop(DropReason::kNoEgressPort, pkts[i], nullptr);
             }
         }
+        handled += n;
     }
     flush();
     rte_rcu_qsbr_quiescent(ctx_.flows->rcu(), ctx_.index);
+    return handled;
 }
 
 int Worker::run() noexcept {
     rte_rcu_qsbr* rcu = ctx_.flows->rcu();
     rte_rcu_qsbr_thread_register(rcu, ctx_.index);
     rte_rcu_qsbr_thread_online(rcu, ctx_.index);
-    while (!ctx_.stop->load(std::memory_order_relaxed)) poll_once();
+    // Short sleeps: the default 50 µs timer slack would stretch every one of them.
+    if (ctx_.idle_sleep_us != 0) (void)::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+    IdleBackoff backoff(ctx_.idle_sleep_us);
+    Counter& max_gap = ctx_.counters->max_loop_gap_cycles;
+    std::uint64_t last = rte_rdtsc();
+    while (!ctx_.stop->load(std::memory_order_relaxed)) {
+        const std::uint32_t handled = poll_once();
+        const std::uint64_t now = rte_rdtsc();
+        if (now - last > max_gap.get()) max_gap.value.store(now - last, std::memory_order_relaxed);
+        last = now;
+        const std::uint32_t sleep_us = backoff.after_poll(handled != 0);
+        if (sleep_us != 0) {
+            // Offline while asleep: the control thread's grace periods do not wait for us.
+            rte_rcu_qsbr_thread_offline(rcu, ctx_.index);
+            rte_delay_us_sleep(sleep_us);
+            rte_rcu_qsbr_thread_online(rcu, ctx_.index);
+            ctx_.counters->idle_sleeps.add(1);
+            last = rte_rdtsc();
+        }
+    }
     rte_rcu_qsbr_thread_offline(rcu, ctx_.index);
     rte_rcu_qsbr_thread_unregister(rcu, ctx_.index);
     return 0;

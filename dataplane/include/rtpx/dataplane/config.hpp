@@ -5,6 +5,7 @@
 //   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are workers
 //   max_flows = 65536
 //   mbufs = 16383             # per NUMA socket in use
+//   idle_sleep_us = 100       # idle back-off: longest sleep of an idle worker (0: busy poll)
 //   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
 //
 //   [[port]]
@@ -49,6 +50,9 @@ struct Config {
     std::string lcores = "0-1";
     std::uint32_t max_flows = 65536;
     std::uint32_t mbufs = 16383;
+    // After a run of empty polls a worker sleeps 1, 2, 4 ... up to this many µs per poll (the
+    // first frame after idleness waits at most that long); 0 busy-polls (a whole core, always).
+    std::uint32_t idle_sleep_us = 100;
     std::vector<std::string> eal;
     std::vector<PortConfig> ports;
 };

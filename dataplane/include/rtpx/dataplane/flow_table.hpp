@@ -26,14 +26,15 @@
 namespace rtpx::dataplane {
 
 // The hash key: 16 address bytes (IPv4 in the first 4), port, family; padding explicit and zeroed.
-// 8-byte aligned: rte_hash_crc reads it in 8-byte words.
+// 8-byte aligned: rte_hash_crc reads it in 8-byte words. 32 bytes: rte_hash compares keys of 16,
+// 32, 48 ... bytes with vector instructions, any other length with memcmp.
 struct alignas(8) FlowHashKey {
     std::uint8_t address[16];
     std::uint16_t port;
     std::uint8_t family;
-    std::uint8_t pad[5];
+    std::uint8_t pad[13];
 };
-static_assert(sizeof(FlowHashKey) == 24);
+static_assert(sizeof(FlowHashKey) == 32);
 
 [[nodiscard]] FlowHashKey make_hash_key(const flowapi::FlowKey& key) noexcept;
 [[nodiscard]] inline FlowHashKey make_hash_key(flowapi::AddressFamily family,
@@ -55,9 +56,11 @@ struct SrtpStage {
     }
 };
 
-// What workers read for a flow; immutable once published.
+// What workers read for a flow; immutable once published. What the data plane derived comes
+// first, so that with the spec's head it fills one cache line; the plain path reads three more
+// (the rewrite fields after the PT and extension maps, and the SRTP stages' heads), all
+// prefetched a burst ahead by Worker::process_burst.
 struct FlowConfig {
-    flowapi::FlowSpec spec;
     std::uint16_t egress_port = 0;
     std::array<std::uint8_t, 6> egress_mac{};  // the egress port's MAC (source of rewritten frames)
     std::uint16_t egress_vlan = 0;
@@ -65,6 +68,7 @@ struct FlowConfig {
     std::array<std::uint8_t, 6> next_hop_mac{};  // from the spec or the port's gateway MAC
     bool remap_pt = false;
     bool remap_extensions = false;
+    flowapi::FlowSpec spec;
     SrtpStage srtp_ingress;
     SrtpStage srtp_egress;
 };
@@ -82,26 +86,28 @@ struct Counter {
 
 struct alignas(64) FlowEntry {
     explicit FlowEntry(const flowapi::FlowSpec& spec) noexcept
-        : key(spec.local), stats(spec.clock_rate == 0 ? 8000 : spec.clock_rate) {}
+        : stats(spec.clock_rate == 0 ? 8000 : spec.clock_rate), key(spec.local) {}
 
+    // Line 0: what every packet reads or writes (written by the owning worker only).
     std::atomic<const FlowConfig*> config{nullptr};
-    flowapi::FlowKey key;
-
-    // Written by the owning worker only.
     Counter packets;
     Counter bytes;
-    Counter rtcp_packets;
-    Counter srtp_auth_failures;
-    std::array<Counter, flowapi::kDropReasonCount> drops;
     std::atomic<std::int64_t> last_packet_unix_ns{0};
-    std::atomic<bool> latched{false};
-    flowapi::Endpoint latched_source;  // written before latched is set (release)
+    Counter rtcp_packets;
     // RFC 3550 statistics under a sequence lock: odd while the worker updates them.
     std::atomic<std::uint32_t> stats_seq{0};
-    bool have_ssrc = false;
     std::uint32_t ssrc = 0;
+    bool have_ssrc = false;
+    std::atomic<bool> latched{false};
+    // Lines 1-3.
+    alignas(64) rtp::RtpSourceStatistics stats;
+
+    // Read on the slow paths.
+    flowapi::FlowKey key;
+    flowapi::Endpoint latched_source;  // written before latched is set (release)
     std::uint64_t ssrc_changes = 0;
-    rtp::RtpSourceStatistics stats;
+    Counter srtp_auth_failures;
+    std::array<Counter, flowapi::kDropReasonCount> drops;
 };
 
 // Where a flow's addresses live: the control side resolves ports through this.
