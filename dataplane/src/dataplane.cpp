@@ -546,6 +546,9 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
                                          [](const Connection& c) { return c.fd < 0; }),
                           connections.end());
 
+        // Flows deleted or replaced by earlier batches, once the workers are past them.
+        s.flows->reclaim();
+
         // Workers' messages.
         const std::int64_t now = unix_now_ns();
         for (std::size_t w = 0; w < s.to_control.size(); ++w) {

@@ -92,6 +92,7 @@ tl::expected<std::unique_ptr<FlowTable>, std::string> FlowTable::create(const st
 }
 
 FlowTable::~FlowTable() {
+    if (rcu_ != nullptr) reclaim(true);
     if (hash_ != nullptr) {
         const void* key = nullptr;
         void* data = nullptr;
@@ -127,7 +128,20 @@ void FlowTable::synchronize() noexcept {
 }
 
 std::uint32_t FlowTable::size() const noexcept {
-    return static_cast<std::uint32_t>(rte_hash_count(hash_));
+    // Deleted keys keep their slot until reclaimed.
+    return static_cast<std::uint32_t>(rte_hash_count(hash_)) - retired_keys_;
+}
+
+void FlowTable::reclaim(bool wait) noexcept {
+    while (!retired_.empty()) {
+        Retired& r = retired_.front();
+        if (rte_rcu_qsbr_check(rcu_, r.token, wait) != 1) return;
+        for (auto pos : r.positions) rte_hash_free_key_with_position(hash_, pos);
+        for (auto* e : r.entries) free_entry(e);
+        for (const auto* c : r.configs) destroy(const_cast<FlowConfig*>(c));
+        retired_keys_ -= static_cast<std::uint32_t>(r.positions.size());
+        retired_.pop_front();
+    }
 }
 
 BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
@@ -136,8 +150,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         FlowHashKey key;
         FlowEntry* entry = nullptr;    // existing (modify, delete) or new (add)
         FlowConfig* config = nullptr;  // new (add, modify)
-        const FlowConfig* old_config = nullptr;
     };
+    reclaim(false);
     std::vector<Prepared> prepared;
     prepared.reserve(batch.ops.size());
     std::set<FlowHashKey, KeyLess> keys;
@@ -238,6 +252,11 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         r.error = "batch: the flow table holds at most " + std::to_string(max_flows_) + " flows";
         return r;
     }
+    // Deleted keys hold their slots until reclaimed: keep the cuckoo table's load comfortable.
+    if (adds > 0 && !retired_.empty() &&
+        rte_hash_count(hash_) + adds > std::size_t{max_flows_} + max_flows_ / 8) {
+        reclaim(true);
+    }
     // 2. Adds first: the only step that can fail (a full cuckoo path). Roll back on failure.
     std::size_t added = 0;
     for (std::size_t i = 0; i < prepared.size(); ++i) {
@@ -258,27 +277,24 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         ++added;
     }
     // 3. Modifies swap configurations; deletes unlink entries. Neither can fail.
-    std::vector<std::int32_t> positions;
-    std::vector<FlowEntry*> deleted;
+    Retired retired;
     for (auto& p : prepared) {
         if (p.kind == OpKind::kModify) {
-            p.old_config = p.entry->config.exchange(p.config, std::memory_order_release);
+            retired.configs.push_back(p.entry->config.exchange(p.config, std::memory_order_release));
             p.config = nullptr;
         } else if (p.kind == OpKind::kDelete) {
             const std::int32_t pos = rte_hash_del_key(hash_, &p.key);
-            if (pos >= 0) positions.push_back(pos);
-            deleted.push_back(p.entry);
+            if (pos >= 0) retired.positions.push_back(pos);
+            retired.entries.push_back(p.entry);
         }
     }
-    // 4. One grace period for the whole batch, then reclaim.
-    if (!positions.empty() || !deleted.empty() ||
-        std::any_of(prepared.begin(), prepared.end(),
-                    [](const Prepared& p) { return p.old_config != nullptr; })) {
-        synchronize();
+    // 4. One grace period for the whole batch, reclaimed by a later call once it has passed.
+    if (!retired.configs.empty() || !retired.entries.empty()) {
+        retired.token = rte_rcu_qsbr_start(rcu_);
+        retired_keys_ += static_cast<std::uint32_t>(retired.positions.size());
+        retired_.push_back(std::move(retired));
+        reclaim(false);
     }
-    for (auto pos : positions) rte_hash_free_key_with_position(hash_, pos);
-    for (auto* e : deleted) free_entry(e);
-    for (auto& p : prepared) destroy(const_cast<FlowConfig*>(p.old_config));
     BatchReply r;
     r.ok = true;
     r.applied = static_cast<std::uint32_t>(batch.ops.size());

@@ -3,7 +3,8 @@
 // bulk and write only their flows' mutable state; one control thread applies batches. Entries and
 // configurations that a batch replaces or deletes are reclaimed after an RCU QSBR grace period
 // (workers report a quiescent state once per loop), so a worker never sees freed memory and is
-// never stalled: only the control thread waits.
+// never stalled; the control thread does not wait either: each batch starts a grace period
+// (rte_rcu_qsbr_start) and later batches free what earlier grace periods cover.
 //
 // A flow entry is split in two: an immutable FlowConfig (the spec plus what the data plane derived
 // from it: egress port, MACs), swapped atomically by a modify, and the mutable FlowState
@@ -12,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -141,6 +143,11 @@ class FlowTable {
     [[nodiscard]] std::vector<flowapi::FlowStats> stats(
         const std::vector<flowapi::FlowKey>& keys) const;
     [[nodiscard]] std::uint32_t size() const noexcept;
+    // Frees what replaced or deleted flows left behind once every worker has passed a quiescent
+    // state since; `wait` blocks until they all have. apply() calls it, and so should the control
+    // loop now and then (a batch never waits for the workers: reclamation is deferred).
+    void reclaim(bool wait = false) noexcept;
+    [[nodiscard]] std::size_t pending_reclaim() const noexcept { return retired_.size(); }
     // Calls f for every entry (control thread only).
     void for_each(const std::function<void(const FlowEntry&)>& f) const;
 
@@ -149,8 +156,18 @@ class FlowTable {
     [[nodiscard]] FlowEntry* find(const flowapi::FlowKey& key) const noexcept;
     void synchronize() noexcept;
 
+    // What one batch unlinked, freed after the grace period that `token` starts.
+    struct Retired {
+        std::uint64_t token = 0;
+        std::vector<std::int32_t> positions;  // hash key slots
+        std::vector<FlowEntry*> entries;
+        std::vector<const FlowConfig*> configs;
+    };
+
     rte_hash* hash_ = nullptr;
     rte_rcu_qsbr* rcu_ = nullptr;
+    std::deque<Retired> retired_;
+    std::uint32_t retired_keys_ = 0;
     std::uint32_t max_flows_ = 0;
     int socket_ = 0;
 };
