@@ -228,6 +228,14 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             c.remap_extensions = op.spec.extension_map != kIdentityExt;
             c.srtp_ingress.params = op.spec.srtp_ingress;
             c.srtp_egress.params = op.spec.srtp_egress;
+            c.srtp = c.srtp_ingress.enabled() || c.srtp_egress.enabled();
+            c.latching = op.spec.latching;
+            c.rtcp_mode = op.spec.rtcp_mode;
+            c.rewrite_ssrc = op.spec.rewrite_ssrc;
+            c.seq_offset = op.spec.seq_offset;
+            c.timestamp_offset = op.spec.timestamp_offset;
+            c.egress_source = op.spec.egress_source;
+            c.egress_destination = op.spec.egress_destination;
         }
         if (op.kind == OpKind::kAdd) {
             p.entry = make_on<FlowEntry>(socket_, op.spec);

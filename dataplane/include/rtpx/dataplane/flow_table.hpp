@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,10 +59,9 @@ struct SrtpStage {
     }
 };
 
-// What workers read for a flow; immutable once published. What the data plane derived comes
-// first, so that with the spec's head it fills one cache line; the plain path reads three more
-// (the rewrite fields after the PT and extension maps, and the SRTP stages' heads), all
-// prefetched a burst ahead by Worker::process_burst.
+// What workers read for a flow; immutable once published. The first two cache lines hold all the
+// plain path reads (what the data plane derived, and copies of the spec's hot fields, made by
+// FlowTable::apply); the spec itself (PT and extension maps, keys) is read on slower paths only.
 struct FlowConfig {
     std::uint16_t egress_port = 0;
     std::array<std::uint8_t, 6> egress_mac{};  // the egress port's MAC (source of rewritten frames)
@@ -70,6 +70,15 @@ struct FlowConfig {
     std::array<std::uint8_t, 6> next_hop_mac{};  // from the spec or the port's gateway MAC
     bool remap_pt = false;
     bool remap_extensions = false;
+    bool srtp = false;  // either direction has SRTP
+    flowapi::Latching latching = flowapi::Latching::kOff;
+    flowapi::RtcpMode rtcp_mode = flowapi::RtcpMode::kPassThrough;
+    std::optional<std::uint32_t> rewrite_ssrc;
+    std::optional<std::uint16_t> seq_offset;
+    std::optional<std::uint32_t> timestamp_offset;
+    flowapi::Endpoint egress_source;
+    flowapi::Endpoint egress_destination;
+
     flowapi::FlowSpec spec;
     SrtpStage srtp_ingress;
     SrtpStage srtp_egress;
