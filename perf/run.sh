@@ -19,14 +19,29 @@ usage() {
   exit 2
 }
 
-# CPU% of a process over `seconds` from /proc/<pid>/stat (utime + stime, fields 14 and 15).
+# CPU ticks (utime + stime, fields 14 and 15 of stat) of a process and of its worker threads, and
+# the workers' voluntary context switches (each idle sleep is one).
+sample() {
+  local pid=$1 worker_ticks=0 switches=0 t
+  for t in /proc/"$pid"/task/*; do
+    [[ $(cat "$t/comm" 2>/dev/null) == rte-worker-* ]] || continue
+    worker_ticks=$((worker_ticks + $(awk '{print $14 + $15}' "$t/stat")))
+    switches=$((switches + $(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status")))
+  done
+  echo "$(awk '{print $14 + $15}' "/proc/$pid/stat") $worker_ticks $switches"
+}
+
+# CPU% of the process and of its workers over `seconds`, and the workers' wake-ups per second.
 cpu_percent() {
-  local pid=$1 seconds=$2 hz t0 t1
+  local pid=$1 seconds=$2 hz a b
   hz=$(getconf CLK_TCK)
-  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  a=$(sample "$pid")
   sleep "$seconds"
-  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$seconds" 'BEGIN {printf "%.1f", (b - a) * 100 / hz / s}'
+  b=$(sample "$pid")
+  awk -v a="$a" -v b="$b" -v hz="$hz" -v s="$seconds" 'BEGIN {
+    split(a, x, " "); split(b, y, " ");
+    printf "cpu_percent=%.1f worker_cpu_percent=%.1f worker_wakeups_per_s=%.0f",
+      (y[1] - x[1]) * 100 / hz / s, (y[2] - x[2]) * 100 / hz / s, (y[3] - x[3]) / s }'
 }
 
 # An idle rtpx-dataplane (one worker, a net_ring port, no flows, no traffic): its CPU% over 3 s.
@@ -51,7 +66,7 @@ EOF
   pid=$!
   for _ in $(seq 50); do [[ -S $tmp/dp.sock ]] && break; sleep 0.1; done
   sleep 1
-  if kill -0 "$pid" 2>/dev/null; then cpu=$(cpu_percent "$pid" 3); else cpu=null; fi
+  if kill -0 "$pid" 2>/dev/null; then cpu=$(cpu_percent "$pid" 3); else cpu="cpu_percent=null"; fi
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$tmp"
@@ -79,9 +94,9 @@ suite_dataplane() {
   out=$(mktemp)
   trap 'rm -f "$out"' RETURN
   echo "idle rtpx-dataplane CPU% (3 s): busy poll (idle_sleep_us = 0) ..." >&2
-  echo "result idle 0 cpu_percent=$(idle_cpu "$dp" 0)" >>"$out"
+  echo "result idle 0 $(idle_cpu "$dp" 0)" >>"$out"
   echo "idle rtpx-dataplane CPU% (3 s): idle back-off (idle_sleep_us = 100) ..." >&2
-  echo "result idle 100 cpu_percent=$(idle_cpu "$dp" 100)" >>"$out"
+  echo "result idle 100 $(idle_cpu "$dp" 100)" >>"$out"
   echo "closed loop: $runs runs of ${seconds} s per figure, flows $flows ..." >&2
   "$bench" --flows "$flows" --runs "$runs" --seconds "$seconds" --batch "$batch" | tee -a "$out" >&2
   python3 - "$out" <<'PY'
@@ -154,8 +169,11 @@ for sleep in sorted(n for (s, n) in rows if s == "wake"):
     print(f"wake      idle_sleep_us={sleep:<4} first frame after 20 ms idle received after "
           f"{med('wake', sleep, 'median_us'):.1f} us median, {med('wake', sleep, 'max_us'):.1f} us max")
 for sleep in sorted(n for (s, n) in rows if s == "idle"):
-    print(f"idle      rtpx-dataplane, idle_sleep_us={sleep:<4} CPU {rows[('idle', sleep)][0]['cpu_percent']} % "
-          f"(main + worker lcore, 3 s)")
+    r = rows[("idle", sleep)][0]
+    print(f"idle      rtpx-dataplane, idle_sleep_us={sleep:<4} CPU {r['cpu_percent']} % (process), "
+          f"{r.get('worker_cpu_percent', '?')} % (worker thread), "
+          f"{r.get('worker_wakeups_per_s', '?')} worker wake-ups/s over 3 s"
+          + ("; a busy-polling worker takes all the CPU it is given" if sleep == 0 else ""))
 
 def one(suite, n):
     rs = rows.get((suite, n), [])

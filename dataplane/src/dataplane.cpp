@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -28,6 +29,7 @@
 #include "rtpx/dataplane/worker.hpp"
 #include "rtpx/flowapi/client.hpp"
 #include "rtpx/rtp/bytes.hpp"
+#include "rtpx/sched/plan.hpp"
 
 namespace rtpx::dataplane {
 
@@ -48,6 +50,7 @@ struct Dataplane::State {
     std::atomic<bool> stop_workers{false};
     bool workers_launched = false;
     std::int64_t started_unix_ns = 0;
+    std::string placement;  // for the log: where the main lcore and the workers run
 
     // Control thread bookkeeping.
     struct Tracked {
@@ -89,6 +92,34 @@ std::int64_t unix_now_ns() {
 bool has_arg(const std::vector<std::string>& args, std::string_view prefix) {
     return std::any_of(args.begin(), args.end(),
                        [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
+}
+
+// Lcores when the configuration does not pin them: the sched/ placement plan on this machine's
+// live topology (the main lcore on a reserved core, one worker per free physical core, NUMA-local
+// to the ports). The data plane takes the plan's main and worker lcores; every worker polls its
+// own queue of every port (RSS), so the plan is asked for per-worker queues (no dispatchers).
+tl::expected<sched::Plan, std::string> plan_lcores(const Config& config) {
+    std::vector<sched::PortSpec> ports;
+    for (const auto& p : config.ports) {
+        sched::PortSpec spec;
+        spec.name = p.device_name();
+        spec.rx_queues = 64;  // checked against the device when its queues are set up
+        if (!p.pci.empty()) {
+            std::ifstream numa("/sys/bus/pci/devices/" + p.pci + "/numa_node");
+            int node = sched::kNoNuma;
+            if (numa >> node && node >= 0) spec.numa = node;
+        }
+        ports.push_back(spec);
+    }
+    sched::PlanConfig pc;
+    pc.steering = sched::SteeringMode::kFlow;
+    auto plan = sched::make_live_plan(ports, pc);
+    if (!plan) return tl::unexpected("lcores from the sched/ plan: " + plan.error().what);
+    if (plan->main_is_worker || plan->workers.empty()) {
+        return tl::unexpected(std::string(
+            "lcores from the sched/ plan: this machine has one core; set dataplane.lcores"));
+    }
+    return std::move(*plan);
 }
 
 int launch_worker(void* arg) {
@@ -146,7 +177,23 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         return tl::unexpected("at most " + std::to_string(kMaxPorts) + " ports");
 
     // EAL.
-    std::vector<std::string> args = {program, "-l", config.lcores};
+    std::vector<std::string> args = {program};
+    if (config.lcores.empty()) {
+        auto plan = plan_lcores(config);
+        if (!plan) return tl::unexpected(plan.error());
+        std::vector<unsigned> lcores = {plan->main_lcore};
+        for (const auto& w : plan->workers) lcores.push_back(w.lcore);
+        args.insert(args.end(), {"-l", sched::cpu_list(lcores), "--main-lcore",
+                                 std::to_string(plan->main_lcore)});
+        s.placement = "lcores from the sched/ plan (every worker polls its own queue of every "
+                      "port):\n" + sched::describe(*plan);
+        while (!s.placement.empty() && s.placement.back() == '\n') s.placement.pop_back();
+    } else {
+        args.insert(args.end(), {"-l", config.lcores});
+        s.placement = "lcores " + config.lcores + " (dataplane.lcores): main " +
+                      config.lcores.substr(0, config.lcores.find_first_of(",-")) +
+                      ", the others workers";
+    }
     args.insert(args.end(), config.eal.begin(), config.eal.end());
     args.insert(args.end(), extra_eal.begin(), extra_eal.end());
     if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-shconf") &&
@@ -371,6 +418,10 @@ Dataplane::~Dataplane() {
         }
         std::filesystem::remove(runtime_dir, ec);  // only when empty
     }
+}
+
+const std::string& Dataplane::placement() const {
+    return state_->placement;
 }
 
 flowapi::BatchReply Dataplane::apply(const flowapi::Batch& batch) {

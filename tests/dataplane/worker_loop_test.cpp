@@ -91,10 +91,11 @@ TEST(IdleBackoff, ZeroMeansPureBusyPoll) {
 
 constexpr std::string_view kPort = "[[port]]\nvdev = \"net_ring0\"\naddresses = [\"192.0.2.1\"]\n";
 
-TEST(WorkerLoopConfig, IdleSleepDefaultsOnAndCanBeTurnedOff) {
+TEST(WorkerLoopConfig, IdleSleepDefaultsOnAndCanBeTurnedOffAndLcoresDefaultToThePlan) {
     auto c = parse_config(kPort, "dp.toml");
     ASSERT_TRUE(c) << c.error();
     EXPECT_EQ(c->idle_sleep_us, 100u);
+    EXPECT_TRUE(c->lcores.empty());  // not pinned: the sched/ plan chooses
     c = parse_config("[dataplane]\nidle_sleep_us = 0\n" + std::string(kPort), "dp.toml");
     ASSERT_TRUE(c) << c.error();
     EXPECT_EQ(c->idle_sleep_us, 0u);

@@ -2,7 +2,8 @@
 //
 //   [dataplane]
 //   control_socket = "/run/rtpx/dataplane.sock"   # flow API (Unix stream socket)
-//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are workers
+//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are workers;
+//                             # absent: from the sched/ placement plan of this machine
 //   max_flows = 65536
 //   mbufs = 16383             # per NUMA socket in use
 //   idle_sleep_us = 100       # idle back-off: longest sleep of an idle worker (0: busy poll)
@@ -47,7 +48,7 @@ struct PortConfig {
 
 struct Config {
     std::string control_socket = "/run/rtpx/dataplane.sock";
-    std::string lcores = "0-1";
+    std::string lcores;  // empty: the sched/ plan chooses
     std::uint32_t max_flows = 65536;
     std::uint32_t mbufs = 16383;
     // After a run of empty polls a worker sleeps 1, 2, 4 ... up to this many µs per poll (the
