@@ -14,8 +14,8 @@
 #include <map>
 #include <mutex>
 
-#include <rte_eal.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -185,8 +185,10 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         for (const auto& w : plan->workers) lcores.push_back(w.lcore);
         args.insert(args.end(), {"-l", sched::cpu_list(lcores), "--main-lcore",
                                  std::to_string(plan->main_lcore)});
-        s.placement = "lcores from the sched/ plan (every worker polls its own queue of every "
-                      "port):\n" + sched::describe(*plan);
+        s.placement =
+            "lcores from the sched/ plan (every worker polls its own queue of every "
+            "port):\n" +
+            sched::describe(*plan);
         while (!s.placement.empty() && s.placement.back() == '\n') s.placement.pop_back();
     } else {
         args.insert(args.end(), {"-l", config.lcores});

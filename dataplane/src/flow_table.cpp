@@ -288,7 +288,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     Retired retired;
     for (auto& p : prepared) {
         if (p.kind == OpKind::kModify) {
-            retired.configs.push_back(p.entry->config.exchange(p.config, std::memory_order_release));
+            retired.configs.push_back(
+                p.entry->config.exchange(p.config, std::memory_order_release));
             p.config = nullptr;
         } else if (p.kind == OpKind::kDelete) {
             const std::int32_t pos = rte_hash_del_key(hash_, &p.key);

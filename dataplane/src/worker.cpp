@@ -2,6 +2,7 @@
 
 #include <sys/prctl.h>
 
+#include <cassert>
 #include <chrono>
 #include <cstring>
 
@@ -224,6 +225,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
     }
     // The UDP checksum without a pass over the payload: plain RTP changes only in its header,
     // whose sum the rewrites below account for. SRTP (either side) and RTCP get a full sum.
+    // cfg->srtp is the SRTP stages' enabled() copied to the hot line (FlowTable::apply).
+    assert(cfg->srtp == (cfg->srtp_ingress.enabled() || cfg->srtp_egress.enabled()));
     PayloadSum payload_sum;
     if (cls == rtp::PacketClass::kRtp && !cfg->srtp && !ctx_.ports[cfg->egress_port].offload.udp) {
         payload_sum = ingress_payload_sum(f, p);
@@ -315,8 +318,8 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         }
         if (cfg->timestamp_offset)
             rtp::set_timestamp(payload, view->timestamp() + *cfg->timestamp_offset);
-        payload_sum =
-            adjust_payload_sum(payload_sum, header_sum, payload_sum.known ? ones_sum(payload.data(), header) : 0);
+        payload_sum = adjust_payload_sum(payload_sum, header_sum,
+                                         payload_sum.known ? ones_sum(payload.data(), header) : 0);
     }
     // SRTP/SRTCP protect for the egress leg: the seam (cfg->srtp_egress), pass-through for now.
 

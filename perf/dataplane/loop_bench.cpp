@@ -207,8 +207,7 @@ Table build_table(std::uint32_t flows, Mode mode, std::uint32_t capacity) {
     static int serial = 0;
     Table t;
     const std::uint64_t rss_before = rss_kib();
-    auto created =
-        FlowTable::create("loop_flows_" + std::to_string(serial++), capacity, 1, 0);
+    auto created = FlowTable::create("loop_flows_" + std::to_string(serial++), capacity, 1, 0);
     if (!created) {
         t.error = created.error();
         return t;
@@ -471,8 +470,8 @@ void churn(const Options& o) {
             "quiet_max_gap_us=%.1f quiet_preemptions=%llu cycles=%.1f drops=%llu ok=%d\n",
             flows, static_cast<double>(changes) / elapsed, o.batch, gap,
             static_cast<unsigned long long>(switches), quiet_gap,
-            static_cast<unsigned long long>(quiet_switches),
-            rate(p1 - p0, c1 - c0, 0).cycles, static_cast<unsigned long long>(drops), ok ? 1 : 0);
+            static_cast<unsigned long long>(quiet_switches), rate(p1 - p0, c1 - c0, 0).cycles,
+            static_cast<unsigned long long>(drops), ok ? 1 : 0);
         std::fflush(stdout);
     }
 }
@@ -528,7 +527,8 @@ int main(int argc, char** argv) {
         const std::string v = argv[i + 1];
         if (a == "--flows") {
             o.flows.clear();
-            for (const auto& f : split(v)) o.flows.push_back(static_cast<std::uint32_t>(std::stoul(f)));
+            for (const auto& f : split(v))
+                o.flows.push_back(static_cast<std::uint32_t>(std::stoul(f)));
         } else if (a == "--suites") {
             o.suites = split(v);
         } else if (a == "--runs") {
@@ -553,10 +553,9 @@ int main(int argc, char** argv) {
     const std::uint32_t largest = *std::max_element(o.flows.begin(), o.flows.end());
     const std::string memory = std::to_string(512 + largest / 1000 * 3);
     const std::string prefix = "--file-prefix=rtpx-loop-bench-" + std::to_string(::getpid());
-    std::vector<std::string> args = {"loop_bench", "--no-huge",     "-m",          memory,
-                                     "--no-shconf", "--no-pci",     "-l",          "0,1",
-                                     "--log-level", "error",        "--no-telemetry", "--vdev",
-                                     "net_ring0",   prefix};
+    std::vector<std::string> args = {
+        "loop_bench", "--no-huge",   "-m",    memory,           "--no-shconf", "--no-pci",  "-l",
+        "0,1",        "--log-level", "error", "--no-telemetry", "--vdev",      "net_ring0", prefix};
     std::vector<char*> eal_argv;
     for (auto& a : args) eal_argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
@@ -569,7 +568,8 @@ int main(int argc, char** argv) {
     if (g_pool == nullptr || rte_eth_dev_get_port_by_name("net_ring0", &g_port) != 0 ||
         rte_eth_dev_configure(g_port, 1, 1, &conf) != 0 ||
         rte_eth_rx_queue_setup(g_port, 0, 1024, 0, nullptr, g_pool) != 0 ||
-        rte_eth_tx_queue_setup(g_port, 0, 1024, 0, nullptr) != 0 || rte_eth_dev_start(g_port) != 0) {
+        rte_eth_tx_queue_setup(g_port, 0, 1024, 0, nullptr) != 0 ||
+        rte_eth_dev_start(g_port) != 0) {
         std::fprintf(stderr, "port setup failed\n");
         return 1;
     }

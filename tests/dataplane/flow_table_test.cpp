@@ -18,9 +18,10 @@ class EalEnvironment : public ::testing::Environment {
   public:
     void SetUp() override {
         const std::string prefix = "--file-prefix=rtpx-flow-table-" + std::to_string(::getpid());
-        std::vector<std::string> args = {"flow_table_test", "--no-huge", "-m",  "2048",
-                                         "--no-shconf",     "--no-pci",  "-l",  "0",
-                                         "--log-level",     "error",     "--no-telemetry", prefix};
+        std::vector<std::string> args = {
+            "flow_table_test", "--no-huge", "-m", "2048",        "--no-shconf",
+            "--no-pci",        "-l",        "0",  "--log-level", "error",
+            "--no-telemetry",  prefix};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
@@ -116,15 +117,16 @@ TEST(FlowTable, DeletesAreReclaimedAfterTheWorkersPassAQuiescentState) {
     rte_rcu_qsbr* rcu = table.rcu();
     ASSERT_EQ(rte_rcu_qsbr_thread_register(rcu, 0), 0);
     rte_rcu_qsbr_thread_online(rcu, 0);  // this thread plays a worker in the middle of a burst
-    ASSERT_TRUE(table.apply({{{flowapi::OpKind::kAdd, flow(1)}, {flowapi::OpKind::kAdd, flow(2)}}},
-                            book())
-                    .ok);
+    ASSERT_TRUE(
+        table.apply({{{flowapi::OpKind::kAdd, flow(1)}, {flowapi::OpKind::kAdd, flow(2)}}}, book())
+            .ok);
     auto modified = flow(2);
     modified.cookie = 99;
-    ASSERT_TRUE(table.apply({{{flowapi::OpKind::kDelete, flow(1)},
-                              {flowapi::OpKind::kModify, modified}}},
-                            book())
-                    .ok);
+    ASSERT_TRUE(
+        table
+            .apply({{{flowapi::OpKind::kDelete, flow(1)}, {flowapi::OpKind::kModify, modified}}},
+                   book())
+            .ok);
     EXPECT_EQ(table.size(), 1u);
     EXPECT_EQ(table.pending_reclaim(), 1u);
     table.reclaim();

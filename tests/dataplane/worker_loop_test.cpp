@@ -62,7 +62,8 @@ class EalEnvironment : public ::testing::Environment {
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
 
-// ---- IdleBackoff ---------------------------------------------------------------------------------
+// ---- IdleBackoff
+// ---------------------------------------------------------------------------------
 
 TEST(IdleBackoff, SpinsThenSleepsDoublingUpToTheMaximum) {
     IdleBackoff b(100);
@@ -102,13 +103,14 @@ TEST(WorkerLoopConfig, IdleSleepDefaultsOnAndCanBeTurnedOffAndLcoresDefaultToThe
 }
 
 TEST(WorkerLoopConfig, IdleSleepOutOfRangeIsNamed) {
-    const auto c = parse_config("[dataplane]\nidle_sleep_us = 1000000\n" + std::string(kPort),
-                                "dp.toml");
+    const auto c =
+        parse_config("[dataplane]\nidle_sleep_us = 1000000\n" + std::string(kPort), "dp.toml");
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error(), "dp.toml:2:17: dataplane.idle_sleep_us: must be from 0 to 100000");
 }
 
-// ---- A worker on the ring -------------------------------------------------------------------------
+// ---- A worker on the ring
+// -------------------------------------------------------------------------
 
 constexpr std::array<std::uint8_t, 6> kPortMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0xAA};
 constexpr std::array<std::uint8_t, 6> kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
@@ -126,8 +128,8 @@ std::uint16_t reference_sum(const Bytes& b) {
 std::uint16_t udp_check(const Bytes& f) {
     const std::size_t udp_len = static_cast<std::size_t>(f[38] << 8 | f[39]);
     Bytes b(f.begin() + 26, f.begin() + 34);
-    b.insert(b.end(), {0, 17, static_cast<std::uint8_t>(udp_len >> 8),
-                       static_cast<std::uint8_t>(udp_len)});
+    b.insert(b.end(),
+             {0, 17, static_cast<std::uint8_t>(udp_len >> 8), static_cast<std::uint8_t>(udp_len)});
     b.insert(b.end(), f.begin() + 34, f.begin() + 34 + static_cast<std::ptrdiff_t>(udp_len));
     return reference_sum(b);
 }
@@ -136,18 +138,59 @@ std::uint16_t udp_check(const Bytes& f) {
 // RFC 8285 one-byte extension block (ID 1, one byte) and an odd-sized payload, with a correct UDP
 // checksum (or a wrong one).
 Bytes frame(std::uint16_t seq, bool corrupt_checksum = false) {
-    Bytes rtp = {0x90, 96,   static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq),
-                 0,    0,    0x03, 0x20, 0x11, 0x22, 0x33, 0x44,
-                 0xBE, 0xDE, 0x00, 0x01, 0x10, 0xAB, 0x00, 0x00};
+    Bytes rtp = {0x90,
+                 96,
+                 static_cast<std::uint8_t>(seq >> 8),
+                 static_cast<std::uint8_t>(seq),
+                 0,
+                 0,
+                 0x03,
+                 0x20,
+                 0x11,
+                 0x22,
+                 0x33,
+                 0x44,
+                 0xBE,
+                 0xDE,
+                 0x00,
+                 0x01,
+                 0x10,
+                 0xAB,
+                 0x00,
+                 0x00};
     for (int i = 0; i < 161; ++i) rtp.push_back(static_cast<std::uint8_t>(i * 7));
     Bytes f(kPortMac.begin(), kPortMac.end());
     f.insert(f.end(), {0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00});
     const std::size_t udp = 8 + rtp.size();
     const std::size_t total = 20 + udp;
-    f.insert(f.end(), {0x45, 0, static_cast<std::uint8_t>(total >> 8),
-                       static_cast<std::uint8_t>(total), 0, 1, 0, 0, 64, 17, 0, 0, 198, 51, 100, 7,
-                       192, 0, 2, 1, 0x0F, 0xA0, 0x75, 0x30, static_cast<std::uint8_t>(udp >> 8),
-                       static_cast<std::uint8_t>(udp), 0, 0});
+    f.insert(f.end(), {0x45,
+                       0,
+                       static_cast<std::uint8_t>(total >> 8),
+                       static_cast<std::uint8_t>(total),
+                       0,
+                       1,
+                       0,
+                       0,
+                       64,
+                       17,
+                       0,
+                       0,
+                       198,
+                       51,
+                       100,
+                       7,
+                       192,
+                       0,
+                       2,
+                       1,
+                       0x0F,
+                       0xA0,
+                       0x75,
+                       0x30,
+                       static_cast<std::uint8_t>(udp >> 8),
+                       static_cast<std::uint8_t>(udp),
+                       0,
+                       0});
     f.insert(f.end(), rtp.begin(), rtp.end());
     const std::uint16_t sum = static_cast<std::uint16_t>(~udp_check(f));
     f[40] = static_cast<std::uint8_t>(sum >> 8);

@@ -2,7 +2,8 @@
 //
 //   [dataplane]
 //   control_socket = "/run/rtpx/dataplane.sock"   # flow API (Unix stream socket)
-//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are workers;
+//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are
+//   workers;
 //                             # absent: from the sched/ placement plan of this machine
 //   max_flows = 65536
 //   mbufs = 16383             # per NUMA socket in use
