@@ -399,8 +399,11 @@ tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p
     const auto family = out.destination.address.family;
     const std::uint8_t* src_ip = ip + (v4 ? 12 : 8);
     const std::uint8_t* dst_ip = ip + (v4 ? 16 : 24);
-    m->l2_len = static_cast<std::uint64_t>(l2) & 0x7F;
-    m->l3_len = static_cast<std::uint64_t>(l3) & 0x1FF;
+    // The lengths live in the mbuf's second cache line: written only for a port that offloads.
+    if (offload.ipv4 || offload.udp) {
+        m->l2_len = static_cast<std::uint64_t>(l2) & 0x7F;
+        m->l3_len = static_cast<std::uint64_t>(l3) & 0x1FF;
+    }
     m->ol_flags &=
         ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
     if (v4) {

@@ -181,7 +181,12 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             continue;
         }
         parsed[k] = *p;
-        keys[k] = make_hash_key(p->family, f + p->dst_ip_offset(), p->dst_port);
+        // Built in place: a copy would load the key right after its narrow stores.
+        FlowHashKey& key = keys[k];
+        std::memset(&key, 0, sizeof key);
+        std::memcpy(key.address, f + p->dst_ip_offset(), p->ip_size());
+        key.port = p->dst_port;
+        key.family = static_cast<std::uint8_t>(p->family);
         key_ptrs[k] = &keys[k];
         udp[k] = m;
         ++k;
