@@ -10,9 +10,9 @@
 //
 // Forwarding: N flows form a chain (flow i's egress destination is flow i+1's local address; added
 // in random order, so a packet walks randomly through memory); 512 packets are in flight, spaced so
-// that each flow sees increasing sequence numbers. Cycles per packet = TSC cycles on the worker's
-// core / packets it received (the worker busy-polls, so every cycle of its core is counted); the
-// ring's own rx_burst + tx_burst (the "ring" row) is the floor.
+// that each flow sees increasing sequence numbers. Cycles per packet = the worker thread's CPU time
+// (schedstat, so that time the shared machine gives to others is not counted) in TSC cycles /
+// packets it received; the ring's own rx_burst + tx_burst (the "ring" row) is the floor.
 //  - plain: RTP relay with seq rewrite, RFC 3550 statistics and counters on, software checksums.
 //  - protect: RTP->SRTP. The loop must bring packets back to plain RTP, so flows alternate
 //    RTP->SRTP and SRTP->RTP: the figure is the mean of protect and unprotect.
@@ -27,7 +27,7 @@
 //                        [--suites ring,plain,protect,rekey,churn,wake] [--batch 100]
 //                        [--idle-sleep-us 100]
 // Prints one line per measurement ("result <suite> <flows> <key>=<value> ...") for perf/run.sh to
-// aggregate; --table prints medians itself.
+// aggregate (medians and spread). "ring" is the floor: the ring's rx_burst + tx_burst alone.
 #include <sys/syscall.h>
 #include <unistd.h>
 
