@@ -95,8 +95,8 @@ suite_dataplane() {
   trap 'rm -f "$out"' RETURN
   echo "idle rtpx-dataplane CPU% (3 s): busy poll (idle_sleep_us = 0) ..." >&2
   echo "result idle 0 $(idle_cpu "$dp" 0)" >>"$out"
-  echo "idle rtpx-dataplane CPU% (3 s): idle back-off (idle_sleep_us = 100) ..." >&2
-  echo "result idle 100 $(idle_cpu "$dp" 100)" >>"$out"
+  echo "idle rtpx-dataplane CPU% (3 s): idle back-off (idle_sleep_us = 200) ..." >&2
+  echo "result idle 200 $(idle_cpu "$dp" 200)" >>"$out"
   echo "closed loop: $runs runs of ${seconds} s per figure, flows $flows ..." >&2
   "$bench" --flows "$flows" --runs "$runs" --seconds "$seconds" --batch "$batch" | tee -a "$out" >&2
   python3 - "$out" <<'PY'

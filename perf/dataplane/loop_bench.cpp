@@ -25,7 +25,7 @@
 //
 //   dataplane_loop_bench [--flows 1000,100000,1000000] [--runs 5] [--seconds 1]
 //                        [--suites ring,plain,protect,rekey,churn,wake] [--batch 100]
-//                        [--idle-sleep-us 100]
+//                        [--idle-sleep-us 200]
 // Prints one line per measurement ("result <suite> <flows> <key>=<value> ...") for perf/run.sh to
 // aggregate (medians and spread). "ring" is the floor: the ring's rx_burst + tx_burst alone.
 #include <sys/syscall.h>
@@ -71,7 +71,7 @@ struct Options {
     int runs = 5;
     double seconds = 1.0;
     std::uint32_t batch = 100;
-    std::uint32_t idle_sleep_us = 100;
+    std::uint32_t idle_sleep_us = 200;
 };
 
 rte_mempool* g_pool = nullptr;

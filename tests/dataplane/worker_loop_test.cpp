@@ -95,7 +95,7 @@ constexpr std::string_view kPort = "[[port]]\nvdev = \"net_ring0\"\naddresses = 
 TEST(WorkerLoopConfig, IdleSleepDefaultsOnAndCanBeTurnedOffAndLcoresDefaultToThePlan) {
     auto c = parse_config(kPort, "dp.toml");
     ASSERT_TRUE(c) << c.error();
-    EXPECT_EQ(c->idle_sleep_us, 100u);
+    EXPECT_EQ(c->idle_sleep_us, 200u);
     EXPECT_TRUE(c->lcores.empty());  // not pinned: the sched/ plan chooses
     c = parse_config("[dataplane]\nidle_sleep_us = 0\n" + std::string(kPort), "dp.toml");
     ASSERT_TRUE(c) << c.error();

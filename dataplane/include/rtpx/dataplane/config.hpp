@@ -7,7 +7,7 @@
 //                             # absent: from the sched/ placement plan of this machine
 //   max_flows = 65536
 //   mbufs = 16383             # per NUMA socket in use
-//   idle_sleep_us = 100       # idle back-off: longest sleep of an idle worker (0: busy poll)
+//   idle_sleep_us = 200       # idle back-off: longest sleep of an idle worker (0: busy poll)
 //   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
 //
 //   [[port]]
@@ -54,7 +54,7 @@ struct Config {
     std::uint32_t mbufs = 16383;
     // After a run of empty polls a worker sleeps 1, 2, 4 ... up to this many µs per poll (the
     // first frame after idleness waits at most that long); 0 busy-polls (a whole core, always).
-    std::uint32_t idle_sleep_us = 100;
+    std::uint32_t idle_sleep_us = 200;
     std::vector<std::string> eal;
     std::vector<PortConfig> ports;
 };
