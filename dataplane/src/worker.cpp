@@ -229,11 +229,14 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         return;
     }
     // The UDP checksum without a pass over the payload: plain RTP changes only in its header,
-    // whose sum the rewrites below account for. SRTP (either side) and RTCP get a full sum.
+    // whose sum the rewrites below account for. Only from a checksum the port verified (a kernel
+    // path such as veth + af_packet hands over partial, pseudo-header-only sums); SRTP (either
+    // side) and RTCP get a full sum.
     // cfg->srtp is the SRTP stages' enabled() copied to the hot line (FlowTable::apply).
     assert(cfg->srtp == (cfg->srtp_ingress.enabled() || cfg->srtp_egress.enabled()));
     PayloadSum payload_sum;
-    if (cls == rtp::PacketClass::kRtp && !cfg->srtp && !ctx_.ports[cfg->egress_port].offload.udp) {
+    if (cls == rtp::PacketClass::kRtp && !cfg->srtp && !ctx_.ports[cfg->egress_port].offload.udp &&
+        (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
         payload_sum = ingress_payload_sum(f, p);
     }
     // SRTP/SRTCP unprotect: the seam for the SRTP backend (issue 3). Authentication happens here,
