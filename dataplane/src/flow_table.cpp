@@ -152,9 +152,9 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     struct Prepared {
         OpKind kind;
         FlowHashKey key;
-        FlowEntry* entry = nullptr;    // existing (modify, delete) or new (add)
-        FlowConfig* config = nullptr;  // new (add, modify)
-        RtcpFlowState* rtcp = nullptr;  // new agent state (add, or a modify that needs it)
+        FlowEntry* entry = nullptr;       // existing (modify, delete) or new (add)
+        FlowConfig* config = nullptr;     // new (add, modify)
+        RtcpFlowState* rtcp = nullptr;    // new agent state (add, or a modify that needs it)
         TransportCcState* tcc = nullptr;  // a modify turning transport-cc on for existing state
     };
     reclaim(false);

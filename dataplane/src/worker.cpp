@@ -235,14 +235,16 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
     // SRTP/SRTCP packets were authenticated and decrypted by srtp_unprotect() before this, so the
     // source policy below never learns a source from a forged packet.
     // The UDP checksum without a pass over the payload: plain RTP changes only in its header,
-    // whose sum the rewrites below account for. SRTP (either side: decrypted or re-protected
-    // payload) and RTCP get a full sum. has_srtp_* are the SRTP stages' enabled() copied to the
-    // hot lines (FlowTable::apply).
+    // whose sum the rewrites below account for. Only from a checksum the port verified (a kernel
+    // path such as veth + af_packet hands over partial, pseudo-header-only sums); SRTP (either
+    // side: decrypted or re-protected payload) and RTCP get a full sum. has_srtp_* are the SRTP
+    // stages' enabled() copied to the hot lines (FlowTable::apply).
     assert(cfg->has_srtp_ingress == cfg->srtp_ingress.enabled());
     assert(cfg->has_srtp_egress == cfg->srtp_egress.enabled());
     PayloadSum payload_sum;
     if (cls == rtp::PacketClass::kRtp && !cfg->has_srtp_ingress && !cfg->has_srtp_egress &&
-        !ctx_.ports[cfg->egress_port].offload.udp) {
+        !ctx_.ports[cfg->egress_port].offload.udp &&
+        (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
         payload_sum = ingress_payload_sum(f, p);
     }
 

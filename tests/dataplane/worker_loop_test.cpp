@@ -233,7 +233,9 @@ class WorkerLoop : public ::testing::Test {
         stop_.store(true);
         t.join();
     }
-    std::vector<Bytes> relay(const flowapi::FlowSpec& spec, const std::vector<Bytes>& frames) {
+    // rx_checksum_good: as a port that verified the UDP checksum marks the mbuf.
+    std::vector<Bytes> relay(const flowapi::FlowSpec& spec, const std::vector<Bytes>& frames,
+                             bool rx_checksum_good) {
         PortAddressBook book;
         book.port_of = [](const flowapi::IpAddress&) { return 0; };
         book.describe_port = [](int, FlowConfig& c) { c.egress_mac = kPortMac; };
@@ -244,6 +246,7 @@ class WorkerLoop : public ::testing::Test {
             rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
             std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(),
                         f.size());
+            if (rx_checksum_good) m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
             in.push_back(m);
         }
         worker.process_burst(0, in.data(), static_cast<std::uint16_t>(in.size()), 1'000'000'000);
@@ -309,7 +312,7 @@ TEST_F(WorkerLoop, IncrementalChecksumsMatchAFullSumThroughEveryRewrite) {
     s.timestamp_offset = 0xFFFF0001;
     s.rewrite_ssrc = 0xCAFEBABE;
     s.extension_map[1] = 7;
-    const auto out = relay(s, {frame(1), frame(2), frame(0xFFFF)});
+    const auto out = relay(s, {frame(1), frame(2), frame(0xFFFF)}, true);
     ASSERT_EQ(out.size(), 3u);
     for (const auto& o : out) {
         auto p = parse_frame(o.data(), o.size());
@@ -324,11 +327,22 @@ TEST_F(WorkerLoop, IncrementalChecksumsMatchAFullSumThroughEveryRewrite) {
     }
 }
 
-// A corrupted datagram stays detectably corrupted: the relay neither repairs nor hides it.
-TEST_F(WorkerLoop, AWrongIngressChecksumStaysWrong) {
+// A checksum the port did not verify is not trusted (veth + af_packet deliver partial sums): the
+// egress checksum is computed in full.
+TEST_F(WorkerLoop, UnverifiedIngressChecksumsAreNotCarriedOver) {
     auto s = spec();
     s.seq_offset = 10;
-    const auto out = relay(s, {frame(1, true)});
+    const auto out = relay(s, {frame(1, true)}, false);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(udp_check(out[0]), 0xFFFF);
+}
+
+// A corrupted datagram that the port vouched for stays detectably corrupted: the relay neither
+// repairs nor hides it.
+TEST_F(WorkerLoop, AWrongVerifiedChecksumStaysWrong) {
+    auto s = spec();
+    s.seq_offset = 10;
+    const auto out = relay(s, {frame(1, true)}, true);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_NE(udp_check(out[0]), 0xFFFF);
 }
@@ -338,7 +352,7 @@ TEST_F(WorkerLoop, NoIngressChecksumGetsAFullSum) {
     Bytes f = frame(1);
     f[40] = 0;
     f[41] = 0;
-    const auto out = relay(spec(), {f});
+    const auto out = relay(spec(), {f}, true);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(udp_check(out[0]), 0xFFFF);
 }
