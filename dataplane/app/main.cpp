@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
         std::cerr << "error: " << dp.error() << '\n';
         return 1;
     }
+    std::cerr << "rtpx-dataplane: " << (*dp)->placement() << '\n';
     if (!flows.ops.empty()) {
         const auto reply = (*dp)->apply(flows);
         if (!reply.ok) {

@@ -55,9 +55,9 @@ Config parse(const toml::table& root, const std::string& file) {
     if (const auto* dp = root.get("dataplane")) {
         if (!dp->is_table()) fail(file, *dp, "dataplane", "expected a table");
         const auto& t = *dp->as_table();
-        check_keys(
-            file, t, "dataplane.",
-            {"control_socket", "lcores", "max_flows", "mbufs", "eal", "srtp_failure_threshold"});
+        check_keys(file, t, "dataplane.",
+                   {"control_socket", "lcores", "max_flows", "mbufs", "idle_sleep_us", "eal",
+                    "srtp_failure_threshold"});
         if (const auto* n = t.get("control_socket"))
             c.control_socket = get_string(file, *n, "dataplane.control_socket");
         if (const auto* n = t.get("lcores")) c.lcores = get_string(file, *n, "dataplane.lcores");
@@ -72,6 +72,10 @@ Config parse(const toml::table& root, const std::string& file) {
         if (const auto* n = t.get("srtp_failure_threshold")) {
             c.srtp_failure_threshold = static_cast<std::uint32_t>(
                 get_int(file, *n, "dataplane.srtp_failure_threshold", 0, 1'000'000'000));
+        }
+        if (const auto* n = t.get("idle_sleep_us")) {
+            c.idle_sleep_us = static_cast<std::uint32_t>(
+                get_int(file, *n, "dataplane.idle_sleep_us", 0, 100'000));
         }
         if (const auto* n = t.get("eal")) {
             if (!n->is_array()) fail(file, *n, "dataplane.eal", "expected an array of strings");

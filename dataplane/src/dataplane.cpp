@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -28,6 +30,7 @@
 #include "rtpx/dataplane/worker.hpp"
 #include "rtpx/flowapi/client.hpp"
 #include "rtpx/rtp/bytes.hpp"
+#include "rtpx/sched/plan.hpp"
 
 namespace rtpx::dataplane {
 
@@ -49,6 +52,7 @@ struct Dataplane::State {
     std::atomic<bool> stop_workers{false};
     bool workers_launched = false;
     std::int64_t started_unix_ns = 0;
+    std::string placement;  // for the log: where the main lcore and the workers run
 
     // Control thread bookkeeping.
     struct Tracked {
@@ -92,6 +96,34 @@ bool has_arg(const std::vector<std::string>& args, std::string_view prefix) {
                        [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
 }
 
+// Lcores when the configuration does not pin them: the sched/ placement plan on this machine's
+// live topology (the main lcore on a reserved core, one worker per free physical core, NUMA-local
+// to the ports). The data plane takes the plan's main and worker lcores; every worker polls its
+// own queue of every port (RSS), so the plan is asked for per-worker queues (no dispatchers).
+tl::expected<sched::Plan, std::string> plan_lcores(const Config& config) {
+    std::vector<sched::PortSpec> ports;
+    for (const auto& p : config.ports) {
+        sched::PortSpec spec;
+        spec.name = p.device_name();
+        spec.rx_queues = 64;  // checked against the device when its queues are set up
+        if (!p.pci.empty()) {
+            std::ifstream numa("/sys/bus/pci/devices/" + p.pci + "/numa_node");
+            int node = sched::kNoNuma;
+            if (numa >> node && node >= 0) spec.numa = node;
+        }
+        ports.push_back(spec);
+    }
+    sched::PlanConfig pc;
+    pc.steering = sched::SteeringMode::kFlow;
+    auto plan = sched::make_live_plan(ports, pc);
+    if (!plan) return tl::unexpected("lcores from the sched/ plan: " + plan.error().what);
+    if (plan->main_is_worker || plan->workers.empty()) {
+        return tl::unexpected(std::string(
+            "lcores from the sched/ plan: this machine has one core; set dataplane.lcores"));
+    }
+    return std::move(*plan);
+}
+
 int launch_worker(void* arg) {
     return static_cast<Worker*>(arg)->run();
 }
@@ -101,16 +133,24 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     if (g_telemetry_state == nullptr) return 0;
     std::uint64_t rx = 0;
     std::uint64_t tx = 0;
+    std::uint64_t max_gap = 0;
+    std::uint64_t idle_sleeps = 0;
     std::array<std::uint64_t, flowapi::kDropReasonCount> drops{};
     for (const auto& c : g_telemetry_state->counters) {
         rx += c->rx.get();
         tx += c->tx.get();
+        max_gap = std::max(max_gap, c->max_loop_gap_cycles.get());
+        idle_sleeps += c->idle_sleeps.get();
         for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c->drops[i].get();
     }
     rte_tel_data_add_dict_u64(d, "rx_packets", rx);
     rte_tel_data_add_dict_u64(d, "tx_packets", tx);
     rte_tel_data_add_dict_u64(d, "flows",
                               g_telemetry_state->flows ? g_telemetry_state->flows->size() : 0);
+    // The longest worker loop iteration since start (idle sleeps excluded), and idle sleeps.
+    const std::uint64_t hz = rte_get_tsc_hz();
+    rte_tel_data_add_dict_u64(d, "max_loop_gap_us", hz == 0 ? 0 : max_gap * 1'000'000 / hz);
+    rte_tel_data_add_dict_u64(d, "idle_sleeps", idle_sleeps);
     for (std::size_t i = 0; i < drops.size(); ++i) {
         const std::string name = "drop_" + std::string(flowapi::kDropReasons[i].name);
         rte_tel_data_add_dict_u64(d, name.c_str(), drops[i]);
@@ -139,7 +179,25 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         return tl::unexpected("at most " + std::to_string(kMaxPorts) + " ports");
 
     // EAL.
-    std::vector<std::string> args = {program, "-l", config.lcores};
+    std::vector<std::string> args = {program};
+    if (config.lcores.empty()) {
+        auto plan = plan_lcores(config);
+        if (!plan) return tl::unexpected(plan.error());
+        std::vector<unsigned> lcores = {plan->main_lcore};
+        for (const auto& w : plan->workers) lcores.push_back(w.lcore);
+        args.insert(args.end(), {"-l", sched::cpu_list(lcores), "--main-lcore",
+                                 std::to_string(plan->main_lcore)});
+        s.placement =
+            "lcores from the sched/ plan (every worker polls its own queue of every "
+            "port):\n" +
+            sched::describe(*plan);
+        while (!s.placement.empty() && s.placement.back() == '\n') s.placement.pop_back();
+    } else {
+        args.insert(args.end(), {"-l", config.lcores});
+        s.placement = "lcores " + config.lcores + " (dataplane.lcores): main " +
+                      config.lcores.substr(0, config.lcores.find_first_of(",-")) +
+                      ", the others workers";
+    }
     args.insert(args.end(), config.eal.begin(), config.eal.end());
     args.insert(args.end(), extra_eal.begin(), extra_eal.end());
     if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-shconf") &&
@@ -298,6 +356,7 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         ctx.counters = s.counters.back().get();
         ctx.stop = &s.stop_workers;
         ctx.clock = clock;
+        ctx.idle_sleep_us = config.idle_sleep_us;
         ctx.srtp_failure_threshold = config.srtp_failure_threshold;
         RtcpAgentConfig agent;
         agent.pool = s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)];
@@ -374,6 +433,10 @@ Dataplane::~Dataplane() {
         }
         std::filesystem::remove(runtime_dir, ec);  // only when empty
     }
+}
+
+const std::string& Dataplane::placement() const {
+    return state_->placement;
 }
 
 flowapi::BatchReply Dataplane::apply(const flowapi::Batch& batch) {
@@ -548,6 +611,9 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
         connections.erase(std::remove_if(connections.begin(), connections.end(),
                                          [](const Connection& c) { return c.fd < 0; }),
                           connections.end());
+
+        // Flows deleted or replaced by earlier batches, once the workers are past them.
+        s.flows->reclaim();
 
         // Workers' messages.
         const std::int64_t now = unix_now_ns();

@@ -96,6 +96,7 @@ tl::expected<std::unique_ptr<FlowTable>, std::string> FlowTable::create(const st
 }
 
 FlowTable::~FlowTable() {
+    if (rcu_ != nullptr) reclaim(true);
     if (hash_ != nullptr) {
         const void* key = nullptr;
         void* data = nullptr;
@@ -131,19 +132,32 @@ void FlowTable::synchronize() noexcept {
 }
 
 std::uint32_t FlowTable::size() const noexcept {
-    return static_cast<std::uint32_t>(rte_hash_count(hash_));
+    // Deleted keys keep their slot until reclaimed.
+    return static_cast<std::uint32_t>(rte_hash_count(hash_)) - retired_keys_;
+}
+
+void FlowTable::reclaim(bool wait) noexcept {
+    while (!retired_.empty()) {
+        Retired& r = retired_.front();
+        if (rte_rcu_qsbr_check(rcu_, r.token, wait) != 1) return;
+        for (auto pos : r.positions) rte_hash_free_key_with_position(hash_, pos);
+        for (auto* e : r.entries) free_entry(e);
+        for (const auto* c : r.configs) destroy(const_cast<FlowConfig*>(c));
+        retired_keys_ -= static_cast<std::uint32_t>(r.positions.size());
+        retired_.pop_front();
+    }
 }
 
 BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     struct Prepared {
         OpKind kind;
         FlowHashKey key;
-        FlowEntry* entry = nullptr;    // existing (modify, delete) or new (add)
-        FlowConfig* config = nullptr;  // new (add, modify)
-        const FlowConfig* old_config = nullptr;
-        RtcpFlowState* rtcp = nullptr;  // new agent state (add, or a modify that needs it)
+        FlowEntry* entry = nullptr;       // existing (modify, delete) or new (add)
+        FlowConfig* config = nullptr;     // new (add, modify)
+        RtcpFlowState* rtcp = nullptr;    // new agent state (add, or a modify that needs it)
         TransportCcState* tcc = nullptr;  // a modify turning transport-cc on for existing state
     };
+    reclaim(false);
     std::vector<Prepared> prepared;
     prepared.reserve(batch.ops.size());
     std::set<FlowHashKey, KeyLess> keys;
@@ -220,12 +234,25 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 c.has_next_hop_mac = true;
                 c.next_hop_mac = *op.spec.next_hop_mac;
             }
-            c.remap_pt = op.spec.pt_map != flowapi::identity_pt_map();
-            c.remap_extensions = op.spec.extension_map != flowapi::identity_extension_map();
+            static const flowapi::PayloadTypeMap kIdentityPt = flowapi::identity_pt_map();
+            static const flowapi::ExtensionIdMap kIdentityExt = flowapi::identity_extension_map();
+            c.remap_pt = op.spec.pt_map != kIdentityPt;
+            c.remap_extensions = op.spec.extension_map != kIdentityExt;
             c.srtp_ingress = std::move(*srtp_in);
             c.srtp_egress = std::move(*srtp_out);
             c.has_srtp_ingress = c.srtp_ingress.enabled();
             c.has_srtp_egress = c.srtp_egress.enabled();
+            // The hot copies of the spec (FlowConfig's first two cache lines).
+            c.latching = op.spec.latching;
+            c.rtcp_mode = op.spec.rtcp_mode;
+            c.transport_cc_feedback = op.spec.transport_cc_feedback;
+            c.transport_cc_extension_id = op.spec.transport_cc_extension_id;
+            c.clock_rate = op.spec.clock_rate;
+            c.rewrite_ssrc = op.spec.rewrite_ssrc;
+            c.seq_offset = op.spec.seq_offset;
+            c.timestamp_offset = op.spec.timestamp_offset;
+            c.egress_source = op.spec.egress_source;
+            c.egress_destination = op.spec.egress_destination;
             // RTCP agent state, allocated here (never on a worker); a modify that turns the
             // agent on publishes it before the configuration that needs it.
             if (needs_rtcp_state(op.spec) &&
@@ -263,6 +290,11 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         r.error = "batch: the flow table holds at most " + std::to_string(max_flows_) + " flows";
         return r;
     }
+    // Deleted keys hold their slots until reclaimed: keep the cuckoo table's load comfortable.
+    if (adds > 0 && !retired_.empty() &&
+        rte_hash_count(hash_) + adds > std::size_t{max_flows_} + max_flows_ / 8) {
+        reclaim(true);
+    }
     // 2. Adds first: the only step that can fail (a full cuckoo path). Roll back on failure.
     std::size_t added = 0;
     for (std::size_t i = 0; i < prepared.size(); ++i) {
@@ -283,8 +315,7 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
         ++added;
     }
     // 3. Modifies swap configurations; deletes unlink entries. Neither can fail.
-    std::vector<std::int32_t> positions;
-    std::vector<FlowEntry*> deleted;
+    Retired retired;
     for (auto& p : prepared) {
         if (p.kind == OpKind::kModify) {
             if (p.rtcp != nullptr) p.entry->rtcp.store(p.rtcp, std::memory_order_release);
@@ -294,23 +325,22 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             }
             p.rtcp = nullptr;
             p.tcc = nullptr;
-            p.old_config = p.entry->config.exchange(p.config, std::memory_order_release);
+            retired.configs.push_back(
+                p.entry->config.exchange(p.config, std::memory_order_release));
             p.config = nullptr;
         } else if (p.kind == OpKind::kDelete) {
             const std::int32_t pos = rte_hash_del_key(hash_, &p.key);
-            if (pos >= 0) positions.push_back(pos);
-            deleted.push_back(p.entry);
+            if (pos >= 0) retired.positions.push_back(pos);
+            retired.entries.push_back(p.entry);
         }
     }
-    // 4. One grace period for the whole batch, then reclaim.
-    if (!positions.empty() || !deleted.empty() ||
-        std::any_of(prepared.begin(), prepared.end(),
-                    [](const Prepared& p) { return p.old_config != nullptr; })) {
-        synchronize();
+    // 4. One grace period for the whole batch, reclaimed by a later call once it has passed.
+    if (!retired.configs.empty() || !retired.entries.empty()) {
+        retired.token = rte_rcu_qsbr_start(rcu_);
+        retired_keys_ += static_cast<std::uint32_t>(retired.positions.size());
+        retired_.push_back(std::move(retired));
+        reclaim(false);
     }
-    for (auto pos : positions) rte_hash_free_key_with_position(hash_, pos);
-    for (auto* e : deleted) free_entry(e);
-    for (auto& p : prepared) destroy(const_cast<FlowConfig*>(p.old_config));
     BatchReply r;
     r.ok = true;
     r.applied = static_cast<std::uint32_t>(batch.ops.size());

@@ -324,9 +324,32 @@ ExceptionVerdict handle_exception(rte_mbuf* m, const ParsedFrame& p, const PortI
     return ExceptionVerdict::kDrop;
 }
 
+PayloadSum ingress_payload_sum(const std::uint8_t* f, const ParsedFrame& p) noexcept {
+    const std::uint8_t* udp = f + p.l4_offset;
+    const std::uint16_t checksum = load_be16(udp + 6);
+    if (checksum == 0) return {};
+    // pseudo-header + UDP header (checksum included) + payload sums to all ones when the checksum
+    // is right (RFC 1071), so the payload's sum is the complement of the rest.
+    std::uint32_t rest = pseudo_header_sum(p.family, f + p.src_ip_offset(), f + p.dst_ip_offset(),
+                                           kProtoUdp, p.l4_size);
+    rest += sum_be(udp, kUdpHeaderSize);
+    return {true, static_cast<std::uint16_t>(~fold(rest))};
+}
+
+std::uint16_t ones_sum(const std::uint8_t* bytes, std::size_t size) noexcept {
+    return fold(sum_be(bytes, size));
+}
+
+PayloadSum adjust_payload_sum(PayloadSum s, std::uint16_t before, std::uint16_t after) noexcept {
+    if (!s.known) return s;
+    // RFC 1624 eqn. 3 on sums: S' = S + ~m + m'.
+    s.sum = fold(std::uint32_t{s.sum} + static_cast<std::uint16_t>(~before) + after);
+    return s;
+}
+
 tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p,
-                                               const EgressHeaders& out,
-                                               ChecksumOffload offload) noexcept {
+                                               const EgressHeaders& out, ChecksumOffload offload,
+                                               PayloadSum payload_sum) noexcept {
     if (!rte_pktmbuf_is_contiguous(m)) return drop(DropReason::kTooBig);
     const std::size_t payload = p.payload_size();
     const std::size_t old_headers = p.payload_offset();
@@ -376,8 +399,11 @@ tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p
     const auto family = out.destination.address.family;
     const std::uint8_t* src_ip = ip + (v4 ? 12 : 8);
     const std::uint8_t* dst_ip = ip + (v4 ? 16 : 24);
-    m->l2_len = static_cast<std::uint64_t>(l2) & 0x7F;
-    m->l3_len = static_cast<std::uint64_t>(l3) & 0x1FF;
+    // The lengths live in the mbuf's second cache line: written only for a port that offloads.
+    if (offload.ipv4 || offload.udp) {
+        m->l2_len = static_cast<std::uint64_t>(l2) & 0x7F;
+        m->l3_len = static_cast<std::uint64_t>(l3) & 0x1FF;
+    }
     m->ol_flags &=
         ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
     if (v4) {
@@ -395,7 +421,14 @@ tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p
         m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
         store_be16(udp + 6, fold(pseudo_header_sum(family, src_ip, dst_ip, kProtoUdp, udp_size)));
     } else {
-        std::uint16_t sum = l4_checksum(family, src_ip, dst_ip, kProtoUdp, udp, udp_size, 6);
+        std::uint16_t sum = 0;
+        if (payload_sum.known) {
+            std::uint32_t all = pseudo_header_sum(family, src_ip, dst_ip, kProtoUdp, udp_size);
+            all += sum_be(udp, kUdpHeaderSize) + payload_sum.sum;
+            sum = static_cast<std::uint16_t>(~fold(all));
+        } else {
+            sum = l4_checksum(family, src_ip, dst_ip, kProtoUdp, udp, udp_size, 6);
+        }
         if (sum == 0) sum = 0xFFFF;  // RFC 768: a computed zero is sent as all ones
         store_be16(udp + 6, sum);
     }

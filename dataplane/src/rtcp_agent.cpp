@@ -127,17 +127,16 @@ void RtcpAgent::schedule_report(RtcpFlowState& st, bool we_sent, std::int64_t no
 void RtcpAgent::on_rtp(FlowEntry* entry, const FlowConfig& cfg, RtcpFlowState& st,
                        const rtp::RtpView& view, std::size_t size, const std::uint8_t* frame,
                        std::int64_t now_ns) noexcept {
-    const flowapi::FlowSpec& spec = cfg.spec;
     std::memcpy(st.peer_mac.data(), frame + 6, 6);
     st.have_peer_mac = true;
     // The stream as it leaves (for the SR towards the egress leg).
-    st.egress_ts = view.timestamp() + spec.timestamp_offset.value_or(0);
+    st.egress_ts = view.timestamp() + cfg.timestamp_offset.value_or(0);
     st.egress_ts_ns = now_ns;
     st.have_egress_ts = true;
     st.payload_octets += view.payload().size();
     TransportCcState* tcc = st.tcc.load(std::memory_order_acquire);
-    if (tcc != nullptr && spec.transport_cc_feedback && spec.transport_cc_extension_id != 0) {
-        const auto element = view.find_extension_element(spec.transport_cc_extension_id);
+    if (tcc != nullptr && cfg.transport_cc_feedback && cfg.transport_cc_extension_id != 0) {
+        const auto element = view.find_extension_element(cfg.transport_cc_extension_id);
         if (element && element->size() == 2) {
             const std::uint16_t seq = rtp::load_be16(element->data());
             const std::int64_t now_us = now_ns / 1000;
@@ -156,7 +155,7 @@ void RtcpAgent::on_rtp(FlowEntry* entry, const FlowConfig& cfg, RtcpFlowState& s
                 }
                 const auto delta = static_cast<std::int32_t>(ts - tcc->last_send_ts);
                 tcc->last_send_us += static_cast<std::int64_t>(delta) * 1'000'000 /
-                                     static_cast<std::int64_t>(spec.clock_rate);
+                                     static_cast<std::int64_t>(cfg.clock_rate);
                 tcc->last_send_ts = ts;
                 if (tcc->window_count < tcc->window.size()) {
                     tcc->window[tcc->window_count++] = {tcc->last_send_us, now_us,

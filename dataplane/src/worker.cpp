@@ -1,5 +1,8 @@
 #include "rtpx/dataplane/worker.hpp"
 
+#include <sys/prctl.h>
+
+#include <cassert>
 #include <chrono>
 #include <cstring>
 
@@ -142,9 +145,11 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     std::array<rte_mbuf*, kBurstSize> udp;
     std::array<FlowEntry*, kBurstSize> entries;
     std::uint16_t k = 0;
+    // Overlap the burst's misses: every mbuf header, then every frame's first line.
+    for (std::uint16_t i = 0; i < n; ++i) rte_prefetch0(pkts[i]);
+    for (std::uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     for (std::uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
-        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
         auto p = parse_frame(f, rte_pktmbuf_data_len(m));
         if (!p) {
@@ -177,28 +182,31 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             continue;
         }
         parsed[k] = *p;
-        keys[k] = make_hash_key(p->family, f + p->dst_ip_offset(), p->dst_port);
+        // Built in place: a copy would load the key right after its narrow stores.
+        FlowHashKey& key = keys[k];
+        std::memset(&key, 0, sizeof key);
+        std::memcpy(key.address, f + p->dst_ip_offset(), p->ip_size());
+        key.port = p->dst_port;
+        key.family = static_cast<std::uint8_t>(p->family);
         key_ptrs[k] = &keys[k];
         udp[k] = m;
         ++k;
     }
     if (k == 0) return;
     ctx_.flows->lookup_bulk(key_ptrs.data(), k, entries.data());
-    // Overlap the burst's cache misses: entries first, then the cache lines of each configuration
-    // that forward() reads (the head of the spec, and the rewrite fields and derived data at its
-    // end, past the PT and extension maps).
+    // Overlap the burst's cache misses: entries first (the hot line and the RFC 3550 statistics'
+    // two), then the two lines of each configuration that the plain path reads (see FlowConfig).
     for (std::uint16_t j = 0; j < k; ++j) {
-        if (entries[j] != nullptr) rte_prefetch0(entries[j]);
+        if (entries[j] == nullptr) continue;
+        rte_prefetch0(entries[j]);
+        rte_prefetch0(&entries[j]->stats);
+        rte_prefetch0(reinterpret_cast<const char*>(&entries[j]->stats) + 64);
     }
     for (std::uint16_t j = 0; j < k; ++j) {
         if (entries[j] == nullptr) continue;
         const auto* cfg = entries[j]->config.load(std::memory_order_acquire);
         rte_prefetch0(cfg);
         rte_prefetch0(reinterpret_cast<const char*>(cfg) + 64);
-        rte_prefetch0(&cfg->spec.rewrite_ssrc);
-        rte_prefetch0(&cfg->egress_port);
-        rte_prefetch0(reinterpret_cast<const char*>(entries[j]) + 64);
-        rte_prefetch0(&entries[j]->stats);
     }
     // SRTP/SRTCP unprotect in one backend call; failed packets are dropped and leave the arrays.
     k = srtp_unprotect(udp.data(), parsed.data(), entries.data(), k, now_ns);
@@ -226,9 +234,22 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
     }
     // SRTP/SRTCP packets were authenticated and decrypted by srtp_unprotect() before this, so the
     // source policy below never learns a source from a forged packet.
+    // The UDP checksum without a pass over the payload: plain RTP changes only in its header,
+    // whose sum the rewrites below account for. Only from a checksum the port verified (a kernel
+    // path such as veth + af_packet hands over partial, pseudo-header-only sums); SRTP (either
+    // side: decrypted or re-protected payload) and RTCP get a full sum. has_srtp_* are the SRTP
+    // stages' enabled() copied to the hot lines (FlowTable::apply).
+    assert(cfg->has_srtp_ingress == cfg->srtp_ingress.enabled());
+    assert(cfg->has_srtp_egress == cfg->srtp_egress.enabled());
+    PayloadSum payload_sum;
+    if (cls == rtp::PacketClass::kRtp && !cfg->has_srtp_ingress && !cfg->has_srtp_egress &&
+        !ctx_.ports[cfg->egress_port].offload.udp &&
+        (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+        payload_sum = ingress_payload_sum(f, p);
+    }
 
     // Source policy.
-    if (spec.latching != Latching::kOff) {
+    if (cfg->latching != Latching::kOff) {
         const std::uint8_t* src_ip = f + p.src_ip_offset();
         if (!flow->latched.load(std::memory_order_relaxed)) {
             const bool configured =
@@ -251,7 +272,7 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
                 post(msg);
             }
         }
-        if (spec.latching == Latching::kStrict) {
+        if (cfg->latching == Latching::kStrict) {
             const flowapi::Endpoint& want = flow->latched_source;
             if (want.port != p.src_port ||
                 std::memcmp(want.address.bytes.data(), src_ip, p.ip_size()) != 0) {
@@ -262,7 +283,7 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
     }
 
     if (cls == rtp::PacketClass::kRtcp) {
-        if (spec.rtcp_mode == flowapi::RtcpMode::kTerminate) {
+        if (cfg->rtcp_mode == flowapi::RtcpMode::kTerminate) {
             // Consumed: the agent uses it (SR -> LSR/DLSR, report blocks -> the leg's view).
             RtcpFlowState* st = flow->rtcp.load(std::memory_order_acquire);
             if (st != nullptr && ctx_.rtcp != nullptr)
@@ -298,12 +319,14 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         (void)flow->stats.on_packet(view->sequence_number(), view->timestamp(), now_ns);
         flow->stats_seq.store(seq + 2, std::memory_order_release);
         // RTCP agent: transport-cc arrivals, the forwarded stream for SRs (before any rewrite).
-        if (spec.rtcp_mode == flowapi::RtcpMode::kTerminate || spec.transport_cc_feedback) {
+        if (cfg->rtcp_mode == flowapi::RtcpMode::kTerminate || cfg->transport_cc_feedback) {
             RtcpFlowState* st = flow->rtcp.load(std::memory_order_acquire);
             if (st != nullptr && ctx_.rtcp != nullptr)
                 ctx_.rtcp->on_rtp(flow, *cfg, *st, *view, payload.size(), f, now_ns);
         }
-        // Rewrites.
+        // Rewrites (of the RTP header only: its sum before and after keeps payload_sum exact).
+        const std::size_t header = view->header_size();
+        const std::uint16_t header_sum = payload_sum.known ? ones_sum(payload.data(), header) : 0;
         if (cfg->remap_pt) {
             const std::uint8_t pt = view->payload_type();
             if (spec.pt_map[pt] != pt) rtp::set_payload_type(payload, spec.pt_map[pt]);
@@ -311,46 +334,48 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         if (cfg->remap_extensions && view->has_extension()) {
             (void)rtp::remap_extension_ids(payload, spec.extension_map);
         }
-        if (spec.rewrite_ssrc) rtp::set_ssrc(payload, *spec.rewrite_ssrc);
-        if (spec.seq_offset) {
+        if (cfg->rewrite_ssrc) rtp::set_ssrc(payload, *cfg->rewrite_ssrc);
+        if (cfg->seq_offset) {
             rtp::set_sequence_number(
-                payload, static_cast<std::uint16_t>(view->sequence_number() + *spec.seq_offset));
+                payload, static_cast<std::uint16_t>(view->sequence_number() + *cfg->seq_offset));
         }
-        if (spec.timestamp_offset)
-            rtp::set_timestamp(payload, view->timestamp() + *spec.timestamp_offset);
+        if (cfg->timestamp_offset)
+            rtp::set_timestamp(payload, view->timestamp() + *cfg->timestamp_offset);
+        payload_sum = adjust_payload_sum(payload_sum, header_sum,
+                                         payload_sum.known ? ones_sum(payload.data(), header) : 0);
     }
     // SRTP/SRTCP protect for the egress leg: held for one backend call per burst (srtp_protect).
     if (cfg->has_srtp_egress) {
         srtp_hold(m, p, flow, cfg, cls == rtp::PacketClass::kRtcp, now_ns);
         return;
     }
-    transmit(m, p, flow, cfg, now_ns);
+    transmit(m, p, flow, cfg, now_ns, payload_sum);
 }
 
 void Worker::transmit(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const FlowConfig* cfg,
-                      std::int64_t now_ns) noexcept {
-    const flowapi::FlowSpec& spec = cfg->spec;
+                      std::int64_t now_ns, PayloadSum payload_sum) noexcept {
     // Next hop.
     EgressHeaders out;
     out.src_mac = cfg->egress_mac;
     out.vlan = cfg->egress_vlan;
-    out.source = spec.egress_source;
-    out.destination = spec.egress_destination;
+    out.source = cfg->egress_source;
+    out.destination = cfg->egress_destination;
     if (cfg->has_next_hop_mac) {
         out.dst_mac = cfg->next_hop_mac;
     } else if (!ctx_.ports[cfg->egress_port].neighbours->lookup(
-                   spec.egress_destination.address.family,
-                   spec.egress_destination.address.bytes.data(), out.dst_mac)) {
+                   cfg->egress_destination.address.family,
+                   cfg->egress_destination.address.bytes.data(), out.dst_mac)) {
         WorkerMessage msg;
         msg.kind = WorkerMessage::Kind::kResolve;
         msg.port = cfg->egress_port;
-        msg.ip = spec.egress_destination.address;
+        msg.ip = cfg->egress_destination.address;
         post(msg);
         drop(DropReason::kNeighbourUnresolved, m, flow);
         return;
     }
     const std::uint32_t bytes = p.payload_size();
-    if (auto ok = rewrite_headers(m, p, out, ctx_.ports[cfg->egress_port].offload); !ok) {
+    if (auto ok = rewrite_headers(m, p, out, ctx_.ports[cfg->egress_port].offload, payload_sum);
+        !ok) {
         drop(ok.error(), m, flow);
         return;
     }
@@ -360,13 +385,15 @@ void Worker::transmit(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const 
     send(cfg->egress_port, m);
 }
 
-void Worker::poll_once() noexcept {
+std::uint32_t Worker::poll_once() noexcept {
     const std::int64_t now = ctx_.clock.now_unix_ns();
     std::array<rte_mbuf*, kBurstSize> pkts;
+    std::uint32_t handled = 0;
     for (std::uint16_t port = 0; port < ctx_.port_count; ++port) {
         const std::uint16_t n =
             rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
         if (n != 0) process_burst(port, pkts.data(), n, now);
+        handled += n;
     }
     if (ctx_.from_control != nullptr) {
         const unsigned n = rte_ring_sc_dequeue_burst(
@@ -379,6 +406,7 @@ void Worker::poll_once() noexcept {
                 drop(DropReason::kNoEgressPort, pkts[i], nullptr);
             }
         }
+        handled += n;
     }
     // RTCP reports and transport-cc feedback that are due (a compare when none is).
     if (ctx_.rtcp != nullptr) {
@@ -388,13 +416,33 @@ void Worker::poll_once() noexcept {
     }
     flush();
     rte_rcu_qsbr_quiescent(ctx_.flows->rcu(), ctx_.index);
+    return handled;
 }
 
 int Worker::run() noexcept {
     rte_rcu_qsbr* rcu = ctx_.flows->rcu();
     rte_rcu_qsbr_thread_register(rcu, ctx_.index);
     rte_rcu_qsbr_thread_online(rcu, ctx_.index);
-    while (!ctx_.stop->load(std::memory_order_relaxed)) poll_once();
+    // Short sleeps: the default 50 µs timer slack would stretch every one of them.
+    if (ctx_.idle_sleep_us != 0) (void)::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+    IdleBackoff backoff(ctx_.idle_sleep_us);
+    Counter& max_gap = ctx_.counters->max_loop_gap_cycles;
+    std::uint64_t last = rte_rdtsc();
+    while (!ctx_.stop->load(std::memory_order_relaxed)) {
+        const std::uint32_t handled = poll_once();
+        const std::uint64_t now = rte_rdtsc();
+        if (now - last > max_gap.get()) max_gap.value.store(now - last, std::memory_order_relaxed);
+        last = now;
+        const std::uint32_t sleep_us = backoff.after_poll(handled != 0);
+        if (sleep_us != 0) {
+            // Offline while asleep: the control thread's grace periods do not wait for us.
+            rte_rcu_qsbr_thread_offline(rcu, ctx_.index);
+            rte_delay_us_sleep(sleep_us);
+            rte_rcu_qsbr_thread_online(rcu, ctx_.index);
+            ctx_.counters->idle_sleeps.add(1);
+            last = rte_rdtsc();
+        }
+    }
     rte_rcu_qsbr_thread_offline(rcu, ctx_.index);
     rte_rcu_qsbr_thread_unregister(rcu, ctx_.index);
     return 0;

@@ -2,9 +2,12 @@
 //
 //   [dataplane]
 //   control_socket = "/run/rtpx/dataplane.sock"   # flow API (Unix stream socket)
-//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are workers
+//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are
+//   workers;
+//                             # absent: from the sched/ placement plan of this machine
 //   max_flows = 65536
 //   mbufs = 16383             # per NUMA socket in use
+//   idle_sleep_us = 200       # idle back-off: longest sleep of an idle worker (0: busy poll)
 //   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
 //   srtp_failure_threshold = 100   # an srtp_failures event every this many SRTP failures of a
 //                                  # flow (0: none)
@@ -48,9 +51,12 @@ struct PortConfig {
 
 struct Config {
     std::string control_socket = "/run/rtpx/dataplane.sock";
-    std::string lcores = "0-1";
+    std::string lcores;  // empty: the sched/ plan chooses
     std::uint32_t max_flows = 65536;
     std::uint32_t mbufs = 16383;
+    // After a run of empty polls a worker sleeps 1, 2, 4 ... up to this many µs per poll (the
+    // first frame after idleness waits at most that long); 0 busy-polls (a whole core, always).
+    std::uint32_t idle_sleep_us = 200;
     std::vector<std::string> eal;
     std::uint32_t srtp_failure_threshold = 100;
     std::vector<PortConfig> ports;

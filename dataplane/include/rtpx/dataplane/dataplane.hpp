@@ -3,8 +3,8 @@
 // neighbours, raising events and answering DPDK telemetry (/rtpx/stats, /rtpx/flows).
 //
 // Lcores: the first of `lcores` is the main lcore (control); every other one is a worker polling
-// queue <worker index> of every port (run-to-completion). The sched/ placement plan (issue 5) will
-// replace this simple assignment; see assign_workers() in dataplane.cpp.
+// queue <worker index> of every port (run-to-completion). Without `lcores` in the configuration,
+// the main and worker lcores come from the sched/ placement plan (make_live_plan).
 #pragma once
 
 #include <atomic>
@@ -31,6 +31,9 @@ class Dataplane {
     ~Dataplane();  // stops workers and ports, frees everything and calls rte_eal_cleanup
     Dataplane(const Dataplane&) = delete;
     Dataplane& operator=(const Dataplane&) = delete;
+
+    // Where the main lcore and the workers run (a few lines for the log).
+    [[nodiscard]] const std::string& placement() const;
 
     // Control thread only.
     [[nodiscard]] flowapi::BatchReply apply(const flowapi::Batch& batch);

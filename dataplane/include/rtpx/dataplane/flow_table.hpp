@@ -3,7 +3,8 @@
 // bulk and write only their flows' mutable state; one control thread applies batches. Entries and
 // configurations that a batch replaces or deletes are reclaimed after an RCU QSBR grace period
 // (workers report a quiescent state once per loop), so a worker never sees freed memory and is
-// never stalled: only the control thread waits.
+// never stalled; the control thread does not wait either: each batch starts a grace period
+// (rte_rcu_qsbr_start) and later batches free what earlier grace periods cover.
 //
 // A flow entry is split in two: an immutable FlowConfig (the spec plus what the data plane derived
 // from it: egress port, MACs), swapped atomically by a modify, and the mutable FlowState
@@ -12,8 +13,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,14 +32,15 @@ namespace rtpx::dataplane {
 struct RtcpFlowState;  // rtcp_agent.hpp
 
 // The hash key: 16 address bytes (IPv4 in the first 4), port, family; padding explicit and zeroed.
-// 8-byte aligned: rte_hash_crc reads it in 8-byte words.
+// 8-byte aligned: rte_hash_crc reads it in 8-byte words. 32 bytes: rte_hash compares keys of 16,
+// 32, 48 ... bytes with vector instructions, any other length with memcmp.
 struct alignas(8) FlowHashKey {
     std::uint8_t address[16];
     std::uint16_t port;
     std::uint8_t family;
-    std::uint8_t pad[5];
+    std::uint8_t pad[13];
 };
-static_assert(sizeof(FlowHashKey) == 24);
+static_assert(sizeof(FlowHashKey) == 32);
 
 [[nodiscard]] FlowHashKey make_hash_key(const flowapi::FlowKey& key) noexcept;
 [[nodiscard]] inline FlowHashKey make_hash_key(flowapi::AddressFamily family,
@@ -59,9 +63,10 @@ struct SrtpStage {
     [[nodiscard]] bool enabled() const noexcept { return context != nullptr; }
 };
 
-// What workers read for a flow; immutable once published.
+// What workers read for a flow; immutable once published. The first two cache lines hold all the
+// plain path reads (what the data plane derived, and copies of the spec's hot fields, made by
+// FlowTable::apply); the spec itself (PT and extension maps, keys) is read on slower paths only.
 struct FlowConfig {
-    flowapi::FlowSpec spec;
     std::uint16_t egress_port = 0;
     std::array<std::uint8_t, 6> egress_mac{};  // the egress port's MAC (source of rewritten frames)
     std::uint16_t egress_vlan = 0;
@@ -69,9 +74,22 @@ struct FlowConfig {
     std::array<std::uint8_t, 6> next_hop_mac{};  // from the spec or the port's gateway MAC
     bool remap_pt = false;
     bool remap_extensions = false;
-    // srtp_*.enabled(), kept on the cache line workers already read for every packet.
+    // srtp_*.enabled() (one SRTP flag per direction, read by the SRTP stages and forward()).
     bool has_srtp_ingress = false;
     bool has_srtp_egress = false;
+    flowapi::Latching latching = flowapi::Latching::kOff;
+    flowapi::RtcpMode rtcp_mode = flowapi::RtcpMode::kPassThrough;
+    // What the RTCP agent reads per RTP packet (transport-cc recording, send clock).
+    bool transport_cc_feedback = false;
+    std::uint8_t transport_cc_extension_id = 0;
+    std::uint32_t clock_rate = 8000;
+    std::optional<std::uint32_t> rewrite_ssrc;
+    std::optional<std::uint16_t> seq_offset;
+    std::optional<std::uint32_t> timestamp_offset;
+    flowapi::Endpoint egress_source;
+    flowapi::Endpoint egress_destination;
+
+    flowapi::FlowSpec spec;
     SrtpStage srtp_ingress;
     SrtpStage srtp_egress;
 };
@@ -89,30 +107,32 @@ struct Counter {
 
 struct alignas(64) FlowEntry {
     explicit FlowEntry(const flowapi::FlowSpec& spec) noexcept
-        : key(spec.local), stats(spec.clock_rate == 0 ? 8000 : spec.clock_rate) {}
+        : stats(spec.clock_rate == 0 ? 8000 : spec.clock_rate), key(spec.local) {}
 
+    // Line 0: what every packet reads or writes (written by the owning worker only).
     std::atomic<const FlowConfig*> config{nullptr};
-    flowapi::FlowKey key;
-
-    // Written by the owning worker only.
     Counter packets;
     Counter bytes;
-    Counter rtcp_packets;
-    Counter srtp_auth_failures;
-    std::array<Counter, flowapi::kDropReasonCount> drops;
     std::atomic<std::int64_t> last_packet_unix_ns{0};
-    std::atomic<bool> latched{false};
-    flowapi::Endpoint latched_source;  // written before latched is set (release)
+    Counter rtcp_packets;
     // RFC 3550 statistics under a sequence lock: odd while the worker updates them.
     std::atomic<std::uint32_t> stats_seq{0};
-    bool have_ssrc = false;
     std::uint32_t ssrc = 0;
-    std::uint64_t ssrc_changes = 0;
-    rtp::RtpSourceStatistics stats;
+    bool have_ssrc = false;
+    std::atomic<bool> latched{false};
     // RTCP termination / transport-cc state (rtcp_agent.hpp): allocated by the control thread when
     // the flow needs it (set once, never replaced), written by the owning worker, freed with the
-    // entry.
+    // entry. Checked per RTP packet of agent flows, so on this line.
     std::atomic<RtcpFlowState*> rtcp{nullptr};
+    // Lines 1-3.
+    alignas(64) rtp::RtpSourceStatistics stats;
+
+    // Read on the slow paths.
+    flowapi::FlowKey key;
+    flowapi::Endpoint latched_source;  // written before latched is set (release)
+    std::uint64_t ssrc_changes = 0;
+    Counter srtp_auth_failures;
+    std::array<Counter, flowapi::kDropReasonCount> drops;
 };
 
 // Where a flow's addresses live: the control side resolves ports through this.
@@ -146,6 +166,11 @@ class FlowTable {
     [[nodiscard]] std::vector<flowapi::FlowStats> stats(
         const std::vector<flowapi::FlowKey>& keys) const;
     [[nodiscard]] std::uint32_t size() const noexcept;
+    // Frees what replaced or deleted flows left behind once every worker has passed a quiescent
+    // state since; `wait` blocks until they all have. apply() calls it, and so should the control
+    // loop now and then (a batch never waits for the workers: reclamation is deferred).
+    void reclaim(bool wait = false) noexcept;
+    [[nodiscard]] std::size_t pending_reclaim() const noexcept { return retired_.size(); }
     // Calls f for every entry (control thread only).
     void for_each(const std::function<void(const FlowEntry&)>& f) const;
 
@@ -154,8 +179,18 @@ class FlowTable {
     [[nodiscard]] FlowEntry* find(const flowapi::FlowKey& key) const noexcept;
     void synchronize() noexcept;
 
+    // What one batch unlinked, freed after the grace period that `token` starts.
+    struct Retired {
+        std::uint64_t token = 0;
+        std::vector<std::int32_t> positions;  // hash key slots
+        std::vector<FlowEntry*> entries;
+        std::vector<const FlowConfig*> configs;
+    };
+
     rte_hash* hash_ = nullptr;
     rte_rcu_qsbr* rcu_ = nullptr;
+    std::deque<Retired> retired_;
+    std::uint32_t retired_keys_ = 0;
     std::uint32_t max_flows_ = 0;
     int socket_ = 0;
 };

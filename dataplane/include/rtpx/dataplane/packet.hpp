@@ -110,13 +110,32 @@ struct ChecksumOffload {
     bool udp = false;   // RTE_ETH_TX_OFFLOAD_UDP_CKSUM
 };
 
+// The one's-complement sum (RFC 1071, folded) of a UDP payload, when it is known without reading
+// the payload: derived from the ingress UDP checksum and adjusted for every byte rewritten since
+// (RFC 1624). rewrite_headers then fills the UDP checksum from the new headers and this sum. A
+// wrong ingress checksum stays wrong (the relay neither hides nor creates corruption). Any stage
+// that changes payload bytes must adjust it (adjust_payload_sum) or set known = false.
+struct PayloadSum {
+    bool known = false;
+    std::uint16_t sum = 0;
+};
+// From the frame's UDP checksum; unknown when the sender sent none (checksum 0, IPv4).
+[[nodiscard]] PayloadSum ingress_payload_sum(const std::uint8_t* frame,
+                                             const ParsedFrame& p) noexcept;
+// The folded one's-complement sum of `size` bytes (a run starting at an even payload offset).
+[[nodiscard]] std::uint16_t ones_sum(const std::uint8_t* bytes, std::size_t size) noexcept;
+// A run of payload bytes whose sum went from `before` to `after`.
+[[nodiscard]] PayloadSum adjust_payload_sum(PayloadSum s, std::uint16_t before,
+                                            std::uint16_t after) noexcept;
+
 // Replaces Ethernet/VLAN/IP/UDP headers by fresh ones for `out` (the family may change), keeping
 // the UDP payload (frame padding trimmed), and fills checksums: in software, or as offload
-// requests (ol_flags, l2_len, l3_len, pseudo-header checksum) when the port has them. The mbuf
-// must be one segment.
+// requests (ol_flags, l2_len, l3_len, pseudo-header checksum) when the port has them. The UDP
+// checksum in software sums the payload unless `payload.known`. The mbuf must be one segment.
 [[nodiscard]] tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p,
                                                              const EgressHeaders& out,
-                                                             ChecksumOffload offload) noexcept;
+                                                             ChecksumOffload offload,
+                                                             PayloadSum payload = {}) noexcept;
 
 // Builds an ARP request (who has `target`? tell `sender`) into an empty mbuf.
 void build_arp_request(rte_mbuf* m, const std::array<std::uint8_t, 6>& src_mac, std::uint16_t vlan,

@@ -6,6 +6,7 @@
 // or log here.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -58,6 +59,41 @@ struct alignas(64) LcoreCounters {
     Counter tx;
     std::array<Counter, flowapi::kDropReasonCount> drops;
     Counter messages_lost;  // to-control ring full
+    // The worker loop: the longest time (TSC cycles) between the ends of two consecutive loop
+    // iterations, deliberate idle sleeps excluded (a stall, preemption or long batch shows here),
+    // and how many times the loop slept for lack of work.
+    Counter max_loop_gap_cycles;
+    Counter idle_sleeps;
+};
+
+// Idle back-off, as DPDK's power-aware examples do it: after kSpinPolls empty polls in a row the
+// worker sleeps, 1 µs first and doubling each further empty poll up to max_sleep_us; one poll
+// with work returns it to busy polling. max_sleep_us == 0 keeps a pure busy poll. Pure state, no
+// clock: the worker loop does the sleeping.
+class IdleBackoff {
+  public:
+    static constexpr std::uint32_t kSpinPolls = 256;
+    explicit IdleBackoff(std::uint32_t max_sleep_us) noexcept : max_sleep_us_(max_sleep_us) {}
+
+    // Called after every poll; returns how long to sleep (µs) before the next one, 0 for none.
+    [[nodiscard]] std::uint32_t after_poll(bool had_work) noexcept {
+        if (had_work || max_sleep_us_ == 0) {
+            empty_polls_ = 0;
+            sleep_us_ = 0;
+            return 0;
+        }
+        if (empty_polls_ < kSpinPolls) {
+            ++empty_polls_;
+            return 0;
+        }
+        sleep_us_ = sleep_us_ == 0 ? 1 : std::min(2 * sleep_us_, max_sleep_us_);
+        return sleep_us_;
+    }
+
+  private:
+    std::uint32_t max_sleep_us_;
+    std::uint32_t empty_polls_ = 0;
+    std::uint32_t sleep_us_ = 0;
 };
 
 // Worker -> control thread, by value on an SPSC rte_ring (elements of this size).
@@ -94,15 +130,18 @@ struct WorkerContext {
     TscClock clock;
     std::uint32_t srtp_failure_threshold = kDefaultSrtpFailureThreshold;  // 0: no events
     RtcpAgent* rtcp = nullptr;  // this lcore's RTCP agent (none: terminated RTCP is only dropped)
+    std::uint32_t idle_sleep_us = 0;  // IdleBackoff's longest sleep; 0: busy poll
 };
 
 class Worker {
   public:
     explicit Worker(const WorkerContext& context) noexcept : ctx_(context) {}
 
-    // One pass over every port's queue and the control ring; reports a quiescent state.
-    void poll_once() noexcept;
-    // Registers with RCU, polls until *stop, goes offline. For rte_eal_remote_launch.
+    // One pass over every port's queue and the control ring; reports a quiescent state. Returns
+    // the number of frames it handled (0: an empty poll).
+    std::uint32_t poll_once() noexcept;
+    // Registers with RCU, polls until *stop (idle back-off per ctx.idle_sleep_us; the loop gap
+    // measured into the counters), goes offline. For rte_eal_remote_launch.
     int run() noexcept;
 
     // The burst stages, exposed for tests: processes frames received on port index `port`.
@@ -119,8 +158,9 @@ class Worker {
     void flush_port(std::uint16_t port) noexcept;
     void forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, std::int64_t now_ns) noexcept;
     // Next hop, header rewrite, counters, TX: the end of forward() (after SRTP protect).
+    // `payload_sum`: the payload's known sum for an incremental UDP checksum (plain RTP only).
     void transmit(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const FlowConfig* cfg,
-                  std::int64_t now_ns) noexcept;
+                  std::int64_t now_ns, PayloadSum payload_sum = {}) noexcept;
     // The SRTP stage (srtp_stage.cpp). srtp_unprotect authenticates and decrypts the packets of
     // flows with ingress SRTP in place, drops those that fail and compacts the arrays; it returns
     // how many packets remain. srtp_hold keeps a packet for srtp_protect, which protects what the
