@@ -16,11 +16,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "rtpx/ng/server.hpp"
 #include "rtpx/cp/b2bua.hpp"
 #include "rtpx/cp/config.hpp"
 #include "rtpx/cp/engine_media.hpp"
 #include "rtpx/cp/http_server.hpp"
+#include "rtpx/ng/server.hpp"
 #include "rtpx/sip/transport/event_loop.hpp"
 
 namespace {

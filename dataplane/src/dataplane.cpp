@@ -363,8 +363,8 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         for (std::size_t i = 0; agent.pool == nullptr && i < s.pools.size(); ++i)
             agent.pool = s.pools[i];
         agent.seed ^= (std::uint64_t{w} + 1) * 0xD1B54A32D192ED03ull;
-        s.rtcp_agents.push_back(std::make_unique<RtcpAgent>(
-            agent, ctx.ports, ctx.port_count, ctx.flows, clock.now_unix_ns()));
+        s.rtcp_agents.push_back(std::make_unique<RtcpAgent>(agent, ctx.ports, ctx.port_count,
+                                                            ctx.flows, clock.now_unix_ns()));
         ctx.rtcp = s.rtcp_agents.back().get();
         s.workers.push_back(std::make_unique<Worker>(ctx));
         if (!s.workers.back()->srtp_ready())

@@ -10,8 +10,8 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
-#include "rtpx/dataplane/srtp_stage.hpp"
 #include "rtpx/dataplane/rtcp_agent.hpp"
+#include "rtpx/dataplane/srtp_stage.hpp"
 
 namespace rtpx::dataplane {
 
@@ -256,7 +256,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             // RTCP agent state, allocated here (never on a worker); a modify that turns the
             // agent on publishes it before the configuration that needs it.
             if (needs_rtcp_state(op.spec) &&
-                (existing == nullptr || existing->rtcp.load(std::memory_order_relaxed) == nullptr)) {
+                (existing == nullptr ||
+                 existing->rtcp.load(std::memory_order_relaxed) == nullptr)) {
                 p.rtcp = make_rtcp_state(op.spec);
             } else if (op.spec.transport_cc_feedback && existing != nullptr) {
                 RtcpFlowState* st = existing->rtcp.load(std::memory_order_relaxed);

@@ -35,8 +35,7 @@ std::uint32_t rtp_ticks(std::int64_t ns, std::uint32_t clock_rate) noexcept {
 
 }  // namespace
 
-RtcpFlowState::RtcpFlowState(const flowapi::FlowSpec& spec)
-    : local_ssrc(ssrc_for(spec.local)) {
+RtcpFlowState::RtcpFlowState(const flowapi::FlowSpec& spec) : local_ssrc(ssrc_for(spec.local)) {
     if (spec.transport_cc_feedback) tcc.store(new TransportCcState, std::memory_order_relaxed);
 }
 
@@ -76,7 +75,8 @@ double RtcpAgent::random01() noexcept {
     return static_cast<double>(x >> 11) * (1.0 / 9007199254740992.0);
 }
 
-// ---- Worker hooks --------------------------------------------------------------------------------
+// ---- Worker hooks
+// --------------------------------------------------------------------------------
 
 void RtcpAgent::arm(FlowEntry* entry, const FlowConfig& cfg, RtcpFlowState& st,
                     std::int64_t now_ns) noexcept {
@@ -175,44 +175,46 @@ void RtcpAgent::on_rtcp(FlowEntry* entry, const FlowConfig& cfg, RtcpFlowState& 
     st.have_peer_mac = true;
     const std::uint32_t arrival_compact = rtp::compact_ntp(rtp::ntp_from_unix_ns(now_ns));
     // SRTCP unprotect happened at the worker's SRTP seam before this point.
-    const auto parsed = rtp::rtcp::for_each_packet(rtcp, [&](const rtp::rtcp::PacketView& p, std::size_t) {
-        auto use_block = [&](const rtp::rtcp::ReportBlock& b) {
-            st.peer_view = b;
-            st.have_peer_view = true;
-            if (auto rtt = rtp::rtt_from_report_block(b.lsr, b.dlsr, arrival_compact)) {
-                st.rtt_ns = *rtt;
-            }
-        };
-        switch (rtp::rtcp::classify(p)) {
-            case rtp::rtcp::PacketKind::kSr:
-                if (auto sr = rtp::rtcp::SenderReportView::parse(p)) {
-                    st.peer_ssrc = sr->ssrc();
-                    if (entry->have_ssrc && sr->ssrc() == entry->ssrc) {
-                        // LSR/DLSR of our report blocks, under the statistics' sequence lock.
-                        const std::uint32_t seq = entry->stats_seq.load(std::memory_order_relaxed);
-                        entry->stats_seq.store(seq + 1, std::memory_order_relaxed);
-                        std::atomic_thread_fence(std::memory_order_release);
-                        entry->stats.on_sender_report(sr->ntp_timestamp(), now_ns);
-                        entry->stats_seq.store(seq + 2, std::memory_order_release);
+    const auto parsed =
+        rtp::rtcp::for_each_packet(rtcp, [&](const rtp::rtcp::PacketView& p, std::size_t) {
+            auto use_block = [&](const rtp::rtcp::ReportBlock& b) {
+                st.peer_view = b;
+                st.have_peer_view = true;
+                if (auto rtt = rtp::rtt_from_report_block(b.lsr, b.dlsr, arrival_compact)) {
+                    st.rtt_ns = *rtt;
+                }
+            };
+            switch (rtp::rtcp::classify(p)) {
+                case rtp::rtcp::PacketKind::kSr:
+                    if (auto sr = rtp::rtcp::SenderReportView::parse(p)) {
+                        st.peer_ssrc = sr->ssrc();
+                        if (entry->have_ssrc && sr->ssrc() == entry->ssrc) {
+                            // LSR/DLSR of our report blocks, under the statistics' sequence lock.
+                            const std::uint32_t seq =
+                                entry->stats_seq.load(std::memory_order_relaxed);
+                            entry->stats_seq.store(seq + 1, std::memory_order_relaxed);
+                            std::atomic_thread_fence(std::memory_order_release);
+                            entry->stats.on_sender_report(sr->ntp_timestamp(), now_ns);
+                            entry->stats_seq.store(seq + 2, std::memory_order_release);
+                        }
+                        if (sr->report_block_count() > 0) use_block(sr->report_block(0));
                     }
-                    if (sr->report_block_count() > 0) use_block(sr->report_block(0));
-                }
-                break;
-            case rtp::rtcp::PacketKind::kRr:
-                if (auto rr = rtp::rtcp::ReceiverReportView::parse(p)) {
-                    st.peer_ssrc = rr->ssrc();
-                    if (rr->report_block_count() > 0) use_block(rr->report_block(0));
-                }
-                break;
-            default:
-                break;  // SDES, BYE, feedback: consumed
-        }
-    });
+                    break;
+                case rtp::rtcp::PacketKind::kRr:
+                    if (auto rr = rtp::rtcp::ReceiverReportView::parse(p)) {
+                        st.peer_ssrc = rr->ssrc();
+                        if (rr->report_block_count() > 0) use_block(rr->report_block(0));
+                    }
+                    break;
+                default: break;  // SDES, BYE, feedback: consumed
+            }
+        });
     if (!parsed) counters_.rtcp_invalid.add(1);
     if (st.slot < 0) arm(entry, cfg, st, now_ns);
 }
 
-// ---- Timers --------------------------------------------------------------------------------------
+// ---- Timers
+// --------------------------------------------------------------------------------------
 
 std::size_t RtcpAgent::advance(std::int64_t now_ns, const Emitter& out) noexcept {
     return wheel_.advance(static_cast<std::uint64_t>(now_ns),
@@ -227,8 +229,9 @@ void RtcpAgent::on_timer(std::uint32_t slot, std::int64_t now_ns, const Emitter&
     const FlowHashKey* key = &s.key;
     FlowEntry* entry = nullptr;
     flows_->lookup_bulk(&key, 1, &entry);
-    RtcpFlowState* st =
-        entry == s.entry && entry != nullptr ? entry->rtcp.load(std::memory_order_acquire) : nullptr;
+    RtcpFlowState* st = entry == s.entry && entry != nullptr
+                            ? entry->rtcp.load(std::memory_order_acquire)
+                            : nullptr;
     if (st == nullptr || st->slot != static_cast<std::int32_t>(slot)) {
         release(slot);
         return;
@@ -261,18 +264,18 @@ void RtcpAgent::on_timer(std::uint32_t slot, std::int64_t now_ns, const Emitter&
     }
 }
 
-// ---- Generation ----------------------------------------------------------------------------------
+// ---- Generation
+// ----------------------------------------------------------------------------------
 
 void RtcpAgent::send_reports(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowState& st,
                              std::int64_t now_ns, const Emitter& out) noexcept {
     const flowapi::FlowSpec& spec = cfg.spec;
     const std::uint64_t ntp = rtp::ntp_from_unix_ns(now_ns);
     std::array<std::uint8_t, kMaxRtcpSize> buf;
-    const rtp::rtcp::SdesItem cname{rtp::rtcp::SdesItemType::kCname,
-                                    rtp::ByteSpan(reinterpret_cast<const std::uint8_t*>(
-                                                      cname_.data()),
-                                                  cname_size_),
-                                    {}};
+    const rtp::rtcp::SdesItem cname{
+        rtp::rtcp::SdesItemType::kCname,
+        rtp::ByteSpan(reinterpret_cast<const std::uint8_t*>(cname_.data()), cname_size_),
+        {}};
 
     // Towards the ingress leg: RR about the stream it sends us.
     if (entry.have_ssrc) {
@@ -309,8 +312,7 @@ void RtcpAgent::send_reports(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowSt
         sr.ssrc = egress_ssrc;
         sr.sender_info.ntp_sec = static_cast<std::uint32_t>(ntp >> 32);
         sr.sender_info.ntp_frac = static_cast<std::uint32_t>(ntp);
-        sr.sender_info.rtp_ts =
-            st.egress_ts + rtp_ticks(now_ns - st.egress_ts_ns, spec.clock_rate);
+        sr.sender_info.rtp_ts = st.egress_ts + rtp_ticks(now_ns - st.egress_ts_ns, spec.clock_rate);
         sr.sender_info.packet_count = static_cast<std::uint32_t>(packets);
         // RTP payload octets (RFC 3550 6.4.1: not the header or padding), as received.
         sr.sender_info.octet_count = static_cast<std::uint32_t>(st.payload_octets);
@@ -407,8 +409,8 @@ bool RtcpAgent::send_to_egress_leg(const FlowConfig& cfg, rtp::ByteSpan payload,
     return send_frame(cfg.egress_port, h, payload, out);
 }
 
-bool RtcpAgent::send_frame(std::uint16_t port, const EgressHeaders& headers,
-                           rtp::ByteSpan payload, const Emitter& out) noexcept {
+bool RtcpAgent::send_frame(std::uint16_t port, const EgressHeaders& headers, rtp::ByteSpan payload,
+                           const Emitter& out) noexcept {
     rte_mbuf* m = config_.pool != nullptr ? rte_pktmbuf_alloc(config_.pool) : nullptr;
     if (m == nullptr) {
         counters_.no_mbuf.add(1);

@@ -57,7 +57,8 @@ void GccEstimator::on_feedback(std::span<const GccPacket> packets, std::int64_t 
     update_loss_rate(static_cast<std::uint32_t>(packets.size()), lost, now_us);
 }
 
-// ---- Pre-filtering (section 5.2) -----------------------------------------------------------------
+// ---- Pre-filtering (section 5.2)
+// -----------------------------------------------------------------
 
 void GccEstimator::on_received(const GccPacket& p, std::int64_t now_us) noexcept {
     if (!current_.valid) {
@@ -67,10 +68,10 @@ void GccEstimator::on_received(const GccPacket& p, std::int64_t now_us) noexcept
     if (p.send_time_us < current_.first_send_us) return;  // reordered across groups: ignored
     const std::int64_t arrival_delta = p.arrival_time_us - current_.last_arrival_us;
     const std::int64_t send_delta = p.send_time_us - current_.last_send_us;
-    const bool burst = arrival_delta - send_delta < 0 && arrival_delta <= kBurstTimeUs &&
-                       p.arrival_time_us - current_.first_send_us <
-                           kMaxGroupArrivalSpanUs + (current_.last_arrival_us -
-                                                     current_.first_send_us);
+    const bool burst =
+        arrival_delta - send_delta < 0 && arrival_delta <= kBurstTimeUs &&
+        p.arrival_time_us - current_.first_send_us <
+            kMaxGroupArrivalSpanUs + (current_.last_arrival_us - current_.first_send_us);
     if (p.send_time_us - current_.first_send_us <= kBurstTimeUs || burst) {
         current_.last_send_us = std::max(current_.last_send_us, p.send_time_us);
         current_.last_arrival_us = std::max(current_.last_arrival_us, p.arrival_time_us);
@@ -87,7 +88,8 @@ void GccEstimator::on_received(const GccPacket& p, std::int64_t now_us) noexcept
     current_ = {p.send_time_us, p.send_time_us, p.arrival_time_us, true};
 }
 
-// ---- Trendline filter ----------------------------------------------------------------------------
+// ---- Trendline filter
+// ----------------------------------------------------------------------------
 
 void GccEstimator::on_group_delta(double send_delta_ms, double arrival_delta_ms,
                                   std::int64_t arrival_us, std::int64_t /*now_us*/) noexcept {
@@ -123,7 +125,8 @@ void GccEstimator::on_group_delta(double send_delta_ms, double arrival_delta_ms,
     detect(trend, send_delta_ms, arrival_us);
 }
 
-// ---- Over-use detector with the adaptive threshold (section 5.4) ---------------------------------
+// ---- Over-use detector with the adaptive threshold (section 5.4)
+// ---------------------------------
 
 void GccEstimator::detect(double trend, double send_delta_ms, std::int64_t now_us) noexcept {
     if (num_deltas_ < 2) {
@@ -168,14 +171,15 @@ void GccEstimator::update_threshold(double modified, std::int64_t now_us) noexce
         return;
     }
     const double k = magnitude < threshold_ms_ ? kThresholdGainDown : kThresholdGainUp;
-    const double dt_ms = std::min(
-        static_cast<double>(now_us - last_threshold_update_us_) / 1000.0, kMaxThresholdStepMs);
+    const double dt_ms = std::min(static_cast<double>(now_us - last_threshold_update_us_) / 1000.0,
+                                  kMaxThresholdStepMs);
     threshold_ms_ += k * (magnitude - threshold_ms_) * dt_ms;
     threshold_ms_ = std::clamp(threshold_ms_, kMinThresholdMs, kMaxThresholdMs);
     last_threshold_update_us_ = now_us;
 }
 
-// ---- Incoming rate R_hat (section 5.5: "measured over the last 500 ms") --------------------------
+// ---- Incoming rate R_hat (section 5.5: "measured over the last 500 ms")
+// --------------------------
 
 void GccEstimator::update_incoming_rate(const GccPacket& p) noexcept {
     const std::int64_t bucket = p.arrival_time_us / kRateBucketUs;
@@ -199,33 +203,28 @@ void GccEstimator::update_incoming_rate(const GccPacket& p) noexcept {
     for (std::int64_t b = rate_bucket_ - complete; b < rate_bucket_; ++b) {
         bytes += rate_bytes_[static_cast<std::size_t>(b % n)];
     }
-    incoming_bps_ = static_cast<double>(bytes) * 8.0 * 1e6 /
-                    static_cast<double>(complete * kRateBucketUs);
+    incoming_bps_ =
+        static_cast<double>(bytes) * 8.0 * 1e6 / static_cast<double>(complete * kRateBucketUs);
 }
 
-// ---- AIMD rate controller (section 5.5) ----------------------------------------------------------
+// ---- AIMD rate controller (section 5.5)
+// ----------------------------------------------------------
 
 void GccEstimator::update_delay_rate(std::int64_t now_us, std::int64_t rtt_us) noexcept {
     // The state machine of the draft's table.
     switch (usage_) {
-        case BandwidthUsage::kOverusing:
-            state_ = RateControlState::kDecrease;
-            break;
-        case BandwidthUsage::kUnderusing:
-            state_ = RateControlState::kHold;
-            break;
+        case BandwidthUsage::kOverusing: state_ = RateControlState::kDecrease; break;
+        case BandwidthUsage::kUnderusing: state_ = RateControlState::kHold; break;
         case BandwidthUsage::kNormal:
             if (state_ == RateControlState::kHold) state_ = RateControlState::kIncrease;
             break;
     }
     if (last_rate_update_us_ < 0) last_rate_update_us_ = now_us;
-    const double dt_s =
-        std::min(static_cast<double>(now_us - last_rate_update_us_) / 1e6, 1.0);
+    const double dt_s = std::min(static_cast<double>(now_us - last_rate_update_us_) / 1e6, 1.0);
     const double incoming_kbps = incoming_bps_ / 1000.0;
     const double std_max_kbps = std::sqrt(var_max_bps_ * std::max(avg_max_bps_, 1.0));
     switch (state_) {
-        case RateControlState::kHold:
-            break;
+        case RateControlState::kHold: break;
         case RateControlState::kIncrease: {
             if (avg_max_bps_ >= 0 && incoming_kbps > avg_max_bps_ + 3 * std_max_kbps) {
                 avg_max_bps_ = -1;  // the link got faster: back to multiplicative increase
@@ -273,7 +272,8 @@ void GccEstimator::update_delay_rate(std::int64_t now_us, std::int64_t rtt_us) n
     last_rate_update_us_ = now_us;
 }
 
-// ---- Loss-based controller (section 6) ------------------------------------------------------------
+// ---- Loss-based controller (section 6)
+// ------------------------------------------------------------
 
 void GccEstimator::update_loss_rate(std::uint32_t expected, std::uint32_t lost,
                                     std::int64_t now_us) noexcept {
@@ -297,7 +297,8 @@ void GccEstimator::update_loss_rate(std::uint32_t expected, std::uint32_t lost,
     loss_rate_bps_ = clamp_rate(std::min(loss_rate_bps_, delay_rate_bps_));
 }
 
-// ---- Send history --------------------------------------------------------------------------------
+// ---- Send history
+// --------------------------------------------------------------------------------
 
 GccSendHistory::GccSendHistory(std::size_t capacity) {
     std::size_t n = 64;
@@ -318,7 +319,7 @@ std::size_t GccSendHistory::resolve(const rtcp::TransportFeedbackView& feedback,
         if (n == out.size()) break;
         Entry& e = ring_[status.sequence & mask_];
         if (!e.valid || e.seq != status.sequence) continue;  // unknown or overwritten
-        if (!status.received && e.reported) continue;  // its loss was returned already
+        if (!status.received && e.reported) continue;        // its loss was returned already
         GccPacket& p = out[n++];
         p.send_time_us = e.send_time_us;
         p.arrival_time_us = status.arrival_us;

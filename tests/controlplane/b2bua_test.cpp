@@ -1,7 +1,8 @@
 // B2BUA call flows driven in-process: messages injected into the SIP stack as if received, every
 // outgoing message captured by the stack's tap, media behind a fake MediaControl that logs what
 // the B2BUA asks for (so the order "flows committed, then 200 OK to A" can be checked). Flows after
-// RFC 3665 (3.1 basic call, 3.8 CANCEL) and RFC 3261 13.2.2.4 (forked 2xx) / 13.3.1.4 (2xx until ACK).
+// RFC 3665 (3.1 basic call, 3.8 CANCEL) and RFC 3261 13.2.2.4 (forked 2xx) / 13.3.1.4 (2xx until
+// ACK).
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -21,9 +22,11 @@ using namespace rtpx::sip;
 class FakeMedia final : public MediaControl {
   public:
     tl::expected<std::string, std::string> offer(const std::string& call, CallLeg from,
-                                                 std::string_view sdp, const MediaPolicy&) override {
+                                                 std::string_view sdp,
+                                                 const MediaPolicy&) override {
         log.push_back("offer " + std::string(to_string(from)));
-        if (sdp.find("m=audio") == std::string_view::npos) return tl::unexpected(std::string("no media"));
+        if (sdp.find("m=audio") == std::string_view::npos)
+            return tl::unexpected(std::string("no media"));
         return "v=0\r\ns=relay-" + call.substr(0, 4) + "\r\nc=IN IP4 10.0.0." +
                std::string(from == CallLeg::kA ? "2" : "1") + "\r\nm=audio 30000 RTP/AVP 0\r\n";
     }
@@ -121,7 +124,8 @@ class B2buaTest : public ::testing::Test {
         b2bua.set_record_hook([this](const std::string& line) { records.push_back(line); });
     }
 
-    SipMessage alice_invite(std::string call_id = "call-1@alice", std::string_view body = kOfferSdp) {
+    SipMessage alice_invite(std::string call_id = "call-1@alice",
+                            std::string_view body = kOfferSdp) {
         RequestSpec s;
         s.method = "INVITE";
         s.request_uri = "sip:bob@127.0.0.1";
@@ -528,7 +532,8 @@ TEST(B2buaJournal, ARestartedB2buaStillRelaysTheBye) {
         Sent invite_copy = *inv;
         first.stack().inject(1, ok.serialize(), bob);
         for (const auto& o : out)
-            if (o.listener == 0 && o.is_response(200)) a_to = std::string(o.view().find(HeaderId::kTo)->value);
+            if (o.listener == 0 && o.is_response(200))
+                a_to = std::string(o.view().find(HeaderId::kTo)->value);
         ASSERT_FALSE(a_to.empty());
         // the process dies here (no BYE, no "end" line)
     }

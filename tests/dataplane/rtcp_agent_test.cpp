@@ -42,9 +42,9 @@ class Eal : public ::testing::Environment {
     void SetUp() override {
         const std::string prefix = "--file-prefix=rtpx-rtcp-agent-" + std::to_string(::getpid());
         std::vector<std::string> args = {
-            "rtcp_agent_test", "--no-huge", "-m",          "64",     "--no-shconf",
-            "--no-pci",        "-l",        "0",           "--log-level", "error",
-            "--no-telemetry",  "--vdev",    "net_ring0",   prefix};
+            "rtcp_agent_test", "--no-huge", "-m",        "64",          "--no-shconf",
+            "--no-pci",        "-l",        "0",         "--log-level", "error",
+            "--no-telemetry",  "--vdev",    "net_ring0", prefix};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
@@ -350,8 +350,8 @@ TEST_F(RtcpAgentTest, ReportsCarryTheStreamsLossJitterAndLsrDlsr) {
     EXPECT_EQ(our_sr->octet_count(), 18u * 160);
     EXPECT_EQ(our_sr->ntp_timestamp(), rtp::ntp_from_unix_ns(sr_frame.at_ns));
     // The last packet (seq 20, ts 4200) left at `now`; the RTP clock ran on since.
-    EXPECT_EQ(our_sr->rtp_ts(), 4200u + static_cast<std::uint32_t>(
-                                            (sr_frame.at_ns - now) * 8000 / 1'000'000'000));
+    EXPECT_EQ(our_sr->rtp_ts(),
+              4200u + static_cast<std::uint32_t>((sr_frame.at_ns - now) * 8000 / 1'000'000'000));
     EXPECT_EQ(our_sr->report_block_count(), 0u);
     EXPECT_EQ(cname_of(sr_frame.payload()), "rtpx-dataplane");
     EXPECT_EQ(stats().counters.packets, 18u);

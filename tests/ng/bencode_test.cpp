@@ -42,8 +42,9 @@ TEST(Bencode, DecodesTheBep3Examples) {
 
 TEST(Bencode, RoundTripsByteForByteWhenCanonical) {
     using namespace std::string_literals;
-    for (const std::string& in : {"d7:command4:pinge"s, "d6:result4:ponge"s, "li1ei-2e0:de4:\x00\xff\r\nlee"s,
-                                 "d1:ad1:bl1:ci9223372036854775807eee1:zi-9223372036854775808ee"s}) {
+    for (const std::string& in :
+         {"d7:command4:pinge"s, "d6:result4:ponge"s, "li1ei-2e0:de4:\x00\xff\r\nlee"s,
+          "d1:ad1:bl1:ci9223372036854775807eee1:zi-9223372036854775808ee"s}) {
         auto v = decode(in);
         ASSERT_TRUE(v) << in;
         EXPECT_EQ(encode(*v), in);
@@ -99,33 +100,39 @@ TEST_P(BencodeMalformed, SaysWhatAndWhere) {
 
 INSTANTIATE_TEST_SUITE_P(
     Inputs, BencodeMalformed,
-    ::testing::Values(Bad{"", Code::kTruncated, 0},                   // nothing at all
-                      Bad{"i42", Code::kTruncated, 3},                // integer without 'e'
-                      Bad{"ie", Code::kBadInteger, 1},                // no digits
-                      Bad{"i-e", Code::kBadInteger, 2},               // sign only
-                      Bad{"i03e", Code::kBadInteger, 1},              // leading zero
-                      Bad{"i-0e", Code::kBadInteger, 1},              // negative zero
-                      Bad{"i1x2e", Code::kBadInteger, 2},             // junk in an integer
+    ::testing::Values(Bad{"", Code::kTruncated, 0},                          // nothing at all
+                      Bad{"i42", Code::kTruncated, 3},                       // integer without 'e'
+                      Bad{"ie", Code::kBadInteger, 1},                       // no digits
+                      Bad{"i-e", Code::kBadInteger, 2},                      // sign only
+                      Bad{"i03e", Code::kBadInteger, 1},                     // leading zero
+                      Bad{"i-0e", Code::kBadInteger, 1},                     // negative zero
+                      Bad{"i1x2e", Code::kBadInteger, 2},                    // junk in an integer
                       Bad{"i9223372036854775808e", Code::kBadInteger, 20},   // INT64_MAX + 1
                       Bad{"i-9223372036854775809e", Code::kBadInteger, 20},  // INT64_MIN - 1
-                      Bad{"5:spam", Code::kTruncated, 2},             // string shorter than its length
-                      Bad{"04:spam", Code::kBadLength, 0},            // length with a leading zero
-                      Bad{"4spam", Code::kBadLength, 1},              // no ':'
-                      Bad{"12", Code::kTruncated, 2},                 // length only
-                      Bad{"l4:spam", Code::kTruncated, 7},            // list without 'e'
-                      Bad{"d3:cow3:moo", Code::kTruncated, 11},       // dictionary without 'e'
-                      Bad{"d3:cowe", Code::kBadToken, 6},            // key without a value
-                      Bad{"di1e3:mooe", Code::kKeyNotString, 1},      // integer key
+                      Bad{"5:spam", Code::kTruncated, 2},         // string shorter than its length
+                      Bad{"04:spam", Code::kBadLength, 0},        // length with a leading zero
+                      Bad{"4spam", Code::kBadLength, 1},          // no ':'
+                      Bad{"12", Code::kTruncated, 2},             // length only
+                      Bad{"l4:spam", Code::kTruncated, 7},        // list without 'e'
+                      Bad{"d3:cow3:moo", Code::kTruncated, 11},   // dictionary without 'e'
+                      Bad{"d3:cowe", Code::kBadToken, 6},         // key without a value
+                      Bad{"di1e3:mooe", Code::kKeyNotString, 1},  // integer key
                       Bad{"d1:ai1e1:bi2e1:ai3ee", Code::kDuplicateKey, 13},  // "a" twice
-                      Bad{"x", Code::kBadToken, 0},                   // not a value
-                      Bad{"i1ei2e", Code::kTrailingData, 3},          // two values
+                      Bad{"x", Code::kBadToken, 0},                          // not a value
+                      Bad{"i1ei2e", Code::kTrailingData, 3},                 // two values
                       Bad{"4:spamX", Code::kTrailingData, 6}));
 
 TEST(Bencode, EnforcesDepthLimit) {
     DecodeLimits limits;
     limits.max_depth = 4;
-    EXPECT_TRUE(decode("llllee" "ee", limits));
-    auto deep = decode("lllllee" "eee", limits);
+    EXPECT_TRUE(
+        decode("llllee"
+               "ee",
+               limits));
+    auto deep = decode(
+        "lllllee"
+        "eee",
+        limits);
     ASSERT_FALSE(deep);
     EXPECT_EQ(deep.error().code, Code::kTooDeep);
     EXPECT_EQ(deep.error().offset, 4U);

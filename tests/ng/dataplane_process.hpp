@@ -79,7 +79,8 @@ class DataplaneProcess {
             << "[dataplane]\ncontrol_socket = \"" << socket_
             << "\"\nlcores = \"0-1\"\nmbufs = 2047\nmax_flows = 256\neal = [\"--no-huge\", \"-m\", "
                "\"256\", \"--no-shconf\", \"--file-prefix="
-            << prefix_ << "\", \"--log-level=error\"]\n\n[[port]]\nvdev = \"net_null0\"\naddresses = [\""
+            << prefix_
+            << "\", \"--log-level=error\"]\n\n[[port]]\nvdev = \"net_null0\"\naddresses = [\""
             << kAliceSide << "\"]\n\n[[port]]\nvdev = \"net_null1\"\naddresses = [\"" << kBobSide
             << "\"]\n";
         pid_ = spawn_logged({bin, "--config", dir_ + "/dp.toml"}, dir_ + "/dp.log");
@@ -106,7 +107,8 @@ class DataplaneProcess {
         media::DataplaneConfig d;
         d.name = "dp0";
         d.socket = socket_;
-        d.interfaces.push_back({"alice-side", *flowapi::parse_ip_address(kAliceSide), 31000, 31999});
+        d.interfaces.push_back(
+            {"alice-side", *flowapi::parse_ip_address(kAliceSide), 31000, 31999});
         d.interfaces.push_back({"bob-side", *flowapi::parse_ip_address(kBobSide), 31000, 31999});
         return {d};
     }

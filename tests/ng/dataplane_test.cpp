@@ -35,29 +35,32 @@ constexpr const char* kAnswerSdp =
     "t=0 0\r\nm=audio 49174 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
     "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n";
 
-std::string bstr(std::string_view s) { return std::to_string(s.size()) + ":" + std::string(s); }
+std::string bstr(std::string_view s) {
+    return std::to_string(s.size()) + ":" + std::string(s);
+}
 
 // Kamailio's rtpengine_offer("trust-address replace-origin replace-session-connection ICE=remove
 // direction=alice-side direction=bob-side RTP AVP") as bencode.
 std::string offer_request(std::string_view call_id, std::string_view transport = "RTP/AVP") {
-    return "d" + bstr("sdp") + bstr(kOfferSdp) + bstr("ICE") + bstr("remove") + bstr("flags") + "l" +
-           bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
+    return "d" + bstr("sdp") + bstr(kOfferSdp) + bstr("ICE") + bstr("remove") + bstr("flags") +
+           "l" + bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
            bstr("session-connection") + "e" + bstr("direction") + "l" + bstr("alice-side") +
            bstr("bob-side") + "e" + bstr("transport-protocol") + bstr(transport) + bstr("call-id") +
            bstr(call_id) + bstr("via-branch") + bstr("z9hG4bK-1") + bstr("received-from") + "l" +
            bstr("IP4") + bstr("192.0.2.1") + "e" + bstr("from-tag") + bstr("alice-tag") +
-           bstr("supports") + "l" + bstr("load limit") + "e" + bstr("command") + bstr("offer") + "e";
+           bstr("supports") + "l" + bstr("load limit") + "e" + bstr("command") + bstr("offer") +
+           "e";
 }
 std::string answer_request(std::string_view call_id) {
-    return "d" + bstr("sdp") + bstr(kAnswerSdp) + bstr("ICE") + bstr("remove") + bstr("flags") + "l" +
-           bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
+    return "d" + bstr("sdp") + bstr(kAnswerSdp) + bstr("ICE") + bstr("remove") + bstr("flags") +
+           "l" + bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
            bstr("session-connection") + "e" + bstr("transport-protocol") + bstr("RTP/AVP") +
            bstr("call-id") + bstr(call_id) + bstr("from-tag") + bstr("alice-tag") + bstr("to-tag") +
            bstr("bob-tag") + bstr("command") + bstr("answer") + "e";
 }
 std::string simple_request(std::string_view command, std::string_view call_id) {
-    return "d" + bstr("command") + bstr(command) + bstr("call-id") + bstr(call_id) + bstr("from-tag") +
-           bstr("alice-tag") + "e";
+    return "d" + bstr("command") + bstr(command) + bstr("call-id") + bstr(call_id) +
+           bstr("from-tag") + bstr("alice-tag") + "e";
 }
 
 class NgDataplane : public ::testing::Test {
@@ -122,14 +125,16 @@ TEST_F(NgDataplane, OfferAnswerQueryDeleteProgramAndRemoveFlows) {
     const std::string offer_sdp = offer.find("sdp")->as_string();
     // Bob sees the relay's bob-side address in c= and o= (replace origin), and one of its ports.
     EXPECT_NE(offer_sdp.find(std::string("c=IN IP4 ") + kBobSide), std::string::npos) << offer_sdp;
-    EXPECT_NE(offer_sdp.find(std::string("IN IP4 ") + kBobSide + "\r\ns="), std::string::npos) << offer_sdp;
+    EXPECT_NE(offer_sdp.find(std::string("IN IP4 ") + kBobSide + "\r\ns="), std::string::npos)
+        << offer_sdp;
     EXPECT_EQ(offer_sdp.find("192.0.2.1"), std::string::npos) << offer_sdp;
     EXPECT_NE(offer_sdp.find("m=audio 31"), std::string::npos) << offer_sdp;
 
     const Value answer = send("k2", answer_request("call-1@192.0.2.1"));
     ASSERT_EQ(result(answer), "ok");
     const std::string answer_sdp = answer.find("sdp")->as_string();
-    EXPECT_NE(answer_sdp.find(std::string("c=IN IP4 ") + kAliceSide), std::string::npos) << answer_sdp;
+    EXPECT_NE(answer_sdp.find(std::string("c=IN IP4 ") + kAliceSide), std::string::npos)
+        << answer_sdp;
     EXPECT_EQ(answer_sdp.find("192.0.2.2"), std::string::npos) << answer_sdp;
 
     media::MediaSession* session = engine_->find("call-1@192.0.2.1");
@@ -140,10 +145,12 @@ TEST_F(NgDataplane, OfferAnswerQueryDeleteProgramAndRemoveFlows) {
     const Value query = send("k3", simple_request("query", "call-1@192.0.2.1"));
     ASSERT_EQ(result(query), "ok");
     ASSERT_NE(query.find("totals"), nullptr);
-    EXPECT_EQ(query.find("totals")->find("RTP")->find("packets")->as_int(), 0);  // net_null: no traffic
+    EXPECT_EQ(query.find("totals")->find("RTP")->find("packets")->as_int(),
+              0);  // net_null: no traffic
     ASSERT_NE(query.find("tags")->find("alice-tag"), nullptr);
     ASSERT_NE(query.find("tags")->find("bob-tag"), nullptr);
-    const Value& alice_media = query.find("tags")->find("alice-tag")->find("medias")->as_list().at(0);
+    const Value& alice_media =
+        query.find("tags")->find("alice-tag")->find("medias")->as_list().at(0);
     EXPECT_EQ(alice_media.find("protocol")->as_string(), "RTP/AVP");
     const Value& alice_stream = alice_media.find("streams")->as_list().at(0);
     EXPECT_EQ(alice_stream.find("endpoint")->find("address")->as_string(), "192.0.2.1");

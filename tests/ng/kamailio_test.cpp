@@ -1,10 +1,10 @@
 // Kamailio interop on loopback: sipp UAC -> Kamailio 5.6 (deploy/kamailio/kamailio.cfg, its
 // rtpengine module pointed at this test's ng server) -> sipp UAS, with rtpx's media engine on a
 // real rtpx-dataplane (net_null vdevs: signalling and flow programming are real, no RTP flows).
-// Checks that the call succeeds, that the UAS got the SDP rewritten to the relay's bob-side address,
-// that Kamailio's offer/answer/delete reached the server without errors, and that the delete left
-// no session and no flow behind. Skipped when not root, or when rtpx-dataplane, kamailio or sipp
-// is missing.
+// Checks that the call succeeds, that the UAS got the SDP rewritten to the relay's bob-side
+// address, that Kamailio's offer/answer/delete reached the server without errors, and that the
+// delete left no session and no flow behind. Skipped when not root, or when rtpx-dataplane,
+// kamailio or sipp is missing.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -55,7 +55,8 @@ bool udp_port_taken(std::uint16_t port) {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(port);
-    const bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno == EADDRINUSE;
+    const bool taken =
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno == EADDRINUSE;
     ::close(fd);
     return taken;
 }
@@ -99,24 +100,45 @@ TEST(NgKamailio, CallThroughKamailioIsAnchoredAndDeleted) {
                         uac_port = free_udp_port();
     const std::string uas_messages = dir + "/uas_messages.log";
     pid_t uas = testing::spawn_logged(
-        {kSipp, "-sf", std::string(RTPX_SOURCE_DIR) + "/tests/ng/sipp/uas_record_route.xml", "-i", "127.0.0.1", "-p", std::to_string(uas_port), "-m", "1", "-nostdin",
-         "-timeout", "20s", "-trace_msg", "-message_file", uas_messages},
+        {kSipp, "-sf", std::string(RTPX_SOURCE_DIR) + "/tests/ng/sipp/uas_record_route.xml", "-i",
+         "127.0.0.1", "-p", std::to_string(uas_port), "-m", "1", "-nostdin", "-timeout", "20s",
+         "-trace_msg", "-message_file", uas_messages},
         dir + "/uas.log");
     pid_t kamailio = testing::spawn_logged(
-        {kKamailio, "-DD", "-E", "-f", std::string(RTPX_SOURCE_DIR) + "/deploy/kamailio/kamailio.cfg",
-         "-A", "RTPX_NG_SOCK=\"udp:127.0.0.1:" + std::to_string(ng_port) + "\"", "-A",
+        {kKamailio, "-DD", "-E", "-f",
+         std::string(RTPX_SOURCE_DIR) + "/deploy/kamailio/kamailio.cfg", "-A",
+         "RTPX_NG_SOCK=\"udp:127.0.0.1:" + std::to_string(ng_port) + "\"", "-A",
          "SIP_LISTEN=udp:127.0.0.1:" + std::to_string(sip_port), "-Y", dir, "-w", dir},
         dir + "/kamailio.log");
     for (int i = 0; i < 100 && !udp_port_taken(sip_port); ++i) std::this_thread::sleep_for(50ms);
     std::this_thread::sleep_for(300ms);  // children up (the rtpengine module pings the ng server)
 
-    pid_t uac = testing::spawn_logged(
-        {kSipp, "-sf", std::string(RTPX_SOURCE_DIR) + "/tests/ng/sipp/uac_via_proxy.xml", "-key", "uas",
-         "127.0.0.1:" + std::to_string(uas_port), "-s", "bob", "-i", "127.0.0.1", "-p", std::to_string(uac_port), "-rsa",
-         "127.0.0.1:" + std::to_string(sip_port), "-m", "1", "-nostdin", "-timeout", "20s",
-         "-timeout_error", "-trace_msg", "-message_file", dir + "/uac_messages.log",
-         "127.0.0.1:" + std::to_string(sip_port)},
-        dir + "/uac.log");
+    pid_t uac =
+        testing::spawn_logged({kSipp,
+                               "-sf",
+                               std::string(RTPX_SOURCE_DIR) + "/tests/ng/sipp/uac_via_proxy.xml",
+                               "-key",
+                               "uas",
+                               "127.0.0.1:" + std::to_string(uas_port),
+                               "-s",
+                               "bob",
+                               "-i",
+                               "127.0.0.1",
+                               "-p",
+                               std::to_string(uac_port),
+                               "-rsa",
+                               "127.0.0.1:" + std::to_string(sip_port),
+                               "-m",
+                               "1",
+                               "-nostdin",
+                               "-timeout",
+                               "20s",
+                               "-timeout_error",
+                               "-trace_msg",
+                               "-message_file",
+                               dir + "/uac_messages.log",
+                               "127.0.0.1:" + std::to_string(sip_port)},
+                              dir + "/uac.log");
     const int uac_status = wait_exit(uac, 30s);
     (void)wait_exit(uas, 5s);
     testing::terminate(kamailio);
@@ -124,7 +146,8 @@ TEST(NgKamailio, CallThroughKamailioIsAnchoredAndDeleted) {
     loop_thread.join();
 
     const auto& counters = ng->server->counters();
-    EXPECT_EQ(uac_status, 0) << testing::read_text(dir + "/uac.log") << testing::read_text(dir + "/kamailio.log");
+    EXPECT_EQ(uac_status, 0) << testing::read_text(dir + "/uac.log")
+                             << testing::read_text(dir + "/kamailio.log");
     EXPECT_GE(counters.ping, 1U);
     EXPECT_GE(counters.offer, 1U);
     EXPECT_GE(counters.answer, 1U);
@@ -134,7 +157,8 @@ TEST(NgKamailio, CallThroughKamailioIsAnchoredAndDeleted) {
     EXPECT_EQ(counters.sessions_created, 1U);
     // The UAS saw the relay (bob-side) in the offer, not the caller's address.
     const std::string messages = testing::read_text(uas_messages);
-    EXPECT_NE(messages.find(std::string("c=IN IP4 ") + testing::kBobSide), std::string::npos) << messages;
+    EXPECT_NE(messages.find(std::string("c=IN IP4 ") + testing::kBobSide), std::string::npos)
+        << messages;
     EXPECT_EQ(messages.find("c=IN IP4 192.0.2.1"), std::string::npos) << messages;
     // Nothing left behind.
     EXPECT_TRUE(engine->sessions().empty());

@@ -127,15 +127,29 @@ TEST(NgRequest, ParsesEveryFlag) {
     d.set("call-id", "c");
     d.set("from-tag", "f");
     d.set("sdp", "v=0");
-    d.set("flags", List{Value("trust address"), Value("SIP-source-address"), Value("symmetric"),
-                        Value("asymmetric"), Value("strict-source"), Value("port latching"),
-                        Value("no-port-latching"), Value("media-handover"), Value("reset"),
-                        Value("unidirectional"), Value("loop-protect"), Value("fatal"),
-                        Value("SDES-off"), Value("SDES-only-AES_CM_128_HMAC_SHA1_80"),
-                        Value("SDES-no-AES_CM_128_HMAC_SHA1_32"), Value("SDES-pad"),
-                        Value("SDES-unencrypted_srtcp"), Value("replace-origin"),
-                        Value("rtcp-mux-offer"), Value("ICE=force"), Value("RTP/SAVP"),
-                        Value("codec-strip-PCMA"), Value("record-call")});
+    d.set("flags", List{Value("trust address"),
+                        Value("SIP-source-address"),
+                        Value("symmetric"),
+                        Value("asymmetric"),
+                        Value("strict-source"),
+                        Value("port latching"),
+                        Value("no-port-latching"),
+                        Value("media-handover"),
+                        Value("reset"),
+                        Value("unidirectional"),
+                        Value("loop-protect"),
+                        Value("fatal"),
+                        Value("SDES-off"),
+                        Value("SDES-only-AES_CM_128_HMAC_SHA1_80"),
+                        Value("SDES-no-AES_CM_128_HMAC_SHA1_32"),
+                        Value("SDES-pad"),
+                        Value("SDES-unencrypted_srtcp"),
+                        Value("replace-origin"),
+                        Value("rtcp-mux-offer"),
+                        Value("ICE=force"),
+                        Value("RTP/SAVP"),
+                        Value("codec-strip-PCMA"),
+                        Value("record-call")});
     auto r = parse_request(d);
     ASSERT_TRUE(r) << r.error().reason;
     EXPECT_TRUE(r->trust_address);
@@ -166,7 +180,8 @@ TEST(NgRequest, ParsesEveryFlag) {
 
 TEST(NgRequest, ParsesSdesListAndRtcpMuxOptions) {
     const Value d = body(
-        "d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp3:v=04:SDESl8:no-NULL_5:nonew11:bogus-thinge"
+        "d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp3:v=04:SDESl8:no-NULL_5:nonew11:bogus-"
+        "thinge"
         "8:rtcp-muxl6:accept7:require6:reject5:weirdee");
     auto r = parse_request(d);
     ASSERT_TRUE(r) << r.error().reason;
@@ -192,18 +207,22 @@ TEST(NgRequest, ChecksRequiredKeysPerCommand) {
     EXPECT_EQ(reason("d7:command5:offer7:call-id1:c8:from-tag1:fe"), "no 'sdp' in message");
     EXPECT_EQ(reason("d7:command5:offer3:sdp3:v=08:from-tag1:fe"), "no 'call-id' in message");
     EXPECT_EQ(reason("d7:command5:offer3:sdp3:v=07:call-id1:ce"), "no 'from-tag' in message");
-    EXPECT_EQ(reason("d7:command6:answer3:sdp3:v=07:call-id1:c8:from-tag1:fe"), "no 'to-tag' in message");
+    EXPECT_EQ(reason("d7:command6:answer3:sdp3:v=07:call-id1:c8:from-tag1:fe"),
+              "no 'to-tag' in message");
     EXPECT_EQ(reason("d7:command6:deletee"), "no 'call-id' in message");
     EXPECT_EQ(reason("d7:command5:querye"), "no 'call-id' in message");
     EXPECT_EQ(reason("d7:command4:list5:limiti0ee"), "'limit' must be greater than zero");
     EXPECT_EQ(reason("d7:command4:pinge"), "ok");
-    EXPECT_EQ(reason("d7:command5:offer7:call-idli1ee8:from-tag1:f3:sdp1:xe"), "'call-id' must be a string");
+    EXPECT_EQ(reason("d7:command5:offer7:call-idli1ee8:from-tag1:f3:sdp1:xe"),
+              "'call-id' must be a string");
     EXPECT_EQ(reason("d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp1:x3:ICE5:boguse"),
               "unknown ICE option 'bogus'");
-    EXPECT_EQ(reason("d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp1:x18:transport-protocol7:UDP/TLSe"),
-              "unsupported transport protocol 'UDP/TLS'");
-    EXPECT_EQ(reason("d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp1:x13:received-froml1:a1:b1:cee"),
-              "'received-from' must be [ family, address ]");
+    EXPECT_EQ(
+        reason("d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp1:x18:transport-protocol7:UDP/TLSe"),
+        "unsupported transport protocol 'UDP/TLS'");
+    EXPECT_EQ(
+        reason("d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp1:x13:received-froml1:a1:b1:cee"),
+        "'received-from' must be [ family, address ]");
     // Unsupported commands parse; the server answers them with an error.
     BodyFormat f{};
     auto v = decode_body("d7:command15:start recordinge", &f);

@@ -34,7 +34,8 @@ class FakeBackend final : public Backend {
         last_sender = sender_tag;
         if (fail_next) {
             fail_next = false;
-            return tl::make_unexpected(media::MediaError{media::MediaError::Code::kBadSdp, "no m= line"});
+            return tl::make_unexpected(
+                media::MediaError{media::MediaError::Code::kBadSdp, "no m= line"});
         }
         auto& c = calls[std::string(call_id)];
         if (c.tags[0].empty()) c.tags[0] = sender_tag;
@@ -68,7 +69,9 @@ class FakeBackend final : public Backend {
         t.legs[1].errors = 2;
         return t;
     }
-    bool exists(std::string_view call_id) const override { return calls.count(std::string(call_id)) != 0; }
+    bool exists(std::string_view call_id) const override {
+        return calls.count(std::string(call_id)) != 0;
+    }
     std::vector<std::string> call_ids() const override {
         std::vector<std::string> v;
         for (const auto& [k, c] : calls) v.push_back(k);
@@ -185,7 +188,8 @@ TEST_F(NgServer, LoadLimitRefusesNewCallsButNotExistingOnes) {
     Server limited(c, backend);
     EXPECT_EQ(result_of(reply_of(limited.handle("a " + offer_body("c1"), kPeer, t0), "a")), "ok");
     EXPECT_EQ(result_of(reply_of(limited.handle("b " + offer_body("c2"), kPeer, t0), "b")), "ok");
-    const auto v = reply_of(limited.handle("c " + offer_body("c3", "8:supportsl10:load limite"), kPeer, t0), "c");
+    const auto v = reply_of(
+        limited.handle("c " + offer_body("c3", "8:supportsl10:load limite"), kPeer, t0), "c");
     EXPECT_EQ(result_of(v), "load limit");
     EXPECT_NE(v.find("message"), nullptr);
     EXPECT_FALSE(backend.exists("c3"));
@@ -198,24 +202,26 @@ TEST_F(NgServer, AnswerNamesLegBAndUsesTheOfferersInterface) {
     (void)server.handle("1 " + offer_body("call1", "9:directionl5:inner5:outere"), kPeer, t0);
     EXPECT_EQ(backend.last_options.interface, "outer");
     const auto v = reply_of(
-        server.handle("2 d7:command6:answer7:call-id5:call18:from-tag5:alice6:to-tag3:bob3:sdp3:v=1e",
-                      kPeer, t0),
+        server.handle(
+            "2 d7:command6:answer7:call-id5:call18:from-tag5:alice6:to-tag3:bob3:sdp3:v=1e", kPeer,
+            t0),
         "2");
     EXPECT_EQ(result_of(v), "ok");
     EXPECT_EQ(v.find("sdp")->as_string(), "rewritten answer for v=1");
-    EXPECT_EQ(backend.last_sender, "bob");                 // an answer's SDP is the to-tag's
-    EXPECT_EQ(backend.last_options.interface, "inner");    // ...and goes to A's interface
+    EXPECT_EQ(backend.last_sender, "bob");               // an answer's SDP is the to-tag's
+    EXPECT_EQ(backend.last_options.interface, "inner");  // ...and goes to A's interface
     EXPECT_EQ(backend.last_sender_options.interface, "outer");
     // A re-INVITE from B: from-tag = bob; the offer goes towards A.
-    (void)server.handle("3 d7:command5:offer7:call-id5:call18:from-tag3:bob6:to-tag5:alice3:sdp3:v=2e",
-                        kPeer, t0);
+    (void)server.handle(
+        "3 d7:command5:offer7:call-id5:call18:from-tag3:bob6:to-tag5:alice3:sdp3:v=2e", kPeer, t0);
     EXPECT_EQ(backend.last_sender, "bob");
     EXPECT_EQ(backend.last_options.interface, "inner");
 }
 
 TEST_F(NgServer, AnswerForAnUnknownCallIsAnError) {
     const auto v = reply_of(
-        server.handle("x d7:command6:answer7:call-id4:nope8:from-tag1:a6:to-tag1:b3:sdp3:v=0e", kPeer, t0),
+        server.handle("x d7:command6:answer7:call-id4:nope8:from-tag1:a6:to-tag1:b3:sdp3:v=0e",
+                      kPeer, t0),
         "x");
     EXPECT_EQ(result_of(v), "error");
     EXPECT_EQ(v.find("error-reason")->as_string(), "Unknown call-id");
@@ -224,9 +230,12 @@ TEST_F(NgServer, AnswerForAnUnknownCallIsAnError) {
 
 TEST_F(NgServer, MapsFlagsOntoLegOptions) {
     (void)server.handle(
-        "1 " + offer_body("c", "5:flagsl13:strict-source18:SIP-source-addresse13:received-froml3:IP410:192.0.2.99e"
-                               "7:replacel6:origine8:rtcp-muxl7:requiree18:transport-protocol8:RTP/SAVP"
-                               "4:SDESl28:only-AES_CM_128_HMAC_SHA1_32e"),
+        "1 " +
+            offer_body(
+                "c",
+                "5:flagsl13:strict-source18:SIP-source-addresse13:received-froml3:IP410:192.0.2.99e"
+                "7:replacel6:origine8:rtcp-muxl7:requiree18:transport-protocol8:RTP/SAVP"
+                "4:SDESl28:only-AES_CM_128_HMAC_SHA1_32e"),
         kPeer, t0);
     const auto& o = backend.last_options;
     const auto& so = backend.last_sender_options;
@@ -244,8 +253,10 @@ TEST_F(NgServer, MapsFlagsOntoLegOptions) {
     EXPECT_EQ(o.sdes_suites, (std::vector<std::string>{"AES_CM_128_HMAC_SHA1_32"}));
     EXPECT_TRUE(o.remove_ice);
 
-    (void)server.handle("2 " + offer_body("d", "5:flagsl10:asymmetric13:trust-address31:SDES-no-AES_CM_128_HMAC_SHA1_80e3:ICE5:force"
-                                                "18:transport-protocol7:RTP/AVP"),
+    (void)server.handle("2 " + offer_body("d",
+                                          "5:flagsl10:asymmetric13:trust-address31:SDES-no-AES_CM_"
+                                          "128_HMAC_SHA1_80e3:ICE5:force"
+                                          "18:transport-protocol7:RTP/AVP"),
                         kPeer, t0);
     const auto& p = backend.last_options;
     EXPECT_EQ(p.latching, flowapi::Latching::kOff);
@@ -260,7 +271,9 @@ TEST_F(NgServer, MapsFlagsOntoLegOptions) {
 
 TEST_F(NgServer, RefusesSdesOffWithAnSrtpTransport) {
     const auto v = reply_of(
-        server.handle("1 " + offer_body("c", "5:flagsl8:SDES-offe18:transport-protocol8:RTP/SAVP"), kPeer, t0), "1");
+        server.handle("1 " + offer_body("c", "5:flagsl8:SDES-offe18:transport-protocol8:RTP/SAVP"),
+                      kPeer, t0),
+        "1");
     EXPECT_EQ(result_of(v), "error");
     EXPECT_EQ(backend.offer_calls, 0);
     EXPECT_FALSE(backend.exists("c"));
@@ -268,7 +281,9 @@ TEST_F(NgServer, RefusesSdesOffWithAnSrtpTransport) {
 
 TEST_F(NgServer, CountsUnknownFlagsAndIgnoresThem) {
     const auto v = reply_of(
-        server.handle("1 " + offer_body("c", "5:flagsl11:loop-ignore13:trust-addresse6:foobari1e"), kPeer, t0), "1");
+        server.handle("1 " + offer_body("c", "5:flagsl11:loop-ignore13:trust-addresse6:foobari1e"),
+                      kPeer, t0),
+        "1");
     EXPECT_EQ(result_of(v), "ok");
     EXPECT_EQ(server.counters().unknown_flags, 1U);
     EXPECT_EQ(server.counters().unknown_keys, 1U);
@@ -289,7 +304,8 @@ TEST_F(NgServer, UndecodableBodiesGetAnErrorWithTheOffset) {
               "could not decode dictionary: bencode: dictionary key is not a string at byte 16");
     EXPECT_FALSE(server.handle("no-space-no-cookie", kPeer, t0));
     EXPECT_EQ(server.counters().undecodable, 2U);
-    const auto u = reply_of(server.handle("8 d7:command12:block medias7:call-id1:xe", kPeer, t0), "8");
+    const auto u =
+        reply_of(server.handle("8 d7:command12:block medias7:call-id1:xe", kPeer, t0), "8");
     EXPECT_EQ(result_of(u), "error");
 }
 
@@ -304,8 +320,8 @@ TEST_F(NgServer, JsonRequestsGetJsonReplies) {
 TEST_F(NgServer, DeleteQueryListStatistics) {
     (void)server.handle("1 " + offer_body("call1"), kPeer, t0);
     (void)server.handle("2 " + offer_body("call2"), kPeer, t0);
-    (void)server.handle("3 d7:command6:answer7:call-id5:call18:from-tag5:alice6:to-tag3:bob3:sdp3:v=1e",
-                        kPeer, t0);
+    (void)server.handle(
+        "3 d7:command6:answer7:call-id5:call18:from-tag5:alice6:to-tag3:bob3:sdp3:v=1e", kPeer, t0);
 
     auto l = reply_of(server.handle("4 d7:command4:list5:limiti1ee", kPeer, t0), "4");
     ASSERT_EQ(l.find("calls")->as_list().size(), 1U);
@@ -323,11 +339,13 @@ TEST_F(NgServer, DeleteQueryListStatistics) {
     EXPECT_EQ(tags->find("alice")->find("in dialogue with")->as_string(), "bob");
     EXPECT_EQ(tags->find("bob")->find("totals")->find("errors")->as_int(), 2);
 
-    auto d = reply_of(server.handle("6 d7:command6:delete7:call-id5:call18:from-tag5:alicee", kPeer, t0), "6");
+    auto d = reply_of(
+        server.handle("6 d7:command6:delete7:call-id5:call18:from-tag5:alicee", kPeer, t0), "6");
     EXPECT_EQ(result_of(d), "ok");
     EXPECT_EQ(d.find("totals")->find("RTP")->find("packets")->as_int(), 190);
     EXPECT_FALSE(backend.exists("call1"));
-    auto again = reply_of(server.handle("7 d7:command6:delete7:call-id5:call18:from-tag5:alicee", kPeer, t0), "7");
+    auto again = reply_of(
+        server.handle("7 d7:command6:delete7:call-id5:call18:from-tag5:alicee", kPeer, t0), "7");
     EXPECT_EQ(result_of(again), "ok");
     EXPECT_NE(again.find("warning"), nullptr);
     auto fatal = reply_of(

@@ -32,12 +32,10 @@ struct Trace {
 // arrived, and those lost, since the previous report), 20 ms after the report's cut-off.
 Trace run(GccEstimator& gcc, const Link& link, double seconds, std::int64_t start_us = 0) {
     Trace t;
-    const std::int64_t interval_us =
-        static_cast<std::int64_t>(link.packet_bytes) * 8 * 1'000'000 /
-        static_cast<std::int64_t>(link.send_bps);
-    const std::int64_t service_us =
-        static_cast<std::int64_t>(link.packet_bytes) * 8 * 1'000'000 /
-        static_cast<std::int64_t>(link.capacity_bps);
+    const std::int64_t interval_us = static_cast<std::int64_t>(link.packet_bytes) * 8 * 1'000'000 /
+                                     static_cast<std::int64_t>(link.send_bps);
+    const std::int64_t service_us = static_cast<std::int64_t>(link.packet_bytes) * 8 * 1'000'000 /
+                                    static_cast<std::int64_t>(link.capacity_bps);
     const auto end_us = start_us + static_cast<std::int64_t>(seconds * 1e6);
     std::vector<GccPacket> pending;
     std::int64_t link_free_us = 0;
@@ -202,7 +200,8 @@ TEST(Gcc, FedFromTransportFeedbackPacketsLikeFromTheTrace) {
     EXPECT_GT(lost, 0u);
     EXPECT_GT(gcc.target_bitrate_bps(), 300'000u);
     EXPECT_EQ(gcc.usage(), BandwidthUsage::kNormal);
-    EXPECT_NEAR(static_cast<double>(gcc.incoming_bitrate_bps()), 672'000.0 * 49 / 50, 30'000.0);  // 7 per 100 ms
+    EXPECT_NEAR(static_cast<double>(gcc.incoming_bitrate_bps()), 672'000.0 * 49 / 50,
+                30'000.0);  // 7 per 100 ms
 }
 
 TEST(GccSendHistory, ResolvesEachPacketOnceAndALateArrivalAfterItsLoss) {

@@ -7,8 +7,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "rtpx/cp/routing.hpp"
 #include "rtpx/sip/builder.hpp"
@@ -35,7 +35,7 @@ std::string_view to_string(CallState s) noexcept {
 
 namespace {
 
-constexpr Method kAllowed[] = {Method::kInvite, Method::kAck,  Method::kBye,     Method::kCancel,
+constexpr Method kAllowed[] = {Method::kInvite,  Method::kAck,    Method::kBye, Method::kCancel,
                                Method::kOptions, Method::kUpdate, Method::kInfo};
 constexpr std::string_view kAllowHeader = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
 
@@ -199,29 +199,31 @@ B2bua::Call* B2bua::find_by_call_id(std::string_view call_id, CallLeg* leg) {
 }
 
 TxnPeer B2bua::dialog_peer(const Call& call, CallLeg leg) const {
-    const Dialog* d = leg == CallLeg::kA ? (call.a_dialog ? &*call.a_dialog : nullptr) : call.b_dialog;
+    const Dialog* d =
+        leg == CallLeg::kA ? (call.a_dialog ? &*call.a_dialog : nullptr) : call.b_dialog;
     const TxnPeer& fallback = leg == CallLeg::kA ? call.a_peer : call.b_peer;
     if (d == nullptr) return fallback;
-    std::string target = d->route_set().empty() ? d->remote_target()
-                                                : uri_without_brackets(d->route_set().front());
+    std::string target =
+        d->route_set().empty() ? d->remote_target() : uri_without_brackets(d->route_set().front());
     auto uri = UriView::parse(target);
     if (!uri) return fallback;
-    auto addr = SockAddr::from_host(uri->host, uri->port.value_or(fallback.transport == TxnTransport::kTls ? 5061 : 5060));
+    auto addr = SockAddr::from_host(
+        uri->host, uri->port.value_or(fallback.transport == TxnTransport::kTls ? 5061 : 5060));
     if (!addr) return fallback;
     const auto& l = stack_.listener(SipStack::listener_of(fallback));
     // A stream leg keeps the connection the dialog started on when the target is that peer.
-    ConnectionId conn = (addr->same_host(SipStack::address_of(fallback)) && addr->port() == fallback.port)
-                            ? (fallback.connection & ((std::uint64_t{1} << 48) - 1))
-                            : 0;
+    ConnectionId conn =
+        (addr->same_host(SipStack::address_of(fallback)) && addr->port() == fallback.port)
+            ? (fallback.connection & ((std::uint64_t{1} << 48) - 1))
+            : 0;
     return SipStack::make_peer(SipStack::listener_of(fallback), l.config.proto, *addr, conn);
 }
 
 bool B2bua::over_limits() {
     const auto& lim = config_.limits;
     if (lim.max_calls != 0 && active_ >= lim.max_calls) return true;
-    std::int64_t sec = std::chrono::duration_cast<std::chrono::seconds>(
-                           loop_.now().time_since_epoch())
-                           .count();
+    std::int64_t sec =
+        std::chrono::duration_cast<std::chrono::seconds>(loop_.now().time_since_epoch()).count();
     if (sec != cps_second_) {
         cps_previous_ = sec == cps_second_ + 1 ? cps_current_ : 0;
         cps_current_ = 0;
@@ -665,14 +667,15 @@ void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r
             d->local_invite_finished();
             if (status < 300) {
                 auto cseq = r.cseq();
-                SipMessage ack = d->make_ack(cseq ? cseq->seq : 0,
-                                             via_for(to == CallLeg::kA ? c.a_listener : c.b_listener));
+                SipMessage ack = d->make_ack(
+                    cseq ? cseq->seq : 0, via_for(to == CallLeg::kA ? c.a_listener : c.b_listener));
                 (void)stack_.send_stateless(dialog_peer(c, to), ack.serialize());
             }
         }
     }
     std::size_t from_listener = relay.from == CallLeg::kA ? c.a_listener : c.b_listener;
-    Dialog* from_dialog = relay.from == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
+    Dialog* from_dialog =
+        relay.from == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
     // The peer's re-INVITE is answered now: another one may follow (RFC 3261 14.2).
     if (relay.invite && from_dialog != nullptr) from_dialog->remote_invite_finished();
     SipMessage resp = make_response(*request, status, r.reason(),
@@ -683,7 +686,8 @@ void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r
             auto answer = media_.answer(c.a_call_id, to, r.body(), policy(c));
             if (answer) {
                 if (auto ok = media_.commit(c.a_call_id); !ok)
-                    spdlog::warn("call {}: reprogramming flows failed: {}", c.a_call_id, ok.error());
+                    spdlog::warn("call {}: reprogramming flows failed: {}", c.a_call_id,
+                                 ok.error());
                 else if (c.journaled)
                     journal_call(c);
                 resp.add(HeaderId::kContentType, "application/sdp");
@@ -899,7 +903,7 @@ void B2bua::write_record(const Call& c, const std::optional<std::array<LegMediaS
         nlohmann::json leg;
         if (stats) {
             const LegMediaStats& s = (*stats)[static_cast<std::size_t>(i)];
-            leg = {{"packets", s.packets}, {"bytes", s.bytes},        {"lost", s.lost},
+            leg = {{"packets", s.packets}, {"bytes", s.bytes},         {"lost", s.lost},
                    {"errors", s.errors},   {"jitter_ms", s.jitter_ms}, {"mos", s.mos},
                    {"codec", s.codec}};
         }
@@ -961,8 +965,8 @@ void B2bua::poll_media_events() {
         CallLeg leg;
         Call* c = find_by_call_id(call_id, &leg);
         if (c == nullptr || c->ended) continue;
-        spdlog::info("call {}: media inactive on {} for {} ms", call_id,
-                     flowapi::to_string(ev.key), ev.value);
+        spdlog::info("call {}: media inactive on {} for {} ms", call_id, flowapi::to_string(ev.key),
+                     ev.value);
         ++counters_.calls_ended_timeout;
         end_both(*c, "media-timeout");
     }
@@ -992,7 +996,9 @@ void B2bua::journal_end(const Call& c) {
 
 namespace {
 
-std::string peer_text(const TxnPeer& p) { return SipStack::address_of(p).to_string(); }
+std::string peer_text(const TxnPeer& p) {
+    return SipStack::address_of(p).to_string();
+}
 
 nlohmann::json call_entry(const B2bua::Call& c, const std::optional<std::string>& media) {
     return {{"op", "call"},
@@ -1043,7 +1049,8 @@ void B2bua::restore_journal() {
             spdlog::warn("journal: call {} not restored: {}", id, what);
             live.erase(it);
         };
-        std::size_t al = j.value("a_listener", std::size_t{0}), bl = j.value("b_listener", std::size_t{0});
+        std::size_t al = j.value("a_listener", std::size_t{0}),
+                    bl = j.value("b_listener", std::size_t{0});
         if (al >= stack_.listener_count() || bl >= stack_.listener_count()) {
             fail("listener gone");
             continue;
@@ -1105,8 +1112,8 @@ void B2bua::restore_journal() {
         if (config_.limits.max_duration_s != 0) {
             std::int64_t left = static_cast<std::int64_t>(config_.limits.max_duration_s) * 1000 -
                                 (unix_ms() - calls_[cid]->answer_ms);
-            arm(*calls_[cid], calls_[cid]->t_duration, milliseconds(std::max<std::int64_t>(left, 1)),
-                &B2bua::on_duration);
+            arm(*calls_[cid], calls_[cid]->t_duration,
+                milliseconds(std::max<std::int64_t>(left, 1)), &B2bua::on_duration);
         }
     }
     if (restored != 0) media_.reattach();
@@ -1127,10 +1134,11 @@ B2buaSnapshot B2bua::snapshot() const {
     s.counters = counters_;
     s.sip = stack_.counters();
     s.transport = stack_.transport_counters();
-    std::int64_t sec = std::chrono::duration_cast<std::chrono::seconds>(
-                           loop_.now().time_since_epoch())
-                           .count();
-    s.calls_per_second = sec == cps_second_ ? cps_previous_ : sec == cps_second_ + 1 ? cps_current_ : 0;
+    std::int64_t sec =
+        std::chrono::duration_cast<std::chrono::seconds>(loop_.now().time_since_epoch()).count();
+    s.calls_per_second = sec == cps_second_       ? cps_previous_
+                         : sec == cps_second_ + 1 ? cps_current_
+                                                  : 0;
     for (const auto& [id, c] : calls_) {
         if (c->ended) continue;
         s.calls.push_back(CallInfo{c->id, c->a_call_id, c->b_call_id, c->from, c->to, c->state,

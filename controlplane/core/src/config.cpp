@@ -42,8 +42,8 @@ class Reader {
     [[noreturn]] void fail(const toml::source_region& where, std::string_view key,
                            std::string_view what) const {
         std::ostringstream os;
-        os << origin_ << ":" << where.begin.line << ":" << where.begin.column << ": " << key
-           << ": " << what;
+        os << origin_ << ":" << where.begin.line << ":" << where.begin.column << ": " << key << ": "
+           << what;
         throw SchemaError{os.str()};
     }
 
@@ -79,7 +79,8 @@ class Reader {
         const toml::node* n = t.get(key);
         if (n == nullptr) return nullptr;
         if (!n->is_array_of_tables())
-            fail(n->source(), join(path, key), "must be an array of tables ([[" + join(path, key) + "]])");
+            fail(n->source(), join(path, key),
+                 "must be an array of tables ([[" + join(path, key) + "]])");
         return n->as_array();
     }
 
@@ -141,11 +142,12 @@ void read_sip(const Reader& r, const toml::table& root, Config& c) {
     for (const auto& node : *ls) {
         const toml::table& t = *node.as_table();
         std::string path = indexed("sip.listener", i++);
-        r.check_keys(t, path, {"name", "transport", "address", "advertise", "certificate",
-                               "private_key", "ca"});
+        r.check_keys(
+            t, path,
+            {"name", "transport", "address", "advertise", "certificate", "private_key", "ca"});
         ListenerConfig l;
-        l.proto = parse_proto(r, t, path, "transport",
-                              r.string(t, path, "transport").value_or("udp"));
+        l.proto =
+            parse_proto(r, t, path, "transport", r.string(t, path, "transport").value_or("udp"));
         std::string addr = *r.string(t, path, "address", true);
         auto sa = sip::SockAddr::parse(addr, l.proto == sip::TransportProto::kTls ? 5061 : 5060);
         if (!sa)
@@ -222,16 +224,18 @@ void read_routes(const Reader& r, const toml::table& root, Config& c) {
     for (const auto& node : *rs) {
         const toml::table& t = *node.as_table();
         std::string path = indexed("route", i++);
-        r.check_keys(t, path, {"name", "user_prefix", "domain", "next_hop", "transport",
-                               "listener", "request_uri", "srtp", "a_interface", "b_interface"});
+        r.check_keys(t, path,
+                     {"name", "user_prefix", "domain", "next_hop", "transport", "listener",
+                      "request_uri", "srtp", "a_interface", "b_interface"});
         RouteConfig rc;
         rc.name = r.string(t, path, "name").value_or(path);
         rc.user_prefix = r.string(t, path, "user_prefix").value_or("");
         rc.domain = r.string(t, path, "domain").value_or("");
-        rc.proto = parse_proto(r, t, path, "transport",
-                               r.string(t, path, "transport").value_or("udp"));
+        rc.proto =
+            parse_proto(r, t, path, "transport", r.string(t, path, "transport").value_or("udp"));
         if (auto nh = r.string(t, path, "next_hop")) {
-            auto sa = sip::SockAddr::parse(*nh, rc.proto == sip::TransportProto::kTls ? 5061 : 5060);
+            auto sa =
+                sip::SockAddr::parse(*nh, rc.proto == sip::TransportProto::kTls ? 5061 : 5060);
             if (!sa)
                 r.fail(r.where(t, "next_hop"), path + ".next_hop",
                        "'" + *nh + "' is not a numeric IPv4/IPv6 address[:port]");
@@ -272,8 +276,9 @@ void read_routes(const Reader& r, const toml::table& root, Config& c) {
 
 void read_rest(const Reader& r, const toml::table& root, Config& c) {
     if (const toml::table* t = r.table(root, "", "limits")) {
-        r.check_keys(*t, "limits", {"max_calls", "max_cps", "max_duration_s", "media_timeout_s",
-                                    "retry_after_s", "no_answer_timeout_s"});
+        r.check_keys(*t, "limits",
+                     {"max_calls", "max_cps", "max_duration_s", "media_timeout_s", "retry_after_s",
+                      "no_answer_timeout_s"});
         auto u32 = [&](std::string_view key, std::uint32_t& out, std::int64_t min) {
             if (auto v = r.integer(*t, "limits", key, min, 10'000'000))
                 out = static_cast<std::uint32_t>(*v);
@@ -287,9 +292,12 @@ void read_rest(const Reader& r, const toml::table& root, Config& c) {
     }
     if (const toml::table* t = r.table(root, "", "timers")) {
         r.check_keys(*t, "timers", {"t1_ms", "t2_ms", "t4_ms"});
-        if (auto v = r.integer(*t, "timers", "t1_ms", 10, 60'000)) c.timers.t1 = std::chrono::milliseconds(*v);
-        if (auto v = r.integer(*t, "timers", "t2_ms", 100, 600'000)) c.timers.t2 = std::chrono::milliseconds(*v);
-        if (auto v = r.integer(*t, "timers", "t4_ms", 100, 600'000)) c.timers.t4 = std::chrono::milliseconds(*v);
+        if (auto v = r.integer(*t, "timers", "t1_ms", 10, 60'000))
+            c.timers.t1 = std::chrono::milliseconds(*v);
+        if (auto v = r.integer(*t, "timers", "t2_ms", 100, 600'000))
+            c.timers.t2 = std::chrono::milliseconds(*v);
+        if (auto v = r.integer(*t, "timers", "t4_ms", 100, 600'000))
+            c.timers.t4 = std::chrono::milliseconds(*v);
         if (c.timers.t2 < c.timers.t1)
             r.fail(r.where(*t, "t2_ms"), "timers.t2_ms", "must not be below t1_ms");
     }
@@ -303,11 +311,12 @@ void read_rest(const Reader& r, const toml::table& root, Config& c) {
     if (const toml::table* t = r.table(root, "", "log")) {
         r.check_keys(*t, "log", {"level"});
         c.log_level = r.string(*t, "log", "level").value_or("info");
-        static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn",
+        static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                        "error", "critical", "off"};
         if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels))
             r.fail(r.where(*t, "level"), "log.level",
-                   "'" + c.log_level + "' is not one of trace, debug, info, warn, error, critical, off");
+                   "'" + c.log_level +
+                       "' is not one of trace, debug, info, warn, error, critical, off");
     }
     if (const toml::table* t = r.table(root, "", "records")) {
         r.check_keys(*t, "records", {"path"});
@@ -343,8 +352,9 @@ tl::expected<Config, ConfigError> parse_config(std::string_view text, const std:
     Config c;
     c.path = origin;
     try {
-        r.check_keys(root, "", {"sip", "route", "dataplane", "limits", "timers", "http", "log",
-                                "records", "journal", "ng"});
+        r.check_keys(root, "",
+                     {"sip", "route", "dataplane", "limits", "timers", "http", "log", "records",
+                      "journal", "ng"});
         read_sip(r, root, c);
         read_dataplanes(r, root, c);
         read_routes(r, root, c);

@@ -1,13 +1,15 @@
 #include "rtpx/cp/engine_media.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace rtpx::cp {
 
 namespace {
 
-media::Leg to_media(CallLeg l) noexcept { return l == CallLeg::kA ? media::Leg::kA : media::Leg::kB; }
+media::Leg to_media(CallLeg l) noexcept {
+    return l == CallLeg::kA ? media::Leg::kA : media::Leg::kB;
+}
 
 std::string what(const media::MediaError& e) {
     return std::string(media::to_string(e.code)) + ": " + e.what;
@@ -68,7 +70,8 @@ tl::expected<std::string, std::string> EngineMediaControl::offer(const std::stri
 }
 
 tl::expected<std::string, std::string> EngineMediaControl::answer(const std::string& call,
-                                                                  CallLeg from, std::string_view sdp,
+                                                                  CallLeg from,
+                                                                  std::string_view sdp,
                                                                   const MediaPolicy& policy) {
     media::MediaSession* s = engine_.find(call);
     if (s == nullptr) return tl::unexpected(std::string("no media session"));
@@ -109,7 +112,8 @@ void EngineMediaControl::release(const std::string& call) {
     media::MediaSession* s = engine_.find(call);
     if (s == nullptr) return;
     by_session_.erase(s->id());
-    if (auto r = engine_.delete_call(call); !r && r.error().code != media::MediaError::Code::kNotFound)
+    if (auto r = engine_.delete_call(call);
+        !r && r.error().code != media::MediaError::Code::kNotFound)
         spdlog::warn("call {}: tearing down flows: {}", call, what(r.error()));
 }
 

@@ -4,8 +4,8 @@
 
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "rtpx/flowapi/client.hpp"
 #include "rtpx/sip/transport/address.hpp"
@@ -27,9 +27,11 @@ std::string metrics_text(const B2buaSnapshot& s, const MediaTotals& m) {
     os << "rtpx_calls_active " << s.calls.size() << '\n';
     metric(os, "rtpx_calls_total", "counter", "Calls set up (INVITEs that became calls).");
     os << "rtpx_calls_total " << s.counters.calls_total << '\n';
-    metric(os, "rtpx_calls_answered_total", "counter", "Calls answered (200 OK sent to the caller).");
+    metric(os, "rtpx_calls_answered_total", "counter",
+           "Calls answered (200 OK sent to the caller).");
     os << "rtpx_calls_answered_total " << s.counters.calls_answered << '\n';
-    metric(os, "rtpx_calls_failed_total", "counter", "Calls that ended unanswered (not cancelled).");
+    metric(os, "rtpx_calls_failed_total", "counter",
+           "Calls that ended unanswered (not cancelled).");
     os << "rtpx_calls_failed_total " << s.counters.calls_failed << '\n';
     metric(os, "rtpx_calls_cancelled_total", "counter", "Calls cancelled by the caller.");
     os << "rtpx_calls_cancelled_total " << s.counters.calls_cancelled << '\n';
@@ -50,7 +52,8 @@ std::string metrics_text(const B2buaSnapshot& s, const MediaTotals& m) {
     os << "rtpx_sip_messages_received_total{kind=\"request\"} " << s.sip.requests_received
        << "\nrtpx_sip_messages_received_total{kind=\"response\"} " << s.sip.responses_received
        << '\n';
-    metric(os, "rtpx_sip_dropped_total", "counter", "SIP input dropped by the transports, by reason.");
+    metric(os, "rtpx_sip_dropped_total", "counter",
+           "SIP input dropped by the transports, by reason.");
     os << "rtpx_sip_dropped_total{reason=\"unparseable_request\"} "
        << s.transport.dropped_unparseable_requests
        << "\nrtpx_sip_dropped_total{reason=\"unparseable_response\"} "
@@ -97,7 +100,9 @@ std::string calls_json(const B2buaSnapshot& s) {
 HttpServer::HttpServer(std::string listen, std::vector<std::string> dataplane_sockets)
     : listen_(std::move(listen)), sockets_(std::move(dataplane_sockets)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
 MediaTotals HttpServer::query_dataplanes() {
     std::lock_guard lock(dp_mutex_);
@@ -118,8 +123,10 @@ MediaTotals HttpServer::query_dataplanes() {
         t.flows += st->flows.size();
         t.rx_packets += st->totals.rx_packets;
         t.tx_packets += st->totals.tx_packets;
-        for (std::size_t i = 0; i < flowapi::kDropReasonCount; ++i) t.drops[i] += st->totals.drops[i];
-        t.srtp_failures += st->totals.drops[static_cast<std::size_t>(flowapi::DropReason::kSrtpAuth)];
+        for (std::size_t i = 0; i < flowapi::kDropReasonCount; ++i)
+            t.drops[i] += st->totals.drops[i];
+        t.srtp_failures +=
+            st->totals.drops[static_cast<std::size_t>(flowapi::DropReason::kSrtpAuth)];
     }
     return t;
 }

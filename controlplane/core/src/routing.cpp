@@ -33,7 +33,8 @@ std::optional<RouteDecision> select_route(const Config& config, std::string_view
         if (r.next_hop) {
             d.next_hop = *r.next_hop;
         } else {
-            std::uint16_t port = uri->port.value_or(r.proto == sip::TransportProto::kTls ? 5061 : 5060);
+            std::uint16_t port =
+                uri->port.value_or(r.proto == sip::TransportProto::kTls ? 5061 : 5060);
             auto sa = sip::SockAddr::from_host(uri->host, port);
             if (!sa) return std::nullopt;
             d.next_hop = *sa;

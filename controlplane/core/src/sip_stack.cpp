@@ -127,7 +127,8 @@ tl::expected<void, std::string> SipStack::open(bool bind) {
                 auto t = UdpTransport::open(loop_, *l->adapter, uc);
                 if (!t)
                     return tl::unexpected("listener " + lc.name + " (udp " +
-                                          lc.address.to_string() + "): " + std::strerror(t.error()));
+                                          lc.address.to_string() +
+                                          "): " + std::strerror(t.error()));
                 l->udp = std::move(*t);
                 bound = l->udp->local();
             } else {

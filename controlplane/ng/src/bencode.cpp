@@ -95,7 +95,8 @@ class Decoder {
     Decoder(std::string_view in, const DecodeLimits& limits) : in_(in), limits_(limits) {}
 
     tl::expected<Value, BencodeError> value(std::size_t depth) {
-        if (pos_ >= in_.size()) return fail(Code::kTruncated, "input ends where a value should start");
+        if (pos_ >= in_.size())
+            return fail(Code::kTruncated, "input ends where a value should start");
         if (++values_ > limits_.max_values) return fail(Code::kTooMany, "too many values");
         const char c = in_[pos_];
         if (c == 'i') return integer();
@@ -209,11 +210,13 @@ class Decoder {
             std::vector<std::size_t> idx(entries.size());
             for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
             std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-                return entries[a].key < entries[b].key || (entries[a].key == entries[b].key && a < b);
+                return entries[a].key < entries[b].key ||
+                       (entries[a].key == entries[b].key && a < b);
             });
             for (std::size_t i = 1; i < idx.size(); ++i) {
                 if (entries[idx[i]].key == entries[idx[i - 1]].key)
-                    return fail_at(Code::kDuplicateKey, key_offsets[idx[i]], "duplicate dictionary key");
+                    return fail_at(Code::kDuplicateKey, key_offsets[idx[i]],
+                                   "duplicate dictionary key");
             }
         }
         ++pos_;  // 'e'
@@ -228,10 +231,11 @@ class Decoder {
 
 }  // namespace
 
-tl::expected<std::pair<Value, std::size_t>, BencodeError> decode_prefix(std::string_view input,
-                                                                        const DecodeLimits& limits) {
+tl::expected<std::pair<Value, std::size_t>, BencodeError> decode_prefix(
+    std::string_view input, const DecodeLimits& limits) {
     if (input.size() > limits.max_input)
-        return tl::make_unexpected(BencodeError{Code::kTooLong, limits.max_input, "input too long"});
+        return tl::make_unexpected(
+            BencodeError{Code::kTooLong, limits.max_input, "input too long"});
     Decoder d(input, limits);
     auto v = d.value(0);
     if (!v) return tl::make_unexpected(v.error());

@@ -130,12 +130,11 @@ tl::expected<Value, BodyError> decode_body(std::string_view body, BodyFormat* fo
         nlohmann::json j;
         try {
             const std::size_t max_depth = limits.max_depth;
-            nlohmann::json::parser_callback_t cb = [max_depth](int depth,
-                                                               nlohmann::json::parse_event_t,
-                                                               nlohmann::json&) {
-                if (static_cast<std::size_t>(depth) > max_depth) throw JsonTooDeep{};
-                return true;
-            };
+            nlohmann::json::parser_callback_t cb =
+                [max_depth](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+                    if (static_cast<std::size_t>(depth) > max_depth) throw JsonTooDeep{};
+                    return true;
+                };
             j = nlohmann::json::parse(body.begin(), body.end(), cb);
         } catch (const JsonTooDeep&) {
             return tl::make_unexpected(BodyError{"JSON: nesting too deep"});
@@ -356,7 +355,9 @@ bool apply_flag(Request& r, std::string_view flag) {
 }  // namespace
 
 tl::expected<Request, RequestError> parse_request(const Value& dict) {
-    auto fail = [](std::string reason) { return tl::make_unexpected(RequestError{std::move(reason)}); };
+    auto fail = [](std::string reason) {
+        return tl::make_unexpected(RequestError{std::move(reason)});
+    };
     if (!dict.is_dict()) return fail("message is not a dictionary");
     Request r;
     bool have_command = false;
@@ -381,20 +382,30 @@ tl::expected<Request, RequestError> parse_request(const Value& dict) {
                    k == "sdp" || k == "media-address" || k == "address-family") {
             auto t = text();
             if (!t) return tl::make_unexpected(t.error());
-            if (k == "call-id") r.call_id = std::move(*t);
-            else if (k == "from-tag") r.from_tag = std::move(*t);
-            else if (k == "to-tag") r.to_tag = std::move(*t);
-            else if (k == "via-branch") r.via_branch = std::move(*t);
-            else if (k == "sdp") r.sdp = std::move(*t);
-            else if (k == "media-address") r.media_address = std::move(*t);
-            else r.address_family = std::move(*t);
+            if (k == "call-id")
+                r.call_id = std::move(*t);
+            else if (k == "from-tag")
+                r.from_tag = std::move(*t);
+            else if (k == "to-tag")
+                r.to_tag = std::move(*t);
+            else if (k == "via-branch")
+                r.via_branch = std::move(*t);
+            else if (k == "sdp")
+                r.sdp = std::move(*t);
+            else if (k == "media-address")
+                r.media_address = std::move(*t);
+            else
+                r.address_family = std::move(*t);
         } else if (k == "received-from") {
             auto l = list();
             if (!l) return tl::make_unexpected(l.error());
             // [ "IP4", "192.0.2.1" ]; tolerate a bare address.
-            if (l->size() == 2) r.received_from = (*l)[1];
-            else if (l->size() == 1) r.received_from = (*l)[0];
-            else return fail("'received-from' must be [ family, address ]");
+            if (l->size() == 2)
+                r.received_from = (*l)[1];
+            else if (l->size() == 1)
+                r.received_from = (*l)[0];
+            else
+                return fail("'received-from' must be [ family, address ]");
         } else if (k == "ice") {
             auto t = text();
             if (!t) return tl::make_unexpected(t.error());
@@ -413,12 +424,18 @@ tl::expected<Request, RequestError> parse_request(const Value& dict) {
             if (!l) return tl::make_unexpected(l.error());
             for (auto& s : *l) {
                 bool known = true;
-                if (k == "rtcp-mux") known = apply_rtcp_mux(r, s);
-                else if (k == "replace") known = apply_replace(r, s);
-                else if (k == "flags") known = apply_flag(r, s);
-                else if (k == "sdes") known = apply_sdes(r, s);
-                else if (k == "supports") r.supports.push_back(s);
-                else r.direction.push_back(s);
+                if (k == "rtcp-mux")
+                    known = apply_rtcp_mux(r, s);
+                else if (k == "replace")
+                    known = apply_replace(r, s);
+                else if (k == "flags")
+                    known = apply_flag(r, s);
+                else if (k == "sdes")
+                    known = apply_sdes(r, s);
+                else if (k == "supports")
+                    r.supports.push_back(s);
+                else
+                    r.direction.push_back(s);
                 if (!known) r.unknown_flags.push_back(k + ":" + s);
             }
             if (k == "direction" && r.direction.size() > 2)
@@ -432,7 +449,8 @@ tl::expected<Request, RequestError> parse_request(const Value& dict) {
         }
     }
     if (!have_command) return fail("no 'command' in message");
-    auto need = [&](const std::string& field, const char* name) -> tl::expected<void, RequestError> {
+    auto need = [&](const std::string& field,
+                    const char* name) -> tl::expected<void, RequestError> {
         if (field.empty()) return fail(std::string("no '") + name + "' in message");
         return {};
     };

@@ -53,12 +53,14 @@ tl::expected<std::string, media::MediaError> MediaBackend::offer(std::string_vie
     media::MediaSession& session = engine_.create_session(std::string(call_id));
     auto leg = leg_for(session, sender_tag);
     if (!leg) {
-        return tl::make_unexpected(media::MediaError{
-            media::MediaError::Code::kState, "call " + std::string(call_id) + " already has two tags"});
+        return tl::make_unexpected(
+            media::MediaError{media::MediaError::Code::kState,
+                              "call " + std::string(call_id) + " already has two tags"});
     }
     auto out = session.offer(*leg, sdp, towards, &sender);
     if (out) {
-        if (auto applied = apply_changes(session); !applied) out = tl::make_unexpected(applied.error());
+        if (auto applied = apply_changes(session); !applied)
+            out = tl::make_unexpected(applied.error());
     }
     if (!out && !existed) {
         (void)session.teardown();  // releases ports; nothing was programmed
@@ -81,7 +83,8 @@ tl::expected<std::string, media::MediaError> MediaBackend::answer(std::string_vi
     }
     auto out = session->answer(*leg, sdp, towards, &sender);
     if (!out) return out;
-    if (auto applied = apply_changes(*session); !applied) return tl::make_unexpected(applied.error());
+    if (auto applied = apply_changes(*session); !applied)
+        return tl::make_unexpected(applied.error());
     return out;
 }
 
@@ -124,7 +127,9 @@ std::vector<media::Stream> MediaBackend::streams(std::string_view call_id) const
 
 namespace {
 
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t unix_now() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
 
 media::Transport to_media(TransportProtocol t) {
     switch (t) {
@@ -157,8 +162,10 @@ tl::expected<void, std::string> apply_sender(const Request& r, std::string inter
     // Media addresses: the SDP's (trust-address, the default) unless SIP-source-address asks for
     // the SIP source; `media address` overrides both.
     std::optional<std::string> source;
-    if (r.media_address) source = r.media_address;
-    else if (r.sip_source_address && r.received_from) source = r.received_from;
+    if (r.media_address)
+        source = r.media_address;
+    else if (r.sip_source_address && r.received_from)
+        source = r.received_from;
     o.trust_address = true;
     o.received_from.reset();
     if (source) {
@@ -180,10 +187,14 @@ tl::expected<OptionsResult, std::string> leg_options(const Request& r, std::stri
     auto& o = out.options;
     o.interface = std::move(interface);
     o.transport = to_media(r.transport);
-    if (r.rtcp_mux_require) o.rtcp_mux = media::RtcpMux::kRequire;
-    else if (r.rtcp_mux_offer) o.rtcp_mux = media::RtcpMux::kOffer;
-    else if (r.rtcp_mux_demux) o.rtcp_mux = media::RtcpMux::kDemux;
-    else if (r.rtcp_mux_accept) o.rtcp_mux = media::RtcpMux::kAccept;
+    if (r.rtcp_mux_require)
+        o.rtcp_mux = media::RtcpMux::kRequire;
+    else if (r.rtcp_mux_offer)
+        o.rtcp_mux = media::RtcpMux::kOffer;
+    else if (r.rtcp_mux_demux)
+        o.rtcp_mux = media::RtcpMux::kDemux;
+    else if (r.rtcp_mux_accept)
+        o.rtcp_mux = media::RtcpMux::kAccept;
     // ICE: the relay anchors media and has no ICE agent: remove (and the default) strip it;
     // force/force-relay/optional keep the candidates as received (media::Ice::kForce).
     o.remove_ice = r.ice == IceMode::kDefault || r.ice == IceMode::kRemove;
@@ -192,8 +203,8 @@ tl::expected<OptionsResult, std::string> leg_options(const Request& r, std::stri
     o.replace_origin = r.replace_origin;
     o.replace_session_connection = true;  // c= always names the relay (rtpengine does the same)
     // SDES.
-    const bool srtp = o.transport == media::Transport::kRtpSavp ||
-                      o.transport == media::Transport::kRtpSavpf;
+    const bool srtp =
+        o.transport == media::Transport::kRtpSavp || o.transport == media::Transport::kRtpSavpf;
     if (r.sdes.off && srtp)
         return tl::make_unexpected(
             std::string("SDES-off leaves no SRTP keying (DTLS-SRTP is not supported by rtpx)"));
@@ -252,7 +263,8 @@ void Server::expire_cache(Clock::time_point now) {
            (cache_order_.front().first <= now || cache_order_.size() > config_.cookie_cache_max)) {
         auto it = cache_.find(cache_order_.front().second);
         // The entry may have been replaced by a newer one with the same key; erase only when stale.
-        if (it != cache_.end() && it->second.expires == cache_order_.front().first) cache_.erase(it);
+        if (it != cache_.end() && it->second.expires == cache_order_.front().first)
+            cache_.erase(it);
         cache_order_.pop_front();
     }
 }
@@ -286,8 +298,8 @@ std::optional<std::string> Server::handle(std::string_view datagram, const sip::
         counters_.unknown_keys += request->unknown_keys.size();
         reply = dispatch(*request, now);
     }
-    if (const Value* result = reply.find("result"); result && result->is_string() &&
-                                                    result->as_string() == "error")
+    if (const Value* result = reply.find("result");
+        result && result->is_string() && result->as_string() == "error")
         ++counters_.errors;
 
     std::string bytes = frame_reply(frame->cookie, reply, format);
@@ -420,11 +432,13 @@ Value Server::do_query(const Request& r) {
             if (side.expects.suite != flowapi::SrtpSuite::kNone) flags.emplace_back("SDES");
             m.set("flags", std::move(flags));
             Value stream{Dict{}};
-            if (side.relay.port != 0) stream.set("local port", static_cast<std::int64_t>(side.relay.port));
+            if (side.relay.port != 0)
+                stream.set("local port", static_cast<std::int64_t>(side.relay.port));
             stream.set("endpoint", endpoint_value(side.remote));
             // Per-leg counters: the data plane sums a leg's streams; they go on its first stream.
-            stream.set("stats", first ? stats_value(legs[leg].packets, legs[leg].bytes, legs[leg].errors)
-                                      : stats_value(0, 0, 0));
+            stream.set("stats",
+                       first ? stats_value(legs[leg].packets, legs[leg].bytes, legs[leg].errors)
+                             : stats_value(0, 0, 0));
             List stream_flags;
             stream_flags.emplace_back("RTP");
             if (side.rtcp_mux) stream_flags.emplace_back("RTCP");
@@ -472,8 +486,7 @@ Value Server::do_delete(const Request& r) {
 }
 
 Value Server::do_list(const Request& r) const {
-    const std::size_t limit =
-        r.limit ? static_cast<std::size_t>(*r.limit) : config_.list_limit;
+    const std::size_t limit = r.limit ? static_cast<std::size_t>(*r.limit) : config_.list_limit;
     auto ids = backend_.call_ids();
     std::sort(ids.begin(), ids.end());
     List calls;
@@ -490,8 +503,9 @@ Value Server::do_statistics(Clock::time_point now) const {
     current.set("sessionsforeign", 0);
     current.set("sessionstotal", sessions);
     Value total{Dict{}};
-    total.set("uptime", std::to_string(
-                            std::chrono::duration_cast<std::chrono::seconds>(now - started_).count()));
+    total.set(
+        "uptime",
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - started_).count()));
     total.set("managedsessions", static_cast<std::int64_t>(counters_.sessions_created));
     total.set("rejectedsessions", static_cast<std::int64_t>(counters_.load_limited));
     total.set("regularterminatedsessions", static_cast<std::int64_t>(counters_.sessions_deleted));
@@ -524,7 +538,8 @@ tl::expected<void, std::string> Server::listen(sip::EventLoop& loop) {
         auto addr = parse_listen(text);
         if (!addr) return tl::make_unexpected("ng listen: '" + text + "' is not a numeric address");
         const int fd = ::socket(addr->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) return tl::make_unexpected("ng listen " + text + ": socket: " + std::strerror(errno));
+        if (fd < 0)
+            return tl::make_unexpected("ng listen " + text + ": socket: " + std::strerror(errno));
         if (addr->is_ipv6()) {
             const int one = 1;
             (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
@@ -540,7 +555,8 @@ tl::expected<void, std::string> Server::listen(sip::EventLoop& loop) {
         auto added = loop.add_fd(fd, EPOLLIN, [this, fd](std::uint32_t) { on_readable(fd); });
         if (!added) {
             ::close(fd);
-            return tl::make_unexpected("ng listen " + text + ": epoll: " + std::strerror(added.error()));
+            return tl::make_unexpected("ng listen " + text +
+                                       ": epoll: " + std::strerror(added.error()));
         }
         fds_.push_back(fd);
         bound_.push_back(sip::SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len));
@@ -548,7 +564,9 @@ tl::expected<void, std::string> Server::listen(sip::EventLoop& loop) {
     return {};
 }
 
-std::vector<sip::SockAddr> Server::local_addresses() const { return bound_; }
+std::vector<sip::SockAddr> Server::local_addresses() const {
+    return bound_;
+}
 
 void Server::on_readable(int fd) {
     // Drain what is there, bounded so one busy socket cannot starve the loop.
@@ -556,12 +574,15 @@ void Server::on_readable(int fd) {
     for (int i = 0; i < 64; ++i) {
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
-        const ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&ss), &len);
+        const ssize_t n =
+            ::recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&ss), &len);
         if (n < 0) return;  // EAGAIN or an error: wait for the next readiness
         const auto peer = sip::SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-        auto reply = handle(std::string_view(buf.data(), static_cast<std::size_t>(n)), peer, Clock::now());
+        auto reply =
+            handle(std::string_view(buf.data(), static_cast<std::size_t>(n)), peer, Clock::now());
         if (reply) {
-            (void)::sendto(fd, reply->data(), reply->size(), MSG_DONTWAIT, peer.sa(), peer.length());
+            (void)::sendto(fd, reply->data(), reply->size(), MSG_DONTWAIT, peer.sa(),
+                           peer.length());
         }
     }
 }

@@ -356,7 +356,8 @@ struct SpecFields {
             p ".srtp_ingress.master_key", p ".srtp_ingress.master_salt", p ".srtp_egress.suite",   \
             p ".srtp_egress.master_key", p ".srtp_egress.master_salt", p ".pt_map",                \
             p ".extension_map", p ".rewrite", p ".rtcp_mode", p ".flags",                          \
-            p ".transport_cc_extension_id", p ".clock_rate", p ".inactivity_timeout_ms", p ".cookie"                                                \
+            p ".transport_cc_extension_id", p ".clock_rate", p ".inactivity_timeout_ms",           \
+            p ".cookie"                                                                            \
     }
 constexpr SpecFields kOpFields = RTPX_SPEC_FIELDS("ops[]");
 constexpr SpecFields kDumpFields = RTPX_SPEC_FIELDS("flows[]");

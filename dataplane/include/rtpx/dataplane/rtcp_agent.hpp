@@ -9,7 +9,8 @@
 //   blocks, a report block about what the leg receives gives its view (fraction lost, jitter) and
 //   the RTT (A - LSR - DLSR). At RFC 3550 intervals (rtp::rtcp_interval, members 2, the configured
 //   RTCP bandwidth and minimum; randomised) the agent sends
-//     towards the ingress leg, from spec.local: RR (SSRC: the flow's agent SSRC) with a report block
+//     towards the ingress leg, from spec.local: RR (SSRC: the flow's agent SSRC) with a report
+//     block
 //       from the flow's RFC 3550 statistics (fraction lost, cumulative lost, extended highest seq,
 //       jitter, LSR, DLSR) + SDES CNAME;
 //     towards the egress leg, from spec.egress_source, when the flow forwarded media since its last
@@ -116,9 +117,9 @@ struct RtcpFlowState {
 void destroy_rtcp_state(RtcpFlowState* state) noexcept;
 
 struct RtcpAgentConfig {
-    std::uint32_t max_flows = 4096;              // flows with a pending timer on this lcore
-    double min_interval_s = 5.0;                 // RTCP_MIN_TIME (RFC 3550 6.2)
-    double rtcp_bandwidth = 1000.0;              // octets/s: 5 % of the session bandwidth
+    std::uint32_t max_flows = 4096;                   // flows with a pending timer on this lcore
+    double min_interval_s = 5.0;                      // RTCP_MIN_TIME (RFC 3550 6.2)
+    double rtcp_bandwidth = 1000.0;                   // octets/s: 5 % of the session bandwidth
     std::int64_t feedback_interval_ns = 100'000'000;  // transport-cc feedback cadence
     std::string_view cname = "rtpx-dataplane";   // SDES CNAME (at most 255 bytes; kept by value)
     rte_mempool* pool = nullptr;                 // mbufs for generated packets
@@ -127,15 +128,15 @@ struct RtcpAgentConfig {
 
 // Counters of one agent (single writer: its lcore).
 struct RtcpAgentCounters {
-    Counter rtcp_consumed;       // terminated RTCP compounds
-    Counter rtcp_invalid;        // terminated RTCP that did not parse (still consumed)
-    Counter reports_sent;        // SR/RR compounds
-    Counter feedback_sent;       // transport-cc feedback packets
-    Counter tcc_recorded;        // transport-wide sequence numbers recorded
-    Counter no_mbuf;             // generation skipped: pool empty
-    Counter unresolved;          // generation skipped: no MAC for the destination yet
-    Counter no_destination;      // RR skipped: the ingress leg's address is not known yet
-    Counter slots_exhausted;     // a flow could not get a timer (max_flows armed)
+    Counter rtcp_consumed;    // terminated RTCP compounds
+    Counter rtcp_invalid;     // terminated RTCP that did not parse (still consumed)
+    Counter reports_sent;     // SR/RR compounds
+    Counter feedback_sent;    // transport-cc feedback packets
+    Counter tcc_recorded;     // transport-wide sequence numbers recorded
+    Counter no_mbuf;          // generation skipped: pool empty
+    Counter unresolved;       // generation skipped: no MAC for the destination yet
+    Counter no_destination;   // RR skipped: the ingress leg's address is not known yet
+    Counter slots_exhausted;  // a flow could not get a timer (max_flows armed)
 };
 
 class RtcpAgent {

@@ -12,10 +12,10 @@
 //     times min(groups, 60) and a gain of 4, is the "modified trend" m(i) compared with the
 //     threshold;
 //   - over-use detector (5.4) with the adaptive threshold (5.4, gamma): overuse is signalled when
-//     m(i) > gamma for more than 10 ms (and in at least two consecutive groups, with m not falling);
-//     under-use when m(i) < -gamma; gamma tracks |m| at K_u = 0.0087 per ms when |m| is above it
-//     and K_d = 0.039 per ms when below (the draft's K_u = 0.01 and K_d = 0.00018 belong to its
-//     Kalman filter's scale; these are the values tuned for the trendline's modified trend),
+//     m(i) > gamma for more than 10 ms (and in at least two consecutive groups, with m not
+//     falling); under-use when m(i) < -gamma; gamma tracks |m| at K_u = 0.0087 per ms when |m| is
+//     above it and K_d = 0.039 per ms when below (the draft's K_u = 0.01 and K_d = 0.00018 belong
+//     to its Kalman filter's scale; these are the values tuned for the trendline's modified trend),
 //     clamped to [6, 600] ms and not updated on outliers (|m| - gamma > 15 ms);
 //   - rate controller (5.5): the Hold/Increase/Decrease state machine of the draft's table;
 //     increase multiplicative (8 %/s) far from convergence, additive (about one packet per
@@ -69,8 +69,8 @@ class GccEstimator {
     static constexpr double kTrendlineSmoothing = 0.9;
     static constexpr double kTrendlineGain = 4.0;
     static constexpr double kInitialThresholdMs = 12.5;
-    static constexpr double kThresholdGainUp = 0.0087;    // per ms, |m| above gamma
-    static constexpr double kThresholdGainDown = 0.039;   // per ms, |m| below gamma
+    static constexpr double kThresholdGainUp = 0.0087;   // per ms, |m| above gamma
+    static constexpr double kThresholdGainDown = 0.039;  // per ms, |m| below gamma
     static constexpr double kOveruseTimeMs = 10.0;
     static constexpr double kBeta = 0.85;
     static constexpr std::int64_t kRateWindowUs = 500'000;

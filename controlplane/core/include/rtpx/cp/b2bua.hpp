@@ -114,7 +114,15 @@ class B2bua final : public StackUser {
     struct Call;
 
   private:
-    enum class Role : std::uint8_t { kAInvite, kBInvite, kCancelB, kByeOut, kRelayServer, kRelayClient, kOther };
+    enum class Role : std::uint8_t {
+        kAInvite,
+        kBInvite,
+        kCancelB,
+        kByeOut,
+        kRelayServer,
+        kRelayClient,
+        kOther
+    };
     struct TxnRef {
         std::uint64_t call = 0;
         Role role = Role::kOther;
@@ -168,7 +176,7 @@ class B2bua final : public StackUser {
     std::uint64_t next_call_ = 1;
     std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls_;
     std::unordered_map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs
-    std::unordered_map<std::uint64_t, TxnRef> txns_;            // by index << 32 | generation
+    std::unordered_map<std::uint64_t, TxnRef> txns_;             // by index << 32 | generation
     std::size_t active_ = 0;
     B2buaCounters counters_;
     // calls per second: new calls in the current and the previous second

@@ -107,6 +107,6 @@ struct ConfigError {
 [[nodiscard]] tl::expected<Config, ConfigError> load_config(const std::string& path);
 // The same from text (`origin` names it in messages).
 [[nodiscard]] tl::expected<Config, ConfigError> parse_config(std::string_view text,
-                                                            const std::string& origin);
+                                                             const std::string& origin);
 
 }  // namespace rtpx::cp

@@ -81,7 +81,7 @@ class SipStack final : public sip::TxnActionSink {
     [[nodiscard]] tl::expected<sip::TxnHandle, sip::TxnError> start_client(
         const sip::SipMessage& request, const sip::TxnPeer& peer);
     [[nodiscard]] tl::expected<void, sip::TxnError> respond(sip::TxnHandle txn,
-                                                           const sip::SipMessage& response);
+                                                            const sip::SipMessage& response);
     // Outside any transaction: an ACK for a 2xx (to `peer`), or a 2xx retransmission (a response:
     // routed by its Via like every response).
     bool send_stateless(const sip::TxnPeer& peer, std::string_view bytes);

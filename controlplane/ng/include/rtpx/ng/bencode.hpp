@@ -56,13 +56,13 @@ class Value {
   public:
     // Defined below, once DictEntry is complete.
     Value();
-    Value(std::int64_t i);       // NOLINT: implicit by design, values are built inline
-    Value(int i);                // NOLINT
-    Value(std::string s);        // NOLINT
-    Value(std::string_view s);   // NOLINT
-    Value(const char* s);        // NOLINT
-    Value(List l);               // NOLINT
-    Value(Dict d);               // NOLINT
+    Value(std::int64_t i);      // NOLINT: implicit by design, values are built inline
+    Value(int i);               // NOLINT
+    Value(std::string s);       // NOLINT
+    Value(std::string_view s);  // NOLINT
+    Value(const char* s);       // NOLINT
+    Value(List l);              // NOLINT
+    Value(Dict d);              // NOLINT
 
     [[nodiscard]] bool is_int() const noexcept { return v_.index() == 0; }
     [[nodiscard]] bool is_string() const noexcept { return v_.index() == 1; }

@@ -3,7 +3,8 @@
 //
 // On the wire (rtpengine docs/ng_control_protocol.md): `<cookie> <dictionary>`, one message per UDP
 // datagram, the reply carrying the request's cookie. The dictionary is bencode, or JSON when it
-// starts with '{' (the reply then is JSON too). Keys and flags may be spelled with spaces or hyphens
+// starts with '{' (the reply then is JSON too). Keys and flags may be spelled with spaces or
+// hyphens
 // ("call-id" == "call id", "trust address" == "trust-address"); we also fold '_' and letter case,
 // which no client relies on but costs nothing. The reply dictionary holds `result` ("ok", "pong",
 // "error" with `error-reason`, or "load limit") and the command's own keys.
@@ -60,16 +61,24 @@ struct BodyError {
 // JSON form of a Value (strings as UTF-8 text; invalid UTF-8 replaced).
 [[nodiscard]] std::string to_json(const Value& value);
 // `cookie` + ' ' + the reply in `format`.
-[[nodiscard]] std::string frame_reply(std::string_view cookie, const Value& reply, BodyFormat format);
+[[nodiscard]] std::string frame_reply(std::string_view cookie, const Value& reply,
+                                      BodyFormat format);
 
 enum class IceMode : std::uint8_t { kDefault, kRemove, kForce, kForceRelay, kOptional };
-enum class TransportProtocol : std::uint8_t { kKeep, kRtpAvp, kRtpSavp, kRtpAvpf, kRtpSavpf, kAccept };
+enum class TransportProtocol : std::uint8_t {
+    kKeep,
+    kRtpAvp,
+    kRtpSavp,
+    kRtpAvpf,
+    kRtpSavpf,
+    kAccept
+};
 
 // SDES options (key `SDES` list, or `SDES-<option>` in `flags`).
 struct SdesOptions {
-    bool off = false;                  // SDES-off / no / disable
-    std::vector<std::string> only;     // SDES-only-<SUITE>: offer only these suites
-    std::vector<std::string> no;       // SDES-no-<SUITE>: never offer these
+    bool off = false;               // SDES-off / no / disable
+    std::vector<std::string> only;  // SDES-only-<SUITE>: offer only these suites
+    std::vector<std::string> no;    // SDES-no-<SUITE>: never offer these
     bool pad = false, lifetime = false, nonew = false, is_static = false;
     std::vector<std::string> session_params;  // unencrypted_srtp, ... (as given, lower case)
     [[nodiscard]] bool suite_allowed(std::string_view suite) const;

@@ -3,15 +3,16 @@
 // Layers (each testable alone):
 //   Backend        what the server needs from the media layer, keyed by call-id and SIP tags.
 //                  MediaBackend implements it on a media::MediaEngine (offer → MediaSession::offer,
-//                  answer → answer + MediaEngine::apply(take_changes()), delete → teardown + apply).
+//                  answer → answer + MediaEngine::apply(take_changes()), delete → teardown +
+//                  apply).
 //   Server         sans-IO core: handle(datagram, peer, now) → the reply bytes; a bounded cookie
 //                  cache (same cookie from the same peer within `cookie_ttl` → the cached reply
 //                  byte for byte, the command is not run again); load limit; counters.
 //                  listen(loop) binds the UDP sockets (IPv4/IPv6) on a sip::EventLoop.
 //   start_server   the factory rtpx-controlplane's main calls for an `[ng]` table.
 //
-// Leg naming follows rtpengine: an offer's SDP comes from the `from-tag` party, an answer's from the
-// `to-tag` party; the first offer's from-tag is leg A. `direction` = [interface of the SDP's
+// Leg naming follows rtpengine: an offer's SDP comes from the `from-tag` party, an answer's from
+// the `to-tag` party; the first offer's from-tag is leg A. `direction` = [interface of the SDP's
 // sender, interface of its receiver]; without it the config's defaults apply.
 #pragma once
 
@@ -68,11 +69,9 @@ class Backend {
                                                                std::string_view sdp,
                                                                const media::LegOptions& towards,
                                                                const media::LegOptions& sender) = 0;
-    virtual tl::expected<std::string, media::MediaError> answer(std::string_view call_id,
-                                                                std::string_view sender_tag,
-                                                                std::string_view sdp,
-                                                                const media::LegOptions& towards,
-                                                                const media::LegOptions& sender) = 0;
+    virtual tl::expected<std::string, media::MediaError> answer(
+        std::string_view call_id, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender) = 0;
     // Tears the call down (flows deleted on the data plane); kNotFound when unknown.
     virtual tl::expected<void, media::MediaError> remove(std::string_view call_id) = 0;
     virtual tl::expected<CallTotals, media::MediaError> totals(std::string_view call_id) = 0;
@@ -112,13 +111,13 @@ class MediaBackend final : public Backend {
 
 struct ServerCounters {
     std::uint64_t ping = 0, offer = 0, answer = 0, del = 0, query = 0, list = 0, statistics = 0;
-    std::uint64_t errors = 0;              // replies with result: error
-    std::uint64_t undecodable = 0;         // no cookie / body not bencode or JSON
-    std::uint64_t retransmissions = 0;     // answered from the cookie cache
-    std::uint64_t load_limited = 0;        // offers refused by max_sessions
-    std::uint64_t unknown_flags = 0;       // flags and list values ignored
-    std::uint64_t unknown_keys = 0;        // dictionary keys ignored
-    std::uint64_t sessions_created = 0;    // calls first seen in an offer
+    std::uint64_t errors = 0;            // replies with result: error
+    std::uint64_t undecodable = 0;       // no cookie / body not bencode or JSON
+    std::uint64_t retransmissions = 0;   // answered from the cookie cache
+    std::uint64_t load_limited = 0;      // offers refused by max_sessions
+    std::uint64_t unknown_flags = 0;     // flags and list values ignored
+    std::uint64_t unknown_keys = 0;      // dictionary keys ignored
+    std::uint64_t sessions_created = 0;  // calls first seen in an offer
     std::uint64_t sessions_deleted = 0;
 };
 
@@ -134,7 +133,8 @@ class Server {
     // Sans-IO: one request datagram from `peer` at `now`; the reply datagram, or nullopt when the
     // datagram cannot be answered (no cookie).
     [[nodiscard]] std::optional<std::string> handle(std::string_view datagram,
-                                                    const sip::SockAddr& peer, Clock::time_point now);
+                                                    const sip::SockAddr& peer,
+                                                    Clock::time_point now);
 
     // Binds every `listen` address (UDP) and registers the sockets on `loop` (which must outlive
     // the server: the destructor unregisters and closes them). Error text names the

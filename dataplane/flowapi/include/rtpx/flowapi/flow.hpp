@@ -127,7 +127,7 @@ struct FlowSpec {
     // RFC 8285 ID of the transport-wide-cc extension in ingress RTP (0: none); required by
     // transport_cc_feedback.
     std::uint8_t transport_cc_extension_id = 0;
-    std::uint32_t clock_rate = 8000;     // RTP clock of the stream, for RFC 3550 jitter
+    std::uint32_t clock_rate = 8000;          // RTP clock of the stream, for RFC 3550 jitter
     std::uint32_t inactivity_timeout_ms = 0;  // 0: never
     std::uint64_t cookie = 0;                 // opaque to the data plane (the control plane's tag)
     friend bool operator==(const FlowSpec&, const FlowSpec&) = default;
