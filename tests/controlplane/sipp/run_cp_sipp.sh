@@ -158,7 +158,12 @@ if [[ $SCEN == overload ]]; then
   for _ in $(seq 50); do grep -q "answered" "$WORK/cp.log" && break; sleep 0.1; done
   # While the held call is up: `rtpx calls` lists it, /metrics shows it and its flows.
   if [[ -n $RTPX ]]; then
-    sleep 0.3  # the loop publishes its state every 250 ms
+    # The loop publishes its state every 250 ms and the call is confirmed once A's ACK is in:
+    # wait (bounded) for both rather than for a fixed time, which a loaded machine can outrun.
+    for _ in $(seq 50); do
+      "$RTPX" calls --http "127.0.0.1:$HTTP_PORT" --json 2> /dev/null | grep -q '"state":"confirmed"' && break
+      sleep 0.1
+    done
     "$RTPX" calls --http "127.0.0.1:$HTTP_PORT" > "$WORK/calls.txt" 2>&1 || { set -e; fail "rtpx calls failed"; }
     "$RTPX" calls --http "127.0.0.1:$HTTP_PORT" --json > "$WORK/calls.json" 2>&1 || { set -e; fail "rtpx calls --json failed"; }
     grep -q "^1 active call$" "$WORK/calls.txt" || { set -e; cat "$WORK/calls.txt"; fail "rtpx calls does not show the held call"; }
