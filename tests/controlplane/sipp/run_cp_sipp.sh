@@ -149,8 +149,9 @@ sleep 0.3
 
 set +e
 if [[ $SCEN == overload ]]; then
-  # One call held for 4 s (the limit is 1 concurrent call) ...
-  sed 's|<pause milliseconds="200"/>|<pause milliseconds="4000"/>|' "$DIR/uac_basic.xml" > "$WORK/uac_hold.xml"
+  # One call held for 8 s (the limit is 1 concurrent call; long enough for the checks below on a
+  # loaded machine under ASan) ...
+  sed 's|<pause milliseconds="200"/>|<pause milliseconds="8000"/>|' "$DIR/uac_basic.xml" > "$WORK/uac_hold.xml"
   (cd "$WORK" && exec sipp -sf uac_hold.xml -i 127.0.0.1 -p 0 -m 1 -s bob "${SIPP_COMMON[@]}" \
      "127.0.0.1:$CP_A" > hold.out 2>&1) &
   HOLD_PID=$!
