@@ -10,12 +10,14 @@
 # module: table = -1). Both relay the same calls in both directions: --flows N streams are N/2
 # calls; rtpengine's calls are made with an ng offer and answer each (JSON over UDP), and the bench
 # sends every stream to the port rtpengine allocated for it (rtpx-bench --dut-flows). Packets are
-# G.711 (172-byte RTP, PT 0), UDP checksums on. Per relay and run:
-#   1. NDR: rtpx-bench's RFC 2544 binary search between --min-rate and --max-rate (zero loss);
-#   2. a trial at the NDR, and one at a common fixed rate (default: N x 50 pps, the real-time rate
-#      of the N streams), each with the relay's CPU time (utime + stime of all its threads, from
-#      /proc/PID/stat) and the packets its veth sent, sampled every 0.1 s; over the trial's middle
-#      (0.5 s cut at both ends): pps per core = relayed packets / relay CPU seconds.
+# G.711 (172-byte RTP, PT 0), UDP checksums on. Every trial starts a fresh relay (new process, new
+# calls) and offers one fixed rate for --duration seconds; the relay's CPU time (utime + stime of
+# all its threads, /proc/PID/stat) and the packets its veth sent are sampled every 0.1 s, and over
+# the trial's middle (0.5 s cut at both ends) pps per core = relayed packets / relay CPU seconds.
+# Per relay and run:
+#   1. NDR: RFC 2544's binary search between --min-rate and --max-rate (zero loss, and the bench
+#      offered the whole rate); the at-NDR figure is the passing trial at the NDR;
+#   2. a trial at a common fixed rate (default: N x 50 pps, the real-time rate of the N streams).
 # rtpx busy-polls (with its idle back-off, dataplane.idle_sleep_us, default 200 us): its polling is
 # counted. The medians over --runs runs are reported; the last line is
 #   compare-rtpengine: rtpx_pps_per_core=<n> rtpengine_pps_per_core=<n> ratio=<x>
@@ -24,7 +26,7 @@
 # rtpx-bench and rtpx-dataplane. Exit 77: a prerequisite is missing (it says which).
 #
 # usage: perf/compare/rtpengine.sh [--build DIR] [--flows N] [--runs R] [--duration S]
-#            [--measure S] [--rate PPS] [--min-rate PPS] [--max-rate PPS] [--resolution PPS]
+#            [--rate PPS] [--min-rate PPS] [--max-rate PPS] [--resolution PPS]
 #            [--relay-cpu CPU] [--bench-cpu CPU] [--idle-sleep-us US] [--quick] [--keep-logs DIR]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,8 +34,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$ROOT/build/ci
 FLOWS=100
 RUNS=3
-DURATION=2          # NDR search trial length, s
-MEASURE=4           # measurement trial length, s (the CPU window is this minus 1 s)
+DURATION=3          # trial length, s (the CPU window is this minus 1 s)
 RATE=""             # common fixed rate; default FLOWS x 50
 MIN_RATE=1000
 MAX_RATE=200000
@@ -49,7 +50,6 @@ while [[ $# -gt 0 ]]; do
         --flows) FLOWS=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
         --duration) DURATION=$2; shift 2 ;;
-        --measure) MEASURE=$2; shift 2 ;;
         --rate) RATE=$2; shift 2 ;;
         --min-rate) MIN_RATE=$2; shift 2 ;;
         --max-rate) MAX_RATE=$2; shift 2 ;;
@@ -58,8 +58,8 @@ while [[ $# -gt 0 ]]; do
         --bench-cpu) BENCH_CPU=$2; shift 2 ;;
         --idle-sleep-us) IDLE_SLEEP_US=$2; shift 2 ;;
         --keep-logs) KEEP_LOGS=$2; shift 2 ;;
-        --quick) FLOWS=10; RUNS=1; DURATION=1; MEASURE=2; MIN_RATE=500; MAX_RATE=2000
-                 RESOLUTION=1500; shift ;;
+        --quick) FLOWS=10; RUNS=1; DURATION=2; MIN_RATE=500; MAX_RATE=1000; RESOLUTION=500
+                 shift ;;
         -h|--help) usage ;;
         *) echo "unknown option $1" >&2; usage ;;
     esac
@@ -162,18 +162,12 @@ bench() {
     local out=$1
     shift
     BENCH_RUN=$((BENCH_RUN + 1))
-    local limit=$((60 + 20 * (DURATION + 1) + 2 * MEASURE))
+    local limit=$((30 + 2 * DURATION))
     timeout --kill-after=5 $limit ip netns exec "$NB" "$BENCH" --scenario "$WORK/scenario.toml" \
         --dut-flows "$WORK/flows.json" --json "$@" -- \
         --no-huge --no-shconf -m 512 --no-pci -l "$BENCH_CPU" --log-level=error --no-telemetry \
         --vdev "net_af_packet0,iface=$VB,framecnt=4096" "--file-prefix=$ID-bench$BENCH_RUN" \
         >"$out" 2>>"$WORK/bench.log" || fail "rtpx-bench exited $? (see $WORK/bench.log)"
-}
-summary_field() {  # summary_field FILE KEY
-    "$PY" -c 'import json,sys
-s=[json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-s=[x for x in s if x.get("type")=="summary"]
-print(s[-1].get(sys.argv[2], 0) if s else 0)' "$1" "$2"
 }
 
 # ---- The relays ----------------------------------------------------------------------------------
@@ -245,48 +239,77 @@ stop_relay() {
     RELAY_PID=""
 }
 
-# measure RATE TAG: one fixed-rate trial with the relay's CPU and packets sampled; writes the
-# window's JSON (compare_lib.py window) plus the trial's loss to $WORK/TAG.result.
-measure() {
-    local rate=$1 tag=$2
+# trial RELAY RATE TAG: a fresh relay (new process, new calls: no state carried over from an
+# earlier trial, and rtpengine 10.5's userspace sockets, which stall once a receive queue
+# overflowed, start clean), one fixed-rate rtpx-bench trial with the relay's CPU time and veth TX
+# packets sampled, the relay stopped. Writes $WORK/TAG.result: the window's JSON
+# (compare_lib.py window) with the trial's sent, received, loss and pass (zero loss, not
+# generator-limited).
+trial() {
+    local relay=$1 rate=$2 tag=$3
     local samples=$WORK/$tag.samples
+    "start_$relay"
     ip netns exec "$ND" "$PY" "$LIB" sample "$RELAY_PID" "/sys/class/net/$VD/statistics" "$samples" &
     SAMPLER_PID=$!
-    bench "$WORK/$tag.json" --search none --rate "$rate" --duration "$MEASURE"
+    bench "$WORK/$tag.json" --search none --rate "$rate" --duration "$DURATION"
     stop_pid "$SAMPLER_PID"
     SAMPLER_PID=""
-    "$PY" - "$WORK/$tag.json" "$("$PY" "$LIB" window "$samples")" >"$WORK/$tag.result" <<'PY'
+    stop_relay
+    "$PY" - "$WORK/$tag.json" "$("$PY" "$LIB" window "$samples")" "$rate" >"$WORK/$tag.result" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-trial = [l for l in lines if l.get("type") == "trial"][-1]
+t = [l for l in lines if l.get("type") == "trial"][-1]
 w = json.loads(sys.argv[2])
-w.update(sent=trial["sent"], received=trial["received"], loss_ratio=trial.get("loss_ratio", 0))
+w.update(offered_pps=float(sys.argv[3]), sent=t["sent"], received=t["received"],
+         loss_ratio=t.get("loss_ratio", 0), generator_limited=t.get("generator_limited", False),
+         passed=bool(t["received"] == t["sent"] and t["sent"] > 0 and
+                     not t.get("generator_limited", False)))
 print(json.dumps(w))
 PY
+    local pass
+    pass=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["passed"]))' "$WORK/$tag.result")
+    echo "  $relay $rate pps: $("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("sent %d received %d loss %.4f, relay %.2f cores, %.0f pps/core" % (r["sent"], r["received"], r["loss_ratio"], r["cpu_cores"], r["pps_per_core"]))' "$WORK/$tag.result")" >&2
+    [[ $pass == 1 ]]
+}
+
+# ndr_search RELAY RUN: RFC 2544's binary search for the highest zero-loss rate, one fresh relay
+# per trial; sets NDR and NDR_TAG (the passing trial at the NDR: its CPU is the at-NDR figure).
+ndr_search() {
+    local relay=$1 run=$2 lo=$MIN_RATE hi=$MAX_RATE mid n=0
+    NDR=0
+    NDR_TAG=""
+    if trial "$relay" "$hi" "$relay-$run-ndr$n"; then
+        NDR=$hi; NDR_TAG=$relay-$run-ndr$n; return 0
+    fi
+    n=$((n + 1))
+    trial "$relay" "$lo" "$relay-$run-ndr$n" || return 0
+    NDR=$lo; NDR_TAG=$relay-$run-ndr$n
+    while (( hi - lo > RESOLUTION )); do
+        n=$((n + 1))
+        mid=$(((lo + hi) / 2))
+        if trial "$relay" "$mid" "$relay-$run-ndr$n"; then
+            lo=$mid; NDR=$mid; NDR_TAG=$relay-$run-ndr$n
+        else
+            hi=$mid
+        fi
+    done
 }
 
 RESULTS=$WORK/results.jsonl
 : >"$RESULTS"
 echo "compare-rtpengine: $FLOWS G.711 streams ($CALLS calls, both directions), $RUNS run(s)," \
-     "NDR search $MIN_RATE..$MAX_RATE pps (resolution $RESOLUTION, ${DURATION} s trials)," \
-     "fixed rate $RATE pps, ${MEASURE} s measurement trials; relay on CPU $RELAY_CPU," \
-     "bench on CPU $BENCH_CPU; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+     "NDR search $MIN_RATE..$MAX_RATE pps (resolution $RESOLUTION), ${DURATION} s trials," \
+     "fixed rate $RATE pps; relay on CPU $RELAY_CPU, bench on CPU $BENCH_CPU;" \
+     "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq "$RUNS"); do
     order="rtpx rtpengine"
     (( run % 2 == 0 )) && order="rtpengine rtpx"  # alternate, so drift in the host's load cancels
     for relay in $order; do
-        "start_$relay"
-        tag=$relay-$run
-        bench "$WORK/$tag-ndr.json" --search ndr --min-rate "$MIN_RATE" --max-rate "$MAX_RATE" \
-            --resolution "$RESOLUTION" --duration "$DURATION"
-        ndr=$(summary_field "$WORK/$tag-ndr.json" ndr_pps)
-        ndr=${ndr%.*}
-        at=$ndr
-        (( at > 0 )) || at=$MIN_RATE  # no zero-loss rate: CPU at the lowest rate tried
-        measure "$at" "$tag-at-ndr"
-        measure "$RATE" "$tag-fixed"
-        stop_relay
-        "$PY" - "$relay" "$run" "$ndr" "$WORK/$tag-at-ndr.result" "$WORK/$tag-fixed.result" \
+        ndr_search "$relay" "$run"
+        trial "$relay" "$RATE" "$relay-$run-fixed" || true
+        at_ndr=$WORK/$NDR_TAG.result
+        [[ -n $NDR_TAG ]] || at_ndr=$WORK/$relay-$run-ndr1.result  # none passed: the lowest rate
+        "$PY" - "$relay" "$run" "$NDR" "$at_ndr" "$WORK/$relay-$run-fixed.result" \
             "$RATE" >>"$RESULTS" <<'PY'
 import json, sys
 relay, run, ndr, a, f, rate = sys.argv[1:]
@@ -298,11 +321,11 @@ PY
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])][-1]
 a, f = r["at_ndr"], r["at_fixed"]
-print("run %d %-9s NDR %7d pps | at NDR: %8.0f pps/core, %.2f cores, loss %.4f | at %d pps: "
-      "%8.0f pps/core, %.2f cores, loss %.4f | softirq %.2f/%.2f cores" % (
-          r["run"], r["relay"], r["ndr_pps"], a["pps_per_core"], a["cpu_cores"], a["loss_ratio"],
+print("run %d %-9s NDR %7d pps | at NDR: %8.0f pps/core, %.2f cores | at %d pps: %8.0f pps/core, "
+      "%.2f cores, loss %.4f | host softirq %.2f/%.2f cores" % (
+          r["run"], r["relay"], r["ndr_pps"], a["pps_per_core"], a["cpu_cores"],
           r["fixed_rate_pps"], f["pps_per_core"], f["cpu_cores"], f["loss_ratio"],
-          a["softirq_cores"], f["softirq_cores"]))
+          a["softirq_cores"], f["softirq_cores"]), flush=True)
 PY
     done
 done
