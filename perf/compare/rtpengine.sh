@@ -27,7 +27,8 @@
 #
 # usage: perf/compare/rtpengine.sh [--build DIR] [--flows N] [--runs R] [--duration S]
 #            [--rate PPS] [--min-rate PPS] [--max-rate PPS] [--resolution PPS]
-#            [--relay-cpu CPU] [--bench-cpu CPU] [--idle-sleep-us US] [--quick] [--keep-logs DIR]
+#            [--relay-cpu CPU] [--bench-cpu CPU] [--idle-sleep-us US] [--nice N] [--quick]
+#            [--keep-logs DIR]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -42,6 +43,7 @@ RESOLUTION=2000
 RELAY_CPU=1
 BENCH_CPU=0
 IDLE_SLEEP_US=""    # rtpx-dataplane's dataplane.idle_sleep_us (unset: its default)
+NICE=0              # nice(1) adjustment of the bench and both relays (e.g. -10 on a busy host)
 KEEP_LOGS=""
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
@@ -57,6 +59,7 @@ while [[ $# -gt 0 ]]; do
         --relay-cpu) RELAY_CPU=$2; shift 2 ;;
         --bench-cpu) BENCH_CPU=$2; shift 2 ;;
         --idle-sleep-us) IDLE_SLEEP_US=$2; shift 2 ;;
+        --nice) NICE=$2; shift 2 ;;
         --keep-logs) KEEP_LOGS=$2; shift 2 ;;
         --quick) FLOWS=10; RUNS=1; DURATION=2; MIN_RATE=500; MAX_RATE=1000; RESOLUTION=500
                  shift ;;
@@ -64,9 +67,12 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown option $1" >&2; usage ;;
     esac
 done
-for v in FLOWS RUNS MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU; do
+for v in FLOWS RUNS DURATION MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "--${v,,}: expected a whole number" >&2; exit 2; }
 done
+[[ $NICE =~ ^-?[0-9]+$ ]] || { echo "--nice: expected a whole number" >&2; exit 2; }
+(( MIN_RATE >= 1 && MIN_RATE <= MAX_RATE && RESOLUTION >= 1 && DURATION >= 2 )) ||
+    { echo "need 1 <= --min-rate <= --max-rate, --resolution >= 1, --duration >= 2" >&2; exit 2; }
 (( FLOWS >= 2 && FLOWS % 2 == 0 && FLOWS <= 27000 )) || { echo "--flows: an even number, 2..27000" >&2; exit 2; }
 (( RUNS >= 1 )) || { echo "--runs: at least 1" >&2; exit 2; }
 CALLS=$((FLOWS / 2))
@@ -77,7 +83,7 @@ BENCH=$BUILD/perf/bench/rtpx-bench
 DP=$BUILD/dataplane/rtpx-dataplane
 missing=()
 [[ $(id -u) == 0 ]] || missing+=("root (network namespaces)")
-for tool in ip taskset python3 timeout; do
+for tool in ip taskset python3 timeout nice; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 RTPENGINE=$(command -v rtpengine || true)
@@ -163,7 +169,7 @@ bench() {
     shift
     BENCH_RUN=$((BENCH_RUN + 1))
     local limit=$((30 + 2 * DURATION))
-    timeout --kill-after=5 $limit ip netns exec "$NB" "$BENCH" --scenario "$WORK/scenario.toml" \
+    timeout --kill-after=5 $limit ip netns exec "$NB" nice -n "$NICE" "$BENCH" --scenario "$WORK/scenario.toml" \
         --dut-flows "$WORK/flows.json" --json "$@" -- \
         --no-huge --no-shconf -m 512 --no-pci -l "$BENCH_CPU" --log-level=error --no-telemetry \
         --vdev "net_af_packet0,iface=$VB,framecnt=4096" "--file-prefix=$ID-bench$BENCH_RUN" \
@@ -189,7 +195,7 @@ eal = ["--no-huge", "-m", "512", "--no-shconf", "--file-prefix=$ID-dp", "--log-l
 vdev = "net_af_packet0,iface=$VD,framecnt=4096"
 addresses = ["$RELAY_IP"]
 TOML
-    ip netns exec "$ND" "$DP" --config "$WORK/dp.toml" --flows "$WORK/flows.json" \
+    ip netns exec "$ND" nice -n "$NICE" "$DP" --config "$WORK/dp.toml" --flows "$WORK/flows.json" \
         >>"$WORK/rtpx-dataplane.log" 2>&1 &
     RELAY_PID=$!
     for _ in $(seq 300); do
@@ -221,7 +227,7 @@ log-level = 4
 log-stderr = true
 foreground = true
 CONF
-    ip netns exec "$ND" taskset -c "$RELAY_CPU" "$RTPENGINE" --config-file="$WORK/rtpengine.conf" \
+    ip netns exec "$ND" nice -n "$NICE" taskset -c "$RELAY_CPU" "$RTPENGINE" --config-file="$WORK/rtpengine.conf" \
         --no-log-timestamps >>"$WORK/rtpengine.log" 2>&1 &
     RELAY_PID=$!
     local ok=""
@@ -299,7 +305,7 @@ RESULTS=$WORK/results.jsonl
 : >"$RESULTS"
 echo "compare-rtpengine: $FLOWS G.711 streams ($CALLS calls, both directions), $RUNS run(s)," \
      "NDR search $MIN_RATE..$MAX_RATE pps (resolution $RESOLUTION), ${DURATION} s trials," \
-     "fixed rate $RATE pps; relay on CPU $RELAY_CPU, bench on CPU $BENCH_CPU;" \
+     "fixed rate $RATE pps; relay on CPU $RELAY_CPU, bench on CPU $BENCH_CPU, nice $NICE;" \
      "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq "$RUNS"); do
     order="rtpx rtpengine"
