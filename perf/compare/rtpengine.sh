@@ -127,7 +127,7 @@ cleanup() {
     rm -rf /var/run/dpdk/"$ID"-*
     if [[ -n $KEEP_LOGS ]]; then mkdir -p "$KEEP_LOGS" && cp -r "$WORK"/. "$KEEP_LOGS"/ || true; fi
     rm -rf "$WORK"
-    (( rc == 0 )) || echo "compare-rtpengine: failed (exit $rc)" >&2
+    (( rc == 0 )) || echo "compare-rtpengine failed (exit $rc)" >&2
     exit $rc
 }
 trap cleanup EXIT
@@ -199,11 +199,22 @@ TOML
         >>"$WORK/rtpx-dataplane.log" 2>&1 &
     RELAY_PID=$!
     for _ in $(seq 300); do
-        [[ -S $sock ]] && return 0
+        [[ -S $sock ]] && break
         kill -0 "$RELAY_PID" 2>/dev/null || fail "rtpx-dataplane exited (see $WORK/rtpx-dataplane.log)"
         sleep 0.1
     done
-    fail "rtpx-dataplane: no control socket"
+    [[ -S $sock ]] || fail "rtpx-dataplane: no control socket"
+    # On a loaded host the worker lcore may not have run yet: wait (bounded) until it has used CPU.
+    local t f
+    for _ in $(seq 100); do
+        for t in /proc/"$RELAY_PID"/task/*; do
+            [[ $(cat "$t/comm" 2>/dev/null) == rte-worker-* ]] || continue
+            read -ra f <"$t/stat" || continue
+            (( ${f[13]} + ${f[14]} > 0 )) && return 0  # utime + stime (no spaces in the name)
+        done
+        sleep 0.05
+    done
+    echo "warning: rtpx-dataplane's worker has not run yet" >&2
 }
 
 start_rtpengine() {
@@ -301,11 +312,13 @@ ndr_search() {
     local relay=$1 run=$2 lo=$MIN_RATE hi=$MAX_RATE mid n=0
     NDR=0
     NDR_TAG=""
+    LOW_TAG=$relay-$run-ndr0  # the trial at the lowest rate tried (when none passes)
     if trial "$relay" "$hi" "$relay-$run-ndr$n"; then
         NDR=$hi; NDR_TAG=$relay-$run-ndr$n; return 0
     fi
     (( lo < hi )) || return 0
     n=$((n + 1))
+    LOW_TAG=$relay-$run-ndr$n
     trial "$relay" "$lo" "$relay-$run-ndr$n" || return 0
     NDR=$lo; NDR_TAG=$relay-$run-ndr$n
     while (( hi - lo > RESOLUTION )); do
@@ -321,7 +334,7 @@ ndr_search() {
 
 RESULTS=$WORK/results.jsonl
 : >"$RESULTS"
-echo "compare-rtpengine: $FLOWS G.711 streams ($CALLS calls, both directions), $RUNS run(s)," \
+echo "compare-rtpengine setup: $FLOWS G.711 streams ($CALLS calls, both directions), $RUNS run(s)," \
      "NDR search $MIN_RATE..$MAX_RATE pps (resolution $RESOLUTION), ${DURATION} s trials," \
      "fixed rate $RATE pps; relay on CPU $RELAY_CPU, bench on CPU $BENCH_CPU, nice $NICE;" \
      "load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -336,7 +349,7 @@ for run in $(seq "$RUNS"); do
             trial "$relay" "$RATE" "$relay-$run-fixed" || true
         fi
         at_ndr=$WORK/$NDR_TAG.result
-        [[ -n $NDR_TAG ]] || at_ndr=$WORK/$relay-$run-ndr1.result  # none passed: the lowest rate
+        [[ -n $NDR_TAG ]] || at_ndr=$WORK/$LOW_TAG.result  # none passed: the lowest rate tried
         "$PY" - "$relay" "$run" "$NDR" "$at_ndr" "$WORK/$relay-$run-fixed.result" \
             "$RATE" >>"$RESULTS" <<'PY'
 import json, sys
