@@ -262,6 +262,12 @@ int main(int argc, char** argv) {
                     status = 1;
                     break;
                 }
+                if (o.loopback) {  // frames come back as sent: to where they were sent
+                    for (std::size_t i = 0; i < n_flows; ++i) {
+                        (*returns)[i].dst = (*streams)[i].endpoints.dst;
+                        (*returns)[i].dst_port = (*streams)[i].endpoints.dst_port;
+                    }
+                }
             }
             auto gen = Generator::create(std::move(*streams), backend);
             if (!gen) {
