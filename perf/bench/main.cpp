@@ -3,6 +3,7 @@
 //
 //   rtpx-bench [--scenario FILE] [overrides...] [--loopback] [--json] [--plot DIR] [-- EAL args]
 //   rtpx-bench --scenario FILE --write-flows FLOWS.json     (the DUT's static flows; no DPDK)
+//   rtpx-bench --dut-flows FLOWS.json ... -- EAL args       (send where the DUT allocated)
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "rtpx/bench/report.hpp"
 #include "rtpx/bench/scenario.hpp"
 #include "rtpx/bench/search.hpp"
+#include "rtpx/flowapi/json.hpp"
 
 using namespace rtpx::bench;
 
@@ -30,6 +32,7 @@ namespace {
 struct Options {
     std::string scenario_file;
     std::string write_flows;
+    std::string dut_flows;
     std::string plot_dir;
     std::string flows_sweep;
     std::string tx_port = "0";
@@ -85,6 +88,9 @@ int main(int argc, char** argv) {
     app.add_option("--scenario", o.scenario_file, "scenario TOML (perf/scenarios/)");
     app.add_option("--write-flows", o.write_flows,
                    "write the DUT's flows file (rtpx-dataplane --flows) and exit");
+    app.add_option("--dut-flows", o.dut_flows,
+                   "send stream i to flow i's \"local\" of this flows file (a DUT that allocates "
+                   "its own ports, e.g. rtpengine); sets the stream count");
     std::size_t flows = 0;
     app.add_option("--flows", flows, "number of streams (overrides the scenario)");
     app.add_option("--flows-sweep", o.flows_sweep, "comma-separated flow counts, one search each");
@@ -168,6 +174,26 @@ int main(int argc, char** argv) {
     if (rtcp_every >= 0) sc.rtcp_every = static_cast<std::uint32_t>(rtcp_every);
     if (no_csum) sc.udp_checksum = false;
 
+    std::vector<rtpx::flowapi::FlowSpec> dut_flows;
+    if (!o.dut_flows.empty()) {
+        std::ifstream in(o.dut_flows);
+        std::stringstream text;
+        text << in.rdbuf();
+        auto parsed = rtpx::flowapi::flows_from_json_text(text.str());
+        if (!in || !parsed) {
+            std::cerr << "error: " << o.dut_flows << ": "
+                      << (parsed ? std::string("cannot read") : parsed.error()) << '\n';
+            return 1;
+        }
+        dut_flows = std::move(*parsed);
+        if (!o.flows_sweep.empty() || (flows != 0 && flows != dut_flows.size())) {
+            std::cerr << "error: --dut-flows sets the stream count (" << dut_flows.size()
+                      << "): no --flows-sweep, and --flows must agree\n";
+            return 2;
+        }
+        sc.flows = dut_flows.size();
+    }
+
     if (!o.write_flows.empty()) {
         std::ofstream out(o.write_flows);
         out << make_flows_json(sc).dump(1) << '\n';
@@ -229,6 +255,19 @@ int main(int argc, char** argv) {
                 std::cerr << "error: " << (streams ? returns.error() : streams.error()) << '\n';
                 status = 1;
                 break;
+            }
+            if (!dut_flows.empty()) {
+                if (auto applied = apply_dut_flows(dut_flows, *streams, *returns); !applied) {
+                    std::cerr << "error: " << o.dut_flows << ": " << applied.error() << '\n';
+                    status = 1;
+                    break;
+                }
+                if (o.loopback) {  // frames come back as sent: to where they were sent
+                    for (std::size_t i = 0; i < n_flows; ++i) {
+                        (*returns)[i].dst = (*streams)[i].endpoints.dst;
+                        (*returns)[i].dst_port = (*streams)[i].endpoints.dst_port;
+                    }
+                }
             }
             auto gen = Generator::create(std::move(*streams), backend);
             if (!gen) {

@@ -391,5 +391,51 @@ TEST(BenchScenario, RejectsUnknownKeysAndBadValues) {
     EXPECT_EQ((*streams)[69999].endpoints.dst_port, 20000 + 2 * 9999);
 }
 
+TEST(BenchScenario, DutFlowsRedirectStreamsToWhereTheDutAllocated) {
+    // A DUT that allocates its own ports (rtpengine's offer/answer): the flows file is its view.
+    auto s = parse_scenario("[streams]\nflows = 2\n[network]\nbench_mac = \"02:00:00:00:00:0a\"\n");
+    ASSERT_TRUE(s);
+    auto streams = make_streams(*s);
+    auto returns = make_returns(*s, false);
+    ASSERT_TRUE(streams && returns);
+    auto flows = flowapi::flows_from_json_text(R"({"flows": [
+        {"local": "10.99.0.1:30022", "remote": "10.98.0.1:10000",
+         "egress_source": "10.99.0.1:30000", "egress_destination": "10.98.0.1:10002"},
+        {"local": "10.99.0.1:30000", "egress_source": "10.99.0.1:30022",
+         "egress_destination": "10.98.0.1:10000"}]})");
+    ASSERT_TRUE(flows) << flows.error();
+    const auto untouched_src = (*streams)[1].endpoints.src.to_string();
+    const auto untouched_port = (*streams)[1].endpoints.src_port;
+    ASSERT_TRUE(apply_dut_flows(*flows, *streams, *returns));
+    const auto& a = (*streams)[0].endpoints;
+    EXPECT_EQ(a.dst.to_string(), "10.99.0.1");
+    EXPECT_EQ(a.dst_port, 30022);
+    EXPECT_EQ(a.src.to_string(), "10.98.0.1");
+    EXPECT_EQ(a.src_port, 10000);
+    EXPECT_EQ(a.src_mac[5], 0x0a);  // the scenario's MACs stay
+    EXPECT_EQ((*returns)[0].dst.to_string(), "10.98.0.1");
+    EXPECT_EQ((*returns)[0].dst_port, 10002);
+    // No "remote": the scenario's source stays.
+    EXPECT_EQ((*streams)[1].endpoints.dst_port, 30000);
+    EXPECT_EQ((*streams)[1].endpoints.src.to_string(), untouched_src);
+    EXPECT_EQ((*streams)[1].endpoints.src_port, untouched_port);
+    // The generator sends them.
+    auto g = make(*streams);
+    Frames f(2);
+    ASSERT_EQ(g->fill(f.slots, 1), 2u);
+    EXPECT_EQ(f.slots[0].len, 14u + 20 + 8 + 172);
+
+    // One flow per stream, and families must agree.
+    EXPECT_FALSE(apply_dut_flows(std::span(flows->data(), 1), *streams, *returns));
+    auto v6 = flowapi::flows_from_json_text(
+        R"({"flows": [{"local": "[fd00::1]:30000", "egress_source": "[fd00::1]:30002",
+        "egress_destination": "[fd00::2]:10000"}, {"local": "[fd00::1]:30002",
+        "egress_source": "[fd00::1]:30000", "egress_destination": "[fd00::2]:10002"}]})");
+    ASSERT_TRUE(v6) << v6.error();
+    auto err = apply_dut_flows(*v6, *streams, *returns);
+    ASSERT_FALSE(err);
+    EXPECT_NE(err.error().find("flows[0]"), std::string::npos) << err.error();
+}
+
 }  // namespace
 }  // namespace rtpx::bench

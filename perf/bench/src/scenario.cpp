@@ -23,6 +23,13 @@ flowapi::Endpoint to_endpoint(const IpAddress& a, std::uint16_t port) {
     return e;
 }
 
+IpAddress from_address(const flowapi::IpAddress& a) {
+    IpAddress ip;
+    ip.family = a.family == flowapi::AddressFamily::kIpv6 ? 6 : 4;
+    ip.bytes = a.bytes;
+    return ip;
+}
+
 const std::set<std::string, std::less<>> kAllowed = {"scenario.name",
                                                      "scenario.description",
                                                      "streams.flows",
@@ -327,6 +334,37 @@ nlohmann::json make_flows_json(const Scenario& s) {
         flows.push_back(flowapi::to_json(spec));
     }
     return nlohmann::json{{"flows", std::move(flows)}};
+}
+
+tl::expected<void, std::string> apply_dut_flows(std::span<const flowapi::FlowSpec> flows,
+                                               std::vector<StreamSpec>& streams,
+                                               std::vector<ReturnSpec>& returns) {
+    if (flows.size() != streams.size() || returns.size() != streams.size()) {
+        return Error("the DUT flows file has " + std::to_string(flows.size()) +
+                     " flows for " + std::to_string(streams.size()) + " streams");
+    }
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+        const flowapi::FlowSpec& f = flows[i];
+        const std::string where = "flows[" + std::to_string(i) + "]";
+        if (f.local.address.family == flowapi::AddressFamily::kNone || f.local.port == 0) {
+            return Error(where + ".local: needs an address and a port");
+        }
+        StreamSpec& st = streams[i];
+        st.endpoints.dst = from_address(f.local.address);
+        st.endpoints.dst_port = f.local.port;
+        if (f.remote.address.family != flowapi::AddressFamily::kNone && f.remote.port != 0) {
+            st.endpoints.src = from_address(f.remote.address);
+            st.endpoints.src_port = f.remote.port;
+        }
+        if (st.endpoints.src.family != st.endpoints.dst.family) {
+            return Error(where + ".local: address family differs from the stream's source");
+        }
+        if (f.egress_destination.address.family != flowapi::AddressFamily::kNone) {
+            returns[i].dst = from_address(f.egress_destination.address);
+            returns[i].dst_port = f.egress_destination.port;
+        }
+    }
+    return {};
 }
 
 }  // namespace rtpx::bench

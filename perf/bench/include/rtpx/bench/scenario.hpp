@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include <tl/expected.hpp>
 
 #include "rtpx/bench/receiver.hpp"
+#include "rtpx/flowapi/flow.hpp"
 #include "rtpx/bench/traffic.hpp"
 
 namespace rtpx::bench {
@@ -78,5 +80,13 @@ struct Scenario {
                                                                               bool loopback);
 // {"flows": [...]} for `rtpx-dataplane --flows` (dataplane/flowapi/include/rtpx/flowapi/json.hpp).
 [[nodiscard]] nlohmann::json make_flows_json(const Scenario& s);
+
+// For a device under test that allocates its own addresses (e.g. rtpengine through its ng
+// protocol): `flows` is the DUT's view of the streams, in the form make_flows_json writes, one per
+// stream. Stream i is sent to flows[i].local, from flows[i].remote when that is set; its return
+// leg (SRTP look-up) is flows[i].egress_destination when set. Errors name the flow.
+[[nodiscard]] tl::expected<void, std::string> apply_dut_flows(
+    std::span<const flowapi::FlowSpec> flows, std::vector<StreamSpec>& streams,
+    std::vector<ReturnSpec>& returns);
 
 }  // namespace rtpx::bench
