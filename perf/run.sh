@@ -381,7 +381,12 @@ sip_system() {
   local system=$1 run=$2 out=$3 work port uas rate lo=0 hi=0 line probes=0 best=""
   work=$(mktemp -d /tmp/rtpx-perf-sip-XXXXXX)
   SIP_WORK=$work
-  port=$((30000 + ($$ % 500) * 10 + (run % 2) * 5))
+  # Four free UDP/TCP ports (server, -, UAS, HTTP) from the pid, the next block when taken.
+  port=$((30000 + ($$ % 2000) * 10 + (run % 2) * 5))
+  while ss -Haun "( sport >= :$port and sport <= :$((port + 3)) )" 2>/dev/null | grep -q . ||
+        ss -Hatn "( sport >= :$port and sport <= :$((port + 3)) )" 2>/dev/null | grep -q .; do
+    port=$((port + 5))
+  done
   uas=$((port + 2))
   (cd "$work" && exec sipp -sf "$root/perf/sip/uas.xml" -i 127.0.0.2 -p "$uas" -t u1 -nostdin \
      -max_recv_loops 1000 -max_sched_loops 1000 >"$work/uas.out" 2>&1) &
@@ -457,8 +462,8 @@ suite_sip() {
   fi
   local out run s load
   out=$(mktemp)
-  SERVER_PID="" DP_PID="" UAS_PID="" SIP_WORK=""
-  trap 'sip_cleanup; rm -f "$out"' EXIT
+  SIP_OUT=$out SERVER_PID="" DP_PID="" UAS_PID="" SIP_WORK=""
+  trap 'sip_cleanup; rm -f "$SIP_OUT"' EXIT
   trap 'exit 130' INT TERM
   load=$(uptime | sed 's/.*load average: //')
   echo "sip: $runs run(s) of ${SIP_SECONDS} s probes, doubling from $SIP_START calls/s, then bisection to 5%; load $load" >&2

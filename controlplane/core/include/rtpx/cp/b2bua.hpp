@@ -208,6 +208,9 @@ class B2bua final : public StackUser {
     std::uint32_t cps_current_ = 0, cps_previous_ = 0;
     void journal_call(Call& call);
     void journal_end(const Call& call);
+    void schedule_flush();
+    void flush_files();
+    sip::EventLoop::TimerId t_flush_ = 0;
     void restore_journal();
 
     std::ofstream records_;
