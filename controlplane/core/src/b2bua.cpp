@@ -151,6 +151,8 @@ struct B2bua::Call {
     };
     std::array<Reinvite2xx, 2> re2xx;
 
+    std::vector<std::uint64_t> txn_keys;  // every transaction tracked for this call
+
     std::string codec;
     EventLoop::TimerId t_duration = 0, t_no_answer = 0, t_retx = 0, t_linger = 0, t_rel = 0,
                        t_release = 0;
@@ -219,6 +221,7 @@ MediaPolicy B2bua::policy(const Call& call) const {
 
 void B2bua::track(TxnHandle h, std::uint64_t call, Role role) {
     txns_[txn_key(h)] = TxnRef{call, role};
+    if (auto it = calls_.find(call); it != calls_.end()) it->second->txn_keys.push_back(txn_key(h));
 }
 
 B2bua::Call* B2bua::find_by_txn(TxnHandle h, Role* role) {
@@ -1133,6 +1136,14 @@ void B2bua::finish(Call& c, std::string_view reason) {
     }
     stop_re2xx(c, CallLeg::kA);
     stop_re2xx(c, CallLeg::kB);
+    // What the lingering call no longer needs (it lingers 64*T1: at thousands of calls/s that is
+    // tens of thousands of calls).
+    c.a_invite_raw = std::string();
+    c.a_2xx = std::string();
+    c.b_2xx_raw = std::string();
+    c.b_early_sdp = std::string();
+    c.a_rel_queue.clear();
+    if (c.a_final_sent) c.a_invite = SipMessage{};
     // Linger to absorb retransmissions (and a forked 2xx) for 64*T1, then forget the call.
     arm(c, c.t_linger, 64 * config_.timers.t1, &B2bua::on_linger);
 }
@@ -1218,7 +1229,10 @@ void B2bua::on_linger(std::uint64_t id) {
     release_media(c);
     by_call_id_.erase(c.a_call_id);
     by_call_id_.erase(c.b_call_id);
-    std::erase_if(txns_, [id](const auto& kv) { return kv.second.call == id; });
+    // The call's own transactions only (a scan of every transaction per call was quadratic
+    // under load: tens of thousands of calls linger at a few thousand calls/s).
+    for (std::uint64_t key : c.txn_keys)
+        if (auto t = txns_.find(key); t != txns_.end() && t->second.call == id) txns_.erase(t);
     calls_.erase(it);
 }
 
@@ -1255,7 +1269,7 @@ nlohmann::json call_entry(const B2bua::Call& c);
 }  // namespace
 
 void B2bua::journal_call(Call& c) {
-    if (!journal_.is_open()) return;
+    if (!journal_.is_open() || c.ended) return;
     // The media session is spliced in as a JSON object (its own text), not as an escaped string.
     std::string line = call_entry(c).dump();
     if (auto media = media_.save(c.a_call_id)) {
