@@ -5,7 +5,8 @@
 #                         [--flows LIST (1000,100000,1000000)] [--batch N (100)]
 #   perf/run.sh sip [--build DIR (build/ci)] [--runs N (3)] [--seconds S (3)] [--quick]
 #                   [--start CPS (250)] [--max CPS (16000)] [--cpu-rate CPS (1000)]
-#                   [--only rtpx|kamailio] [--log-level LEVEL (info)] [--keep]
+#                   [--only rtpx|kamailio] [--log-level LEVEL (info)] [--kamailio-children N (1)]
+#                   [--keep]
 #
 # dataplane: one worker on a net_ring closed loop (perf/dataplane/loop_bench.cpp says how), plain
 #   relay, RTP->SRTP and SRTP->SRTP re-key at each flow count (Mpps and cycles per packet, from the
@@ -17,7 +18,8 @@
 # sip: the highest call rate rtpx-controlplane's B2BUA sustains with sipp on loopback (every call's
 #   flows programmed into a real rtpx-dataplane with --no-huge --no-shconf on net_ring ports, idle
 #   back-off on, no RTP), beside Kamailio's transaction-stateful proxy (perf/sip/kamailio.cfg: tm,
-#   sl, rr) between the same sipp UAC and UAS (perf/sip/uac.xml, uas.xml) in the same run. Each
+#   sl, rr, one SIP worker like rtpx's one loop thread) between the same sipp UAC and UAS
+#   (perf/sip/uac.xml, uas.xml; 4 MiB socket buffers everywhere) in the same run. Each
 #   probe places rate x seconds calls (INVITE/100/180/200/ACK/BYE/200, no hold); it passes when
 #   fewer than 0.1% of them fail and sipp kept the rate (the run took at most 10% + 0.5 s longer
 #   than planned). The rate doubles from --start until a probe fails, then a bisection narrows it to
@@ -29,7 +31,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -231,13 +233,13 @@ sip_probe() {
   local system=$1 run=$2 rate=$3 seconds=$4 port=$5 work=$6 kind=$7
   local calls=$((rate * seconds)) hz t0 t1 c0 c1 dp0 dp1 rc stats
   hz=$(getconf CLK_TCK)
-  rm -f "$work"/uac_stat.csv "$work"/*errors.log
+  rm -f "$work"/uac_stat.csv "$work"/uac_*errors.log
   c0=$(tree_ticks "$SERVER_PID")
   dp0=$(tree_ticks "${DP_PID:-0}")
   t0=$(now_ms)
   set +e
-  (cd "$work" && exec timeout $((seconds * 4 + 20)) sipp -sf "$root/perf/sip/uac.xml" -i 127.0.0.1 -p 0 \
-     -t u1 -nostdin -r "$rate" -rp 1000 -m "$calls" -l $((rate * 10)) -s bob \
+  (cd "$work" && exec timeout $((seconds * 4 + 20)) sipp -sf "$root/perf/sip/uac.xml" -i 127.0.0.1 -p $((port + 1)) \
+     -t u1 -nostdin -buff_size 4194304 -r "$rate" -rp 1000 -m "$calls" -l $((rate * 10)) -s bob \
      -recv_timeout 5000 -max_recv_loops 1000 -max_sched_loops 1000 \
      -trace_stat -stf "$work/uac_stat.csv" -fd 1 -trace_err "127.0.0.1:$port" >"$work/uac.out" 2>&1)
   rc=$?
@@ -342,7 +344,8 @@ TOML
 start_kamailio() {
   local work=$1 port=$2 uas=$3
   mkdir -p "$work/kam"
-  kamailio -f "$root/perf/sip/kamailio.cfg" -DD -E -m 256 -M 16 -Y "$work/kam" \
+  # -b: the same 4 MiB UDP receive buffer as rtpx-controlplane's listeners and the sipp instances.
+  kamailio -f "$root/perf/sip/kamailio.cfg" -DD -E -m 256 -M 16 -b 4194304 -Y "$work/kam" \
     -A "LISTEN=udp:127.0.0.1:$port" -A "UAS=\"sip:127.0.0.2:$uas\"" -A "CHILDREN=$SIP_KAM_CHILDREN" \
     >"$work/kam.log" 2>&1 &
   SERVER_PID=$!
@@ -381,14 +384,14 @@ sip_system() {
   local system=$1 run=$2 out=$3 work port uas rate lo=0 hi=0 line probes=0 best=""
   work=$(mktemp -d /tmp/rtpx-perf-sip-XXXXXX)
   SIP_WORK=$work
-  # Four free UDP/TCP ports (server, -, UAS, HTTP) from the pid, the next block when taken.
+  # Four free UDP/TCP ports (server, UAC, UAS, HTTP) from the pid, the next block when taken.
   port=$((30000 + ($$ % 2000) * 10 + (run % 2) * 5))
   while ss -Haun "( sport >= :$port and sport <= :$((port + 3)) )" 2>/dev/null | grep -q . ||
         ss -Hatn "( sport >= :$port and sport <= :$((port + 3)) )" 2>/dev/null | grep -q .; do
     port=$((port + 5))
   done
   uas=$((port + 2))
-  (cd "$work" && exec sipp -sf "$root/perf/sip/uas.xml" -i 127.0.0.2 -p "$uas" -t u1 -nostdin \
+  (cd "$work" && exec sipp -sf "$root/perf/sip/uas.xml" -i 127.0.0.2 -p "$uas" -t u1 -nostdin -trace_err -buff_size 4194304 \
      -max_recv_loops 1000 -max_sched_loops 1000 >"$work/uas.out" 2>&1) &
   UAS_PID=$!
   if [[ $system == rtpx ]]; then
@@ -430,7 +433,7 @@ sip_system() {
 suite_sip() {
   local build=build/ci runs=3 only=""
   SIP_SECONDS=3 SIP_START=250 SIP_MAX=16000 SIP_CPU_RATE=1000 SIP_LOG_LEVEL=info SIP_KEEP=""
-  SIP_MAX_PROBES=10 SIP_KAM_CHILDREN=2
+  SIP_MAX_PROBES=10 SIP_KAM_CHILDREN=1
   while (($#)); do
     case $1 in
       --build) build=$2; shift 2 ;;
@@ -442,6 +445,7 @@ suite_sip() {
       --only) only=$2; shift 2 ;;
       --log-level) SIP_LOG_LEVEL=$2; shift 2 ;;
       --keep) SIP_KEEP=1; shift ;;
+      --kamailio-children) SIP_KAM_CHILDREN=$2; shift 2 ;;
       --quick) runs=1 SIP_SECONDS=1 SIP_START=500 SIP_MAX_PROBES=5 SIP_CPU_RATE=500; shift ;;
       *) usage ;;
     esac
