@@ -312,12 +312,17 @@ b_interface = "side-b"
 [[dataplane]]
 name = "dp"
 socket = "$sock"
+# The widest port ranges: a finished call keeps its ports while its flows linger (2 s).
 [[dataplane.interface]]
 name = "side-a"
 address = "10.250.1.1"
+port_min = 1024
+port_max = 65534
 [[dataplane.interface]]
 name = "side-b"
 address = "10.250.2.1"
+port_min = 1024
+port_max = 65534
 [limits]
 max_calls = 20000
 [log]

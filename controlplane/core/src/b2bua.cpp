@@ -154,8 +154,7 @@ struct B2bua::Call {
     std::vector<std::uint64_t> txn_keys;  // every transaction tracked for this call
 
     std::string codec;
-    EventLoop::TimerId t_duration = 0, t_no_answer = 0, t_retx = 0, t_linger = 0, t_rel = 0,
-                       t_release = 0;
+    EventLoop::TimerId t_duration = 0, t_no_answer = 0, t_retx = 0, t_linger = 0, t_rel = 0;
     bool released = false;  // the media session torn down
 };
 
@@ -168,7 +167,7 @@ B2bua::~B2bua() {
     if (t_flush_ != 0) loop_.cancel_timer(t_flush_);
     for (auto& [id, c] : calls_) {
         for (auto t : {c->t_duration, c->t_no_answer, c->t_retx, c->t_linger, c->t_rel,
-                       c->t_release, c->re2xx[0].timer, c->re2xx[1].timer})
+                       c->re2xx[0].timer, c->re2xx[1].timer})
             if (t != 0) loop_.cancel_timer(t);
     }
     if (media_fd_ >= 0) loop_.remove_fd(media_fd_);
@@ -1124,10 +1123,13 @@ void B2bua::finish(Call& c, std::string_view reason) {
     auto stats = media_.stats(c.a_call_id);
     // The flows stay a moment (media_linger_) so that RTP already in flight is still relayed
     // rather than counted as no_flow drops; the call record has the statistics of now.
-    if (media_linger_.count() == 0)
+    if (media_linger_.count() == 0) {
         release_media(c);
-    else
-        arm(c, c.t_release, media_linger_, &B2bua::on_release);
+    } else {
+        releases_.push_back(PendingRelease{loop_.now() + media_linger_, c.id});
+        if (t_releases_ == 0)
+            t_releases_ = loop_.add_timer(media_linger_, [this] { on_releases_due(); });
+    }
     if (c.journaled) journal_end(c);
     write_record(c, stats);
     for (auto* t : {&c.t_duration, &c.t_no_answer, &c.t_retx, &c.t_rel}) {
@@ -1204,21 +1206,40 @@ void B2bua::on_no_answer(std::uint64_t id) {
 void B2bua::release_media(Call& c) {
     if (c.released) return;
     c.released = true;
-    if (c.t_release != 0) loop_.cancel_timer(c.t_release);
-    c.t_release = 0;
     media_.release(c.a_call_id);
 }
 
-void B2bua::on_release(std::uint64_t id) {
-    auto it = calls_.find(id);
-    if (it == calls_.end()) return;
-    it->second->t_release = 0;
-    release_media(*it->second);
+// The calls whose linger is over (and those due within 50 ms) are torn down together: one flow
+// batch, one data-plane round trip, however many calls ended in that time.
+void B2bua::on_releases_due() {
+    t_releases_ = 0;
+    auto horizon = loop_.now() + milliseconds(50);
+    std::vector<std::string> batch;
+    while (!releases_.empty() && releases_.front().due <= horizon) {
+        auto it = calls_.find(releases_.front().call);
+        releases_.pop_front();
+        if (it == calls_.end() || it->second->released) continue;
+        it->second->released = true;
+        batch.push_back(it->second->a_call_id);
+    }
+    if (!batch.empty()) media_.release_many(batch);
+    if (!releases_.empty()) {
+        auto delay = std::chrono::duration_cast<milliseconds>(releases_.front().due - loop_.now());
+        t_releases_ = loop_.add_timer(std::max(milliseconds(1), delay), [this] { on_releases_due(); });
+    }
 }
 
 void B2bua::flush_releases() {
-    for (auto& [id, c] : calls_)
-        if (c->ended) release_media(*c);
+    std::vector<std::string> batch;
+    for (auto& [id, c] : calls_) {
+        if (!c->ended || c->released) continue;
+        c->released = true;
+        batch.push_back(c->a_call_id);
+    }
+    releases_.clear();
+    if (t_releases_ != 0) loop_.cancel_timer(t_releases_);
+    t_releases_ = 0;
+    if (!batch.empty()) media_.release_many(batch);
 }
 
 void B2bua::on_linger(std::uint64_t id) {

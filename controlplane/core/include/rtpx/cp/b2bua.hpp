@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -177,7 +178,7 @@ class B2bua final : public StackUser {
     void stop_re2xx(Call& call, CallLeg leg);
     void retransmit_re2xx(std::uint64_t id, CallLeg leg);
     void release_media(Call& call);
-    void on_release(std::uint64_t id);
+    void on_releases_due();
     void flush_releases();
     [[nodiscard]] sip::ViaSpec via_for(std::size_t listener) const;
     [[nodiscard]] std::string contact_for(std::size_t listener) const;
@@ -202,6 +203,12 @@ class B2bua final : public StackUser {
     std::unordered_map<std::uint64_t, TxnRef> txns_;             // by index << 32 | generation
     std::size_t active_ = 0;
     std::chrono::milliseconds media_linger_{2000};
+    struct PendingRelease {
+        sip::EventLoop::Clock::time_point due;
+        std::uint64_t call = 0;
+    };
+    std::deque<PendingRelease> releases_;  // by due time (one linger for all)
+    sip::EventLoop::TimerId t_releases_ = 0;
     B2buaCounters counters_;
     // calls per second: new calls in the current and the previous second
     std::int64_t cps_second_ = 0;
