@@ -25,7 +25,8 @@
 #   than planned). The rate doubles from --start until a probe fails, then a bisection narrows it to
 #   5%. CPU per call = the server's utime + stime (/proc/PID/stat, all its threads or processes)
 #   over a probe at --cpu-rate (the same load on both) divided by the calls; the same over the
-#   highest passing probe is reported too. Medians of --runs; --quick: 1 run of 1 s probes.
+#   highest passing probe is reported too. Medians of --runs (default: a few minutes in all);
+#   --quick: 1 run of 1 s probes, 3 search steps, 2 s receive timeout (about a minute).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -240,7 +241,7 @@ sip_probe() {
   set +e
   (cd "$work" && exec timeout $((seconds * 4 + 20)) sipp -sf "$root/perf/sip/uac.xml" -i 127.0.0.1 -p $((port + 1)) \
      -t u1 -nostdin -buff_size 4194304 -r "$rate" -rp 1000 -m "$calls" -l $((rate * 10)) -s bob \
-     -recv_timeout 5000 -max_recv_loops 1000 -max_sched_loops 1000 \
+     -recv_timeout "$SIP_RECV_TIMEOUT_MS" -max_recv_loops 1000 -max_sched_loops 1000 \
      -trace_stat -stf "$work/uac_stat.csv" -fd 1 -trace_err "127.0.0.1:$port" >"$work/uac.out" 2>&1)
   rc=$?
   set -e
@@ -438,7 +439,7 @@ sip_system() {
 suite_sip() {
   local build=build/ci runs=3 only=""
   SIP_SECONDS=3 SIP_START=250 SIP_MAX=16000 SIP_CPU_RATE=1000 SIP_LOG_LEVEL=info SIP_KEEP=""
-  SIP_MAX_PROBES=10 SIP_KAM_CHILDREN=1
+  SIP_MAX_PROBES=10 SIP_KAM_CHILDREN=1 SIP_RECV_TIMEOUT_MS=5000
   while (($#)); do
     case $1 in
       --build) build=$2; shift 2 ;;
@@ -451,7 +452,8 @@ suite_sip() {
       --log-level) SIP_LOG_LEVEL=$2; shift 2 ;;
       --keep) SIP_KEEP=1; shift ;;
       --kamailio-children) SIP_KAM_CHILDREN=$2; shift 2 ;;
-      --quick) runs=1 SIP_SECONDS=1 SIP_START=500 SIP_MAX_PROBES=5 SIP_CPU_RATE=500; shift ;;
+      --quick) runs=1 SIP_SECONDS=1 SIP_START=500 SIP_MAX_PROBES=3 SIP_CPU_RATE=500
+               SIP_RECV_TIMEOUT_MS=2000; shift ;;
       *) usage ;;
     esac
   done
