@@ -20,8 +20,9 @@
 //   re-INVITE/UPDATE/INFO (either leg, in dialog) -> relayed to the other leg; an SDP offer is
 //                      rewritten through the media session and the answer reprograms the flows;
 //                      the 2xx of a re-INVITE is retransmitted to its sender until the ACK
-//   after the end   -> the flows are deleted media_linger (2 s) later: RTP in flight is still
-//                      relayed, not counted as no_flow drops (shutdown deletes them at once)
+//   after the end   -> the flows are deleted media_linger (2 s) later, those of every call due
+//                      within 50 ms in one batch (MediaControl::release_many): RTP in flight is
+//                      still relayed, not counted as no_flow drops (shutdown deletes them at once)
 //   max duration, media inactivity (data-plane events) -> BYE on both legs
 //
 // Journal ([journal] path): one JSON line when a call is answered (and again when a re-INVITE or
