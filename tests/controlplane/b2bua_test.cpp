@@ -2,11 +2,13 @@
 // outgoing message captured by the stack's tap, media behind a fake MediaControl that logs what
 // the B2BUA asks for (so the order "flows committed, then 200 OK to A" can be checked). Flows after
 // RFC 3665 (3.1 basic call, 3.8 CANCEL) and RFC 3261 13.2.2.4 (forked 2xx) / 13.3.1.4 (2xx until
-// ACK).
+// ACK), RFC 3262 (reliable provisionals, PRACK) and RFC 3261 13.2.1 / RFC 3264 (late offer: the
+// offer in the 2xx, the answer in the ACK). Timers run on the real loop with T1 = 20 ms.
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -106,6 +108,9 @@ next_hop = "127.0.0.3:5070"
 listener = "b"
 [limits]
 max_calls = 2
+[timers]
+t1_ms = 20
+t2_ms = 160
 )",
                           "test.toml");
     EXPECT_TRUE(c) << (c ? "" : c.error().message);
@@ -122,6 +127,17 @@ class B2buaTest : public ::testing::Test {
         });
         ASSERT_TRUE(b2bua.start(/*bind=*/false));
         b2bua.set_record_hook([this](const std::string& line) { records.push_back(line); });
+        b2bua.set_media_linger(std::chrono::milliseconds(0));
+    }
+    // Runs the loop (timers) until `done` or `limit`.
+    bool run_until(const std::function<bool()>& done,
+                   std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
+        return loop.run_until(done, limit);
+    }
+    std::size_t count(std::size_t listener, std::string_view start) const {
+        std::size_t n = 0;
+        for (const auto& s : sent) n += s.listener == listener && s.bytes.starts_with(start);
+        return n;
     }
 
     SipMessage alice_invite(std::string call_id = "call-1@alice",
@@ -422,8 +438,10 @@ TEST_F(B2buaTest, BadRequestsGetTheValidationAnswerAndNothingElse) {
     from_a(req);
     out = take();
     EXPECT_NE(find(out, 0, "SIP/2.0 420"), nullptr);
-    // No SDP offer: 488; no route: 404.
-    from_a(alice_invite("nosdp@alice", ""));
+    // A body that is not SDP: 488 (no body at all is a late offer); no route: 404.
+    SipMessage text = alice_invite("text@alice");
+    text.set(HeaderId::kContentType, "text/plain");
+    from_a(text);
     EXPECT_NE(find(take(), 0, "SIP/2.0 488"), nullptr);
     SipMessage nr = alice_invite("noroute@alice");
     nr.request_uri = "sip:carol@127.0.0.1";
@@ -540,6 +558,7 @@ TEST(B2buaJournal, ARestartedB2buaStillRelaysTheBye) {
     out.clear();
     FakeMedia media;
     B2bua second(config, loop, media);
+    second.set_media_linger(std::chrono::milliseconds(0));
     second.stack().set_tap(tap);
     ASSERT_TRUE(second.start(false));
     EXPECT_EQ(second.active_calls(), 1u);
@@ -568,6 +587,260 @@ TEST(B2buaJournal, ARestartedB2buaStillRelaysTheBye) {
     EXPECT_EQ(second.active_calls(), 0u);
     EXPECT_EQ(media.releases, 1);
     std::filesystem::remove_all(dir);
+}
+
+// --- RFC 3262: reliable provisional responses --------------------------------------------------
+
+TEST_F(B2buaTest, ReliableProvisionalsArePrackedOnBAndSentReliablyToA) {
+    last_invite = alice_invite();
+    last_invite.add(HeaderId::kSupported, "100rel");
+    from_a(last_invite);
+    auto out = take();
+    const Sent* inv_p = find(out, 1, "INVITE ");
+    ASSERT_NE(inv_p, nullptr);
+    Sent inv = *inv_p;
+    EXPECT_NE(inv.view().find(HeaderId::kSupported)->value.find("100rel"), std::string_view::npos);
+
+    // B's 183 with SDP, sent reliably (RSeq 7): PRACKed on B's early dialog, relayed to A
+    // reliably with our own RSeq, flows committed for early media.
+    SipMessage p183 = b_response(inv, 183, "btag", kAnswerSdp);
+    p183.add(HeaderId::kRequire, "100rel");
+    p183.add(HeaderId::kRSeq, "7");
+    from_b(p183);
+    out = take();
+    const Sent* prack_p = find(out, 1, "PRACK ");
+    ASSERT_NE(prack_p, nullptr);
+    Sent prack = *prack_p;
+    EXPECT_EQ(prack.view().find(HeaderId::kRAck)->value, "7 1 INVITE");
+    EXPECT_EQ(prack.view().to()->tag(), "btag");
+    EXPECT_EQ(prack.to, *SockAddr::parse("127.0.0.3:5070"));  // B's Contact
+    const Sent* to_a = find(out, 0, "SIP/2.0 183");
+    ASSERT_NE(to_a, nullptr);
+    Sent a183 = *to_a;
+    EXPECT_NE(a183.view().find(HeaderId::kRequire)->value.find("100rel"), std::string_view::npos);
+    ASSERT_TRUE(a183.view().has(HeaderId::kRSeq));
+    EXPECT_NE(a183.view().body().find("relay-answer"), std::string_view::npos);
+    EXPECT_EQ(media.commits, 1);
+
+    // B retransmits its 183 (its PRACK crossed): not processed again.
+    from_b(p183);
+    out = take();
+    EXPECT_EQ(find(out, 1, "PRACK "), nullptr);
+    EXPECT_EQ(find(out, 0, "SIP/2.0 183"), nullptr);
+
+    // No PRACK from A yet: our 183 is retransmitted (T1 = 20 ms).
+    ASSERT_TRUE(run_until([&] { return count(0, "SIP/2.0 183") >= 1; }));
+    take();
+
+    // A's PRACK (RAck = our RSeq): 200, retransmissions stop.
+    SipMessage a_prack = a_in_dialog("PRACK", a183, 2);
+    a_prack.add(HeaderId::kRAck,
+                std::string(a183.view().find(HeaderId::kRSeq)->value) + " 1 INVITE");
+    from_a(a_prack);
+    out = take();
+    const Sent* prack_ok = find(out, 0, "SIP/2.0 200");
+    ASSERT_NE(prack_ok, nullptr);
+    EXPECT_EQ(prack_ok->view().cseq()->method, Method::kPrack);
+    run_until([] { return false; }, std::chrono::milliseconds(100));
+    EXPECT_EQ(count(0, "SIP/2.0 183"), 0u);
+
+    // B answers its PRACK, then the INVITE: the call goes on as usual.
+    from_b(b_response(prack, 200, "btag"));
+    from_b(b_response(inv, 200, "btag", kAnswerSdp));
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    EXPECT_NE(find(out, 1, "ACK "), nullptr);
+    EXPECT_EQ(b2bua.active_calls(), 1u);
+}
+
+TEST_F(B2buaTest, RequireHundredRelIsAcceptedAndProvisionalsQueueUntilPrack) {
+    last_invite = alice_invite();
+    last_invite.add(HeaderId::kRequire, "100rel");
+    from_a(last_invite);
+    auto out = take();
+    EXPECT_EQ(find(out, 0, "SIP/2.0 420"), nullptr);  // 100rel is supported now
+    const Sent* inv_p = find(out, 1, "INVITE ");
+    ASSERT_NE(inv_p, nullptr);
+    Sent inv = *inv_p;
+    // B's provisionals are unreliable; towards A (which requires 100rel) they must be reliable,
+    // and only one may be unacknowledged at a time.
+    from_b(b_response(inv, 180, "btag"));
+    out = take();
+    EXPECT_EQ(find(out, 1, "PRACK "), nullptr);
+    const Sent* r180 = find(out, 0, "SIP/2.0 180");
+    ASSERT_NE(r180, nullptr);
+    Sent first = *r180;
+    std::string rseq(first.view().find(HeaderId::kRSeq)->value);
+    from_b(b_response(inv, 183, "btag", kAnswerSdp));
+    EXPECT_EQ(find(take(), 0, "SIP/2.0 183"), nullptr);  // queued
+    // A PRACK naming another RSeq: 481, nothing released.
+    SipMessage wrong = a_in_dialog("PRACK", first, 2);
+    wrong.add(HeaderId::kRAck, std::to_string(std::stoul(rseq) + 5) + " 1 INVITE");
+    from_a(wrong);
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 481"), nullptr);
+    EXPECT_EQ(find(out, 0, "SIP/2.0 183"), nullptr);
+    SipMessage prack = a_in_dialog("PRACK", first, 3);
+    prack.add(HeaderId::kRAck, rseq + " 1 INVITE");
+    from_a(prack);
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    const Sent* next = find(out, 0, "SIP/2.0 183");
+    ASSERT_NE(next, nullptr);
+    EXPECT_EQ(next->view().find(HeaderId::kRSeq)->value, std::to_string(std::stoul(rseq) + 1));
+    // The 200 from B while the 183 is unacknowledged: answered, retransmissions of the 183 stop.
+    from_b(b_response(inv, 200, "btag", kAnswerSdp));
+    out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 200"), nullptr);
+    run_until([] { return false; }, std::chrono::milliseconds(100));
+    EXPECT_EQ(count(0, "SIP/2.0 183"), 0u);
+}
+
+TEST_F(B2buaTest, NoPrackFromAEndsTheCallWith5xxAndCancel) {
+    last_invite = alice_invite();
+    last_invite.add(HeaderId::kRequire, "100rel");
+    from_a(last_invite);
+    Sent inv = *find(take(), 1, "INVITE ");
+    from_b(b_response(inv, 180, "btag"));
+    take();
+    // 64*T1 = 1.28 s without a PRACK.
+    ASSERT_TRUE(run_until([&] { return b2bua.active_calls() == 0; }));
+    auto out = take();
+    EXPECT_NE(find(out, 0, "SIP/2.0 504"), nullptr);
+    EXPECT_NE(find(out, 1, "CANCEL "), nullptr);
+    EXPECT_NE(records.at(0).find("no-prack"), std::string::npos);
+}
+
+// --- late offer ----------------------------------------------------------------------------------
+
+TEST_F(B2buaTest, LateOfferTakesTheOfferFromThe2xxAndTheAnswerFromTheAck) {
+    last_invite = alice_invite("late@alice", "");
+    from_a(last_invite);
+    auto out = take();
+    EXPECT_EQ(find(out, 0, "SIP/2.0 488"), nullptr);
+    const Sent* inv_p = find(out, 1, "INVITE ");
+    ASSERT_NE(inv_p, nullptr);
+    Sent inv = *inv_p;
+    EXPECT_TRUE(inv.view().body().empty());  // no offer towards B either
+    EXPECT_FALSE(inv.view().has(HeaderId::kContentType));
+    EXPECT_TRUE(media.log.empty() || std::find(media.log.begin(), media.log.end(), "offer A") ==
+                                         media.log.end());
+
+    // B's 200 carries the offer: rewritten into the 200 to A; B is not ACKed yet, no flows yet.
+    media.log.clear();
+    SipMessage b_ok = b_response(inv, 200, "btag", kAnswerSdp);
+    from_b(b_ok);
+    out = take();
+    const Sent* ok_p = find(out, 0, "SIP/2.0 200");
+    ASSERT_NE(ok_p, nullptr);
+    Sent ok = *ok_p;
+    EXPECT_NE(ok.view().body().find("relay-"), std::string_view::npos);
+    EXPECT_EQ(find(out, 1, "ACK "), nullptr);
+    EXPECT_NE(std::find(media.log.begin(), media.log.end(), "offer B"), media.log.end());
+    EXPECT_EQ(media.commits, 0);
+
+    // B retransmits its 200 before A answers: still nothing for B (an ACK must carry the answer).
+    from_b(b_ok);
+    EXPECT_EQ(find(take(), 1, "ACK "), nullptr);
+
+    // A's ACK with the answer: answer A, flows committed, THEN B's ACK with the rewritten answer.
+    SipMessage ack = a_in_dialog("ACK", ok, 1);
+    ack.add(HeaderId::kContentType, "application/sdp");
+    ack.body = std::string(kOfferSdp);
+    media.log.clear();
+    from_a(ack);
+    out = take();
+    const Sent* b_ack = find(out, 1, "ACK ");
+    ASSERT_NE(b_ack, nullptr);
+    EXPECT_NE(b_ack->view().body().find("relay-answer"), std::string_view::npos);
+    EXPECT_EQ(b_ack->view().to()->tag(), "btag");
+    auto answer = std::find(media.log.begin(), media.log.end(), "answer A");
+    auto commit = std::find(media.log.begin(), media.log.end(), "commit");
+    auto ack_line = std::find_if(media.log.begin(), media.log.end(),
+                                 [](const std::string& l) { return l.starts_with("ACK "); });
+    ASSERT_NE(answer, media.log.end());
+    ASSERT_NE(commit, media.log.end());
+    EXPECT_LT(answer, commit);
+    EXPECT_LT(commit, ack_line);
+    EXPECT_EQ(media.commits, 1);
+
+    // B's 200 again: the same ACK, with the answer.
+    from_b(b_ok);
+    out = take();
+    const Sent* again = find(out, 1, "ACK ");
+    ASSERT_NE(again, nullptr);
+    EXPECT_NE(again->view().body().find("relay-answer"), std::string_view::npos);
+    EXPECT_EQ(b2bua.active_calls(), 1u);
+}
+
+TEST_F(B2buaTest, LateOfferWithoutAnAnswerInTheAckEndsTheCall) {
+    from_a(alice_invite("late2@alice", ""));
+    Sent inv = *find(take(), 1, "INVITE ");
+    from_b(b_response(inv, 200, "btag", kAnswerSdp));
+    Sent ok = *find(take(), 0, "SIP/2.0 200");
+    from_a(a_in_dialog("ACK", ok, 1));  // no SDP
+    auto out = take();
+    const Sent* b_ack = find(out, 1, "ACK ");
+    ASSERT_NE(b_ack, nullptr);  // B's 2xx still gets its ACK ...
+    EXPECT_NE(find(out, 1, "BYE "), nullptr);  // ... then the BYE
+    EXPECT_LT(b_ack, find(out, 1, "BYE "));
+    EXPECT_NE(find(out, 0, "BYE "), nullptr);
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    EXPECT_EQ(media.commits, 0);
+}
+
+// --- re-INVITE 2xx retransmission -----------------------------------------------------------------
+
+TEST_F(B2buaTest, TheTwoHundredToARelayedReInviteIsRetransmittedUntilTheAck) {
+    auto [inv, ok] = answered_call();
+    from_b(b_in_dialog("INVITE", inv, "btag", 2, kAnswerSdp));
+    const Sent* reinvite = nullptr;
+    auto out = take();
+    reinvite = find(out, 0, "INVITE ");
+    ASSERT_NE(reinvite, nullptr);
+    SipMessage a_ok = make_response(reinvite->view(), 200, {}, "");
+    a_ok.add(HeaderId::kContact, "<sip:alice@127.0.0.10:5062>");
+    a_ok.add(HeaderId::kContentType, "application/sdp");
+    a_ok.body = std::string(kOfferSdp);
+    from_a(a_ok);
+    out = take();
+    const Sent* b_ok = find(out, 1, "SIP/2.0 200");
+    ASSERT_NE(b_ok, nullptr);
+    std::string first = b_ok->bytes;
+    // No ACK from B: the 200 goes again (T1 = 20 ms, doubling), identical.
+    ASSERT_TRUE(run_until([&] { return count(1, "SIP/2.0 200") >= 2; }));
+    out = take();
+    for (const auto& s : out)
+        if (s.listener == 1 && s.is_response(200)) {
+            EXPECT_EQ(s.bytes, first);
+            EXPECT_EQ(s.to, *SockAddr::parse("127.0.0.3:5070"));
+        }
+    // B's ACK (CSeq 2): no more retransmissions, and the ACK is not relayed to A.
+    SipMessage b_ack = b_in_dialog("ACK", inv, "btag", 2);
+    from_b(b_ack);
+    EXPECT_TRUE(take().empty());
+    run_until([] { return false; }, std::chrono::milliseconds(200));
+    EXPECT_EQ(count(1, "SIP/2.0 200"), 0u);
+    EXPECT_EQ(b2bua.active_calls(), 1u);
+}
+
+// --- flows outlive the call briefly --------------------------------------------------------------
+
+TEST_F(B2buaTest, FlowsAreDeletedAMomentAfterTheBye) {
+    b2bua.set_media_linger(std::chrono::milliseconds(50));
+    auto [inv, ok] = answered_call();
+    from_a(a_in_dialog("BYE", ok, 2));
+    take();
+    EXPECT_EQ(b2bua.active_calls(), 0u);
+    EXPECT_EQ(records.size(), 1u);  // the record is written at once ...
+    EXPECT_EQ(media.releases, 0);   // ... the flows still relay what is in flight
+    ASSERT_TRUE(run_until([&] { return media.releases == 1; }));
+    // end_all (shutdown) does not wait.
+    auto second = start_call("c2@alice");
+    from_b(b_response(second, 200, "btag", kAnswerSdp));
+    take();
+    b2bua.end_all("shutdown");
+    EXPECT_EQ(media.releases, 2);
 }
 
 }  // namespace

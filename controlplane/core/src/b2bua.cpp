@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <deque>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "rtpx/sip/builder.hpp"
 #include "rtpx/sip/dialog/dialog.hpp"
 #include "rtpx/sip/dialog/invite_forks.hpp"
+#include "rtpx/sip/dialog/prack.hpp"
 #include "rtpx/sip/dialog/timers.hpp"
 #include "rtpx/sip/validation.hpp"
 
@@ -35,9 +37,14 @@ std::string_view to_string(CallState s) noexcept {
 
 namespace {
 
-constexpr Method kAllowed[] = {Method::kInvite,  Method::kAck,    Method::kBye, Method::kCancel,
-                               Method::kOptions, Method::kUpdate, Method::kInfo};
-constexpr std::string_view kAllowHeader = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
+constexpr Method kAllowed[] = {Method::kInvite,  Method::kAck,    Method::kBye,  Method::kCancel,
+                               Method::kOptions, Method::kUpdate, Method::kInfo, Method::kPrack};
+constexpr std::string_view kAllowHeader = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK";
+constexpr std::string_view kSupported[] = {k100rel};
+
+std::size_t leg_index(CallLeg l) noexcept {
+    return l == CallLeg::kA ? 0 : 1;
+}
 
 std::int64_t unix_ms() {
     return std::chrono::duration_cast<milliseconds>(
@@ -111,6 +118,7 @@ struct B2bua::Call {
     // in-dialog relays: client txn (key) -> server txn on the other leg
     struct Relay {
         TxnHandle server;
+        TxnPeer server_peer;  // where the request came from (its 2xx is retransmitted there)
         CallLeg from = CallLeg::kA;
         std::string request_raw;
         bool offer = false;
@@ -118,17 +126,50 @@ struct B2bua::Call {
     };
     std::unordered_map<std::uint64_t, Relay> relays;
 
+    // 100rel (RFC 3262), hop by hop: towards A the provisionals are sent reliably when A's INVITE
+    // supports or requires it (retransmitted until A's PRACK, which is answered here, one at a
+    // time); B's reliable provisionals are PRACKed here, per early dialog.
+    bool a_100rel = false;
+    std::optional<ReliableProvisionalSender> a_rel;
+    std::deque<SipMessage> a_rel_queue;  // waiting for the PRACK of the previous one
+    std::unordered_map<std::string, PrackTracker> b_prack;  // by B's To tag
+
+    // Late offer (INVITE without SDP): B's 2xx carries the offer, A's ACK the answer. B's 2xx is
+    // ACKed (with the rewritten answer) once the flows are programmed.
+    bool late_offer = false;
+    bool b_ack_pending = false;
+    std::string b_ack;  // the ACK sent for B's 2xx, sent again when the 2xx is retransmitted
+
+    // The 2xx to a relayed re-INVITE, retransmitted to the leg that sent it until its ACK
+    // (RFC 3261 13.3.1.4), by that leg.
+    struct Reinvite2xx {
+        std::string bytes;
+        TxnPeer peer;
+        std::uint32_t cseq = 0;
+        std::optional<Retransmitter> retx;
+        EventLoop::TimerId timer = 0;
+    };
+    std::array<Reinvite2xx, 2> re2xx;
+
+    std::vector<std::uint64_t> txn_keys;  // every transaction tracked for this call
+
     std::string codec;
-    EventLoop::TimerId t_duration = 0, t_no_answer = 0, t_retx = 0, t_linger = 0;
+    EventLoop::TimerId t_duration = 0, t_no_answer = 0, t_retx = 0, t_linger = 0, t_rel = 0;
+    bool released = false;  // the media session torn down
 };
 
 B2bua::B2bua(const Config& config, EventLoop& loop, MediaControl& media)
     : config_(config), loop_(loop), media_(media), stack_(loop, config, *this) {}
 
 B2bua::~B2bua() {
-    for (auto& [id, c] : calls_)
-        for (auto t : {c->t_duration, c->t_no_answer, c->t_retx, c->t_linger})
+    flush_releases();
+    flush_files();
+    if (t_flush_ != 0) loop_.cancel_timer(t_flush_);
+    for (auto& [id, c] : calls_) {
+        for (auto t : {c->t_duration, c->t_no_answer, c->t_retx, c->t_linger, c->t_rel,
+                       c->re2xx[0].timer, c->re2xx[1].timer})
             if (t != 0) loop_.cancel_timer(t);
+    }
     if (media_fd_ >= 0) loop_.remove_fd(media_fd_);
 }
 
@@ -179,6 +220,7 @@ MediaPolicy B2bua::policy(const Call& call) const {
 
 void B2bua::track(TxnHandle h, std::uint64_t call, Role role) {
     txns_[txn_key(h)] = TxnRef{call, role};
+    if (auto it = calls_.find(call); it != calls_.end()) it->second->txn_keys.push_back(txn_key(h));
 }
 
 B2bua::Call* B2bua::find_by_txn(TxnHandle h, Role* role) {
@@ -201,7 +243,10 @@ B2bua::Call* B2bua::find_by_call_id(std::string_view call_id, CallLeg* leg) {
 TxnPeer B2bua::dialog_peer(const Call& call, CallLeg leg) const {
     const Dialog* d =
         leg == CallLeg::kA ? (call.a_dialog ? &*call.a_dialog : nullptr) : call.b_dialog;
-    const TxnPeer& fallback = leg == CallLeg::kA ? call.a_peer : call.b_peer;
+    return peer_of(d, leg == CallLeg::kA ? call.a_peer : call.b_peer);
+}
+
+TxnPeer B2bua::peer_of(const Dialog* d, const TxnPeer& fallback) const {
     if (d == nullptr) return fallback;
     std::string target =
         d->route_set().empty() ? d->remote_target() : uri_without_brackets(d->route_set().front());
@@ -269,6 +314,7 @@ void B2bua::on_request(const TxnAction& a) {
     const SipMessageView& m = *a.message;
     ValidationPolicy vp;
     vp.allowed_methods = kAllowed;
+    vp.supported = kSupported;
     vp.forwarding = true;
     if (auto rej = validate_request(m, vp)) {
         ++counters_.requests_rejected;
@@ -289,6 +335,10 @@ void B2bua::on_request(const TxnAction& a) {
             respond_simple(a.txn, m, 481);
             return;
         }
+        if (m.method() == Method::kPrack) {
+            on_prack(a, *call, leg);
+            return;
+        }
         on_in_dialog(a, *call, leg);
         return;
     }
@@ -297,6 +347,7 @@ void B2bua::on_request(const TxnAction& a) {
         case Method::kOptions: respond_simple(a.txn, m, 200); break;
         case Method::kBye:
         case Method::kUpdate:
+        case Method::kPrack:
         case Method::kInfo: respond_simple(a.txn, m, 481); break;
         default: respond_simple(a.txn, m, 405); break;
     }
@@ -324,7 +375,10 @@ void B2bua::on_new_invite(const TxnAction& a) {
         respond_simple(a.txn, m, 404, "Not Found (no route)");
         return;
     }
-    if (!is_sdp(m)) {
+    // No body: a late offer (RFC 3261 13.2.1), the offer comes in B's 2xx. Another body type:
+    // nothing to anchor media with.
+    bool late_offer = m.body().empty();
+    if (!late_offer && !is_sdp(m)) {
         ++counters_.calls_rejected_media;
         respond_simple(a.txn, m, 488, "Not Acceptable Here (an SDP offer is required)");
         return;
@@ -358,8 +412,11 @@ void B2bua::on_new_invite(const TxnAction& a) {
     c.a_tag = make_tag();
     c.from = std::string(m.find(HeaderId::kFrom)->value);
     c.to = std::string(m.find(HeaderId::kTo)->value);
+    c.late_offer = late_offer;
+    c.a_100rel = reliability_requested(m) != ReliabilityRequest::kNone;
 
-    auto offer = media_.offer(c.a_call_id, CallLeg::kA, m.body(), policy(c));
+    auto offer = late_offer ? tl::expected<std::string, std::string>(std::string())
+                            : media_.offer(c.a_call_id, CallLeg::kA, m.body(), policy(c));
     if (!offer) {
         ++counters_.calls_rejected_media;
         spdlog::warn("call {}: media offer failed: {}", c.a_call_id, offer.error());
@@ -385,10 +442,13 @@ void B2bua::on_new_invite(const TxnAction& a) {
     spec.via_rport = true;
     spec.max_forwards = max_forwards > 0 ? max_forwards - 1 : 0;
     spec.contact = contact;
-    spec.content_type = "application/sdp";
-    spec.body = *offer;
+    if (!late_offer) {
+        spec.content_type = "application/sdp";
+        spec.body = *offer;
+    }
     SipMessage invite = make_request(spec);
     invite.add(HeaderId::kAllow, std::string(kAllowHeader));
+    invite.add(HeaderId::kSupported, std::string(k100rel));
     invite.add(HeaderId::kUserAgent, config_.user_agent);
     c.b_call_id = b_call_id;
     c.b_peer = SipStack::make_peer(b_listener, route->proto, route->next_hop);
@@ -431,9 +491,117 @@ void B2bua::respond_a(Call& c, std::uint16_t status, std::string_view reason,
     if (status >= 200) {
         c.a_final_sent = true;
         c.final_status = status;
+        // RFC 3262 3: no more retransmissions of an unacknowledged reliable provisional.
+        if (c.a_rel) c.a_rel->stop();
+        c.a_rel_queue.clear();
+        if (c.t_rel != 0) loop_.cancel_timer(c.t_rel);
+        c.t_rel = 0;
+    } else if (status > 100 && c.a_100rel) {
+        send_reliable_1xx(c, std::move(r));
+        return;
     }
     if (status >= 200 && status < 300) c.a_2xx = r.serialize();
     (void)stack_.respond(c.a_txn, r);
+}
+
+void B2bua::send_reliable_1xx(Call& c, SipMessage r) {
+    if (!c.a_rel)
+        c.a_rel.emplace(DialogTimerConfig{config_.timers.t1, config_.timers.t2},
+                        random_initial_rseq());
+    auto now = std::chrono::duration_cast<milliseconds>(loop_.now().time_since_epoch());
+    // One unacknowledged reliable provisional at a time (RFC 3262 3): later ones wait.
+    if (c.a_rel->pending() != nullptr || !c.a_rel->send(r, now)) {
+        c.a_rel_queue.push_back(std::move(r));
+        return;
+    }
+    (void)stack_.respond(c.a_txn, r);
+    if (auto next = c.a_rel->next_deadline())
+        arm(c, c.t_rel, std::max(milliseconds(1), *next - now), &B2bua::retransmit_1xx);
+}
+
+void B2bua::retransmit_1xx(std::uint64_t id) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    Call& c = *it->second;
+    c.t_rel = 0;
+    if (!c.a_rel || c.a_rel->pending() == nullptr || c.ended || c.a_final_sent) return;
+    auto now = std::chrono::duration_cast<milliseconds>(loop_.now().time_since_epoch());
+    switch (c.a_rel->on_timer(now)) {
+        case RetransmitAction::kRetransmit:
+            (void)stack_.send_stateless(c.a_peer, c.a_rel->pending()->serialize());
+            break;
+        case RetransmitAction::kGiveUp:
+            // RFC 3262 3: no PRACK within 64*T1: the INVITE is rejected with a 5xx.
+            spdlog::warn("call {}: no PRACK for a reliable provisional, ending the call",
+                         c.a_call_id);
+            respond_a(c, 504, "Server Time-out (no PRACK)");
+            send_b_cancel(c);
+            finish(c, "no-prack");
+            return;
+        case RetransmitAction::kNone: break;
+    }
+    if (auto next = c.a_rel->next_deadline())
+        arm(c, c.t_rel, std::max(milliseconds(1), *next - now), &B2bua::retransmit_1xx);
+}
+
+void B2bua::on_prack(const TxnAction& a, Call& c, CallLeg leg) {
+    const SipMessageView& m = *a.message;
+    if (leg != CallLeg::kA || !c.a_rel) {
+        respond_simple(a.txn, m, 481);
+        return;
+    }
+    std::uint16_t status = c.a_rel->on_prack(m);
+    respond_simple(a.txn, m, status);
+    if (status != 200) return;
+    if (c.t_rel != 0) loop_.cancel_timer(c.t_rel);
+    c.t_rel = 0;
+    if (!c.a_rel_queue.empty() && !c.a_final_sent) {
+        SipMessage next = std::move(c.a_rel_queue.front());
+        c.a_rel_queue.pop_front();
+        send_reliable_1xx(c, std::move(next));
+    }
+}
+
+void B2bua::send_b_ack(Call& c, Dialog& d, std::string_view sdp) {
+    SipMessage ack = sdp.empty() ? d.make_ack(c.b_invite_cseq, via_for(c.b_listener))
+                                 : d.make_ack(c.b_invite_cseq, via_for(c.b_listener),
+                                              "application/sdp", sdp);
+    std::string bytes = ack.serialize();
+    if (&d == c.b_dialog) {
+        c.b_ack = bytes;
+        c.b_ack_pending = false;
+    }
+    (void)stack_.send_stateless(peer_of(&d, c.b_peer), bytes);
+}
+
+void B2bua::settle_b_ack(Call& c) {
+    if (c.b_ack_pending && c.b_dialog != nullptr) send_b_ack(c, *c.b_dialog, {});
+}
+
+void B2bua::complete_late_offer(Call& c, const SipMessageView& ack) {
+    auto fail = [&](std::string_view why) {
+        settle_b_ack(c);
+        end_both(c, why);
+    };
+    if (!is_sdp(ack)) {
+        spdlog::warn("call {}: late offer: the ACK carries no SDP answer", c.a_call_id);
+        fail("media-error");
+        return;
+    }
+    auto answer = media_.answer(c.a_call_id, CallLeg::kA, ack.body(), policy(c));
+    if (!answer) {
+        spdlog::warn("call {}: late offer: answer failed: {}", c.a_call_id, answer.error());
+        fail("media-error");
+        return;
+    }
+    if (auto ok = media_.commit(c.a_call_id); !ok) {
+        spdlog::error("call {}: programming flows failed: {}", c.a_call_id, ok.error());
+        fail("dataplane-error");
+        return;
+    }
+    send_b_ack(c, *c.b_dialog, *answer);
+    journal_call(c);
+    spdlog::info("call {}: answered (late offer complete)", c.a_call_id);
 }
 
 void B2bua::answer_a(Call& c, const std::string& sdp) {
@@ -519,7 +687,14 @@ void B2bua::on_ack(const TxnAction& a) {
     if (!cid) return;
     CallLeg leg;
     Call* c = find_by_call_id(*cid, &leg);
-    if (c == nullptr || leg != CallLeg::kA) return;
+    if (c == nullptr) return;
+    auto cseq = m.cseq();
+    Call::Reinvite2xx& re = c->re2xx[leg_index(leg)];
+    if (re.retx && cseq && cseq->seq == re.cseq) {  // the ACK of a relayed re-INVITE's 2xx
+        stop_re2xx(*c, leg);
+        return;
+    }
+    if (leg != CallLeg::kA) return;
     if (!c->a_acked) {
         c->a_acked = true;
         if (c->a_retx) c->a_retx->acknowledge();
@@ -528,6 +703,38 @@ void B2bua::on_ack(const TxnAction& a) {
             c->t_retx = 0;
         }
         if (c->state == CallState::kAnswered) c->state = CallState::kConfirmed;
+        if (c->b_ack_pending && !c->ended) complete_late_offer(*c, m);
+    }
+}
+
+void B2bua::stop_re2xx(Call& c, CallLeg leg) {
+    Call::Reinvite2xx& re = c.re2xx[leg_index(leg)];
+    if (re.timer != 0) loop_.cancel_timer(re.timer);
+    re = Call::Reinvite2xx{};
+}
+
+void B2bua::retransmit_re2xx(std::uint64_t id, CallLeg leg) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    Call& c = *it->second;
+    Call::Reinvite2xx& re = c.re2xx[leg_index(leg)];
+    re.timer = 0;
+    if (!re.retx || c.ended) return;
+    auto now = std::chrono::duration_cast<milliseconds>(loop_.now().time_since_epoch());
+    switch (re.retx->on_timer(now)) {
+        case RetransmitAction::kRetransmit: (void)stack_.send_stateless(re.peer, re.bytes); break;
+        case RetransmitAction::kGiveUp:
+            // RFC 3261 14.2: no ACK for the 2xx of a re-INVITE: the dialog ends with BYE.
+            spdlog::warn("call {}: no ACK for the 200 to the {} leg's re-INVITE, ending the call",
+                         c.a_call_id, to_string(leg));
+            stop_re2xx(c, leg);
+            end_both(c, "no-ack");
+            return;
+        case RetransmitAction::kNone: break;
+    }
+    if (auto next = re.retx->next_deadline()) {
+        auto delay = std::max(milliseconds(1), *next - now);
+        re.timer = loop_.add_timer(delay, [this, id, leg] { retransmit_re2xx(id, leg); });
     }
 }
 
@@ -567,6 +774,7 @@ void B2bua::on_bye(const TxnAction& a, Call& c, CallLeg leg) {
 }
 
 void B2bua::send_bye(Call& c, CallLeg leg) {
+    if (leg == CallLeg::kB) settle_b_ack(c);
     Dialog* d = leg == CallLeg::kA ? (c.a_dialog ? &*c.a_dialog : nullptr) : c.b_dialog;
     if (d == nullptr || d->state() == DialogState::kTerminated) return;
     std::size_t listener = leg == CallLeg::kA ? c.a_listener : c.b_listener;
@@ -646,8 +854,8 @@ void B2bua::relay_request(const TxnAction& a, Call& c, CallLeg leg) {
     }
     track(*h, c.id, Role::kRelayClient);
     track(a.txn, c.id, Role::kRelayServer);
-    c.relays[txn_key(*h)] =
-        Call::Relay{a.txn, leg, std::string(m.bytes()), offer, m.method() == Method::kInvite};
+    c.relays[txn_key(*h)] = Call::Relay{a.txn,   a.peer, leg, std::string(m.bytes()),
+                                        offer,   m.method() == Method::kInvite};
 }
 
 void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r) {
@@ -703,6 +911,21 @@ void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r
         }
     }
     (void)stack_.respond(relay.server, resp);
+    if (relay.invite && status < 300 && relay.server_peer.transport == TxnTransport::kUdp) {
+        // RFC 3261 13.3.1.4: this UAS core retransmits its 2xx until the ACK.
+        stop_re2xx(c, relay.from);
+        Call::Reinvite2xx& re = c.re2xx[leg_index(relay.from)];
+        auto now = std::chrono::duration_cast<milliseconds>(loop_.now().time_since_epoch());
+        re.bytes = resp.serialize();
+        re.peer = relay.server_peer;
+        re.cseq = request->cseq() ? request->cseq()->seq : 0;
+        re.retx = Retransmitter::for_2xx(DialogTimerConfig{config_.timers.t1, config_.timers.t2},
+                                         now);
+        std::uint64_t id = c.id;
+        CallLeg from = relay.from;
+        re.timer = loop_.add_timer(config_.timers.t1,
+                                   [this, id, from] { retransmit_re2xx(id, from); });
+    }
     if ((status == 481 || status == 408) && !c.ended) end_both(c, "in-dialog-failure");
 }
 
@@ -724,11 +947,26 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
     ForkResult fr = c.b_forks->on_response(r);
     if (status < 200) {
         if (status == 100) return;
+        if (fr.dialog != nullptr) {
+            // RFC 3262 4: PRACK a reliable provisional; a retransmitted (or out of order) one is
+            // not processed again.
+            PrackResult pr = c.b_prack[fr.dialog->id().remote_tag].on_provisional(r);
+            if (pr.decision == PrackDecision::kDiscard) return;
+            if (pr.decision == PrackDecision::kMalformed) {
+                spdlog::debug("call {}: reliable provisional without RSeq ignored", c.a_call_id);
+                return;
+            }
+            if (pr.decision == PrackDecision::kPrack) {
+                SipMessage prack = make_prack(*fr.dialog, via_for(c.b_listener), pr.rack);
+                auto h = stack_.start_client(prack, peer_of(fr.dialog, c.b_peer));
+                if (h) track(*h, c.id, Role::kOther);
+            }
+        }
         c.b_provisional = true;
         if (c.b_cancel_pending) send_b_cancel(c);
         if (c.ended || c.a_final_sent) return;
         std::string sdp;
-        if (is_sdp(r) && r.body() != c.b_early_sdp) {
+        if (!c.late_offer && is_sdp(r) && r.body() != c.b_early_sdp) {
             c.b_early_sdp = std::string(r.body());
             auto answer = media_.answer(c.a_call_id, CallLeg::kB, r.body(), policy(c));
             if (answer) {
@@ -745,8 +983,12 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
     }
     if (status < 300) {
         if (fr.event == ForkEvent::kRetransmitted2xx && fr.dialog != nullptr) {
-            SipMessage ack = fr.dialog->make_ack(c.b_invite_cseq, via_for(c.b_listener));
-            (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), ack.serialize());
+            // The ACK again (the same one: for a late offer it carries the answer). While a late
+            // offer waits for A's answer there is nothing to send yet.
+            if (fr.dialog == c.b_dialog && !c.b_ack.empty())
+                (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), c.b_ack);
+            else if (fr.dialog != c.b_dialog || !c.b_ack_pending)
+                send_b_ack(c, *fr.dialog, {});
             return;
         }
         if (fr.dialog == nullptr) return;
@@ -758,44 +1000,48 @@ void B2bua::on_b_invite_response(Call& c, const SipMessageView& r) {
         c.b_final = true;
         c.b_dialog = fr.dialog;
         c.b_2xx_raw = std::string(r.bytes());
-        // The ACK goes to B only once the flows are programmed (or the call is being torn down):
-        // a UAS may start sending media as soon as it has the ACK.
-        auto ack_b = [&] {
-            SipMessage ack = c.b_dialog->make_ack(c.b_invite_cseq, via_for(c.b_listener));
-            (void)stack_.send_stateless(dialog_peer(c, CallLeg::kB), ack.serialize());
+        auto fail = [&](std::uint16_t code, std::string_view reason, std::string_view why) {
+            respond_a(c, code, reason);
+            send_b_ack(c, *c.b_dialog, {});
+            send_bye(c, CallLeg::kB);
+            finish(c, why);
         };
-        std::string sdp;
-        if (is_sdp(r)) {
-            auto answer = media_.answer(c.a_call_id, CallLeg::kB, r.body(), policy(c));
-            if (!answer) {
-                spdlog::warn("call {}: answer failed: {}", c.a_call_id, answer.error());
-                respond_a(c, 500, "Server Internal Error (media)");
-                ack_b();
-                send_bye(c, CallLeg::kB);
-                finish(c, "media-error");
+        if (!is_sdp(r)) {
+            spdlog::warn("call {}: 2xx without SDP from the B side", c.a_call_id);
+            fail(500, "Server Internal Error (no SDP)", "media-error");
+            return;
+        }
+        if (c.late_offer) {
+            // B's offer goes to A in the 200; A's answer comes in its ACK, then the flows are
+            // programmed and B gets its ACK with the answer (complete_late_offer).
+            auto offer = media_.offer(c.a_call_id, CallLeg::kB, r.body(), policy(c));
+            if (!offer) {
+                spdlog::warn("call {}: late offer from B failed: {}", c.a_call_id, offer.error());
+                fail(500, "Server Internal Error (media)", "media-error");
                 return;
             }
-            sdp = *answer;
-            c.b_early_sdp = std::string(r.body());
-        } else {
-            spdlog::warn("call {}: 2xx without SDP from the B side", c.a_call_id);
-            respond_a(c, 500, "Server Internal Error (no SDP answer)");
-            ack_b();
-            send_bye(c, CallLeg::kB);
-            finish(c, "media-error");
+            c.b_ack_pending = true;
+            answer_a(c, *offer);
+            spdlog::info("call {}: answered (late offer, waiting for the answer in the ACK)",
+                         c.a_call_id);
             return;
         }
-        // Every flow of the call in one batch BEFORE the 200 goes to A.
+        auto answer = media_.answer(c.a_call_id, CallLeg::kB, r.body(), policy(c));
+        if (!answer) {
+            spdlog::warn("call {}: answer failed: {}", c.a_call_id, answer.error());
+            fail(500, "Server Internal Error (media)", "media-error");
+            return;
+        }
+        c.b_early_sdp = std::string(r.body());
+        // Every flow of the call in one batch BEFORE the 200 goes to A, and before B's ACK: a UAS
+        // may start sending media as soon as it has the ACK.
         if (auto ok = media_.commit(c.a_call_id); !ok) {
             spdlog::error("call {}: programming flows failed: {}", c.a_call_id, ok.error());
-            respond_a(c, 500, "Server Internal Error (data plane)");
-            ack_b();
-            send_bye(c, CallLeg::kB);
-            finish(c, "dataplane-error");
+            fail(500, "Server Internal Error (data plane)", "dataplane-error");
             return;
         }
-        ack_b();
-        answer_a(c, sdp);
+        send_b_ack(c, *c.b_dialog, {});
+        answer_a(c, *answer);
         journal_call(c);
         spdlog::info("call {}: answered", c.a_call_id);
         return;
@@ -873,14 +1119,33 @@ void B2bua::finish(Call& c, std::string_view reason) {
     c.end_ms = unix_ms();
     --active_;
     if (c.answer_ms == 0 && reason != "cancelled") ++counters_.calls_failed;
+    settle_b_ack(c);
     auto stats = media_.stats(c.a_call_id);
-    media_.release(c.a_call_id);
+    // The flows stay a moment (media_linger_) so that RTP already in flight is still relayed
+    // rather than counted as no_flow drops; the call record has the statistics of now.
+    if (media_linger_.count() == 0) {
+        release_media(c);
+    } else {
+        releases_.push_back(PendingRelease{loop_.now() + media_linger_, c.id});
+        if (t_releases_ == 0)
+            t_releases_ = loop_.add_timer(media_linger_, [this] { on_releases_due(); });
+    }
     if (c.journaled) journal_end(c);
     write_record(c, stats);
-    for (auto* t : {&c.t_duration, &c.t_no_answer, &c.t_retx}) {
+    for (auto* t : {&c.t_duration, &c.t_no_answer, &c.t_retx, &c.t_rel}) {
         if (*t != 0) loop_.cancel_timer(*t);
         *t = 0;
     }
+    stop_re2xx(c, CallLeg::kA);
+    stop_re2xx(c, CallLeg::kB);
+    // What the lingering call no longer needs (it lingers 64*T1: at thousands of calls/s that is
+    // tens of thousands of calls).
+    c.a_invite_raw = std::string();
+    c.a_2xx = std::string();
+    c.b_2xx_raw = std::string();
+    c.b_early_sdp = std::string();
+    c.a_rel_queue.clear();
+    if (c.a_final_sent) c.a_invite = SipMessage{};
     // Linger to absorb retransmissions (and a forked 2xx) for 64*T1, then forget the call.
     arm(c, c.t_linger, 64 * config_.timers.t1, &B2bua::on_linger);
 }
@@ -913,7 +1178,7 @@ void B2bua::write_record(const Call& c, const std::optional<std::array<LegMediaS
     std::string line = j.dump();
     if (records_.is_open()) {
         records_ << line << '\n';
-        records_.flush();
+        schedule_flush();
     }
     if (record_hook_) record_hook_(line);
     ++counters_.records_written;
@@ -938,14 +1203,57 @@ void B2bua::on_no_answer(std::uint64_t id) {
     finish(c, "no-answer");
 }
 
+void B2bua::release_media(Call& c) {
+    if (c.released) return;
+    c.released = true;
+    media_.release(c.a_call_id);
+}
+
+// The calls whose linger is over (and those due within 50 ms) are torn down together: one flow
+// batch, one data-plane round trip, however many calls ended in that time.
+void B2bua::on_releases_due() {
+    t_releases_ = 0;
+    auto horizon = loop_.now() + milliseconds(50);
+    std::vector<std::string> batch;
+    while (!releases_.empty() && releases_.front().due <= horizon) {
+        auto it = calls_.find(releases_.front().call);
+        releases_.pop_front();
+        if (it == calls_.end() || it->second->released) continue;
+        it->second->released = true;
+        batch.push_back(it->second->a_call_id);
+    }
+    if (!batch.empty()) media_.release_many(batch);
+    if (!releases_.empty()) {
+        auto delay = std::chrono::duration_cast<milliseconds>(releases_.front().due - loop_.now());
+        t_releases_ = loop_.add_timer(std::max(milliseconds(1), delay), [this] { on_releases_due(); });
+    }
+}
+
+void B2bua::flush_releases() {
+    std::vector<std::string> batch;
+    for (auto& [id, c] : calls_) {
+        if (!c->ended || c->released) continue;
+        c->released = true;
+        batch.push_back(c->a_call_id);
+    }
+    releases_.clear();
+    if (t_releases_ != 0) loop_.cancel_timer(t_releases_);
+    t_releases_ = 0;
+    if (!batch.empty()) media_.release_many(batch);
+}
+
 void B2bua::on_linger(std::uint64_t id) {
     auto it = calls_.find(id);
     if (it == calls_.end()) return;
     Call& c = *it->second;
     c.t_linger = 0;
+    release_media(c);
     by_call_id_.erase(c.a_call_id);
     by_call_id_.erase(c.b_call_id);
-    std::erase_if(txns_, [id](const auto& kv) { return kv.second.call == id; });
+    // The call's own transactions only (a scan of every transaction per call was quadratic
+    // under load: tens of thousands of calls linger at a few thousand calls/s).
+    for (std::uint64_t key : c.txn_keys)
+        if (auto t = txns_.find(key); t != txns_.end() && t->second.call == id) txns_.erase(t);
     calls_.erase(it);
 }
 
@@ -954,6 +1262,7 @@ void B2bua::end_all(std::string_view reason) {
     for (auto& [id, c] : calls_)
         if (!c->ended) ids.push_back(id);
     for (auto id : ids) end_both(*calls_[id], reason);
+    flush_releases();
 }
 
 void B2bua::poll_media_events() {
@@ -976,22 +1285,45 @@ void B2bua::poll_media_events() {
 
 namespace {
 
-nlohmann::json call_entry(const B2bua::Call& c, const std::optional<std::string>& media);
+nlohmann::json call_entry(const B2bua::Call& c);
 
 }  // namespace
 
 void B2bua::journal_call(Call& c) {
-    if (!journal_.is_open()) return;
-    auto media = media_.save(c.a_call_id);
-    journal_ << call_entry(c, media).dump() << '\n';
-    journal_.flush();
+    if (!journal_.is_open() || c.ended) return;
+    // The media session is spliced in as a JSON object (its own text), not as an escaped string.
+    std::string line = call_entry(c).dump();
+    if (auto media = media_.save(c.a_call_id)) {
+        line.pop_back();
+        line += ",\"media\":";
+        line += *media;
+        line += '}';
+    }
+    journal_ << line << '\n';
+    schedule_flush();
     c.journaled = true;
 }
 
 void B2bua::journal_end(const Call& c) {
     if (!journal_.is_open()) return;
     journal_ << nlohmann::json{{"op", "end"}, {"a_call_id", c.a_call_id}}.dump() << '\n';
-    journal_.flush();
+    schedule_flush();
+}
+
+// The journal and the records are written (write(2)) once per loop iteration rather than once
+// per line: under load one write carries many calls. What a kill -9 can lose is what the current
+// iteration produced; a clean stop flushes.
+void B2bua::schedule_flush() {
+    if (t_flush_ != 0) return;
+    t_flush_ = loop_.add_timer(milliseconds(0), [this] {
+        t_flush_ = 0;
+        flush_files();
+    });
+}
+
+void B2bua::flush_files() {
+    if (journal_.is_open()) journal_.flush();
+    if (records_.is_open()) records_.flush();
 }
 
 namespace {
@@ -1000,7 +1332,7 @@ std::string peer_text(const TxnPeer& p) {
     return SipStack::address_of(p).to_string();
 }
 
-nlohmann::json call_entry(const B2bua::Call& c, const std::optional<std::string>& media) {
+nlohmann::json call_entry(const B2bua::Call& c) {
     return {{"op", "call"},
             {"a_call_id", c.a_call_id},
             {"b_call_id", c.b_call_id},
@@ -1016,8 +1348,7 @@ nlohmann::json call_entry(const B2bua::Call& c, const std::optional<std::string>
             {"b_invite", c.b_forks->invite().serialize()},
             {"b_2xx", c.b_2xx_raw},
             {"b_listener", SipStack::listener_of(c.b_peer)},
-            {"b_peer", peer_text(c.b_peer)},
-            {"media", media ? nlohmann::json(*media) : nlohmann::json()}};
+            {"b_peer", peer_text(c.b_peer)}};
 }
 
 }  // namespace
@@ -1101,7 +1432,12 @@ void B2bua::restore_journal() {
         c->a_acked = c->a_final_sent = c->b_final = c->b_provisional = true;
         c->final_status = 200;
         c->journaled = true;
-        if (!j["media"].is_string() || !media_.restore(id, j["media"].get<std::string>()))
+        // "media": the session's JSON object (older journals: the same as a string).
+        std::string media_text = j.contains("media") && j["media"].is_string()
+                                     ? j["media"].get<std::string>()
+                                 : j.contains("media") && j["media"].is_object() ? j["media"].dump()
+                                                                                 : std::string();
+        if (media_text.empty() || !media_.restore(id, media_text))
             spdlog::warn("journal: call {}: no media session (flows are not managed)", id);
         std::uint64_t cid = c->id;
         by_call_id_[c->a_call_id] = cid;

@@ -117,6 +117,26 @@ void EngineMediaControl::release(const std::string& call) {
         spdlog::warn("call {}: tearing down flows: {}", call, what(r.error()));
 }
 
+void EngineMediaControl::release_many(const std::vector<std::string>& calls) {
+    // Every call's deletes in one batch (one round trip); when that fails (a flow already gone,
+    // calls on several data planes), call by call so that one call cannot keep another's flows.
+    std::vector<flowapi::Batch> each;
+    flowapi::Batch all;
+    for (const auto& call : calls) {
+        a_transport_.erase(call);
+        media::MediaSession* s = engine_.find(call);
+        if (s == nullptr) continue;
+        by_session_.erase(s->id());
+        each.push_back(s->teardown());
+        all.ops.insert(all.ops.end(), each.back().ops.begin(), each.back().ops.end());
+        engine_.erase(call);
+    }
+    if (all.ops.empty() || engine_.apply(all)) return;
+    for (const auto& b : each)
+        if (auto r = engine_.apply(b); !r)
+            spdlog::warn("tearing down flows: {}", what(r.error()));
+}
+
 std::optional<std::string> EngineMediaControl::save(const std::string& call) {
     media::MediaSession* s = engine_.find(call);
     if (s == nullptr) return std::nullopt;

@@ -4,7 +4,8 @@
 #
 #   run_cp_sipp.sh <rtpx-controlplane> <rtpx-dataplane> <scenario-dir> <scenario> <calls> [<rtpx>]
 #
-# scenario: basic | cancel | callee_bye (uac_<s>.xml against uas_<s>.xml), overload (max_calls 1:
+# scenario: basic | cancel | callee_bye | prack (RFC 3262 on both legs) | late_offer (offer in
+# the 200, answer in the ACK) (uac_<s>.xml against uas_<s>.xml), overload (max_calls 1:
 # one long call held while <calls> more INVITEs get 503 + Retry-After, then the held call ends
 # normally) or inactivity (media_timeout_s 1 and no RTP: the data plane's inactivity events make
 # the control plane send BYE to both parties) or restart (a call is answered, the control plane is
@@ -132,7 +133,7 @@ metrics() {
 SIPP_COMMON=(-t u1 -nostdin -timeout 30s -timeout_error -trace_err -max_recv_loops 1000)
 uas_scen=$SCEN uac_scen=$SCEN uas_calls=$CALLS expect_reason=bye-caller expect_records=$CALLS
 case $SCEN in
-  basic) ;;
+  basic | prack | late_offer) ;;
   callee_bye) expect_reason=bye-callee ;;
   cancel) expect_reason=cancelled ;;
   overload) uas_scen=basic uas_calls=1 expect_records=1 ;;

@@ -3,16 +3,26 @@
 // call's media anchored on the data plane through MediaControl.
 //
 //   INVITE (A)      -> 100 Trying (transaction layer), limits (503 + Retry-After), route (404),
-//                      media offer A->B, INVITE on B (fresh Call-ID, tags, CSeq)
-//   1xx (B)         -> relayed to A; a 18x with SDP: media answer, flows committed (early media)
-//   2xx (B)         -> ACK on B; media answer; every flow of the call committed in ONE batch; then
+//                      media offer A->B, INVITE on B (fresh Call-ID, tags, CSeq, Supported: 100rel)
+//   1xx (B)         -> relayed to A; a 18x with SDP: media answer, flows committed (early media).
+//                      100rel (RFC 3262) hop by hop: B's reliable 1xx are PRACKed here; towards an
+//                      A that supports or requires 100rel every 1xx is sent reliably (RSeq,
+//                      retransmitted until A's PRACK, answered here; 504 + CANCEL after 64*T1)
+//   2xx (B)         -> media answer; every flow of the call committed in ONE batch; ACK on B; then
 //                      200 to A (retransmitted until A's ACK, RFC 3261 13.3.1.4)
+//   late offer      -> an INVITE without a body: INVITE on B without SDP; B's 2xx offer is
+//                      rewritten into the 200 to A; A's ACK answer is rewritten, the flows
+//                      programmed, then B is ACKed with the answer (B's 2xx retransmissions wait)
 //   later 2xx (B)   -> from another fork: ACK + BYE (RFC 3261 13.2.2.4)
 //   3xx-6xx (B)     -> the same status to A (408 on timeout, 503 on transport failure)
 //   CANCEL (A)      -> 200, 487 on the INVITE, CANCEL on B (once B has sent a provisional)
 //   BYE (either)    -> 200, BYE on the other leg, flows torn down, call record written
 //   re-INVITE/UPDATE/INFO (either leg, in dialog) -> relayed to the other leg; an SDP offer is
-//                      rewritten through the media session and the answer reprograms the flows
+//                      rewritten through the media session and the answer reprograms the flows;
+//                      the 2xx of a re-INVITE is retransmitted to its sender until the ACK
+//   after the end   -> the flows are deleted media_linger (2 s) later, those of every call due
+//                      within 50 ms in one batch (MediaControl::release_many): RTP in flight is
+//                      still relayed, not counted as no_flow drops (shutdown deletes them at once)
 //   max duration, media inactivity (data-plane events) -> BYE on both legs
 //
 // Journal ([journal] path): one JSON line when a call is answered (and again when a re-INVITE or
@@ -27,6 +37,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -108,6 +119,8 @@ class B2bua final : public StackUser {
     void end_all(std::string_view reason);
     // Processes pending media events now (the loop does it when the event fd is readable).
     void poll_media_events();
+    // How long a finished call's flows stay programmed (0: deleted at once).
+    void set_media_linger(std::chrono::milliseconds d) noexcept { media_linger_ = d; }
 
     void on_sip(const sip::TxnAction& action) override;
 
@@ -156,6 +169,18 @@ class B2bua final : public StackUser {
     void finish(Call& call, std::string_view reason);
     void write_record(const Call& call, const std::optional<std::array<LegMediaStats, 2>>& stats);
     [[nodiscard]] sip::TxnPeer dialog_peer(const Call& call, CallLeg leg) const;
+    [[nodiscard]] sip::TxnPeer peer_of(const sip::Dialog* d, const sip::TxnPeer& fallback) const;
+    void on_prack(const sip::TxnAction& a, Call& call, CallLeg leg);
+    void send_reliable_1xx(Call& call, sip::SipMessage response);
+    void retransmit_1xx(std::uint64_t id);
+    void send_b_ack(Call& call, sip::Dialog& dialog, std::string_view sdp);
+    void settle_b_ack(Call& call);
+    void complete_late_offer(Call& call, const sip::SipMessageView& ack);
+    void stop_re2xx(Call& call, CallLeg leg);
+    void retransmit_re2xx(std::uint64_t id, CallLeg leg);
+    void release_media(Call& call);
+    void on_releases_due();
+    void flush_releases();
     [[nodiscard]] sip::ViaSpec via_for(std::size_t listener) const;
     [[nodiscard]] std::string contact_for(std::size_t listener) const;
     [[nodiscard]] MediaPolicy policy(const Call& call) const;
@@ -178,12 +203,22 @@ class B2bua final : public StackUser {
     std::unordered_map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs
     std::unordered_map<std::uint64_t, TxnRef> txns_;             // by index << 32 | generation
     std::size_t active_ = 0;
+    std::chrono::milliseconds media_linger_{2000};
+    struct PendingRelease {
+        sip::EventLoop::Clock::time_point due;
+        std::uint64_t call = 0;
+    };
+    std::deque<PendingRelease> releases_;  // by due time (one linger for all)
+    sip::EventLoop::TimerId t_releases_ = 0;
     B2buaCounters counters_;
     // calls per second: new calls in the current and the previous second
     std::int64_t cps_second_ = 0;
     std::uint32_t cps_current_ = 0, cps_previous_ = 0;
     void journal_call(Call& call);
     void journal_end(const Call& call);
+    void schedule_flush();
+    void flush_files();
+    sip::EventLoop::TimerId t_flush_ = 0;
     void restore_journal();
 
     std::ofstream records_;

@@ -30,6 +30,7 @@ class EngineMediaControl final : public MediaControl {
     tl::expected<void, std::string> commit(const std::string& call) override;
     std::optional<std::array<LegMediaStats, 2>> stats(const std::string& call) override;
     void release(const std::string& call) override;
+    void release_many(const std::vector<std::string>& calls) override;
     std::optional<std::string> save(const std::string& call) override;
     bool restore(const std::string& call, std::string_view json) override;
     void reattach() override;

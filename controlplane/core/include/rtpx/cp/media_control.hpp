@@ -66,6 +66,10 @@ class MediaControl {
         const std::string& call) = 0;
     // Tears the call's flows down (one batch) and forgets the session.
     virtual void release(const std::string& call) = 0;
+    // The same for several calls, in as few data-plane round trips as the implementation can.
+    virtual void release_many(const std::vector<std::string>& calls) {
+        for (const auto& c : calls) release(c);
+    }
 
     // Journal: the call's media session as JSON text (nullopt: nothing to save), rebuilt from it
     // after a restart, and re-attached to the flows the data planes still hold.
