@@ -85,7 +85,7 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
         if (!cfg->has_srtp_ingress) continue;
         const ParsedFrame& p = parsed[j];
         auto* payload = rte_pktmbuf_mtod(pkts[j], std::uint8_t*) + p.payload_offset();
-        const rtp::PacketClass cls = rtp::classify(rtp::ByteSpan(payload, p.payload_size()), true);
+        const rtp::PacketClass cls = classify_media(rtp::ByteSpan(payload, p.payload_size()));
         // STUN, DTLS and the like are forward()'s to drop: nothing to unprotect.
         if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) continue;
         s.packets[count] = {cfg->srtp_ingress.context.get(), payload, p.payload_size(),
