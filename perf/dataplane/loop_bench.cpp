@@ -27,10 +27,9 @@
 //
 //   dataplane_loop_bench [--flows 1000,100000,1000000] [--runs 5] [--seconds 1]
 //                        [--suites ring,plain,protect,rekey,churn,wake] [--batch 100]
-//                        [--idle-sleep-us 200] [--pages thp|4k]
+//                        [--idle-sleep-us 200]
 // Prints one line per measurement ("result <suite> <flows> <key>=<value> ...") for perf/run.sh to
 // aggregate (medians and spread). "ring" is the floor: the ring's rx_burst + tx_burst alone.
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -53,7 +52,6 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-#include <rte_memory.h>
 
 #include "rtpx/dataplane/flow_table.hpp"
 #include "rtpx/dataplane/srtp_stage.hpp"
@@ -77,7 +75,6 @@ struct Options {
     double seconds = 1.0;
     std::uint32_t batch = 100;
     std::uint32_t idle_sleep_us = 200;
-    std::string pages = "thp";
 };
 
 rte_mempool* g_pool = nullptr;
@@ -91,20 +88,6 @@ std::uint64_t rss_kib() {
         if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
     }
     return 0;
-}
-
-// --pages thp: DPDK's memory without hugepages (--no-huge: anonymous 4 KiB pages) made eligible
-// for transparent huge pages, before anything is allocated in it. rtpx-dataplane runs on
-// hugepages (or on this in --no-huge mode); 4 KiB pages put a page walk under every flow at 100k
-// flows and measure the TLB rather than the worker (--pages 4k shows it).
-void advise_huge_pages() {
-    rte_memseg_list_walk(
-        [](const rte_memseg_list* msl, void*) {
-            if (msl->base_va != nullptr && msl->len != 0)
-                (void)::madvise(msl->base_va, msl->len, MADV_HUGEPAGE);  // unmapped parts: ENOMEM
-            return 0;
-        },
-        nullptr);
 }
 
 // Nanoseconds a thread has spent on a CPU (schedstat): the machine is shared, so the worker's
@@ -606,12 +589,6 @@ int main(int argc, char** argv) {
             o.seconds = std::stod(v);
         } else if (a == "--batch") {
             o.batch = static_cast<std::uint32_t>(std::stoul(v));
-        } else if (a == "--pages") {
-            if (v != "4k" && v != "thp") {
-                std::fprintf(stderr, "--pages: 4k or thp\n");
-                return 2;
-            }
-            o.pages = v;
         } else if (a == "--idle-sleep-us") {
             o.idle_sleep_us = static_cast<std::uint32_t>(std::stoul(v));
         } else {
@@ -637,8 +614,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "EAL init failed\n");
         return 1;
     }
-    if (o.pages == "thp") advise_huge_pages();
-    std::printf("result machine 0 pages=%s\n", o.pages.c_str());
     g_worker_lcore = rte_get_next_lcore(-1, 1, 0);
     g_pool = rte_pktmbuf_pool_create("loop_pool", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     rte_eth_conf conf{};
