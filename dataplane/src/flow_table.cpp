@@ -283,6 +283,8 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             c.srtp_egress = std::move(*srtp_out);
             c.has_srtp_ingress = c.srtp_ingress.enabled();
             c.has_srtp_egress = c.srtp_egress.enabled();
+            c.srtp_ingress_context = c.srtp_ingress.context.get();
+            c.srtp_egress_context = c.srtp_egress.context.get();
             // The egress headers, and the hot copies of the spec (FlowConfig's first two lines).
             EgressHeaders out;
             out.src_mac = c.egress_mac;

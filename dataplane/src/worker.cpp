@@ -198,8 +198,9 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     // Software-pipelined over the burst: while packet j is forwarded, the lines of the flow kPrefetchAhead
     // packets on are on their way (each entry's hot line and the two lines of RFC 3550 statistics
     // the in-order path touches, and the two lines of the configuration the plain path reads,
-    // which sits right after the entry unless a modify moved it). Packets of flows with ingress
-    // SRTP are set aside and unprotected in one backend call after the pass, then forwarded.
+    // which sits right after the entry unless a modify moved it). Packets from the first one of a
+    // flow with ingress SRTP on are set aside, unprotected in one backend call after the pass (the
+    // plain ones among them untouched), then forwarded.
     constexpr std::uint16_t kPrefetchAhead = 12;
     const auto prefetch_flow = [](const FlowEntry* e) noexcept {
         if (e == nullptr) return;
@@ -218,7 +219,12 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             drop(DropReason::kNoFlow, udp[j], nullptr);
             continue;
         }
-        if (e->config.load(std::memory_order_acquire)->has_srtp_ingress) {
+        const FlowConfig* cfg = e->config.load(std::memory_order_acquire);
+        // From the first packet with ingress SRTP on, everything waits for the unprotect (the
+        // burst leaves in arrival order).
+        if (cfg->has_srtp_ingress || held != 0) {
+            // An SRTP context's lines (some ten) arrive while the rest of the burst is parsed.
+            if (cfg->has_srtp_ingress) cfg->srtp_ingress_context->prefetch(true);
             udp[held] = udp[j];
             parsed[held] = parsed[j];
             entries[held] = e;

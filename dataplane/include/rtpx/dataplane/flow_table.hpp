@@ -112,12 +112,17 @@ struct alignas(64) FlowConfig {
     // for a relay that rewrites nothing in RTP.
     bool rewrites_rtp = false;
     EgressTemplate egress;
-    // Line 1: the RTP rewrites.
-    std::uint8_t transport_cc_extension_id = 0;
-    std::uint32_t clock_rate = 8000;
+    // Line 1: the SRTP contexts (srtp_*.context.get(), or null), read when the burst prefetches
+    // them, and the RTP rewrites.
+    rtp::srtp::SrtpContext* srtp_ingress_context = nullptr;
+    rtp::srtp::SrtpContext* srtp_egress_context = nullptr;
     std::optional<std::uint32_t> rewrite_ssrc;
     std::optional<std::uint16_t> seq_offset;
     std::optional<std::uint32_t> timestamp_offset;
+
+    // What the RTCP agent reads (transport-cc recording, RTP clock).
+    std::uint8_t transport_cc_extension_id = 0;
+    std::uint32_t clock_rate = 8000;
 
     // Slower paths (RTCP agent, neighbour resolution messages).
     std::array<std::uint8_t, 6> egress_mac{};  // the egress port's MAC (source of rewritten frames)
