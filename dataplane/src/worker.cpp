@@ -210,6 +210,11 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         rte_prefetch0(e->inline_config());
         rte_prefetch0(static_cast<const char*>(e->inline_config()) + 64);
     };
+    // Every entry's first line at once first: with 4 KiB pages (--no-huge) each is a page walk at
+    // 100k flows, and the walks overlap best started together.
+    for (std::uint16_t j = 0; j < k; ++j) {
+        if (entries[j] != nullptr) rte_prefetch0(entries[j]);
+    }
     for (std::uint16_t j = 0; j < k && j < kPrefetchAhead; ++j) prefetch_flow(entries[j]);
     std::uint16_t held = 0;  // SRTP ingress, compacted to the front of the arrays
     for (std::uint16_t j = 0; j < k; ++j) {
