@@ -350,9 +350,8 @@ EgressTemplate make_egress_template(const EgressHeaders& out) noexcept {
     }
     store_be16(udp, out.source.port);
     store_be16(udp + 2, out.destination.port);
-    t.pseudo_sum =
-        fold(pseudo_header_sum(out.destination.address.family, ip + (v4 ? 12 : 8),
-                               ip + (v4 ? 16 : 24), kProtoUdp, 0));
+    t.pseudo_sum = fold(pseudo_header_sum(out.destination.address.family, ip + (v4 ? 12 : 8),
+                                          ip + (v4 ? 16 : 24), kProtoUdp, 0));
     t.ports_sum = fold(sum_be(udp, 4));
     return t;
 }
@@ -410,8 +409,7 @@ tl::expected<void, DropReason> apply_egress_template(rte_mbuf* m, const ParsedFr
         if (offload.ipv4) {
             flags |= RTE_MBUF_F_TX_IP_CKSUM;
         } else {
-            store_be16(ip + 10,
-                       static_cast<std::uint16_t>(~fold(std::uint32_t{t.ip_sum} + total)));
+            store_be16(ip + 10, static_cast<std::uint16_t>(~fold(std::uint32_t{t.ip_sum} + total)));
         }
     } else {
         store_be16(ip + 4, udp_size);

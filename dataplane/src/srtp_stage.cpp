@@ -88,8 +88,7 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
         const rtp::PacketClass cls = classify_media(rtp::ByteSpan(payload, p.payload_size()));
         // STUN, DTLS and the like are forward()'s to drop: nothing to unprotect.
         if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) continue;
-        s.packets[count] = {cfg->srtp_ingress_context, payload, p.payload_size(),
-                            p.payload_size()};
+        s.packets[count] = {cfg->srtp_ingress_context, payload, p.payload_size(), p.payload_size()};
         s.origin[count] = j;
         s.rtcp[count] = cls == rtp::PacketClass::kRtcp;
         any_rtcp = any_rtcp || s.rtcp[count];

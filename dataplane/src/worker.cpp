@@ -195,12 +195,12 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     }
     if (k == 0) return;
     ctx_.flows->lookup_bulk(key_ptrs.data(), k, entries.data());
-    // Software-pipelined over the burst: while packet j is forwarded, the lines of the flow kPrefetchAhead
-    // packets on are on their way (each entry's hot line and the two lines of RFC 3550 statistics
-    // the in-order path touches, and the two lines of the configuration the plain path reads,
-    // which sits right after the entry unless a modify moved it). Packets from the first one of a
-    // flow with ingress SRTP on are set aside, unprotected in one backend call after the pass (the
-    // plain ones among them untouched), then forwarded.
+    // Software-pipelined over the burst: while packet j is forwarded, the lines of the flow
+    // kPrefetchAhead packets on are on their way (each entry's hot line and the two lines of RFC
+    // 3550 statistics the in-order path touches, and the two lines of the configuration the plain
+    // path reads, which sits right after the entry unless a modify moved it). Packets from the
+    // first one of a flow with ingress SRTP on are set aside, unprotected in one backend call after
+    // the pass (the plain ones among them untouched), then forwarded.
     constexpr std::uint16_t kPrefetchAhead = 12;
     const auto prefetch_flow = [](const FlowEntry* e) noexcept {
         if (e == nullptr) return;
@@ -228,7 +228,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         // From the first packet with ingress SRTP on, everything waits for the unprotect (the
         // burst leaves in arrival order).
         if (cfg->has_srtp_ingress || held != 0) {
-            // An SRTP context's lines (some ten) arrive while the rest of the burst is parsed.
+            // An SRTP context's lines (some ten) arrive while the rest of the burst goes by.
             if (cfg->has_srtp_ingress) cfg->srtp_ingress_context->prefetch(true);
             udp[held] = udp[j];
             parsed[held] = parsed[j];
@@ -371,9 +371,10 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
             }
             if (cfg->rewrite_ssrc) {
                 const std::uint32_t after = *cfg->rewrite_ssrc;
-                delta += sum_delta(static_cast<std::uint16_t>(ssrc >> 16),
-                                   static_cast<std::uint16_t>(after >> 16)) +
-                         sum_delta(static_cast<std::uint16_t>(ssrc), static_cast<std::uint16_t>(after));
+                delta +=
+                    sum_delta(static_cast<std::uint16_t>(ssrc >> 16),
+                              static_cast<std::uint16_t>(after >> 16)) +
+                    sum_delta(static_cast<std::uint16_t>(ssrc), static_cast<std::uint16_t>(after));
                 rtp::set_ssrc(payload, after);
             }
             if (cfg->seq_offset) {
@@ -422,8 +423,8 @@ void Worker::transmit(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const 
         dst_mac = resolved.data();
     }
     const std::uint32_t bytes = p.payload_size();
-    if (auto ok = apply_egress_template(m, p, cfg->egress, dst_mac, out.offload, payload_sum);
-        !ok) [[unlikely]] {
+    if (auto ok = apply_egress_template(m, p, cfg->egress, dst_mac, out.offload, payload_sum); !ok)
+        [[unlikely]] {
         drop(ok.error(), m, flow);
         return;
     }

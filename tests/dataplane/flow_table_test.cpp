@@ -183,9 +183,9 @@ TEST(FlowTable, HotFieldsCopyTheSpec) {
         EXPECT_EQ(c.has_srtp_egress, c.srtp_egress.enabled());
         EXPECT_NE(e.rtcp.load(), nullptr);
         // The layout the burst prefetch relies on: the flags and an IPv4 template without VLAN
-        // on FlowConfig's first line, the SRTP contexts and the RTP rewrites within its second; the entry's per-packet
-        // fields (RTCP state pointer included) on its first line; a new flow's configuration in
-        // the entry's own storage.
+        // on FlowConfig's first line, the SRTP contexts and the RTP rewrites within its second; the
+        // entry's per-packet fields (RTCP state pointer included) on its first line; a new flow's
+        // configuration in the entry's own storage.
         const auto offset = [](const void* base, const void* field) {
             return static_cast<const char*>(field) - static_cast<const char*>(base);
         };

@@ -192,7 +192,8 @@ TEST(PipelineRewrite, TemplateWithAKnownPayloadSumEqualsTheFullSum) {
     out.source = {flowapi::IpAddress::v4(192, 0, 2, 1), 40000};
     out.destination = {flowapi::IpAddress::v4(203, 0, 113, 9), 50000};
     const EgressTemplate t = make_egress_template(out);
-    for (const std::uint16_t seq : {std::uint16_t{0}, std::uint16_t{0x7FFF}, std::uint16_t{0xFFFF}}) {
+    for (const std::uint16_t seq :
+         {std::uint16_t{0}, std::uint16_t{0x7FFF}, std::uint16_t{0xFFFF}}) {
         Bytes rtp = rtp_packet(seq);
         rtp.push_back(0xAB);  // odd length
         const Bytes f = ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp);
@@ -212,10 +213,10 @@ TEST(PipelineRewrite, TemplateWithAKnownPayloadSumEqualsTheFullSum) {
         ASSERT_TRUE(apply_egress_template(full, *p, t, nullptr, ChecksumOffload{}));
         ASSERT_TRUE(apply_egress_template(incremental, *p, t, nullptr, ChecksumOffload{}, after));
         ASSERT_EQ(rte_pktmbuf_data_len(full), rte_pktmbuf_data_len(incremental));
-        EXPECT_EQ(std::memcmp(rte_pktmbuf_mtod(full, const void*),
-                              rte_pktmbuf_mtod(incremental, const void*),
-                              rte_pktmbuf_data_len(full)),
-                  0)
+        EXPECT_EQ(
+            std::memcmp(rte_pktmbuf_mtod(full, const void*),
+                        rte_pktmbuf_mtod(incremental, const void*), rte_pktmbuf_data_len(full)),
+            0)
             << "seq " << seq;
         const Bytes o = bytes_of(incremental);
         EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 26, o.data() + 30, 4, 17,

@@ -217,7 +217,8 @@ struct PayloadSum {
 }
 // RFC 1624 eqn. 3 on sums, S' = S + ~m + m', for one 16-bit word of payload that went from m to
 // m' (or a run of them by its sums): the term to add to a delta (at most a few thousand terms).
-[[nodiscard]] constexpr std::uint32_t sum_delta(std::uint16_t before, std::uint16_t after) noexcept {
+[[nodiscard]] constexpr std::uint32_t sum_delta(std::uint16_t before,
+                                                std::uint16_t after) noexcept {
     return std::uint32_t{static_cast<std::uint16_t>(~before)} + after;
 }
 // Payload bytes rewritten: `delta` is the sum of their sum_delta terms.
@@ -233,11 +234,11 @@ struct PayloadSum {
 // complement sums of what does not change per packet. The metadata comes first so that an IPv4
 // template without VLAN lies within the first cache line of its owner.
 struct EgressTemplate {
-    static constexpr std::size_t kMaxSize = kEthHeaderSize + kVlanTagSize + kIpv6HeaderSize +
-                                            kUdpHeaderSize;
-    std::uint8_t size = 0;        // 42, 46, 62 or 66 octets
-    std::uint8_t l2 = 0;          // Ethernet (+ VLAN): 14 or 18
-    std::uint8_t l3 = 0;          // 20 or 40
+    static constexpr std::size_t kMaxSize =
+        kEthHeaderSize + kVlanTagSize + kIpv6HeaderSize + kUdpHeaderSize;
+    std::uint8_t size = 0;  // 42, 46, 62 or 66 octets
+    std::uint8_t l2 = 0;    // Ethernet (+ VLAN): 14 or 18
+    std::uint8_t l3 = 0;    // 20 or 40
     bool v4 = true;
     std::uint16_t ip_sum = 0;      // IPv4: the header's folded sum, total length excluded
     std::uint16_t pseudo_sum = 0;  // the pseudo-header's addresses and protocol, folded
