@@ -37,10 +37,43 @@ void destroy(T* p) {
     rte_free(p);
 }
 
+// An entry with room for its first configuration right after it (FlowEntry::inline_config()).
+FlowEntry* make_entry(int socket, const FlowSpec& spec) {
+    void* mem = rte_zmalloc_socket(nullptr, sizeof(FlowEntry) + sizeof(FlowConfig),
+                                   alignof(FlowEntry), socket);
+    if (mem == nullptr) return nullptr;
+    return new (mem) FlowEntry(spec);
+}
+
+// A configuration for `entry` (nullptr: a new entry's, which always has its storage free): in the
+// entry's inline storage when that is free, else rte_malloc'd.
+FlowConfig* make_config(int socket, FlowEntry* entry) {
+    if (entry->inline_config_free) {
+        auto* c = new (entry->inline_config()) FlowConfig();
+        c->in_entry = true;
+        entry->inline_config_free = false;
+        return c;
+    }
+    return make_on<FlowConfig>(socket);
+}
+
+void destroy_config(const FlowConfig* config) {
+    if (config == nullptr) return;
+    auto* c = const_cast<FlowConfig*>(config);
+    if (!c->in_entry) {
+        destroy(c);
+        return;
+    }
+    // In its entry's storage, which sits right before it.
+    FlowEntry* owner = reinterpret_cast<FlowEntry*>(c) - 1;
+    c->~FlowConfig();
+    owner->inline_config_free = true;
+}
+
 void free_entry(FlowEntry* e) {
     if (e == nullptr) return;
     destroy_rtcp_state(e->rtcp.load(std::memory_order_relaxed));
-    destroy(const_cast<FlowConfig*>(e->config.load(std::memory_order_relaxed)));
+    destroy_config(e->config.load(std::memory_order_relaxed));
     destroy(e);
 }
 
@@ -142,7 +175,7 @@ void FlowTable::reclaim(bool wait) noexcept {
         if (rte_rcu_qsbr_check(rcu_, r.token, wait) != 1) return;
         for (auto pos : r.positions) rte_hash_free_key_with_position(hash_, pos);
         for (auto* e : r.entries) free_entry(e);
-        for (const auto* c : r.configs) destroy(const_cast<FlowConfig*>(c));
+        for (const auto* c : r.configs) destroy_config(c);
         retired_keys_ -= static_cast<std::uint32_t>(r.positions.size());
         retired_.pop_front();
     }
@@ -165,7 +198,7 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     std::size_t deletes = 0;
     auto release_prepared = [&] {
         for (auto& p : prepared) {
-            destroy(p.config);
+            destroy_config(p.config);
             destroy_rtcp_state(p.rtcp);
             delete p.tcc;
             if (p.kind == OpKind::kAdd && p.entry != nullptr) {
@@ -221,8 +254,16 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                     i, ".egress_source.address: " + to_string(op.spec.egress_source.address) +
                            " is not a media address of any port");
             }
-            p.config = make_on<FlowConfig>(socket_);
+            if (op.kind == OpKind::kAdd) {
+                p.entry = make_entry(socket_, op.spec);
+                if (p.entry == nullptr) {
+                    release_prepared();
+                    return reject(i, ": out of memory");
+                }
+            }
+            p.config = make_config(socket_, op.kind == OpKind::kAdd ? p.entry : existing);
             if (p.config == nullptr) {
+                prepared.push_back(p);
                 release_prepared();
                 return reject(i, ": out of memory");
             }
@@ -242,7 +283,18 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             c.srtp_egress = std::move(*srtp_out);
             c.has_srtp_ingress = c.srtp_ingress.enabled();
             c.has_srtp_egress = c.srtp_egress.enabled();
-            // The hot copies of the spec (FlowConfig's first two cache lines).
+            c.srtp_ingress_context = c.srtp_ingress.context.get();
+            c.srtp_egress_context = c.srtp_egress.context.get();
+            // The egress headers, and the hot copies of the spec (FlowConfig's first two lines).
+            EgressHeaders out;
+            out.src_mac = c.egress_mac;
+            out.dst_mac = c.next_hop_mac;
+            out.vlan = c.egress_vlan;
+            out.source = op.spec.egress_source;
+            out.destination = op.spec.egress_destination;
+            c.egress = make_egress_template(out);
+            c.rewrites_rtp = c.remap_pt || c.remap_extensions || op.spec.rewrite_ssrc ||
+                             op.spec.seq_offset || op.spec.timestamp_offset;
             c.latching = op.spec.latching;
             c.rtcp_mode = op.spec.rtcp_mode;
             c.transport_cc_feedback = op.spec.transport_cc_feedback;
@@ -267,12 +319,6 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             }
         }
         if (op.kind == OpKind::kAdd) {
-            p.entry = make_on<FlowEntry>(socket_, op.spec);
-            if (p.entry == nullptr) {
-                prepared.push_back(p);
-                release_prepared();
-                return reject(i, ": out of memory");
-            }
             p.entry->config.store(p.config, std::memory_order_relaxed);
             p.entry->rtcp.store(p.rtcp, std::memory_order_relaxed);
             p.rtcp = nullptr;

@@ -24,9 +24,7 @@ tl::unexpected<DropReason> drop(DropReason r) noexcept {
 
 // One's complement sum of big-endian 16-bit words (RFC 1071), not folded.
 std::uint32_t sum_be(const std::uint8_t* p, std::size_t n) noexcept {
-    // rte_raw_cksum sums native-endian words; on a little-endian CPU that is the byte-swapped sum.
-    const std::uint16_t raw = rte_raw_cksum(p, n);
-    return rte_be_to_cpu_16(raw);
+    return ones_sum(p, n);
 }
 
 std::uint16_t fold(std::uint32_t sum) noexcept {
@@ -86,8 +84,8 @@ std::uint16_t l4_checksum(AddressFamily family, const std::uint8_t* src_ip,
     return static_cast<std::uint16_t>(~fold(sum));
 }
 
-tl::expected<ParsedFrame, DropReason> parse_frame(const std::uint8_t* f,
-                                                  std::size_t size) noexcept {
+tl::expected<ParsedFrame, DropReason> parse_frame_general(const std::uint8_t* f,
+                                                          std::size_t size) noexcept {
     ParsedFrame p;
     if (size < kEthHeaderSize) return drop(DropReason::kMalformed);
     std::size_t l3 = kEthHeaderSize;
@@ -324,43 +322,65 @@ ExceptionVerdict handle_exception(rte_mbuf* m, const ParsedFrame& p, const PortI
     return ExceptionVerdict::kDrop;
 }
 
-PayloadSum ingress_payload_sum(const std::uint8_t* f, const ParsedFrame& p) noexcept {
-    const std::uint8_t* udp = f + p.l4_offset;
-    const std::uint16_t checksum = load_be16(udp + 6);
-    if (checksum == 0) return {};
-    // pseudo-header + UDP header (checksum included) + payload sums to all ones when the checksum
-    // is right (RFC 1071), so the payload's sum is the complement of the rest.
-    std::uint32_t rest = pseudo_header_sum(p.family, f + p.src_ip_offset(), f + p.dst_ip_offset(),
-                                           kProtoUdp, p.l4_size);
-    rest += sum_be(udp, kUdpHeaderSize);
-    return {true, static_cast<std::uint16_t>(~fold(rest))};
+EgressTemplate make_egress_template(const EgressHeaders& out) noexcept {
+    EgressTemplate t;
+    const bool v4 = out.destination.address.family == AddressFamily::kIpv4;
+    t.v4 = v4;
+    t.l2 = static_cast<std::uint8_t>(kEthHeaderSize + (out.vlan != 0 ? kVlanTagSize : 0));
+    t.l3 = static_cast<std::uint8_t>(v4 ? kIpv4HeaderSize : kIpv6HeaderSize);
+    t.size = static_cast<std::uint8_t>(t.l2 + t.l3 + kUdpHeaderSize);
+    std::uint8_t* f = t.bytes.data();
+    write_ethernet(f, out.dst_mac, out.src_mac, out.vlan, v4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
+    std::uint8_t* ip = f + t.l2;
+    std::uint8_t* udp = ip + t.l3;
+    if (v4) {
+        ip[0] = 0x45;
+        store_be16(ip + 6, 0x4000);  // DF (identification 0: never fragmented)
+        ip[8] = 64;
+        ip[9] = kProtoUdp;
+        std::memcpy(ip + 12, out.source.address.bytes.data(), 4);
+        std::memcpy(ip + 16, out.destination.address.bytes.data(), 4);
+        t.ip_sum = fold(sum_be(ip, kIpv4HeaderSize));  // lengths and checksum still zero
+    } else {
+        store_be32(ip, 0x60000000u);
+        ip[6] = kProtoUdp;
+        ip[7] = 64;
+        std::memcpy(ip + 8, out.source.address.bytes.data(), 16);
+        std::memcpy(ip + 24, out.destination.address.bytes.data(), 16);
+    }
+    store_be16(udp, out.source.port);
+    store_be16(udp + 2, out.destination.port);
+    t.pseudo_sum = fold(pseudo_header_sum(out.destination.address.family, ip + (v4 ? 12 : 8),
+                                          ip + (v4 ? 16 : 24), kProtoUdp, 0));
+    t.ports_sum = fold(sum_be(udp, 4));
+    return t;
 }
 
-std::uint16_t ones_sum(const std::uint8_t* bytes, std::size_t size) noexcept {
-    return fold(sum_be(bytes, size));
+namespace {
+
+// n octets (32 <= n <= 96) in at most three 32-octet moves (overlapping), without a call.
+inline void copy_headers(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+    std::memcpy(dst, src, 32);
+    if (n > 64) std::memcpy(dst + 32, src + 32, 32);
+    std::memcpy(dst + n - 32, src + n - 32, 32);
 }
 
-PayloadSum adjust_payload_sum(PayloadSum s, std::uint16_t before, std::uint16_t after) noexcept {
-    if (!s.known) return s;
-    // RFC 1624 eqn. 3 on sums: S' = S + ~m + m'.
-    s.sum = fold(std::uint32_t{s.sum} + static_cast<std::uint16_t>(~before) + after);
-    return s;
-}
+}  // namespace
 
-tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p,
-                                               const EgressHeaders& out, ChecksumOffload offload,
-                                               PayloadSum payload_sum) noexcept {
-    if (!rte_pktmbuf_is_contiguous(m)) return drop(DropReason::kTooBig);
+tl::expected<void, DropReason> apply_egress_template(rte_mbuf* m, const ParsedFrame& p,
+                                                     const EgressTemplate& t,
+                                                     const std::uint8_t* dst_mac,
+                                                     ChecksumOffload offload,
+                                                     PayloadSum payload_sum) noexcept {
+    if (!rte_pktmbuf_is_contiguous(m)) [[unlikely]]
+        return drop(DropReason::kTooBig);
     const std::size_t payload = p.payload_size();
     const std::size_t old_headers = p.payload_offset();
     const std::size_t used = old_headers + payload;
     if (rte_pktmbuf_data_len(m) > used) {
         (void)rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - used));
     }
-    const bool v4 = out.destination.address.family == AddressFamily::kIpv4;
-    const std::size_t l2 = kEthHeaderSize + (out.vlan != 0 ? kVlanTagSize : 0);
-    const std::size_t l3 = v4 ? kIpv4HeaderSize : kIpv6HeaderSize;
-    const std::size_t headers = l2 + l3 + kUdpHeaderSize;
+    const std::size_t headers = t.size;
     if (headers > old_headers) {
         if (rte_pktmbuf_prepend(m, static_cast<std::uint16_t>(headers - old_headers)) == nullptr) {
             return drop(DropReason::kTooBig);
@@ -369,70 +389,52 @@ tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p
         (void)rte_pktmbuf_adj(m, static_cast<std::uint16_t>(old_headers - headers));
     }
     auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
-    write_ethernet(f, out.dst_mac, out.src_mac, out.vlan, v4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
-    std::uint8_t* ip = f + l2;
-    std::uint8_t* udp = ip + l3;
-    const std::size_t udp_size = kUdpHeaderSize + payload;
-    if (v4) {
-        ip[0] = 0x45;
-        ip[1] = 0;
-        store_be16(ip + 2, static_cast<std::uint16_t>(kIpv4HeaderSize + udp_size));
-        store_be16(ip + 4, 0);       // identification (DF set: never fragmented)
-        store_be16(ip + 6, 0x4000);  // DF
-        ip[8] = 64;
-        ip[9] = kProtoUdp;
-        store_be16(ip + 10, 0);
-        std::memcpy(ip + 12, out.source.address.bytes.data(), 4);
-        std::memcpy(ip + 16, out.destination.address.bytes.data(), 4);
-    } else {
-        store_be32(ip, 0x60000000u);
-        store_be16(ip + 4, static_cast<std::uint16_t>(udp_size));
-        ip[6] = kProtoUdp;
-        ip[7] = 64;
-        std::memcpy(ip + 8, out.source.address.bytes.data(), 16);
-        std::memcpy(ip + 24, out.destination.address.bytes.data(), 16);
-    }
-    store_be16(udp, out.source.port);
-    store_be16(udp + 2, out.destination.port);
-    store_be16(udp + 4, static_cast<std::uint16_t>(udp_size));
-    store_be16(udp + 6, 0);
-    const auto family = out.destination.address.family;
-    const std::uint8_t* src_ip = ip + (v4 ? 12 : 8);
-    const std::uint8_t* dst_ip = ip + (v4 ? 16 : 24);
+    copy_headers(f, t.bytes.data(), headers);
+    if (dst_mac != nullptr) std::memcpy(f, dst_mac, 6);
+    std::uint8_t* ip = f + t.l2;
+    std::uint8_t* udp = ip + t.l3;
+    const auto udp_size = static_cast<std::uint16_t>(kUdpHeaderSize + payload);
+    store_be16(udp + 4, udp_size);
     // The lengths live in the mbuf's second cache line: written only for a port that offloads.
     if (offload.ipv4 || offload.udp) {
-        m->l2_len = static_cast<std::uint64_t>(l2) & 0x7F;
-        m->l3_len = static_cast<std::uint64_t>(l3) & 0x1FF;
+        m->l2_len = static_cast<std::uint64_t>(t.l2) & 0x7F;
+        m->l3_len = static_cast<std::uint64_t>(t.l3) & 0x1FF;
     }
-    m->ol_flags &=
-        ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
-    if (v4) {
-        m->ol_flags |= RTE_MBUF_F_TX_IPV4;
+    std::uint64_t flags = m->ol_flags & ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 |
+                                          RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
+    if (t.v4) {
+        const auto total = static_cast<std::uint16_t>(kIpv4HeaderSize + udp_size);
+        store_be16(ip + 2, total);
+        flags |= RTE_MBUF_F_TX_IPV4;
         if (offload.ipv4) {
-            m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+            flags |= RTE_MBUF_F_TX_IP_CKSUM;
         } else {
-            set_ipv4_checksum(ip, kIpv4HeaderSize);
+            store_be16(ip + 10, static_cast<std::uint16_t>(~fold(std::uint32_t{t.ip_sum} + total)));
         }
     } else {
-        m->ol_flags |= RTE_MBUF_F_TX_IPV6;
+        store_be16(ip + 4, udp_size);
+        flags |= RTE_MBUF_F_TX_IPV6;
     }
     if (offload.udp) {
         // The NIC finishes the sum: it wants the (uncomplemented) pseudo-header sum in place.
-        m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-        store_be16(udp + 6, fold(pseudo_header_sum(family, src_ip, dst_ip, kProtoUdp, udp_size)));
+        flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+        store_be16(udp + 6, fold(std::uint32_t{t.pseudo_sum} + udp_size));
     } else {
-        std::uint16_t sum = 0;
-        if (payload_sum.known) {
-            std::uint32_t all = pseudo_header_sum(family, src_ip, dst_ip, kProtoUdp, udp_size);
-            all += sum_be(udp, kUdpHeaderSize) + payload_sum.sum;
-            sum = static_cast<std::uint16_t>(~fold(all));
-        } else {
-            sum = l4_checksum(family, src_ip, dst_ip, kProtoUdp, udp, udp_size, 6);
-        }
+        // Pseudo-header (addresses, protocol, length) + UDP header (ports, length) + payload.
+        std::uint32_t all = std::uint32_t{t.pseudo_sum} + t.ports_sum + 2U * udp_size;
+        all += payload_sum.known() ? payload_sum.sum() : sum_be(udp + kUdpHeaderSize, payload);
+        std::uint16_t sum = static_cast<std::uint16_t>(~fold(all));
         if (sum == 0) sum = 0xFFFF;  // RFC 768: a computed zero is sent as all ones
         store_be16(udp + 6, sum);
     }
+    m->ol_flags = flags;
     return {};
+}
+
+tl::expected<void, DropReason> rewrite_headers(rte_mbuf* m, const ParsedFrame& p,
+                                               const EgressHeaders& out, ChecksumOffload offload,
+                                               PayloadSum payload_sum) noexcept {
+    return apply_egress_template(m, p, make_egress_template(out), nullptr, offload, payload_sum);
 }
 
 void build_arp_request(rte_mbuf* m, const std::array<std::uint8_t, 6>& src_mac, std::uint16_t vlan,

@@ -85,11 +85,10 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
         if (!cfg->has_srtp_ingress) continue;
         const ParsedFrame& p = parsed[j];
         auto* payload = rte_pktmbuf_mtod(pkts[j], std::uint8_t*) + p.payload_offset();
-        const rtp::PacketClass cls = rtp::classify(rtp::ByteSpan(payload, p.payload_size()), true);
+        const rtp::PacketClass cls = classify_media(rtp::ByteSpan(payload, p.payload_size()));
         // STUN, DTLS and the like are forward()'s to drop: nothing to unprotect.
         if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) continue;
-        s.packets[count] = {cfg->srtp_ingress.context.get(), payload, p.payload_size(),
-                            p.payload_size()};
+        s.packets[count] = {cfg->srtp_ingress_context, payload, p.payload_size(), p.payload_size()};
         s.origin[count] = j;
         s.rtcp[count] = cls == rtp::PacketClass::kRtcp;
         any_rtcp = any_rtcp || s.rtcp[count];
@@ -154,6 +153,7 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
 void Worker::srtp_hold(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const FlowConfig* cfg,
                        bool rtcp, std::int64_t now_ns) noexcept {
     if (srtp_.held_count == srtp_.held.size()) srtp_protect(now_ns);
+    cfg->srtp_egress_context->prefetch(!rtcp);  // used at the end of the burst
     srtp_.held[srtp_.held_count++] = {m, flow, cfg, p, rtcp};
 }
 
@@ -170,7 +170,7 @@ void Worker::srtp_protect(std::int64_t now_ns) noexcept {
             SrtpWorkerState::Held& e = s.held[h];
             if (e.rtcp != (pass == 1)) continue;
             s.ok[h] = false;
-            srtp::SrtpContext* context = e.cfg->srtp_egress.context.get();
+            srtp::SrtpContext* context = e.cfg->srtp_egress_context;
             rte_mbuf* m = e.m;
             const std::uint32_t len = e.p.payload_size();
             const std::uint32_t trailer =

@@ -151,11 +151,17 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     for (std::uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
-        auto p = parse_frame(f, rte_pktmbuf_data_len(m));
-        if (!p) {
-            drop(p.error(), m, nullptr);
-            continue;
+        // Parsed in place (parse_udp4 inline, field by field), the general parser otherwise.
+        ParsedFrame& pf = parsed[k];
+        if (!parse_udp4(f, rte_pktmbuf_data_len(m), pf)) [[unlikely]] {
+            auto general = parse_frame_general(f, rte_pktmbuf_data_len(m));
+            if (!general) {
+                drop(general.error(), m, nullptr);
+                continue;
+            }
+            pf = *general;
         }
+        const ParsedFrame* p = &pf;
         // Unicast to us, or broadcast/multicast (ARP, ND); on the port's VLAN.
         const bool group = (f[0] & 1) != 0;
         if ((!group && std::memcmp(f, pc.identity.mac.data(), 6) != 0) ||
@@ -163,7 +169,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             drop(DropReason::kNotForUs, m, nullptr);
             continue;
         }
-        if (p->kind != FrameKind::kUdp) {
+        if (p->kind != FrameKind::kUdp) [[unlikely]] {
             NeighbourObservation learned;
             const auto verdict = handle_exception(m, *p, pc.identity, learned);
             if (learned.valid) {
@@ -181,41 +187,62 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             }
             continue;
         }
-        parsed[k] = *p;
-        // Built in place: a copy would load the key right after its narrow stores.
-        FlowHashKey& key = keys[k];
-        std::memset(&key, 0, sizeof key);
-        std::memcpy(key.address, f + p->dst_ip_offset(), p->ip_size());
-        key.port = p->dst_port;
-        key.family = static_cast<std::uint8_t>(p->family);
+        // Whole words: the hash reads the key in words right after this.
+        fill_hash_key(keys[k], p->family, f + p->dst_ip_offset(), p->dst_port);
         key_ptrs[k] = &keys[k];
         udp[k] = m;
         ++k;
     }
     if (k == 0) return;
     ctx_.flows->lookup_bulk(key_ptrs.data(), k, entries.data());
-    // Overlap the burst's cache misses: entries first (the hot line and the RFC 3550 statistics'
-    // two), then the two lines of each configuration that the plain path reads (see FlowConfig).
+    // Software-pipelined over the burst: while packet j is forwarded, the lines of the flow
+    // kPrefetchAhead packets on are on their way (each entry's hot line and the two lines of RFC
+    // 3550 statistics the in-order path touches, and the two lines of the configuration the plain
+    // path reads, which sits right after the entry unless a modify moved it). Packets from the
+    // first one of a flow with ingress SRTP on are set aside, unprotected in one backend call after
+    // the pass (the plain ones among them untouched), then forwarded.
+    constexpr std::uint16_t kPrefetchAhead = 12;
+    const auto prefetch_flow = [](const FlowEntry* e) noexcept {
+        if (e == nullptr) return;
+        rte_prefetch0(e);
+        rte_prefetch0(&e->stats);
+        rte_prefetch0(reinterpret_cast<const char*>(&e->stats) + 64);
+        rte_prefetch0(e->inline_config());
+        rte_prefetch0(static_cast<const char*>(e->inline_config()) + 64);
+    };
+    // Every entry's first line at once first: with 4 KiB pages (--no-huge) each is a page walk at
+    // 100k flows, and the walks overlap best started together.
     for (std::uint16_t j = 0; j < k; ++j) {
-        if (entries[j] == nullptr) continue;
-        rte_prefetch0(entries[j]);
-        rte_prefetch0(&entries[j]->stats);
-        rte_prefetch0(reinterpret_cast<const char*>(&entries[j]->stats) + 64);
+        if (entries[j] != nullptr) rte_prefetch0(entries[j]);
     }
+    for (std::uint16_t j = 0; j < k && j < kPrefetchAhead; ++j) prefetch_flow(entries[j]);
+    std::uint16_t held = 0;  // SRTP ingress, compacted to the front of the arrays
     for (std::uint16_t j = 0; j < k; ++j) {
-        if (entries[j] == nullptr) continue;
-        const auto* cfg = entries[j]->config.load(std::memory_order_acquire);
-        rte_prefetch0(cfg);
-        rte_prefetch0(reinterpret_cast<const char*>(cfg) + 64);
-    }
-    // SRTP/SRTCP unprotect in one backend call; failed packets are dropped and leave the arrays.
-    k = srtp_unprotect(udp.data(), parsed.data(), entries.data(), k, now_ns);
-    for (std::uint16_t j = 0; j < k; ++j) {
-        if (entries[j] == nullptr) {
+        if (j + kPrefetchAhead < k) prefetch_flow(entries[j + kPrefetchAhead]);
+        FlowEntry* e = entries[j];
+        if (e == nullptr) {
             drop(DropReason::kNoFlow, udp[j], nullptr);
             continue;
         }
-        forward(udp[j], parsed[j], entries[j], now_ns);
+        const FlowConfig* cfg = e->config.load(std::memory_order_acquire);
+        // From the first packet with ingress SRTP on, everything waits for the unprotect (the
+        // burst leaves in arrival order).
+        if (cfg->has_srtp_ingress || held != 0) {
+            // An SRTP context's lines (some ten) arrive while the rest of the burst goes by.
+            if (cfg->has_srtp_ingress) cfg->srtp_ingress_context->prefetch(true);
+            udp[held] = udp[j];
+            parsed[held] = parsed[j];
+            entries[held] = e;
+            ++held;
+            continue;
+        }
+        forward(udp[j], parsed[j], e, now_ns);
+    }
+    if (held != 0) {
+        // SRTP/SRTCP unprotect in one backend call; failed packets are dropped and leave the
+        // arrays.
+        held = srtp_unprotect(udp.data(), parsed.data(), entries.data(), held, now_ns);
+        for (std::uint16_t j = 0; j < held; ++j) forward(udp[j], parsed[j], entries[j], now_ns);
     }
     srtp_protect(now_ns);  // what forward() held for egress SRTP, then TX
 }
@@ -227,7 +254,7 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
     auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
     const rtp::MutableByteSpan payload(f + p.payload_offset(), p.payload_size());
     // RFC 5761's PT rule tells RTCP from RTP on any port; rtcp_mux is the SDP's business.
-    const rtp::PacketClass cls = rtp::classify(payload, true);
+    const rtp::PacketClass cls = classify_media(payload);
     if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) {
         drop(DropReason::kUnhandledClass, m, flow);
         return;
@@ -324,25 +351,49 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
             if (st != nullptr && ctx_.rtcp != nullptr)
                 ctx_.rtcp->on_rtp(flow, *cfg, *st, *view, payload.size(), f, now_ns);
         }
-        // Rewrites (of the RTP header only: its sum before and after keeps payload_sum exact).
-        const std::size_t header = view->header_size();
-        const std::uint16_t header_sum = payload_sum.known ? ones_sum(payload.data(), header) : 0;
-        if (cfg->remap_pt) {
-            const std::uint8_t pt = view->payload_type();
-            if (spec.pt_map[pt] != pt) rtp::set_payload_type(payload, spec.pt_map[pt]);
+        // Rewrites (of the RTP header only). payload_sum follows them word by word from the
+        // values (RFC 1624), never by reading back the bytes just stored.
+        if (cfg->rewrites_rtp) {
+            std::uint32_t delta = 0;
+            if (cfg->remap_pt) {
+                const std::uint8_t pt = view->payload_type();
+                if (spec.pt_map[pt] != pt) {
+                    const std::uint16_t before = rtp::load_be16(payload.data());
+                    rtp::set_payload_type(payload, spec.pt_map[pt]);
+                    delta += sum_delta(before, rtp::load_be16(payload.data()));
+                }
+            }
+            if (cfg->remap_extensions && view->has_extension()) {
+                const std::size_t header = view->header_size();
+                const std::uint16_t before = ones_sum(payload.data(), header);
+                (void)rtp::remap_extension_ids(payload, spec.extension_map);
+                delta += sum_delta(before, ones_sum(payload.data(), header));
+            }
+            if (cfg->rewrite_ssrc) {
+                const std::uint32_t after = *cfg->rewrite_ssrc;
+                delta +=
+                    sum_delta(static_cast<std::uint16_t>(ssrc >> 16),
+                              static_cast<std::uint16_t>(after >> 16)) +
+                    sum_delta(static_cast<std::uint16_t>(ssrc), static_cast<std::uint16_t>(after));
+                rtp::set_ssrc(payload, after);
+            }
+            if (cfg->seq_offset) {
+                const std::uint16_t before = view->sequence_number();
+                const auto after = static_cast<std::uint16_t>(before + *cfg->seq_offset);
+                delta += sum_delta(before, after);
+                rtp::set_sequence_number(payload, after);
+            }
+            if (cfg->timestamp_offset) {
+                const std::uint32_t before = view->timestamp();
+                const std::uint32_t after = before + *cfg->timestamp_offset;
+                delta += sum_delta(static_cast<std::uint16_t>(before >> 16),
+                                   static_cast<std::uint16_t>(after >> 16)) +
+                         sum_delta(static_cast<std::uint16_t>(before),
+                                   static_cast<std::uint16_t>(after));
+                rtp::set_timestamp(payload, after);
+            }
+            payload_sum = adjust_payload_sum(payload_sum, delta);
         }
-        if (cfg->remap_extensions && view->has_extension()) {
-            (void)rtp::remap_extension_ids(payload, spec.extension_map);
-        }
-        if (cfg->rewrite_ssrc) rtp::set_ssrc(payload, *cfg->rewrite_ssrc);
-        if (cfg->seq_offset) {
-            rtp::set_sequence_number(
-                payload, static_cast<std::uint16_t>(view->sequence_number() + *cfg->seq_offset));
-        }
-        if (cfg->timestamp_offset)
-            rtp::set_timestamp(payload, view->timestamp() + *cfg->timestamp_offset);
-        payload_sum = adjust_payload_sum(payload_sum, header_sum,
-                                         payload_sum.known ? ones_sum(payload.data(), header) : 0);
     }
     // SRTP/SRTCP protect for the egress leg: held for one backend call per burst (srtp_protect).
     if (cfg->has_srtp_egress) {
@@ -354,28 +405,26 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
 
 void Worker::transmit(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow, const FlowConfig* cfg,
                       std::int64_t now_ns, PayloadSum payload_sum) noexcept {
-    // Next hop.
-    EgressHeaders out;
-    out.src_mac = cfg->egress_mac;
-    out.vlan = cfg->egress_vlan;
-    out.source = cfg->egress_source;
-    out.destination = cfg->egress_destination;
-    if (cfg->has_next_hop_mac) {
-        out.dst_mac = cfg->next_hop_mac;
-    } else if (!ctx_.ports[cfg->egress_port].neighbours->lookup(
-                   cfg->egress_destination.address.family,
-                   cfg->egress_destination.address.bytes.data(), out.dst_mac)) {
-        WorkerMessage msg;
-        msg.kind = WorkerMessage::Kind::kResolve;
-        msg.port = cfg->egress_port;
-        msg.ip = cfg->egress_destination.address;
-        post(msg);
-        drop(DropReason::kNeighbourUnresolved, m, flow);
-        return;
+    // Next hop: in the template, or resolved per packet.
+    const PortContext& out = ctx_.ports[cfg->egress_port];
+    std::array<std::uint8_t, 6> resolved;
+    const std::uint8_t* dst_mac = nullptr;
+    if (!cfg->has_next_hop_mac) {
+        const auto family = cfg->egress.v4 ? AddressFamily::kIpv4 : AddressFamily::kIpv6;
+        if (!out.neighbours->lookup(family, cfg->egress.destination_ip(), resolved)) {
+            WorkerMessage msg;
+            msg.kind = WorkerMessage::Kind::kResolve;
+            msg.port = cfg->egress_port;
+            msg.ip = cfg->egress_destination.address;
+            post(msg);
+            drop(DropReason::kNeighbourUnresolved, m, flow);
+            return;
+        }
+        dst_mac = resolved.data();
     }
     const std::uint32_t bytes = p.payload_size();
-    if (auto ok = rewrite_headers(m, p, out, ctx_.ports[cfg->egress_port].offload, payload_sum);
-        !ok) {
+    if (auto ok = apply_egress_template(m, p, cfg->egress, dst_mac, out.offload, payload_sum); !ok)
+        [[unlikely]] {
         drop(ok.error(), m, flow);
         return;
     }

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -180,16 +182,63 @@ TEST(FlowTable, HotFieldsCopyTheSpec) {
         EXPECT_TRUE(c.has_srtp_egress);
         EXPECT_EQ(c.has_srtp_egress, c.srtp_egress.enabled());
         EXPECT_NE(e.rtcp.load(), nullptr);
-        // The layout the burst prefetch relies on: the hot copies within FlowConfig's first two
-        // lines, the entry's per-packet fields (RTCP state pointer included) on its first line.
+        // The layout the burst prefetch relies on: the flags and an IPv4 template without VLAN
+        // on FlowConfig's first line, the SRTP contexts and the RTP rewrites within its second; the
+        // entry's per-packet fields (RTCP state pointer included) on its first line; a new flow's
+        // configuration in the entry's own storage.
         const auto offset = [](const void* base, const void* field) {
             return static_cast<const char*>(field) - static_cast<const char*>(base);
         };
-        EXPECT_LE(offset(&c, &c.egress_destination) + sizeof c.egress_destination, 128u);
+        EXPECT_LE(offset(&c, &c.rewrites_rtp) + sizeof c.rewrites_rtp, 64u);
+        EXPECT_EQ(c.egress.size, 42u);
+        EXPECT_LE(offset(&c, c.egress.bytes.data()) + c.egress.size, 64u);
+        EXPECT_LE(offset(&c, &c.timestamp_offset) + sizeof c.timestamp_offset, 128u);
+        EXPECT_LE(offset(&c, &c.srtp_egress_context) + sizeof c.srtp_egress_context, 128u);
+        EXPECT_EQ(c.srtp_egress_context, c.srtp_egress.context.get());
+        EXPECT_EQ(c.srtp_ingress_context, nullptr);
         EXPECT_LE(offset(&e, &e.rtcp) + sizeof e.rtcp, 64u);
         EXPECT_EQ(offset(&e, &e.stats), 64);
+        EXPECT_EQ(static_cast<const void*>(&c), e.inline_config());
+        EXPECT_TRUE(c.rewrites_rtp);
     });
     EXPECT_EQ(seen, 1u);
+}
+
+// A flow's first configuration lives in its entry's storage; a modify puts the next one elsewhere
+// while a worker may still read the first, and the one after back in the storage once reclaimed.
+// Every configuration carries the spec's egress headers.
+TEST(FlowTable, ConfigurationsAlternateBetweenTheEntryAndTheHeap) {
+    auto created = FlowTable::create("inline", 16, 1, 0);
+    ASSERT_TRUE(created) << created.error();
+    FlowTable& table = **created;
+    auto s = flow(4);
+    ASSERT_TRUE(table.apply({{{flowapi::OpKind::kAdd, s}}}, book()).ok);
+    const auto config = [&] {
+        const FlowConfig* c = nullptr;
+        const FlowEntry* entry = nullptr;
+        table.for_each([&](const FlowEntry& e) {
+            entry = &e;
+            c = e.config.load();
+        });
+        return std::pair{entry, c};
+    };
+    auto [e, c] = config();
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(static_cast<const void*>(c), e->inline_config());
+    for (std::uint16_t port = 6000; port < 6004; ++port) {
+        s.egress_destination.port = port;
+        ASSERT_TRUE(table.apply({{{flowapi::OpKind::kModify, s}}}, book()).ok);
+        table.reclaim(true);
+        const bool was_inline = static_cast<const void*>(c) == e->inline_config();
+        std::tie(e, c) = config();
+        EXPECT_NE(static_cast<const void*>(c) == e->inline_config(), was_inline);
+        EXPECT_EQ(c->spec.egress_destination.port, port);
+        EXPECT_EQ(rtp::load_be16(c->egress.bytes.data() + c->egress.l2 + c->egress.l3 + 2), port);
+        EXPECT_TRUE(c->egress.v4);
+    }
+    ASSERT_TRUE(table.apply({{{flowapi::OpKind::kDelete, s}}}, book()).ok);
+    table.reclaim(true);
+    EXPECT_EQ(table.size(), 0u);
 }
 
 }  // namespace

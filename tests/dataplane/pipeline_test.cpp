@@ -133,6 +133,100 @@ TEST(PipelineParse, RejectsEachBrokenLayerWithItsReason) {
     EXPECT_EQ(reason(good), "ok");
 }
 
+// The inline fast path (parse_udp4, what parse_frame tries first) and the general parser agree on
+// every frame: each single-octet change of the headers of a good frame, and every truncation.
+TEST(PipelineParse, InlineIpv4UdpPathAgreesWithTheGeneralParser) {
+    const Bytes good =
+        ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp_packet(1));
+    auto same = [](const Bytes& f) {
+        const auto general = parse_frame_general(f.data(), f.size());
+        ParsedFrame fast;
+        if (parse_udp4(f.data(), f.size(), fast)) {
+            if (!general) return false;  // the fast path accepted what the general one refuses
+            return std::memcmp(&fast, &*general, sizeof fast) == 0;
+        }
+        const auto both = parse_frame(f.data(), f.size());  // falls back to the general parser
+        return both.has_value() == general.has_value() &&
+               (both ? std::memcmp(&*both, &*general, sizeof *both) == 0
+                     : both.error() == general.error());
+    };
+    for (std::size_t at = 0; at < 42; ++at) {
+        for (const std::uint8_t v : {0x00, 0x01, 0x06, 0x08, 0x11, 0x20, 0x40, 0x45, 0x46, 0xFF}) {
+            Bytes f = good;
+            f[at] = v;
+            EXPECT_TRUE(same(f)) << "octet " << at << " = " << int{v};
+        }
+    }
+    for (std::size_t n = 0; n <= good.size(); ++n) {
+        EXPECT_TRUE(same(Bytes(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n))))
+            << n << " octets";
+    }
+}
+
+// ones_sum (eight octets per step) against the byte-by-byte reference, every length and offset.
+TEST(PipelineChecksum, OnesSumMatchesTheReferenceAtEveryLengthAndAlignment) {
+    Bytes data(300);
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 37 + 11);
+    data[5] = 0xFF;
+    data[6] = 0xFF;
+    for (std::size_t offset = 0; offset < 8; ++offset) {
+        for (std::size_t n = 0; n + offset <= 200; ++n) {
+            const Bytes run(data.begin() + static_cast<std::ptrdiff_t>(offset),
+                            data.begin() + static_cast<std::ptrdiff_t>(offset + n));
+            const std::uint16_t want = reference_checksum(run);
+            const std::uint16_t got = ones_sum(data.data() + offset, n);
+            // 0x0000 and 0xFFFF are the same one's-complement number (only an all-zero run sums
+            // to 0x0000 in the reference).
+            EXPECT_TRUE(got == want || (got == 0xFFFF && want == 0) || (got == 0 && want == 0xFFFF))
+                << "offset " << offset << " length " << n;
+        }
+    }
+}
+
+// The incremental UDP checksum (the payload's sum carried from the ingress checksum through the
+// RTP rewrites, RFC 1624) equals the one computed over the bytes, for the template rewrite.
+TEST(PipelineRewrite, TemplateWithAKnownPayloadSumEqualsTheFullSum) {
+    EgressHeaders out;
+    out.src_mac = kPortMac;
+    out.dst_mac = kPeerMac;
+    out.source = {flowapi::IpAddress::v4(192, 0, 2, 1), 40000};
+    out.destination = {flowapi::IpAddress::v4(203, 0, 113, 9), 50000};
+    const EgressTemplate t = make_egress_template(out);
+    for (const std::uint16_t seq :
+         {std::uint16_t{0}, std::uint16_t{0x7FFF}, std::uint16_t{0xFFFF}}) {
+        Bytes rtp = rtp_packet(seq);
+        rtp.push_back(0xAB);  // odd length
+        const Bytes f = ipv4_udp_frame({198, 51, 100, 7}, 4000, {192, 0, 2, 1}, 30000, rtp);
+        auto p = parse_frame(f.data(), f.size());
+        ASSERT_TRUE(p);
+        rte_mbuf* full = to_mbuf(f);
+        rte_mbuf* incremental = to_mbuf(f);
+        ASSERT_TRUE(full != nullptr && incremental != nullptr);
+        // Rewrite the sequence number by value in one, as the worker does.
+        auto* payload = rte_pktmbuf_mtod_offset(incremental, std::uint8_t*, p->payload_offset());
+        const PayloadSum before = PayloadSum::of(ones_sum(payload, p->payload_size()));
+        const auto next = static_cast<std::uint16_t>(seq + 1000);
+        rtp::store_be16(payload + 2, next);
+        rtp::store_be16(rte_pktmbuf_mtod_offset(full, std::uint8_t*, p->payload_offset() + 2),
+                        next);
+        const PayloadSum after = adjust_payload_sum(before, sum_delta(seq, next));
+        ASSERT_TRUE(apply_egress_template(full, *p, t, nullptr, ChecksumOffload{}));
+        ASSERT_TRUE(apply_egress_template(incremental, *p, t, nullptr, ChecksumOffload{}, after));
+        ASSERT_EQ(rte_pktmbuf_data_len(full), rte_pktmbuf_data_len(incremental));
+        EXPECT_EQ(
+            std::memcmp(rte_pktmbuf_mtod(full, const void*),
+                        rte_pktmbuf_mtod(incremental, const void*), rte_pktmbuf_data_len(full)),
+            0)
+            << "seq " << seq;
+        const Bytes o = bytes_of(incremental);
+        EXPECT_EQ(reference_checksum(with_pseudo_header(o.data() + 26, o.data() + 30, 4, 17,
+                                                        o.data() + 34, o.size() - 34)),
+                  0xFFFF);
+        rte_pktmbuf_free(full);
+        rte_pktmbuf_free(incremental);
+    }
+}
+
 // ---- Exception path
 // ------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -23,6 +24,7 @@
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 
+#include "rtpx/dataplane/packet.hpp"
 #include "rtpx/flowapi/wire.hpp"
 #include "rtpx/rtp/receive_statistics.hpp"
 #include "rtpx/rtp/srtp/context.hpp"
@@ -53,6 +55,29 @@ static_assert(sizeof(FlowHashKey) == 32);
     return k;
 }
 
+// make_hash_key into `key` in four 8-octet stores (the hash function and the bucket compare
+// read keys in words: narrow stores followed by wide loads stall store forwarding).
+inline void fill_hash_key(FlowHashKey& key, flowapi::AddressFamily family, const std::uint8_t* ip,
+                          std::uint16_t port) noexcept {
+    if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+        std::uint64_t w[4] = {0, 0, 0, 0};
+        if (family == flowapi::AddressFamily::kIpv4) {
+            std::uint32_t a;
+            __builtin_memcpy(&a, ip, 4);
+            w[0] = a;
+        } else {
+            __builtin_memcpy(&w[0], ip, 8);
+            __builtin_memcpy(&w[1], ip + 8, 8);
+        }
+        // port at octet 16, family at 18 (FlowHashKey's layout, little-endian).
+        w[2] = std::uint64_t{port} | (std::uint64_t{static_cast<std::uint8_t>(family)} << 16);
+        __builtin_memcpy(&key, w, sizeof w);
+    } else {
+        key = make_hash_key(family, ip, port);
+    }
+}
+static_assert(offsetof(FlowHashKey, port) == 16 && offsetof(FlowHashKey, family) == 18);
+
 // One direction's SRTP: the parameters and the context built from them on the control thread
 // (see srtp_stage.hpp). The context is shared by the configurations a modify swaps while its
 // parameters stay the same, so its ROC and replay state survive; only the flow's owning worker
@@ -64,14 +89,16 @@ struct SrtpStage {
 };
 
 // What workers read for a flow; immutable once published. The first two cache lines hold all the
-// plain path reads (what the data plane derived, and copies of the spec's hot fields, made by
-// FlowTable::apply); the spec itself (PT and extension maps, keys) is read on slower paths only.
-struct FlowConfig {
+// plain path reads: the egress header template (what the data plane derived from the spec and the
+// egress port) and copies of the spec's hot fields, made by FlowTable::apply; the spec itself (PT
+// and extension maps, keys) is read on slower paths only. A flow's first configuration is
+// allocated with its entry (FlowEntry::inline_config()), so a burst prefetches both without
+// waiting for the pointer.
+struct alignas(64) FlowConfig {
+    // Line 0: the flags every packet tests, then the template (an IPv4 one without VLAN ends at
+    // octet 64).
     std::uint16_t egress_port = 0;
-    std::array<std::uint8_t, 6> egress_mac{};  // the egress port's MAC (source of rewritten frames)
-    std::uint16_t egress_vlan = 0;
-    bool has_next_hop_mac = false;
-    std::array<std::uint8_t, 6> next_hop_mac{};  // from the spec or the port's gateway MAC
+    bool has_next_hop_mac = false;  // else: the neighbour table, per packet
     bool remap_pt = false;
     bool remap_extensions = false;
     // srtp_*.enabled() (one SRTP flag per direction, read by the SRTP stages and forward()).
@@ -81,13 +108,29 @@ struct FlowConfig {
     flowapi::RtcpMode rtcp_mode = flowapi::RtcpMode::kPassThrough;
     // What the RTCP agent reads per RTP packet (transport-cc recording, send clock).
     bool transport_cc_feedback = false;
-    std::uint8_t transport_cc_extension_id = 0;
-    std::uint32_t clock_rate = 8000;
+    // remap_pt || remap_extensions || rewrite_ssrc || seq_offset || timestamp_offset: one test
+    // for a relay that rewrites nothing in RTP.
+    bool rewrites_rtp = false;
+    EgressTemplate egress;
+    // Line 1: the SRTP contexts (srtp_*.context.get(), or null), read when the burst prefetches
+    // them, and the RTP rewrites.
+    rtp::srtp::SrtpContext* srtp_ingress_context = nullptr;
+    rtp::srtp::SrtpContext* srtp_egress_context = nullptr;
     std::optional<std::uint32_t> rewrite_ssrc;
     std::optional<std::uint16_t> seq_offset;
     std::optional<std::uint32_t> timestamp_offset;
+
+    // What the RTCP agent reads (transport-cc recording, RTP clock).
+    std::uint8_t transport_cc_extension_id = 0;
+    std::uint32_t clock_rate = 8000;
+
+    // Slower paths (RTCP agent, neighbour resolution messages).
+    std::array<std::uint8_t, 6> egress_mac{};  // the egress port's MAC (source of rewritten frames)
+    std::uint16_t egress_vlan = 0;
+    std::array<std::uint8_t, 6> next_hop_mac{};  // from the spec or the port's gateway MAC
     flowapi::Endpoint egress_source;
     flowapi::Endpoint egress_destination;
+    bool in_entry = false;  // constructed in its entry's inline_config() storage (not rte_malloc'd)
 
     flowapi::FlowSpec spec;
     SrtpStage srtp_ingress;
@@ -133,7 +176,17 @@ struct alignas(64) FlowEntry {
     std::uint64_t ssrc_changes = 0;
     Counter srtp_auth_failures;
     std::array<Counter, flowapi::kDropReasonCount> drops;
+    // The control thread's: is inline_config() storage free (nothing constructed there, and no
+    // worker can still read what was)?
+    bool inline_config_free = true;
+
+    // Storage for one FlowConfig right after the entry (the entry is allocated with room for it,
+    // FlowTable::apply): a flow's configuration lives there unless a modify found it still in
+    // use by the previous one (then it is rte_malloc'd, until the next modify).
+    [[nodiscard]] void* inline_config() noexcept { return this + 1; }
+    [[nodiscard]] const void* inline_config() const noexcept { return this + 1; }
 };
+static_assert(sizeof(FlowEntry) % alignof(FlowConfig) == 0);
 
 // Where a flow's addresses live: the control side resolves ports through this.
 struct PortAddressBook {

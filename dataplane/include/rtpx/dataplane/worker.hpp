@@ -17,12 +17,27 @@
 #include "rtpx/dataplane/flow_table.hpp"
 #include "rtpx/dataplane/packet.hpp"
 #include "rtpx/dataplane/srtp_stage.hpp"
+#include "rtpx/rtp/demux.hpp"
 
 namespace rtpx::dataplane {
 
 class RtcpAgent;  // rtcp_agent.hpp
 
 inline constexpr std::uint16_t kBurstSize = 32;
+
+// rtp::classify with rtcp_mux (RFC 5761's PT rule tells RTCP from RTP on any port), its RTP and
+// RTCP answers inline: the first byte of every media packet is 128..191.
+[[nodiscard]] inline rtp::PacketClass classify_media(rtp::ByteSpan packet) noexcept {
+    const std::size_t n = packet.size();
+    if (n >= 2 && packet[0] >= 128 && packet[0] <= 191) [[likely]] {
+        const std::uint8_t pt = packet[1] & 0x7F;
+        if (pt >= 64 && pt <= 95) {
+            return n >= rtp::kMinRtcpSize ? rtp::PacketClass::kRtcp : rtp::PacketClass::kUnknown;
+        }
+        return n >= rtp::kMinRtpSize ? rtp::PacketClass::kRtp : rtp::PacketClass::kUnknown;
+    }
+    return rtp::classify(packet, true);
+}
 inline constexpr std::size_t kMaxPorts = 8;
 
 // IP -> MAC for next hops on one port. Written by the control thread only (never deleted: an entry
