@@ -322,6 +322,38 @@ TEST(MediaSdp, SecondAnswerToTheSameOffer) {
     EXPECT_FALSE(c.s.answer(Leg::kA, kBasicAnswer, c.to_bob)) << "the offerer cannot answer itself";
 }
 
+// Early flows (take_early_changes): while Alice's offer waits for Bob's answer, Bob's relay port
+// already forwards to Alice (a callee streams right after its 183), learning Bob's source; the
+// answer turns that flow into the full one (a modify) and adds the other direction; a withdrawn
+// offer deletes it. Without take_early_changes nothing is programmed before the answer.
+TEST(MediaSdp, EarlyFlowRelaysTheAnswerersFirstPacketsToTheOfferer) {
+    Call c;
+    const auto to_bob = parsed(c.offer_from_alice(kBasicOffer));
+    const auto early = c.s.take_early_changes();
+    ASSERT_EQ(early.ops.size(), 1u) << "RTP, Bob to Alice only (no RTCP before the answer)";
+    EXPECT_EQ(early.ops[0].kind, OpKind::kAdd);
+    const auto& f = early.ops[0].spec;
+    EXPECT_EQ(f.local, ep(kBobSide, to_bob.media[0].port));
+    EXPECT_EQ(f.egress_destination, ep(kAlice, 49170));
+    EXPECT_EQ(f.latching, flowapi::Latching::kLearnOnce);
+    EXPECT_EQ(f.srtp_ingress.suite, flowapi::SrtpSuite::kNone);
+    EXPECT_EQ(f.srtp_egress.suite, flowapi::SrtpSuite::kNone);
+    EXPECT_EQ(flowapi::validate(f).field, nullptr);
+    EXPECT_TRUE(c.s.take_changes().ops.empty()) << "kept while the offer is pending";
+
+    c.answer_from_bob(kBasicAnswer);
+    const auto full = c.s.take_changes();
+    EXPECT_EQ(count(full, OpKind::kModify), 1u) << "the early flow becomes Bob's full flow";
+    EXPECT_EQ(count(full, OpKind::kAdd), 3u);
+    EXPECT_EQ(count(full, OpKind::kDelete), 0u);
+
+    Call d;
+    d.offer_from_alice(kBasicOffer);
+    EXPECT_TRUE(d.s.take_changes().ops.empty()) << "opt-in: no flows before the answer";
+    EXPECT_EQ(d.s.take_early_changes().ops.size(), 1u);
+    EXPECT_EQ(count(d.s.teardown(), OpKind::kDelete), 1u) << "a withdrawn offer deletes it";
+}
+
 TEST(MediaSdp, IceRemovedUnlessKept) {
     const std::string offer = std::string(kBasicOffer) +
                               "a=ice-ufrag:8hhY\r\na=ice-pwd:asd88fgpdd777uzjYhagZg\r\n"

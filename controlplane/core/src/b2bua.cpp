@@ -424,6 +424,12 @@ void B2bua::on_new_invite(const TxnAction& a) {
         media_.release(c.a_call_id);
         return;
     }
+    if (!late_offer) {
+        // B's first packets may come right after its 183/200, before this loop has read the answer.
+        if (auto ok = media_.commit_early(c.a_call_id); !ok) {
+            spdlog::debug("call {}: early flows: {}", c.a_call_id, ok.error());
+        }
+    }
 
     const auto& bl = stack_.listener(b_listener);
     std::string b_call_id = make_call_id(bl.sent_by);
@@ -563,9 +569,9 @@ void B2bua::on_prack(const TxnAction& a, Call& c, CallLeg leg) {
 }
 
 void B2bua::send_b_ack(Call& c, Dialog& d, std::string_view sdp) {
-    SipMessage ack = sdp.empty() ? d.make_ack(c.b_invite_cseq, via_for(c.b_listener))
-                                 : d.make_ack(c.b_invite_cseq, via_for(c.b_listener),
-                                              "application/sdp", sdp);
+    SipMessage ack =
+        sdp.empty() ? d.make_ack(c.b_invite_cseq, via_for(c.b_listener))
+                    : d.make_ack(c.b_invite_cseq, via_for(c.b_listener), "application/sdp", sdp);
     std::string bytes = ack.serialize();
     if (&d == c.b_dialog) {
         c.b_ack = bytes;
@@ -854,8 +860,8 @@ void B2bua::relay_request(const TxnAction& a, Call& c, CallLeg leg) {
     }
     track(*h, c.id, Role::kRelayClient);
     track(a.txn, c.id, Role::kRelayServer);
-    c.relays[txn_key(*h)] = Call::Relay{a.txn,   a.peer, leg, std::string(m.bytes()),
-                                        offer,   m.method() == Method::kInvite};
+    c.relays[txn_key(*h)] = Call::Relay{
+        a.txn, a.peer, leg, std::string(m.bytes()), offer, m.method() == Method::kInvite};
 }
 
 void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r) {
@@ -919,12 +925,12 @@ void B2bua::on_relay_response(Call& c, TxnHandle client, const SipMessageView& r
         re.bytes = resp.serialize();
         re.peer = relay.server_peer;
         re.cseq = request->cseq() ? request->cseq()->seq : 0;
-        re.retx = Retransmitter::for_2xx(DialogTimerConfig{config_.timers.t1, config_.timers.t2},
-                                         now);
+        re.retx =
+            Retransmitter::for_2xx(DialogTimerConfig{config_.timers.t1, config_.timers.t2}, now);
         std::uint64_t id = c.id;
         CallLeg from = relay.from;
-        re.timer = loop_.add_timer(config_.timers.t1,
-                                   [this, id, from] { retransmit_re2xx(id, from); });
+        re.timer =
+            loop_.add_timer(config_.timers.t1, [this, id, from] { retransmit_re2xx(id, from); });
     }
     if ((status == 481 || status == 408) && !c.ended) end_both(c, "in-dialog-failure");
 }
@@ -1225,7 +1231,8 @@ void B2bua::on_releases_due() {
     if (!batch.empty()) media_.release_many(batch);
     if (!releases_.empty()) {
         auto delay = std::chrono::duration_cast<milliseconds>(releases_.front().due - loop_.now());
-        t_releases_ = loop_.add_timer(std::max(milliseconds(1), delay), [this] { on_releases_due(); });
+        t_releases_ =
+            loop_.add_timer(std::max(milliseconds(1), delay), [this] { on_releases_due(); });
     }
 }
 

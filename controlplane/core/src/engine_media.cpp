@@ -91,6 +91,15 @@ tl::expected<void, std::string> EngineMediaControl::commit(const std::string& ca
     return {};
 }
 
+tl::expected<void, std::string> EngineMediaControl::commit_early(const std::string& call) {
+    media::MediaSession* s = engine_.find(call);
+    if (s == nullptr) return tl::unexpected(std::string("no media session"));
+    flowapi::Batch batch = s->take_early_changes();
+    if (batch.ops.empty()) return {};
+    if (auto r = engine_.apply(batch); !r) return tl::unexpected(what(r.error()));
+    return {};
+}
+
 std::optional<std::array<LegMediaStats, 2>> EngineMediaControl::stats(const std::string& call) {
     media::MediaSession* s = engine_.find(call);
     if (s == nullptr) return std::nullopt;
@@ -133,8 +142,7 @@ void EngineMediaControl::release_many(const std::vector<std::string>& calls) {
     }
     if (all.ops.empty() || engine_.apply(all)) return;
     for (const auto& b : each)
-        if (auto r = engine_.apply(b); !r)
-            spdlog::warn("tearing down flows: {}", what(r.error()));
+        if (auto r = engine_.apply(b); !r) spdlog::warn("tearing down flows: {}", what(r.error()));
 }
 
 std::optional<std::string> EngineMediaControl::save(const std::string& call) {

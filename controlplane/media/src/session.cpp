@@ -241,6 +241,7 @@ struct MediaSession::Impl {
     // answer) is processed again against it, keeping the relay ports and keys already answered.
     std::optional<Pending> answered;
     std::map<Endpoint, FlowSpec, EndpointLess> programmed;
+    bool early = false;  // the pending offer's answerer-to-offerer flows are programmed
     std::set<Endpoint, EndpointLess> held;  // relay ports taken from the pools (even ports)
     std::array<std::optional<sdp::Origin>, 2> out_origin;  // o= of what we send to each leg
     std::array<std::string, 2> out_body;                   // last SDP sent to each leg
@@ -647,8 +648,27 @@ void add_flow(std::map<Endpoint, FlowSpec, EndpointLess>& out, FlowSpec f) {
 }
 }  // namespace
 
+flowapi::Batch MediaSession::take_early_changes() {
+    auto& im = *impl_;
+    im.early = im.pending.has_value();
+    if (im.early) {
+        // The offerer's relay port (the source of what it receives) is chosen now rather than at
+        // the answer, on the interface its options name; the answer keeps it.
+        const std::size_t O = index(im.pending->from);
+        const Interface* iface = pools_->find(im.opts[O].interface);
+        for (auto& st : im.pending->streams) {
+            StreamSide& so = st.side[O];
+            if (iface == nullptr || st.rejected || !so.present || so.relay.port != 0) continue;
+            if (so.remote.port == 0 || so.remote.address.family != iface->address.family) continue;
+            if (!anchor(so, *iface, *pools_, im.held)) continue;  // no port: no early flow
+        }
+    }
+    return take_changes();
+}
+
 flowapi::Batch MediaSession::take_changes() {
     auto& im = *impl_;
+    if (!im.pending) im.early = false;
     std::map<Endpoint, FlowSpec, EndpointLess> desired;
     for (const auto& st : streams_) {
         if (st.rejected) continue;
@@ -686,6 +706,36 @@ flowapi::Batch MediaSession::take_changes() {
                 r.inactivity_timeout_ms = 0;  // RTCP is sparse; RTP tells inactivity
                 add_flow(desired, r);
             }
+        }
+    }
+    // While an offer is pending (take_early_changes): the answerer-to-offerer direction.
+    if (im.early) {
+        const auto& p = *im.pending;
+        const std::size_t O = index(p.from);  // the offerer: its address and codecs are known
+        const std::size_t N = 1 - O;          // the answerer: it may send as soon as it answers
+        for (std::size_t i = 0; i < p.streams.size(); ++i) {
+            const Stream& st = p.streams[i];
+            if (st.rejected || (i < p.relay_rejected.size() && p.relay_rejected[i])) continue;
+            const StreamSide& so = st.side[O];
+            const StreamSide& sn = st.side[N];
+            if (!so.present || so.relay.port == 0 || sn.relay.port == 0) continue;
+            if (so.remote.port == 0 || so.remote.address.is_unspecified() || so.zero_address)
+                continue;
+            if (!sdp::receives(so.direction)) continue;
+            // Plain RTP only: the answerer's key (or the one the offerer expects from us) is not
+            // final.
+            if (i < p.offered_to.size() && !p.offered_to[i].empty()) continue;
+            if (so.proto.find("SAVP") != std::string::npos) continue;
+            if (desired.count(sn.relay) != 0) continue;  // a committed stream already owns the port
+            FlowSpec f;
+            f.local = sn.relay;
+            f.latching = im.opts[N].latching;
+            f.egress_source = so.relay;
+            f.egress_destination = so.remote;
+            f.rtcp_mux = false;
+            f.clock_rate = st.clock_rate;
+            f.cookie = id_;
+            add_flow(desired, f);
         }
     }
     flowapi::Batch batch;

@@ -28,6 +28,7 @@ class EngineMediaControl final : public MediaControl {
                                                   std::string_view sdp,
                                                   const MediaPolicy& policy) override;
     tl::expected<void, std::string> commit(const std::string& call) override;
+    tl::expected<void, std::string> commit_early(const std::string& call) override;
     std::optional<std::array<LegMediaStats, 2>> stats(const std::string& call) override;
     void release(const std::string& call) override;
     void release_many(const std::vector<std::string>& calls) override;

@@ -61,6 +61,12 @@ class MediaControl {
         const std::string& call, CallLeg from, std::string_view sdp, const MediaPolicy& policy) = 0;
     // Applies the call's pending flow changes as one batch.
     [[nodiscard]] virtual tl::expected<void, std::string> commit(const std::string& call) = 0;
+    // While the offer is pending: program the answerer-to-offerer direction of plain-RTP streams,
+    // so the callee's first (early) media is relayed even before its answer has been processed.
+    [[nodiscard]] virtual tl::expected<void, std::string> commit_early(
+        const std::string& /*call*/) {
+        return {};
+    }
     // Per-leg statistics (A, B) of a call's flows.
     [[nodiscard]] virtual std::optional<std::array<LegMediaStats, 2>> stats(
         const std::string& call) = 0;

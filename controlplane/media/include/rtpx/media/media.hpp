@@ -198,6 +198,14 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
     // ONE batch: the caller applies it (MediaEngine::apply) before it forwards the answer. Ports of
     // removed sections are released when the batch with their deletes is returned.
     [[nodiscard]] flowapi::Batch take_changes();
+    // The same, plus, while an offer is pending, the answerer-to-offerer direction of each
+    // plain-RTP stream: its destination is the offerer's address in the offer, so the answerer's
+    // first packets (early media sent right after its 183 or 200, before the answer has been
+    // processed) are relayed rather than dropped at an unknown port, as rtpengine relays from the
+    // offer on. Once asked for, these flows stay in every later batch until the offer is answered
+    // (then modified into the full flow) or withdrawn (then deleted). SRTP towards either side
+    // waits for the answer's keys.
+    [[nodiscard]] flowapi::Batch take_early_changes();
     [[nodiscard]] flowapi::Batch teardown();  // deletes of every flow, ports released
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }  // also the flows' cookie
     [[nodiscard]] const std::string& call_id() const noexcept { return call_id_; }
