@@ -42,7 +42,8 @@
 # --no-srtp: only sipp calls. --keep: keep the namespaces and processes (Ctrl-C ends them).
 # Logs and captures stay in ${RTPX_DEMO_DIR:-/tmp/rtpx-demo}. RTPX_PRESET (default ci) picks the build;
 # RTPX_DATAPLANE=<binary> runs another data plane build, RTPX_DEMO_CONFIG=<file> another control-plane
-# config (same topology).
+# config (same topology). RTPX_DEMO_SUFFIX=<s> appends <s> to the namespace names (two demos at
+# once on one host); RTPX_DEMO_NO_HUGE=1 runs the data plane with --no-huge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -88,7 +89,8 @@ echo "demo: building ($preset preset)"
 cmake --preset "$preset" >/dev/null
 targets=(rtpx-dataplane rtpx)
 if ((!static)); then
-    if ! cmake --build "$BIN" --target help 2>/dev/null | grep -q '^rtpx-controlplane:'; then
+    # (grep without -q reads all of it: with pipefail an early exit would fail the pipe.)
+    if ! cmake --build "$BIN" --target help 2>/dev/null | grep '^rtpx-controlplane:' >/dev/null; then
         echo "demo: this tree has no rtpx-controlplane target yet; --static runs the demo without it" >&2
         summary "$calls" 0 "$calls" 0 0 0 0 0.0
         exit 1
@@ -104,7 +106,7 @@ CP=$BIN/controlplane/rtpx-controlplane
 source "$ROOT/deploy/demo/topology.bash"
 W=${RTPX_DEMO_DIR:-/tmp/rtpx-demo}
 rm -rf "$W"
-rtpx_topo_init "" "$W"
+rtpx_topo_init "${RTPX_DEMO_SUFFIX:-}" "$W"
 # The control plane's config names the data plane's socket and the call records file.
 if ((kamailio)); then
     CP_CONFIG=${RTPX_DEMO_CONFIG:-$ROOT/deploy/demo/controlplane-ng.toml}
@@ -144,7 +146,7 @@ trap 'exit 143' TERM
 
 # Hugepages: 128 x 2 MB when the kernel gives them, else --no-huge (see rtpx_dp_start).
 RTPX_DP_HUGE=0
-if [[ -w $huge_file ]]; then
+if [[ -w $huge_file && -z ${RTPX_DEMO_NO_HUGE:-} ]]; then
     free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
     if ((free < 128)); then
         huge_prev=$(cat "$huge_file")
