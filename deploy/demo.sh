@@ -241,10 +241,12 @@ rtpx_bg alice sipp "$uac_remote" -sf "$ROOT/deploy/demo/uac_pcap.xml" -s bob -i 
 uac=$RTPX_LAST_PID
 
 if ((srtp && kamailio)); then
-    # The RTP/AVP caller of the SRTP call: sipp in alice (media port 6100), waits for bob's BYE.
+    # The RTP/AVP caller of the SRTP call: sipp in alice (media port 6100) plays the whole pcap, then
+    # waits for bob's BYE (the scenario the control-plane tests use for "callee hangs up").
     echo SEQUENTIAL >"$W/alice-srtp.csv"
     echo "$RTPX_ALICE_IP;6100" >>"$W/alice-srtp.csv"
-    rtpx_bg alice sipp "$uac_remote" -sf "$ROOT/deploy/demo/uac_pcap_wait_bye.xml" -s bob-srtp \
+    rtpx_bg alice sipp "$uac_remote" -sf "$ROOT/tests/integration/controlplane_scenarios/uac_wait_bye.xml" \
+        -s bob-srtp \
         -i "$sip_alice" -p 5062 -mi "$RTPX_ALICE_IP" -mp 6100 -inf "$W/alice-srtp.csv" \
         -key rtpx_target "$RTPX_BOB_IP:5070" -m 1 -nostdin -trace_err -trace_screen -timeout 60s \
         -timeout_error -error_file "$W/sipp-uac-srtp-errors.log" -screen_file "$W/sipp-uac-srtp-screen.log" \
