@@ -57,8 +57,8 @@ std::string offer_request(std::string_view call_id, std::string_view transport =
 }
 std::string answer_request(std::string_view call_id, std::string_view to_tag = "bob-tag",
                            std::string_view sdp = kAnswerSdp) {
-    return "d" + bstr("sdp") + bstr(sdp) + bstr("ICE") + bstr("remove") + bstr("flags") +
-           "l" + bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
+    return "d" + bstr("sdp") + bstr(sdp) + bstr("ICE") + bstr("remove") + bstr("flags") + "l" +
+           bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
            bstr("session-connection") + "e" + bstr("transport-protocol") + bstr("RTP/AVP") +
            bstr("call-id") + bstr(call_id) + bstr("from-tag") + bstr("alice-tag") + bstr("to-tag") +
            bstr(to_tag) + bstr("command") + bstr("answer") + "e";

@@ -26,9 +26,8 @@ struct FakeCall {
 class FakeBackend final : public Backend {
   public:
     tl::expected<std::string, media::MediaError> offer(
-        std::string_view key, media::Leg sender, std::string_view sender_tag,
-        std::string_view sdp, const media::LegOptions& towards,
-        const media::LegOptions& sender_options) override {
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override {
         ++offer_calls;
         last_options = towards;
         last_sender_options = sender_options;
@@ -45,9 +44,8 @@ class FakeBackend final : public Backend {
         return "rewritten offer for " + std::string(sdp);
     }
     tl::expected<std::string, media::MediaError> answer(
-        std::string_view key, media::Leg sender, std::string_view sender_tag,
-        std::string_view sdp, const media::LegOptions& towards,
-        const media::LegOptions& sender_options) override {
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override {
         last_options = towards;
         last_sender_options = sender_options;
         last_sender = sender_tag;
@@ -372,16 +370,27 @@ class NgFork : public NgServer {
         return reply_of(server.handle(ng(cookie, kv), kPeer, t0), cookie);
     }
     Value offer(std::string_view via = "", std::string_view to_tag = "") {
-        return send({{"command", "offer"}, {"call-id", "fork"}, {"from-tag", "alice"},
-                     {"to-tag", to_tag}, {"via-branch", via}, {"sdp", "v=0 offer"}});
+        return send({{"command", "offer"},
+                     {"call-id", "fork"},
+                     {"from-tag", "alice"},
+                     {"to-tag", to_tag},
+                     {"via-branch", via},
+                     {"sdp", "v=0 offer"}});
     }
     Value answer(std::string_view to_tag, std::string_view sdp, std::string_view via = "") {
-        return send({{"command", "answer"}, {"call-id", "fork"}, {"from-tag", "alice"},
-                     {"to-tag", to_tag}, {"via-branch", via}, {"sdp", sdp}});
+        return send({{"command", "answer"},
+                     {"call-id", "fork"},
+                     {"from-tag", "alice"},
+                     {"to-tag", to_tag},
+                     {"via-branch", via},
+                     {"sdp", sdp}});
     }
     Value del(std::string_view from_tag, std::string_view to_tag, std::string_view via = "") {
-        return send({{"command", "delete"}, {"call-id", "fork"}, {"from-tag", from_tag},
-                     {"to-tag", to_tag}, {"via-branch", via}});
+        return send({{"command", "delete"},
+                     {"call-id", "fork"},
+                     {"from-tag", from_tag},
+                     {"to-tag", to_tag},
+                     {"via-branch", via}});
     }
     std::vector<std::string> tags_in_query() {
         std::vector<std::string> out;
@@ -500,19 +509,28 @@ TEST_F(NgFork, ReInviteFromEitherSideStaysOnItsBranch) {
     EXPECT_EQ(backend.calls.at("fork branch 1").offers, 2);
     EXPECT_EQ(server.branch_keys("fork").size(), 2U);
     // From bob1 towards A: branch 1, sent by leg B; A's answer goes back on it.
-    auto o = send({{"command", "offer"}, {"call-id", "fork"}, {"from-tag", "bob1"},
-                   {"to-tag", "alice"}, {"sdp", "v=0 hold"}});
+    auto o = send({{"command", "offer"},
+                   {"call-id", "fork"},
+                   {"from-tag", "bob1"},
+                   {"to-tag", "alice"},
+                   {"sdp", "v=0 hold"}});
     EXPECT_EQ(result_of(o), "ok");
     EXPECT_EQ(backend.last_leg, media::Leg::kB);
     EXPECT_EQ(backend.calls.at("fork").offers, 2);
-    auto a = send({{"command", "answer"}, {"call-id", "fork"}, {"from-tag", "bob1"},
-                   {"to-tag", "alice"}, {"sdp", "v=0 held"}});
+    auto a = send({{"command", "answer"},
+                   {"call-id", "fork"},
+                   {"from-tag", "bob1"},
+                   {"to-tag", "alice"},
+                   {"sdp", "v=0 held"}});
     EXPECT_EQ(result_of(a), "ok");
     EXPECT_EQ(backend.last_leg, media::Leg::kA);
     EXPECT_EQ(backend.calls.at("fork").last_answer, "v=0 held");
     // An offer from a tag the call does not know, towards another unknown tag: an error.
-    auto bad = send({{"command", "offer"}, {"call-id", "fork"}, {"from-tag", "mallory"},
-                     {"to-tag", "eve"}, {"sdp", "v=0"}});
+    auto bad = send({{"command", "offer"},
+                     {"call-id", "fork"},
+                     {"from-tag", "mallory"},
+                     {"to-tag", "eve"},
+                     {"sdp", "v=0"}});
     EXPECT_EQ(result_of(bad), "error");
     // A delete naming an unknown to-tag deletes nothing.
     auto w = del("alice", "nobody");

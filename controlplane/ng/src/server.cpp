@@ -401,9 +401,8 @@ Value Server::do_offer(const Request& r, bool is_answer) {
     }
     if (new_branch) {
         Branch b;
-        b.key = call.branches.empty()
-                    ? r.call_id
-                    : r.call_id + " branch " + std::to_string(call.next_branch++);
+        b.key = call.branches.empty() ? r.call_id
+                                      : r.call_id + " branch " + std::to_string(call.next_branch++);
         b.via_branch = r.via_branch;
         if (!peer_tag.empty()) b.tags.push_back(TagAnswer{peer_tag, {}, {}, {}});
         // A new branch of a known call starts from the options A had on the first branch.
@@ -438,10 +437,10 @@ Value Server::do_offer(const Request& r, bool is_answer) {
         return make_error_reply(options ? sender_ok.error() : options.error());
     }
     const media::Leg leg = sender_is_a ? media::Leg::kA : media::Leg::kB;
-    auto sdp = is_answer ? backend_.answer(branch->key, leg, sender_tag, r.sdp, options->options,
-                                           sender_options)
-                         : backend_.offer(branch->key, leg, sender_tag, r.sdp, options->options,
-                                          sender_options);
+    auto sdp =
+        is_answer
+            ? backend_.answer(branch->key, leg, sender_tag, r.sdp, options->options, sender_options)
+            : backend_.offer(branch->key, leg, sender_tag, r.sdp, options->options, sender_options);
     if (!sdp) {
         if (!backend_.exists(branch->key)) drop_new_branch();
         return make_error_reply(media_error_reason(sdp.error()));
@@ -533,8 +532,8 @@ Value tag_value(const std::string& tag, std::int64_t created, const std::vector<
         if (sd.relay.port != 0) stream.set("local port", static_cast<std::int64_t>(sd.relay.port));
         stream.set("endpoint", endpoint_value(sd.remote));
         // Per-leg counters: the data plane sums a leg's streams; they go on its first stream.
-        stream.set("stats", first ? stats_value(leg.packets, leg.bytes, leg.errors)
-                                  : stats_value(0, 0, 0));
+        stream.set("stats",
+                   first ? stats_value(leg.packets, leg.bytes, leg.errors) : stats_value(0, 0, 0));
         List stream_flags;
         stream_flags.emplace_back("RTP");
         if (sd.rtcp_mux) stream_flags.emplace_back("RTCP");
@@ -578,8 +577,7 @@ Value Server::do_query(const Request& r) {
         a_leg.errors += legs[0].errors;
         a_leg.lost += legs[0].lost;
         a_leg.jitter_ms = std::max(a_leg.jitter_ms, legs[0].jitter_ms);
-        if (legs[0].mos > 0 && (a_leg.mos == 0 || legs[0].mos < a_leg.mos))
-            a_leg.mos = legs[0].mos;
+        if (legs[0].mos > 0 && (a_leg.mos == 0 || legs[0].mos < a_leg.mos)) a_leg.mos = legs[0].mos;
         const auto streams = backend_.streams(b.key);
         if (a_streams.empty()) a_streams = streams;
         for (const auto& t : b.tags) {
@@ -637,8 +635,10 @@ Value Server::do_delete(const Request& r) {
 
     // The B-side tag the delete names (to-tag, or a from-tag that is not A's), else a via-branch.
     std::string b_tag;
-    if (!r.to_tag.empty()) b_tag = r.to_tag == call.a_tag ? r.from_tag : r.to_tag;
-    else if (!r.from_tag.empty() && r.from_tag != call.a_tag) b_tag = r.from_tag;
+    if (!r.to_tag.empty())
+        b_tag = r.to_tag == call.a_tag ? r.from_tag : r.to_tag;
+    else if (!r.from_tag.empty() && r.from_tag != call.a_tag)
+        b_tag = r.from_tag;
     Branch* branch = nullptr;
     if (!b_tag.empty()) {
         branch = call.branch_of_tag(b_tag);
@@ -698,7 +698,8 @@ Value Server::do_delete(const Request& r) {
         return v;
     }
     bool gone = false;
-    Value totals = remove_branch(call, static_cast<std::size_t>(branch - call.branches.data()), &gone);
+    Value totals =
+        remove_branch(call, static_cast<std::size_t>(branch - call.branches.data()), &gone);
     if (gone) {
         calls_.erase(it);
         ++counters_.sessions_deleted;

@@ -90,13 +90,11 @@ class Backend {
     // latching), as media::MediaSession::offer/answer take them. A failed offer for a session
     // that did not exist leaves none behind.
     virtual tl::expected<std::string, media::MediaError> offer(
-        std::string_view key, media::Leg sender, std::string_view sender_tag,
-        std::string_view sdp, const media::LegOptions& towards,
-        const media::LegOptions& sender_options) = 0;
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) = 0;
     virtual tl::expected<std::string, media::MediaError> answer(
-        std::string_view key, media::Leg sender, std::string_view sender_tag,
-        std::string_view sdp, const media::LegOptions& towards,
-        const media::LegOptions& sender_options) = 0;
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) = 0;
     // Tears the session down (flows deleted on the data plane); kNotFound when unknown.
     virtual tl::expected<void, media::MediaError> remove(std::string_view key) = 0;
     virtual tl::expected<CallTotals, media::MediaError> totals(std::string_view key) = 0;
@@ -110,13 +108,11 @@ class MediaBackend final : public Backend {
   public:
     explicit MediaBackend(media::MediaEngine& engine) : engine_(engine) {}
     tl::expected<std::string, media::MediaError> offer(
-        std::string_view key, media::Leg sender, std::string_view sender_tag,
-        std::string_view sdp, const media::LegOptions& towards,
-        const media::LegOptions& sender_options) override;
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override;
     tl::expected<std::string, media::MediaError> answer(
-        std::string_view key, media::Leg sender, std::string_view sender_tag,
-        std::string_view sdp, const media::LegOptions& towards,
-        const media::LegOptions& sender_options) override;
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override;
     tl::expected<void, media::MediaError> remove(std::string_view key) override;
     tl::expected<CallTotals, media::MediaError> totals(std::string_view key) override;
     [[nodiscard]] bool exists(std::string_view key) const override;
@@ -177,8 +173,8 @@ class Server {
         media::LegOptions towards, sender;
     };
     struct Branch {
-        std::string key;         // media session key
-        std::string via_branch;  // of the offer that created it ("" = none given)
+        std::string key;              // media session key
+        std::string via_branch;       // of the offer that created it ("" = none given)
         std::vector<TagAnswer> tags;  // B-side tags that answered here; back() is active
         std::array<media::LegOptions, 2> options;  // last given per leg (A, B)
         std::array<bool, 2> has_options{};
