@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rtpx demo: real calls through the appliance. As root on Debian 12; idempotent.
 #
-#   ./deploy/demo.sh [--calls N] [--no-srtp] [--static] [--keep]
+#   ./deploy/demo.sh [--calls N] [--no-srtp] [--static | --via-kamailio] [--keep]
 #
 # 1. deploy/setup.sh installs what is missing; the ci preset builds rtpx-dataplane, rtpx and
 #    rtpx-controlplane. 2. Hugepages are reserved when the kernel gives them (the count is put back
@@ -30,10 +30,20 @@
 # --static: no control plane. SIP goes from alice to bob over a direct veth, the SDP names the
 #   data plane's relay addresses, and `rtpx flow add` programs one flow pair per call: checks the
 #   topology, the data plane and this script's accounting on their own.
+# --via-kamailio: the same calls, routed by Kamailio 5.6 (deploy/kamailio/kamailio.cfg -A WITH_DEMO,
+#   in rtpx-core on 10.99.1.10:5060 and 10.99.2.10:5060, where the B2BUA listens otherwise) with
+#   media anchored by rtpx through the rtpengine ng protocol: rtpx-controlplane runs with
+#   deploy/demo/controlplane-ng.toml (only [ng] on 127.0.0.1:2223, no SIP listener). The SRTP call
+#   goes the other way round: a sipp UAC in alice (plain RTP/AVP, the pcap) calls bob-srtp-1, for
+#   which Kamailio's rtpengine_offer asks for "SRTP AVP" towards bob, where baresip (srtp-mand,
+#   SDES only) answers on 10.99.2.2:5070, plays a 9 s tone and hangs up; rtpx bridges RTP/AVP to
+#   RTP/SAVP. The same per-call lines and summary line; Kamailio's ng traffic and rtpx's ng
+#   counters are cross-checked before the summary.
 # --no-srtp: only sipp calls. --keep: keep the namespaces and processes (Ctrl-C ends them).
 # Logs and captures stay in ${RTPX_DEMO_DIR:-/tmp/rtpx-demo}. RTPX_PRESET (default ci) picks the build;
 # RTPX_DATAPLANE=<binary> runs another data plane build, RTPX_DEMO_CONFIG=<file> another control-plane
-# config (same topology).
+# config (same topology). RTPX_DEMO_SUFFIX=<s> appends <s> to the namespace names (two demos at
+# once on one host); RTPX_DEMO_NO_HUGE=1 runs the data plane with --no-huge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,6 +52,7 @@ usage() { sed -n '4p' "$0" | sed 's/^#  */usage: /'; }
 calls=4
 srtp=1
 static=0
+kamailio=0
 keep=0
 while (($#)); do
     case $1 in
@@ -49,12 +60,14 @@ while (($#)); do
         --calls=*) calls=${1#--calls=}; shift ;;
         --no-srtp) srtp=0; shift ;;
         --static) static=1; srtp=0; shift ;;
+        --via-kamailio) kamailio=1; shift ;;
         --keep) keep=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
 done
 [[ $calls =~ ^[1-9][0-9]{0,2}$ ]] || { echo "demo: --calls takes 1..999" >&2; exit 2; }
+((!static || !kamailio)) || { echo "demo: --static and --via-kamailio exclude each other" >&2; exit 2; }
 ((calls >= 2)) || srtp=0
 nsipp=$((calls - srtp))
 if [[ $(id -u) != 0 ]]; then
@@ -76,7 +89,8 @@ echo "demo: building ($preset preset)"
 cmake --preset "$preset" >/dev/null
 targets=(rtpx-dataplane rtpx)
 if ((!static)); then
-    if ! cmake --build "$BIN" --target help 2>/dev/null | grep -q '^rtpx-controlplane:'; then
+    # (grep without -q reads all of it: with pipefail an early exit would fail the pipe.)
+    if ! cmake --build "$BIN" --target help 2>/dev/null | grep '^rtpx-controlplane:' >/dev/null; then
         echo "demo: this tree has no rtpx-controlplane target yet; --static runs the demo without it" >&2
         summary "$calls" 0 "$calls" 0 0 0 0 0.0
         exit 1
@@ -92,9 +106,14 @@ CP=$BIN/controlplane/rtpx-controlplane
 source "$ROOT/deploy/demo/topology.bash"
 W=${RTPX_DEMO_DIR:-/tmp/rtpx-demo}
 rm -rf "$W"
-rtpx_topo_init "" "$W"
+rtpx_topo_init "${RTPX_DEMO_SUFFIX:-}" "$W"
 # The control plane's config names the data plane's socket and the call records file.
-CP_CONFIG=${RTPX_DEMO_CONFIG:-$ROOT/deploy/demo/controlplane.toml}
+if ((kamailio)); then
+    CP_CONFIG=${RTPX_DEMO_CONFIG:-$ROOT/deploy/demo/controlplane-ng.toml}
+    command -v kamailio >/dev/null || { echo "demo: --via-kamailio needs kamailio (deploy/setup.sh installs it)" >&2; exit 1; }
+else
+    CP_CONFIG=${RTPX_DEMO_CONFIG:-$ROOT/deploy/demo/controlplane.toml}
+fi
 read -r RTPX_DP_SOCK records < <("$RTPX_PY" - "$CP_CONFIG" <<'PY'
 import sys, tomllib
 c = tomllib.load(open(sys.argv[1], "rb"))
@@ -127,7 +146,7 @@ trap 'exit 143' TERM
 
 # Hugepages: 128 x 2 MB when the kernel gives them, else --no-huge (see rtpx_dp_start).
 RTPX_DP_HUGE=0
-if [[ -w $huge_file ]]; then
+if [[ -w $huge_file && -z ${RTPX_DEMO_NO_HUGE:-} ]]; then
     free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
     if ((free < 128)); then
         huge_prev=$(cat "$huge_file")
@@ -180,9 +199,14 @@ if ((static)); then
     "$RTPX" flow add "$W/flows.json" --dataplane "$RTPX_DP_SOCK"
 else
     for ((i = 0; i < nsipp; i++)); do echo "$RTPX_ALICE_IP;6000" >>"$W/alice.csv"; done
-    for ((i = 0; i < calls; i++)); do echo "$RTPX_BOB_IP;6000" >>"$W/bob.csv"; done
+    # Via Kamailio the SRTP call goes to baresip in bob, not to the sipp UAS.
+    for ((i = 0; i < calls - kamailio * srtp; i++)); do echo "$RTPX_BOB_IP;6000" >>"$W/bob.csv"; done
     echo "demo: rtpx-controlplane --config ${CP_CONFIG#"$ROOT"/}"
     rtpx_cp_start "$CP" "$CP_CONFIG"
+    if ((kamailio)); then
+        echo "demo: kamailio -f deploy/kamailio/kamailio.cfg -A WITH_DEMO (SIP on $RTPX_CORE_A_SIP:5060 and $RTPX_CORE_B_SIP:5060, rtpx over ng)"
+        rtpx_kamailio_start "$ROOT/deploy/kamailio/kamailio.cfg" -A WITH_DEMO
+    fi
 fi
 
 # Captures on the endpoints' own interfaces: the accounting's source of truth.
@@ -197,18 +221,38 @@ sleep 0.5
 
 sipp_common=(-nostdin -trace_err -trace_screen -mp 6000 -timeout 60s -timeout_error)
 rtpx_bg bob sipp -sf "$ROOT/deploy/demo/uas_pcap.xml" -i "$sip_bob" -p 5060 -mi "$RTPX_BOB_IP" \
-    -inf "$W/bob.csv" -m "$calls" "${sipp_common[@]}" \
+    -inf "$W/bob.csv" -m $((calls - kamailio * srtp)) "${sipp_common[@]}" \
     -error_file "$W/sipp-uas-errors.log" -screen_file "$W/sipp-uas-screen.log" >"$W/sipp-uas.log" 2>&1
 uas=$RTPX_LAST_PID
 sleep 0.5
-echo "demo: placing $nsipp sipp call(s)$( ((srtp)) && echo " and 1 baresip call with SRTP")"
+if ((kamailio && srtp)); then
+    # bob's SRTP endpoint: baresip answers bob-srtp-1 on 5070 (SDES only), plays a 9 s tone and
+    # hangs up (after alice's 7 s pcap ended: no packet is in flight when Kamailio deletes).
+    rtpx_baresip_setup "$W/baresip" "$RTPX_BOB_IP:5070" bob-srtp-1 9 ";mediaenc=srtp-mand;answermode=auto"
+    rtpx_bg bob baresip -f "$W/baresip" -t 30 >"$W/baresip.log" 2>&1
+    bare=$RTPX_LAST_PID
+    sleep 1
+fi
+echo "demo: placing $nsipp sipp call(s)$( ((srtp)) && echo " and 1 call with SRTP ($( ((kamailio)) && echo "sipp in alice, RTP/SAVP towards baresip in bob" || echo "baresip in alice"))")"
 rtpx_bg alice sipp "$uac_remote" -sf "$ROOT/deploy/demo/uac_pcap.xml" -s bob -i "$sip_alice" -p 5060 \
     -mi "$RTPX_ALICE_IP" -inf "$W/alice.csv" -key rtpx_target "$RTPX_BOB_IP" -m "$nsipp" -l "$nsipp" \
     -r 10 "${sipp_common[@]}" \
     -error_file "$W/sipp-uac-errors.log" -screen_file "$W/sipp-uac-screen.log" >"$W/sipp-uac.log" 2>&1
 uac=$RTPX_LAST_PID
 
-if ((srtp)); then
+if ((srtp && kamailio)); then
+    # The RTP/AVP caller of the SRTP call: sipp in alice (media port 6100) plays the whole pcap, then
+    # waits for bob's BYE (the scenario the control-plane tests use for "callee hangs up").
+    echo SEQUENTIAL >"$W/alice-srtp.csv"
+    echo "$RTPX_ALICE_IP;6100" >>"$W/alice-srtp.csv"
+    rtpx_bg alice sipp "$uac_remote" -sf "$ROOT/tests/integration/controlplane_scenarios/uac_wait_bye.xml" \
+        -s bob-srtp \
+        -i "$sip_alice" -p 5062 -mi "$RTPX_ALICE_IP" -mp 6100 -inf "$W/alice-srtp.csv" \
+        -key rtpx_target "$RTPX_BOB_IP:5070" -m 1 -nostdin -trace_err -trace_screen -timeout 60s \
+        -timeout_error -error_file "$W/sipp-uac-srtp-errors.log" -screen_file "$W/sipp-uac-srtp-screen.log" \
+        >"$W/sipp-uac-srtp.log" 2>&1
+    uac_srtp=$RTPX_LAST_PID
+elif ((srtp)); then
     # baresip 1.0 headless (rtpx_baresip_setup): a 9 s tone, then it hangs up; mediaenc=srtp-mand
     # offers RTP/SAVP with SDES keys only.
     rtpx_baresip_setup "$W/baresip" "$RTPX_ALICE_IP:5070" alice 9 ";mediaenc=srtp-mand"
@@ -218,7 +262,11 @@ if ((srtp)); then
 fi
 uac_rc=0
 wait "$uac" || uac_rc=$?
-if ((srtp)); then wait "$bare" || true; fi
+if ((srtp && kamailio)); then
+    wait "$uac_srtp" || { rc_srtp=$?; echo "demo: sipp UAC of the SRTP call exit $rc_srtp (logs: $W/sipp-uac-srtp*.log)"; ((uac_rc)) || uac_rc=$rc_srtp; }
+    for _ in $(seq 50); do kill -0 "$bare" 2>/dev/null || break; sleep 0.1; done
+    rtpx_stop_pid "$bare"
+elif ((srtp)); then wait "$bare" || true; fi
 for _ in $(seq 100); do kill -0 "$uas" 2>/dev/null || break; sleep 0.1; done
 uas_rc=0
 if kill -0 "$uas" 2>/dev/null; then uas_rc=timeout; rtpx_stop_pid "$uas"; else wait "$uas" || uas_rc=$?; fi
@@ -228,6 +276,21 @@ for pid in "$cap_alice" "$cap_bob"; do wait "$pid" 2>/dev/null || true; done
 
 echo "demo: sipp UAC exit $uac_rc, UAS exit $uas_rc (logs: $W/sipp-*.log)"
 "$RTPX" stats --json --dataplane "$RTPX_DP_SOCK" >"$W/dp-stats.json" || true
+if ((kamailio)); then
+    # What rtpx's ng server saw: Kamailio's offers, answers and deletes, and no session left.
+    rtpx_ng_statistics >"$W/ng-statistics.json" 2>/dev/null || true
+    "$RTPX_PY" - "$W/ng-statistics.json" <<'PY' || true
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))
+    c, cur = s["controlstatistics"], s["currentstatistics"]
+    print("demo: rtpx ng server: offers=%s answers=%s deletes=%s errors=%s sessions_left=%s" % (
+        c["totaloffercount"], c["totalanswercount"], c["totaldeletecount"], c["totalerrorcount"],
+        cur["sessionsown"]))
+except Exception as e:
+    print("demo: rtpx ng statistics unavailable (%s)" % e)
+PY
+fi
 if ((!static)); then
     rtpx_http /calls >"$W/calls-after.json" 2>/dev/null || true
     rtpx_http /metrics >"$W/metrics.txt" 2>/dev/null || true
@@ -266,9 +329,10 @@ t = json.load(sys.stdin)
 print(t["calls"], t["ok"], t["failed"], t["rtp_in"], t["rtp_out"], t["lost"], t["srtp_calls"],
       "%.1f" % (t["mos_min"] or 0))')
 # The SRTP call also needs baresip to have decrypted and decoded the far side's audio: its sndfile
-# dump must hold at least 5 s of non-silent samples (the sipp UAS sends 7 s), with no SRTP error.
+# dump must hold at least 5 s of non-silent samples (the far side's sipp sends 7 s), with no SRTP
+# error.
 if ((srtp)); then
-    if ! "$RTPX_PY" - "$W/baresip" "$W/baresip.log" <<'PY'; then
+    if ! "$RTPX_PY" - "$W/baresip" "$W/baresip.log" "$( ((kamailio)) && echo "bob, from alice" || echo "alice, from bob")" <<'PY'; then
 import glob, sys, wave
 dumps = glob.glob(sys.argv[1] + "/dump-*-dec.wav")
 log = open(sys.argv[2], errors="replace").read()
@@ -278,8 +342,8 @@ if dumps:
     pcm = w.readframes(w.getnframes())
     voiced = sum(1 for i in range(0, len(pcm) - 1, 2) if pcm[i:i + 2] != b"\0\0")
 bad = "failed to decrypt RTP" in log
-print("demo: baresip (SRTP leg) decoded %.1f s of audio from bob%s" % (
-    voiced / 8000, ", and logged SRTP failures" if bad else ""))
+print("demo: baresip (SRTP leg, in %s) decoded %.1f s of audio%s" % (
+    sys.argv[3], voiced / 8000, ", and logged SRTP failures" if bad else ""))
 sys.exit(0 if voiced >= 5 * 8000 and not bad else 1)
 PY
         if grep -q '^call [0-9]* bob-srtp.*: ok' "$W/account.txt"; then c_ok=$((c_ok - 1)) c_failed=$((c_failed + 1)); fi

@@ -18,6 +18,9 @@
 #   rtpx_dp_start DATAPLANE_BIN [EXTRA_TOML]  # writes $RTPX_TOPO_WORK/dataplane.toml, starts it in core
 #   rtpx_topo_prime                      # alice and bob ping the media addresses (teaches ARP both ways)
 #   rtpx_cp_start CONTROLPLANE_BIN CONFIG     # starts rtpx-controlplane in core, waits for its HTTP port
+#   rtpx_kamailio_start CFG [ARGS...]    # Kamailio in core (-DD -E), waits for its SIP sockets
+#   rtpx_ng JSON                         # one rtpengine ng request (JSON body) to rtpx, prints the reply
+#   rtpx_ng_statistics                   # the ng `statistics` dictionary as JSON
 #   rtpx_in alice|bob|core CMD...        # runs CMD in that namespace
 #   rtpx_baresip_setup DIR ADDR:PORT USER SECONDS ACCOUNT_PARAMS   # a headless baresip config
 #   rtpx_topo_down                       # stops what rtpx_*_start started, removes namespaces and files
@@ -162,6 +165,50 @@ rtpx_cp_start() {
     done
     echo "rtpx-controlplane: no HTTP answer on $RTPX_HTTP after 10 s" >&2
     return 1
+}
+
+# Kamailio (deploy/kamailio/kamailio.cfg, or CFG) in core, in the foreground of its own process
+# (-DD: the main process stays, its workers are children; -E: log to stderr), with its runtime
+# files in $RTPX_TOPO_WORK/kamailio; remembered for rtpx_topo_down. Waits until it has bound its
+# SIP sockets on 10.99.1.10:5060 and 10.99.2.10:5060 (or it exits: its log's tail on stderr).
+rtpx_kamailio_start() {
+    local cfg=$1 _
+    shift
+    mkdir -p "$RTPX_TOPO_WORK/kamailio"
+    rtpx_bg core kamailio -DD -E -f "$cfg" -Y "$RTPX_TOPO_WORK/kamailio" -w "$RTPX_TOPO_WORK/kamailio" \
+        "$@" >"$RTPX_TOPO_WORK/kamailio.log" 2>&1
+    RTPX_KAM_PID=$RTPX_LAST_PID
+    for _ in $(seq 100); do
+        if ! kill -0 "$RTPX_KAM_PID" 2>/dev/null; then
+            echo "kamailio exited:" >&2
+            tail -20 "$RTPX_TOPO_WORK/kamailio.log" >&2
+            return 1
+        fi
+        if [[ $(ip netns exec "$RTPX_NS_CORE" ss -Hlun "( sport = :5060 )" 2>/dev/null | grep -c ":5060") -ge 2 ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "kamailio: no SIP sockets after 10 s" >&2
+    return 1
+}
+
+# One rtpengine ng request to rtpx-controlplane's [ng] server (127.0.0.1:2223 in core, or
+# $RTPX_NG), with a JSON body (rtpx answers JSON with JSON); prints the reply dictionary.
+rtpx_ng() {
+    ip netns exec "$RTPX_NS_CORE" "$RTPX_PY" - "${RTPX_NG:-127.0.0.1:2223}" "$1" <<'PY'
+import os, socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+cookie = "demo%d" % os.getpid()
+s.sendto(("%s %s" % (cookie, sys.argv[2])).encode(), (host, int(port)))
+data = s.recv(65535).decode()
+print(data.split(" ", 1)[1])
+PY
+}
+rtpx_ng_statistics() {
+    rtpx_ng '{"command": "statistics"}' | "$RTPX_PY" -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["statistics"]))'
 }
 
 # GET a path from the control plane's HTTP listener (loopback of the core namespace).

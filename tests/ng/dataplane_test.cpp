@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include "dataplane_process.hpp"
@@ -41,26 +44,47 @@ std::string bstr(std::string_view s) {
 
 // Kamailio's rtpengine_offer("trust-address replace-origin replace-session-connection ICE=remove
 // direction=alice-side direction=bob-side RTP AVP") as bencode.
-std::string offer_request(std::string_view call_id, std::string_view transport = "RTP/AVP") {
+std::string offer_request(std::string_view call_id, std::string_view transport = "RTP/AVP",
+                          std::string_view via = "z9hG4bK-1") {
     return "d" + bstr("sdp") + bstr(kOfferSdp) + bstr("ICE") + bstr("remove") + bstr("flags") +
            "l" + bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
            bstr("session-connection") + "e" + bstr("direction") + "l" + bstr("alice-side") +
            bstr("bob-side") + "e" + bstr("transport-protocol") + bstr(transport) + bstr("call-id") +
-           bstr(call_id) + bstr("via-branch") + bstr("z9hG4bK-1") + bstr("received-from") + "l" +
+           bstr(call_id) + bstr("via-branch") + bstr(via) + bstr("received-from") + "l" +
            bstr("IP4") + bstr("192.0.2.1") + "e" + bstr("from-tag") + bstr("alice-tag") +
            bstr("supports") + "l" + bstr("load limit") + "e" + bstr("command") + bstr("offer") +
            "e";
 }
-std::string answer_request(std::string_view call_id) {
-    return "d" + bstr("sdp") + bstr(kAnswerSdp) + bstr("ICE") + bstr("remove") + bstr("flags") +
-           "l" + bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
+std::string answer_request(std::string_view call_id, std::string_view to_tag = "bob-tag",
+                           std::string_view sdp = kAnswerSdp) {
+    return "d" + bstr("sdp") + bstr(sdp) + bstr("ICE") + bstr("remove") + bstr("flags") + "l" +
+           bstr("trust-address") + "e" + bstr("replace") + "l" + bstr("origin") +
            bstr("session-connection") + "e" + bstr("transport-protocol") + bstr("RTP/AVP") +
            bstr("call-id") + bstr(call_id) + bstr("from-tag") + bstr("alice-tag") + bstr("to-tag") +
-           bstr("bob-tag") + bstr("command") + bstr("answer") + "e";
+           bstr(to_tag) + bstr("command") + bstr("answer") + "e";
 }
 std::string simple_request(std::string_view command, std::string_view call_id) {
     return "d" + bstr("command") + bstr(command) + bstr("call-id") + bstr(call_id) +
            bstr("from-tag") + bstr("alice-tag") + "e";
+}
+// delete with a to-tag and/or a via-branch (empty: left out): one branch of a forked call.
+std::string branch_delete(std::string_view call_id, std::string_view to_tag, std::string_view via) {
+    std::string d = "d" + bstr("command") + bstr("delete") + bstr("call-id") + bstr(call_id) +
+                    bstr("from-tag") + bstr("alice-tag");
+    if (!to_tag.empty()) d += bstr("to-tag") + bstr(to_tag);
+    if (!via.empty()) d += bstr("via-branch") + bstr(via);
+    return d + "e";
+}
+// A second UAS's answer (another address and port).
+constexpr const char* kAnswer2Sdp =
+    "v=0\r\no=carol 1 1 IN IP4 192.0.2.3\r\ns=-\r\nc=IN IP4 192.0.2.3\r\n"
+    "t=0 0\r\nm=audio 49180 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n";
+
+// The m=audio port of an SDP (0 when none).
+int audio_port(const std::string& sdp) {
+    const auto at = sdp.find("m=audio ");
+    return at == std::string::npos ? 0 : std::atoi(sdp.c_str() + at + 8);
 }
 
 class NgDataplane : public ::testing::Test {
@@ -98,6 +122,18 @@ class NgDataplane : public ::testing::Test {
         std::string s = r != nullptr && r->is_string() ? r->as_string() : "";
         if (s == "error") s += ": " + v.find("error-reason")->as_string();
         return s;
+    }
+    // Egress destinations ("addr:port") of a session's flows.
+    static std::vector<std::string> egress_of(std::uint64_t cookie) {
+        std::vector<std::string> out;
+        auto c = flowapi::Client::connect(dataplane_.socket(), "ng-test");
+        if (!c) return out;
+        if (auto d = c->dump()) {
+            for (const auto& f : d->flows)
+                if (f.cookie == cookie) out.push_back(flowapi::to_string(f.egress_destination));
+        }
+        std::sort(out.begin(), out.end());
+        return out;
     }
     static std::size_t flows_of(std::uint64_t cookie) {
         auto c = flowapi::Client::connect(dataplane_.socket(), "ng-test");
@@ -164,6 +200,71 @@ TEST_F(NgDataplane, OfferAnswerQueryDeleteProgramAndRemoveFlows) {
     EXPECT_EQ(flows_of(cookie), 0U);
     EXPECT_EQ(engine_->find("call-1@192.0.2.1"), nullptr);
     // The ports are free again.
+    EXPECT_EQ(engine_->port_pools().used("alice-side"), 0U);
+    EXPECT_EQ(engine_->port_pools().used("bob-side"), 0U);
+}
+
+// One offer forked by the proxy to two UAS (both got the same relay address): the second to-tag
+// re-points the same flows at its own address, the offerer keeps its relay port; deleting that tag
+// points them back at the first UAS; deleting the last tag removes the flows and frees the ports.
+TEST_F(NgDataplane, AForkedAnswerRepointsTheFlowsAndItsDeleteFallsBack) {
+    const std::string call = "call-fork@192.0.2.1";
+    ASSERT_EQ(result(send("f1", offer_request(call))), "ok");
+    const Value a1 = send("f2", answer_request(call, "bob1", kAnswerSdp));
+    ASSERT_EQ(result(a1), "ok");
+    const std::uint64_t cookie = engine_->find(call)->id();
+    const auto first = egress_of(cookie);
+    ASSERT_EQ(first.size(), 4U);
+    EXPECT_EQ(std::count(first.begin(), first.end(), "192.0.2.2:49174"), 1);
+
+    const Value a2 = send("f3", answer_request(call, "bob2", kAnswer2Sdp));
+    ASSERT_EQ(result(a2), "ok");
+    EXPECT_EQ(audio_port(a2.find("sdp")->as_string()), audio_port(a1.find("sdp")->as_string()));
+    const auto second = egress_of(cookie);
+    ASSERT_EQ(second.size(), 4U);
+    EXPECT_EQ(std::count(second.begin(), second.end(), "192.0.2.3:49180"), 1);
+    EXPECT_EQ(std::count(second.begin(), second.end(), "192.0.2.2:49174"), 0);
+    const Value q = send("f4", simple_request("query", call));
+    EXPECT_NE(q.find("tags")->find("bob1"), nullptr);
+    EXPECT_NE(q.find("tags")->find("bob2"), nullptr);
+
+    ASSERT_EQ(result(send("f5", branch_delete(call, "bob2", ""))), "ok");
+    EXPECT_EQ(egress_of(cookie), first);
+    ASSERT_EQ(result(send("f6", branch_delete(call, "bob1", ""))), "ok");
+    EXPECT_EQ(flows_of(cookie), 0U);
+    EXPECT_EQ(engine_->find(call), nullptr);
+    EXPECT_EQ(engine_->port_pools().used("alice-side"), 0U);
+    EXPECT_EQ(engine_->port_pools().used("bob-side"), 0U);
+}
+
+// Offers per branch (via-branch): a session each, with relay ports of their own; a delete by
+// via-branch removes that branch's flows only.
+TEST_F(NgDataplane, PerBranchOffersGetTheirOwnFlowsAndDeleteByViaBranch) {
+    const std::string call = "call-branches@192.0.2.1";
+    const Value o1 = send("b1", offer_request(call, "RTP/AVP", "z9hG4bK-b1"));
+    const Value o2 = send("b2", offer_request(call, "RTP/AVP", "z9hG4bK-b2"));
+    ASSERT_EQ(result(o1), "ok");
+    ASSERT_EQ(result(o2), "ok");
+    EXPECT_NE(audio_port(o1.find("sdp")->as_string()), audio_port(o2.find("sdp")->as_string()));
+    ASSERT_EQ(server_->branch_keys(call).size(), 2U);
+    media::MediaSession* s1 = engine_->find(server_->branch_keys(call)[0]);
+    media::MediaSession* s2 = engine_->find(server_->branch_keys(call)[1]);
+    ASSERT_NE(s1, nullptr);
+    ASSERT_NE(s2, nullptr);
+    const std::uint64_t c1 = s1->id(), c2 = s2->id();
+    ASSERT_EQ(result(send("b3", answer_request(call, "bob1", kAnswerSdp))), "ok");
+    EXPECT_EQ(flows_of(c1) + flows_of(c2), 4U);  // the first unanswered branch took it
+    ASSERT_EQ(result(send("b4", answer_request(call, "bob2", kAnswer2Sdp))), "ok");
+    EXPECT_EQ(flows_of(c1), 4U);
+    EXPECT_EQ(flows_of(c2), 4U);
+    EXPECT_EQ(server_->calls(), 1U);
+
+    ASSERT_EQ(result(send("b5", branch_delete(call, "", "z9hG4bK-b2"))), "ok");
+    EXPECT_EQ(flows_of(c2), 0U);
+    EXPECT_EQ(flows_of(c1), 4U);
+    ASSERT_EQ(result(send("b6", simple_request("delete", call))), "ok");
+    EXPECT_EQ(flows_of(c1), 0U);
+    EXPECT_EQ(server_->calls(), 0U);
     EXPECT_EQ(engine_->port_pools().used("alice-side"), 0U);
     EXPECT_EQ(engine_->port_pools().used("bob-side"), 0U);
 }

@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -17,46 +18,46 @@ namespace {
 using namespace std::chrono_literals;
 
 struct FakeCall {
-    std::array<std::string, 2> tags;
+    std::array<std::string, 2> tags;  // by media::index(Leg)
     int offers = 0, answers = 0;
+    std::string last_answer;
 };
 
 class FakeBackend final : public Backend {
   public:
-    tl::expected<std::string, media::MediaError> offer(std::string_view call_id,
-                                                       std::string_view sender_tag,
-                                                       std::string_view sdp,
-                                                       const media::LegOptions& towards,
-                                                       const media::LegOptions& sender) override {
+    tl::expected<std::string, media::MediaError> offer(
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override {
         ++offer_calls;
         last_options = towards;
-        last_sender_options = sender;
+        last_sender_options = sender_options;
         last_sender = sender_tag;
+        last_leg = sender;
         if (fail_next) {
             fail_next = false;
             return tl::make_unexpected(
                 media::MediaError{media::MediaError::Code::kBadSdp, "no m= line"});
         }
-        auto& c = calls[std::string(call_id)];
-        if (c.tags[0].empty()) c.tags[0] = sender_tag;
+        auto& c = calls[std::string(key)];
+        c.tags[media::index(sender)] = sender_tag;
         ++c.offers;
         return "rewritten offer for " + std::string(sdp);
     }
-    tl::expected<std::string, media::MediaError> answer(std::string_view call_id,
-                                                        std::string_view sender_tag,
-                                                        std::string_view sdp,
-                                                        const media::LegOptions& towards,
-                                                        const media::LegOptions& sender) override {
+    tl::expected<std::string, media::MediaError> answer(
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override {
         last_options = towards;
-        last_sender_options = sender;
+        last_sender_options = sender_options;
         last_sender = sender_tag;
-        auto& c = calls.at(std::string(call_id));
-        if (c.tags[1].empty()) c.tags[1] = sender_tag;
+        last_leg = sender;
+        auto& c = calls.at(std::string(key));
+        c.tags[media::index(sender)] = sender_tag;
+        c.last_answer = sdp;
         ++c.answers;
         return "rewritten answer for " + std::string(sdp);
     }
-    tl::expected<void, media::MediaError> remove(std::string_view call_id) override {
-        if (calls.erase(std::string(call_id)) == 0)
+    tl::expected<void, media::MediaError> remove(std::string_view key) override {
+        if (calls.erase(std::string(key)) == 0)
             return tl::make_unexpected(media::MediaError{media::MediaError::Code::kNotFound, "x"});
         return {};
     }
@@ -69,26 +70,16 @@ class FakeBackend final : public Backend {
         t.legs[1].errors = 2;
         return t;
     }
-    bool exists(std::string_view call_id) const override {
-        return calls.count(std::string(call_id)) != 0;
-    }
-    std::vector<std::string> call_ids() const override {
-        std::vector<std::string> v;
-        for (const auto& [k, c] : calls) v.push_back(k);
-        return v;
-    }
-    std::array<std::string, 2> tags(std::string_view call_id) const override {
-        auto it = calls.find(std::string(call_id));
-        return it == calls.end() ? std::array<std::string, 2>{} : it->second.tags;
-    }
+    bool exists(std::string_view key) const override { return calls.count(std::string(key)) != 0; }
     std::vector<media::Stream> streams(std::string_view) const override { return {}; }
 
-    std::map<std::string, FakeCall> calls;
+    std::map<std::string, FakeCall> calls;  // by session key
     int offer_calls = 0;
     bool fail_next = false;
     media::LegOptions last_options;
     media::LegOptions last_sender_options;
     std::string last_sender;
+    media::Leg last_leg = media::Leg::kA;
 };
 
 const sip::SockAddr kPeer = *sip::SockAddr::parse("127.0.0.1:40000");
@@ -359,6 +350,201 @@ TEST_F(NgServer, DeleteQueryListStatistics) {
     EXPECT_EQ(st->find("totalstatistics")->find("managedsessions")->as_int(), 2);
     EXPECT_EQ(st->find("controlstatistics")->find("totaloffercount")->as_int(), 2);
     EXPECT_EQ(st->find("controlstatistics")->find("totaldeletecount")->as_int(), 3);
+}
+
+// ---- forking: branches and per-branch delete ---------------------------------------------------
+
+// A request dictionary from key/value strings (empty values left out).
+std::string ng(std::string_view cookie,
+               std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+    Value d{Dict{}};
+    for (const auto& [k, v] : kv)
+        if (!v.empty()) d.set(k, std::string(v));
+    return std::string(cookie) + " " + encode(d);
+}
+
+class NgFork : public NgServer {
+  protected:
+    Value send(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+        const std::string cookie = "c" + std::to_string(++cookie_);
+        return reply_of(server.handle(ng(cookie, kv), kPeer, t0), cookie);
+    }
+    Value offer(std::string_view via = "", std::string_view to_tag = "") {
+        return send({{"command", "offer"},
+                     {"call-id", "fork"},
+                     {"from-tag", "alice"},
+                     {"to-tag", to_tag},
+                     {"via-branch", via},
+                     {"sdp", "v=0 offer"}});
+    }
+    Value answer(std::string_view to_tag, std::string_view sdp, std::string_view via = "") {
+        return send({{"command", "answer"},
+                     {"call-id", "fork"},
+                     {"from-tag", "alice"},
+                     {"to-tag", to_tag},
+                     {"via-branch", via},
+                     {"sdp", sdp}});
+    }
+    Value del(std::string_view from_tag, std::string_view to_tag, std::string_view via = "") {
+        return send({{"command", "delete"},
+                     {"call-id", "fork"},
+                     {"from-tag", from_tag},
+                     {"to-tag", to_tag},
+                     {"via-branch", via}});
+    }
+    std::vector<std::string> tags_in_query() {
+        std::vector<std::string> out;
+        auto q = send({{"command", "query"}, {"call-id", "fork"}});
+        if (const Value* t = q.find("tags"))
+            for (const auto& e : t->as_dict()) out.push_back(e.key);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    int cookie_ = 0;
+};
+
+using Keys = std::vector<std::string>;
+
+TEST_F(NgFork, PerBranchOffersGetSeparateSessionsAndAnswersFindThemByViaBranch) {
+    // A proxy that offers per branch (Kamailio's branch_route with via-branch): two sessions,
+    // each with its own relay ports towards its UAS.
+    EXPECT_EQ(result_of(offer("z9hG4bK.1")), "ok");
+    EXPECT_EQ(result_of(offer("z9hG4bK.2")), "ok");
+    EXPECT_EQ(server.branch_keys("fork"), (Keys{"fork", "fork branch 1"}));
+    EXPECT_EQ(backend.calls.size(), 2U);
+    // A retransmitted offer of branch 2 (new cookie) stays on branch 2.
+    EXPECT_EQ(result_of(offer("z9hG4bK.2")), "ok");
+    EXPECT_EQ(backend.calls.at("fork branch 1").offers, 2);
+
+    EXPECT_EQ(result_of(answer("bob2", "v=0 bob2", "z9hG4bK.2")), "ok");
+    EXPECT_EQ(backend.calls.at("fork branch 1").tags[1], "bob2");
+    EXPECT_EQ(backend.last_leg, media::Leg::kB);
+    EXPECT_EQ(result_of(answer("bob1", "v=0 bob1", "z9hG4bK.1")), "ok");
+    EXPECT_EQ(backend.calls.at("fork").tags[1], "bob1");
+    EXPECT_EQ(tags_in_query(), (Keys{"alice", "bob1", "bob2"}));
+    EXPECT_EQ(server.calls(), 1U);  // one call, as list and statistics count it
+    auto l = send({{"command", "list"}});
+    EXPECT_EQ(l.find("calls")->as_list().size(), 1U);
+    EXPECT_EQ(server.counters().branches_created, 1U);
+
+    // The losing branch's delete (to-tag) removes only that branch.
+    auto d = del("alice", "bob1");
+    EXPECT_EQ(result_of(d), "ok");
+    EXPECT_EQ(d.find("totals")->find("RTP")->find("packets")->as_int(), 190);  // that branch's
+    EXPECT_EQ(server.branch_keys("fork"), (Keys{"fork branch 1"}));
+    EXPECT_FALSE(backend.exists("fork"));
+    EXPECT_TRUE(backend.exists("fork branch 1"));
+    EXPECT_EQ(tags_in_query(), (Keys{"alice", "bob2"}));
+    // BYE from the winner (from-tag bob2, to-tag alice): the last branch, so the call goes.
+    EXPECT_EQ(result_of(del("bob2", "alice")), "ok");
+    EXPECT_EQ(server.calls(), 0U);
+    EXPECT_TRUE(backend.calls.empty());
+    EXPECT_EQ(server.counters().sessions_deleted, 1U);
+    EXPECT_EQ(server.counters().branches_deleted, 1U);
+}
+
+TEST_F(NgFork, DeleteByViaBranchRemovesOnlyThatBranch) {
+    (void)offer("z9hG4bK.1");
+    (void)offer("z9hG4bK.2");
+    (void)offer("z9hG4bK.3");
+    EXPECT_EQ(result_of(del("alice", "", "z9hG4bK.2")), "ok");
+    EXPECT_EQ(server.branch_keys("fork"), (Keys{"fork", "fork branch 2"}));
+    EXPECT_EQ(backend.calls.size(), 2U);
+    // An unknown via-branch deletes nothing (warning; error with the fatal flag).
+    auto w = del("alice", "", "z9hG4bK.9");
+    EXPECT_EQ(result_of(w), "ok");
+    EXPECT_NE(w.find("warning"), nullptr);
+    EXPECT_EQ(backend.calls.size(), 2U);
+    // No to-tag and no via-branch: the whole call.
+    EXPECT_EQ(result_of(del("alice", "")), "ok");
+    EXPECT_EQ(server.calls(), 0U);
+    EXPECT_TRUE(backend.calls.empty());
+}
+
+TEST_F(NgFork, AThirdTagOnOneOfferJoinsItsBranchAndDeletingItFallsBack) {
+    // One offer forked by the proxy to two UAS: both got the same relay address, so the second
+    // to-tag uses the same session (the offerer keeps its relay ports) and becomes active.
+    (void)offer();
+    EXPECT_EQ(result_of(answer("bob1", "v=0 early media from bob1")), "ok");  // 183
+    EXPECT_EQ(result_of(answer("bob2", "v=0 bob2")), "ok");                   // 200 from a fork
+    EXPECT_EQ(server.branch_keys("fork"), (Keys{"fork"}));
+    EXPECT_EQ(backend.calls.at("fork").tags[1], "bob2");
+    EXPECT_EQ(backend.calls.at("fork").answers, 2);
+    EXPECT_EQ(tags_in_query(), (Keys{"alice", "bob1", "bob2"}));
+    // bob1 answers again (its 200 after all): it is the active tag again.
+    EXPECT_EQ(result_of(answer("bob1", "v=0 bob1 final")), "ok");
+    EXPECT_EQ(backend.calls.at("fork").tags[1], "bob1");
+    // Deleting the active tag points the branch back at the latest other answer (bob2's).
+    EXPECT_EQ(result_of(del("alice", "bob1")), "ok");
+    EXPECT_EQ(backend.calls.at("fork").tags[1], "bob2");
+    EXPECT_EQ(backend.calls.at("fork").last_answer, "v=0 bob2");
+    EXPECT_EQ(tags_in_query(), (Keys{"alice", "bob2"}));
+    EXPECT_TRUE(backend.exists("fork"));
+    // The last tag's delete ends the call.
+    EXPECT_EQ(result_of(del("alice", "bob2")), "ok");
+    EXPECT_EQ(server.calls(), 0U);
+    EXPECT_TRUE(backend.calls.empty());
+}
+
+TEST_F(NgFork, InactiveForkTagLeavesWithoutTouchingTheActiveAnswer) {
+    (void)offer();
+    (void)answer("bob1", "v=0 bob1");
+    (void)answer("bob2", "v=0 bob2");
+    const int answers = backend.calls.at("fork").answers;
+    auto d = del("alice", "bob1");
+    EXPECT_EQ(result_of(d), "ok");
+    EXPECT_EQ(d.find("totals")->find("RTP")->find("packets")->as_int(), 0);
+    EXPECT_EQ(backend.calls.at("fork").answers, answers);  // no re-answer
+    EXPECT_EQ(backend.calls.at("fork").tags[1], "bob2");
+    EXPECT_EQ(tags_in_query(), (Keys{"alice", "bob2"}));
+}
+
+TEST_F(NgFork, ReInviteFromEitherSideStaysOnItsBranch) {
+    (void)offer("z9hG4bK.1");
+    (void)offer("z9hG4bK.2");
+    (void)answer("bob1", "v=0 bob1", "z9hG4bK.1");
+    (void)answer("bob2", "v=0 bob2", "z9hG4bK.2");
+    // From A towards bob2 (to-tag bob2, a new Via branch): branch 2.
+    EXPECT_EQ(result_of(offer("z9hG4bK.7", "bob2")), "ok");
+    EXPECT_EQ(backend.calls.at("fork branch 1").offers, 2);
+    EXPECT_EQ(server.branch_keys("fork").size(), 2U);
+    // From bob1 towards A: branch 1, sent by leg B; A's answer goes back on it.
+    auto o = send({{"command", "offer"},
+                   {"call-id", "fork"},
+                   {"from-tag", "bob1"},
+                   {"to-tag", "alice"},
+                   {"sdp", "v=0 hold"}});
+    EXPECT_EQ(result_of(o), "ok");
+    EXPECT_EQ(backend.last_leg, media::Leg::kB);
+    EXPECT_EQ(backend.calls.at("fork").offers, 2);
+    auto a = send({{"command", "answer"},
+                   {"call-id", "fork"},
+                   {"from-tag", "bob1"},
+                   {"to-tag", "alice"},
+                   {"sdp", "v=0 held"}});
+    EXPECT_EQ(result_of(a), "ok");
+    EXPECT_EQ(backend.last_leg, media::Leg::kA);
+    EXPECT_EQ(backend.calls.at("fork").last_answer, "v=0 held");
+    // An offer from a tag the call does not know, towards another unknown tag: an error.
+    auto bad = send({{"command", "offer"},
+                     {"call-id", "fork"},
+                     {"from-tag", "mallory"},
+                     {"to-tag", "eve"},
+                     {"sdp", "v=0"}});
+    EXPECT_EQ(result_of(bad), "error");
+    // A delete naming an unknown to-tag deletes nothing.
+    auto w = del("alice", "nobody");
+    EXPECT_NE(w.find("warning"), nullptr);
+    EXPECT_EQ(backend.calls.size(), 2U);
+}
+
+TEST_F(NgFork, FailedOfferForANewBranchLeavesTheOthers) {
+    (void)offer("z9hG4bK.1");
+    backend.fail_next = true;
+    EXPECT_EQ(result_of(offer("z9hG4bK.2")), "error");
+    EXPECT_EQ(server.branch_keys("fork"), (Keys{"fork"}));
+    EXPECT_EQ(result_of(offer("z9hG4bK.2")), "ok");
+    EXPECT_EQ(server.branch_keys("fork").size(), 2U);
 }
 
 TEST(NgServerUdp, ServesPingOverIpv4AndIpv6Loopback) {

@@ -359,8 +359,11 @@ tl::expected<Config, ConfigError> parse_config(std::string_view text, const std:
         read_dataplanes(r, root, c);
         read_routes(r, root, c);
         read_rest(r, root, c);
-        if (c.listeners.empty())
-            r.fail(root.source(), "sip.listener", "at least one [[sip.listener]] is required");
+        // An ng-only control plane (Kamailio/OpenSIPS do the SIP, rtpx the media) needs no
+        // SIP listener; otherwise there must be one.
+        if (c.listeners.empty() && c.ng_listen.empty())
+            r.fail(root.source(), "sip.listener",
+                   "at least one [[sip.listener]] (or an [ng] listen) is required");
     } catch (const SchemaError& e) {
         return tl::unexpected(ConfigError{e.message});
     }

@@ -19,21 +19,9 @@ std::optional<sip::SockAddr> parse_listen(std::string_view text) {
 
 namespace {
 
-media::MediaError not_found(std::string_view call_id) {
+media::MediaError not_found(std::string_view key) {
     return media::MediaError{media::MediaError::Code::kNotFound,
-                             "Unknown call-id " + std::string(call_id)};
-}
-
-// The leg `tag` names in `session`, assigning the first free leg to a new tag.
-std::optional<media::Leg> leg_for(media::MediaSession& session, std::string_view tag) {
-    if (auto leg = session.leg_of_tag(tag)) return leg;
-    for (media::Leg leg : {media::Leg::kA, media::Leg::kB}) {
-        if (session.tag(leg).empty()) {
-            session.set_tag(leg, std::string(tag));
-            return leg;
-        }
-    }
-    return std::nullopt;
+                             "Unknown call-id " + std::string(key)};
 }
 
 }  // namespace
@@ -44,81 +32,56 @@ tl::expected<void, media::MediaError> MediaBackend::apply_changes(media::MediaSe
     return engine_.apply(batch);
 }
 
-tl::expected<std::string, media::MediaError> MediaBackend::offer(std::string_view call_id,
-                                                                 std::string_view sender_tag,
-                                                                 std::string_view sdp,
-                                                                 const media::LegOptions& towards,
-                                                                 const media::LegOptions& sender) {
-    const bool existed = engine_.find(call_id) != nullptr;
-    media::MediaSession& session = engine_.create_session(std::string(call_id));
-    auto leg = leg_for(session, sender_tag);
-    if (!leg) {
-        return tl::make_unexpected(
-            media::MediaError{media::MediaError::Code::kState,
-                              "call " + std::string(call_id) + " already has two tags"});
-    }
-    auto out = session.offer(*leg, sdp, towards, &sender);
+tl::expected<std::string, media::MediaError> MediaBackend::offer(
+    std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+    const media::LegOptions& towards, const media::LegOptions& sender_options) {
+    const bool existed = engine_.find(key) != nullptr;
+    media::MediaSession& session = engine_.create_session(std::string(key));
+    if (session.tag(sender) != sender_tag) session.set_tag(sender, std::string(sender_tag));
+    auto out = session.offer(sender, sdp, towards, &sender_options);
     if (out) {
         if (auto applied = apply_changes(session); !applied)
             out = tl::make_unexpected(applied.error());
     }
     if (!out && !existed) {
         (void)session.teardown();  // releases ports; nothing was programmed
-        engine_.erase(call_id);
+        engine_.erase(key);
     }
     return out;
 }
 
-tl::expected<std::string, media::MediaError> MediaBackend::answer(std::string_view call_id,
-                                                                  std::string_view sender_tag,
-                                                                  std::string_view sdp,
-                                                                  const media::LegOptions& towards,
-                                                                  const media::LegOptions& sender) {
-    media::MediaSession* session = engine_.find(call_id);
-    if (session == nullptr) return tl::make_unexpected(not_found(call_id));
-    auto leg = leg_for(*session, sender_tag);
-    if (!leg) {
-        return tl::make_unexpected(media::MediaError{media::MediaError::Code::kState,
-                                                     "unknown tag " + std::string(sender_tag)});
-    }
-    auto out = session->answer(*leg, sdp, towards, &sender);
+tl::expected<std::string, media::MediaError> MediaBackend::answer(
+    std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+    const media::LegOptions& towards, const media::LegOptions& sender_options) {
+    media::MediaSession* session = engine_.find(key);
+    if (session == nullptr) return tl::make_unexpected(not_found(key));
+    if (session->tag(sender) != sender_tag) session->set_tag(sender, std::string(sender_tag));
+    auto out = session->answer(sender, sdp, towards, &sender_options);
     if (!out) return out;
     if (auto applied = apply_changes(*session); !applied)
         return tl::make_unexpected(applied.error());
     return out;
 }
 
-tl::expected<void, media::MediaError> MediaBackend::remove(std::string_view call_id) {
-    if (engine_.find(call_id) == nullptr) return tl::make_unexpected(not_found(call_id));
-    return engine_.delete_call(call_id);
+tl::expected<void, media::MediaError> MediaBackend::remove(std::string_view key) {
+    if (engine_.find(key) == nullptr) return tl::make_unexpected(not_found(key));
+    return engine_.delete_call(key);
 }
 
-tl::expected<CallTotals, media::MediaError> MediaBackend::totals(std::string_view call_id) {
-    media::MediaSession* session = engine_.find(call_id);
-    if (session == nullptr) return tl::make_unexpected(not_found(call_id));
+tl::expected<CallTotals, media::MediaError> MediaBackend::totals(std::string_view key) {
+    media::MediaSession* session = engine_.find(key);
+    if (session == nullptr) return tl::make_unexpected(not_found(key));
     auto s = engine_.stats(*session);
     if (!s) return tl::make_unexpected(s.error());
     return CallTotals{*s};
 }
 
-bool MediaBackend::exists(std::string_view call_id) const {
-    return engine_.find(call_id) != nullptr;
+bool MediaBackend::exists(std::string_view key) const {
+    return engine_.find(key) != nullptr;
 }
 
-std::vector<std::string> MediaBackend::call_ids() const {
-    std::vector<std::string> out;
-    for (auto* s : engine_.sessions()) out.push_back(s->call_id());
-    return out;
-}
-
-std::array<std::string, 2> MediaBackend::tags(std::string_view call_id) const {
-    media::MediaSession* s = engine_.find(call_id);
-    if (s == nullptr) return {};
-    return {s->tag(media::Leg::kA), s->tag(media::Leg::kB)};
-}
-
-std::vector<media::Stream> MediaBackend::streams(std::string_view call_id) const {
-    media::MediaSession* s = engine_.find(call_id);
+std::vector<media::Stream> MediaBackend::streams(std::string_view key) const {
+    media::MediaSession* s = engine_.find(key);
     if (s == nullptr) return {};
     return s->streams();
 }
@@ -329,64 +292,205 @@ Value Server::dispatch(const Request& r, Clock::time_point now) {
     return make_error_reply("Unrecognized command '" + r.command_name + "'");
 }
 
+// ---- branches -----------------------------------------------------------------------------------
+
+const Server::TagAnswer* Server::Branch::find(std::string_view tag) const {
+    for (const auto& t : tags)
+        if (t.tag == tag) return &t;
+    return nullptr;
+}
+
+const std::string& Server::Branch::active_tag() const {
+    static const std::string kNone;
+    return tags.empty() ? kNone : tags.back().tag;
+}
+
+Server::Branch* Server::CallMeta::branch_of_tag(std::string_view tag) {
+    if (tag.empty()) return nullptr;
+    for (auto& b : branches)
+        if (b.find(tag) != nullptr) return &b;
+    return nullptr;
+}
+
+Server::Branch* Server::CallMeta::branch_of_via(std::string_view via) {
+    if (via.empty()) return nullptr;
+    for (auto& b : branches)
+        if (b.via_branch == via) return &b;
+    return nullptr;
+}
+
+std::vector<std::string> Server::branch_keys(std::string_view call_id) const {
+    std::vector<std::string> out;
+    if (auto it = calls_.find(std::string(call_id)); it != calls_.end())
+        for (const auto& b : it->second.branches) out.push_back(b.key);
+    return out;
+}
+
+// ---- offer / answer -----------------------------------------------------------------------------
+
 Value Server::do_offer(const Request& r, bool is_answer) {
-    const bool known = backend_.exists(r.call_id);
+    auto it = calls_.find(r.call_id);
+    const bool known = it != calls_.end();
     if (is_answer && !known) return make_error_reply("Unknown call-id");
     if (!is_answer && !known && config_.max_sessions != 0 &&
-        backend_.call_ids().size() >= config_.max_sessions) {
+        calls_.size() >= config_.max_sessions) {
         ++counters_.load_limited;
         return make_load_limit_reply("Parallel session limit reached");
     }
-    // Interfaces: `direction` = [sender's, receiver's]; remembered per call by leg.
-    CallMeta& meta = calls_[r.call_id];
-    if (meta.created == 0) {
-        meta.created = unix_now();
-        meta.interface_a = config_.interface_towards_a;
-        meta.interface_b = config_.interface_towards_b;
+    if (!known) {
+        it = calls_.emplace(r.call_id, CallMeta{}).first;
+        it->second.created = unix_now();
+        it->second.interface_a = config_.interface_towards_a;
+        it->second.interface_b = config_.interface_towards_b;
+        it->second.a_tag = r.from_tag;
     }
-    const auto tags = backend_.tags(r.call_id);
+    CallMeta& call = it->second;
+    const auto forget_new_call = [&] {
+        if (!known) calls_.erase(r.call_id);
+    };
+
+    // Which branch, which leg sent this SDP, and does its tag join the branch (a fork's answer)?
     // The party whose SDP this is: offer → from-tag, answer → to-tag.
-    const std::string& sender = is_answer ? r.to_tag : r.from_tag;
-    const bool sender_is_b = !tags[1].empty() && tags[1] == sender;
-    const bool sender_is_a = !sender_is_b && (tags[0].empty() || tags[0] == sender);
+    const std::string& sender_tag = is_answer ? r.to_tag : r.from_tag;
+    const std::string& peer_tag = is_answer ? r.from_tag : r.to_tag;
+    const bool sender_is_a = sender_tag == call.a_tag;
+    Branch* branch = nullptr;
+    bool new_branch = false;
+    bool joins = false;  // the B-side sender tag is new on `branch`
+    if (sender_is_a) {
+        // An offer (or an answer to a B-side re-INVITE) from A: the branch of the peer's tag, of
+        // the via-branch, or the latest; a via-branch no branch has yet is a new branch.
+        branch = call.branch_of_tag(peer_tag);
+        if (branch == nullptr) branch = call.branch_of_via(r.via_branch);
+        if (branch == nullptr && !call.branches.empty()) {
+            Branch& last = call.branches.back();
+            const bool adopt = r.via_branch.empty() ||
+                               (!is_answer && last.via_branch.empty() && last.tags.empty());
+            if (adopt || is_answer) branch = &last;
+            if (adopt && !r.via_branch.empty() && last.via_branch.empty())
+                last.via_branch = r.via_branch;
+        }
+        if (branch == nullptr && is_answer) {
+            forget_new_call();
+            return make_error_reply("Unknown to-tag " + sender_tag);
+        }
+        if (branch == nullptr) new_branch = true;
+    } else {
+        // From the B side: the branch that holds the tag, else (a first or forked answer, or an
+        // offer from a B tag not seen yet) the via-branch's, else the latest unanswered, else the
+        // latest.
+        branch = call.branch_of_tag(sender_tag);
+        if (branch == nullptr) {
+            if (!known || (!is_answer && !peer_tag.empty() && peer_tag != call.a_tag)) {
+                forget_new_call();
+                return make_error_reply("Unknown from-tag " + sender_tag + " for call " +
+                                        r.call_id);
+            }
+            branch = call.branch_of_via(r.via_branch);
+            if (branch == nullptr) {
+                for (auto b = call.branches.rbegin(); b != call.branches.rend(); ++b)
+                    if (b->tags.empty()) {
+                        branch = &*b;
+                        break;
+                    }
+            }
+            if (branch == nullptr && !call.branches.empty()) branch = &call.branches.back();
+            if (branch == nullptr) return make_error_reply("Unknown call-id");
+            joins = true;
+        }
+    }
+    if (new_branch) {
+        Branch b;
+        b.key = call.branches.empty() ? r.call_id
+                                      : r.call_id + " branch " + std::to_string(call.next_branch++);
+        b.via_branch = r.via_branch;
+        if (!peer_tag.empty()) b.tags.push_back(TagAnswer{peer_tag, {}, {}, {}});
+        // A new branch of a known call starts from the options A had on the first branch.
+        if (!call.branches.empty()) {
+            b.options = call.branches.front().options;
+            b.has_options = call.branches.front().has_options;
+        }
+        call.branches.push_back(std::move(b));
+        branch = &call.branches.back();
+    }
+    const auto drop_new_branch = [&] {
+        if (new_branch) call.branches.pop_back();
+        if (call.branches.empty()) calls_.erase(r.call_id);
+    };
+
+    // Interfaces: `direction` = [sender's, receiver's]; remembered per call by leg.
     if (r.direction.size() == 2 && !is_answer) {
-        (sender_is_a ? meta.interface_a : meta.interface_b) = r.direction[0];
-        (sender_is_a ? meta.interface_b : meta.interface_a) = r.direction[1];
+        (sender_is_a ? call.interface_a : call.interface_b) = r.direction[0];
+        (sender_is_a ? call.interface_b : call.interface_a) = r.direction[1];
     }
     const std::size_t sender_leg = sender_is_a ? 0 : 1;
     const std::size_t receiver_leg = 1 - sender_leg;
-    const std::string& towards_interface = sender_is_a ? meta.interface_b : meta.interface_a;
-    const std::string& sender_interface = sender_is_a ? meta.interface_a : meta.interface_b;
+    const std::string& towards_interface = sender_is_a ? call.interface_b : call.interface_a;
+    const std::string& sender_interface = sender_is_a ? call.interface_a : call.interface_b;
     auto options = leg_options(r, towards_interface);
     media::LegOptions sender_options =
-        meta.has_options[sender_leg] ? meta.options[sender_leg] : media::LegOptions{};
+        branch->has_options[sender_leg] ? branch->options[sender_leg] : media::LegOptions{};
     tl::expected<void, std::string> sender_ok{};
     if (options) sender_ok = apply_sender(r, sender_interface, sender_options);
     if (!options || !sender_ok) {
-        if (!known) calls_.erase(r.call_id);
+        drop_new_branch();
         return make_error_reply(options ? sender_ok.error() : options.error());
     }
-    auto sdp = is_answer
-                   ? backend_.answer(r.call_id, sender, r.sdp, options->options, sender_options)
-                   : backend_.offer(r.call_id, sender, r.sdp, options->options, sender_options);
+    const media::Leg leg = sender_is_a ? media::Leg::kA : media::Leg::kB;
+    auto sdp =
+        is_answer
+            ? backend_.answer(branch->key, leg, sender_tag, r.sdp, options->options, sender_options)
+            : backend_.offer(branch->key, leg, sender_tag, r.sdp, options->options, sender_options);
     if (!sdp) {
-        if (!known && !backend_.exists(r.call_id)) calls_.erase(r.call_id);
+        if (!backend_.exists(branch->key)) drop_new_branch();
         return make_error_reply(media_error_reason(sdp.error()));
     }
-    meta.options[receiver_leg] = options->options;
-    meta.options[sender_leg] = sender_options;
-    meta.has_options = {true, true};
-    if (!known) ++counters_.sessions_created;
-    meta.last_signal = unix_now();
+    if (new_branch) {
+        if (!known) ++counters_.sessions_created;
+        if (call.branches.size() > 1) ++counters_.branches_created;
+    }
+    branch->options[receiver_leg] = options->options;
+    branch->options[sender_leg] = sender_options;
+    branch->has_options = {true, true};
+    if (!sender_is_a) {
+        // The B-side tag becomes (or stays) the branch's active one; an answer is kept so the
+        // branch can fall back to it when a later fork's tag is deleted.
+        TagAnswer t{sender_tag, is_answer ? r.sdp : std::string(), options->options,
+                    sender_options};
+        if (joins) {
+            branch->tags.push_back(std::move(t));
+        } else {
+            auto pos = std::find_if(branch->tags.begin(), branch->tags.end(),
+                                    [&](const TagAnswer& x) { return x.tag == sender_tag; });
+            if (is_answer) {
+                *pos = std::move(t);
+            } else {
+                pos->sdp.clear();  // a B-side re-offer: no answer to fall back to any more
+            }
+            std::rotate(pos, pos + 1, branch->tags.end());
+        }
+    }
+    call.last_signal = unix_now();
     Value v = make_ok_reply();
     v.set("sdp", std::move(*sdp));
     if (!options->warning.empty()) v.set("warning", options->warning);
     return v;
 }
 
-Value Server::totals_value(std::string_view call_id) {
+// ---- query / delete / list ----------------------------------------------------------------------
+
+Value Server::totals_value(const CallMeta& call, const Branch* only) {
     std::array<media::LegStats, 2> legs{};
-    if (auto t = backend_.totals(call_id)) legs = t->legs;
+    for (const auto& b : call.branches) {
+        if (only != nullptr && &b != only) continue;
+        if (auto t = backend_.totals(b.key)) {
+            for (std::size_t i = 0; i < 2; ++i) {
+                legs[i].packets += t->legs[i].packets;
+                legs[i].bytes += t->legs[i].bytes;
+                legs[i].errors += t->legs[i].errors;
+            }
+        }
+    }
     Value totals{Dict{}};
     totals.set("RTP", stats_value(legs[0].packets + legs[1].packets, legs[0].bytes + legs[1].bytes,
                                   legs[0].errors + legs[1].errors));
@@ -395,99 +499,223 @@ Value Server::totals_value(std::string_view call_id) {
     return totals;
 }
 
-Value Server::do_query(const Request& r) {
-    if (!backend_.exists(r.call_id)) return make_error_reply("Unknown call-id");
-    const CallMeta& meta = calls_[r.call_id];
-    std::array<media::LegStats, 2> legs{};
-    std::string stats_warning;
-    if (auto t = backend_.totals(r.call_id)) {
-        legs = t->legs;
-    } else {
-        stats_warning = media_error_reason(t.error());
+namespace {
+
+// One tag's entry of a query reply: its medias (from `side` of `streams`) and totals.
+Value tag_value(const std::string& tag, std::int64_t created, const std::vector<std::string>& peers,
+                const std::vector<media::Stream>& streams, std::size_t side,
+                const media::LegStats& leg) {
+    Value t{Dict{}};
+    t.set("tag", tag);
+    t.set("created", created);
+    if (!peers.empty()) t.set("in dialogue with", peers.front());
+    if (peers.size() > 1) {
+        List others;
+        for (const auto& p : peers) others.emplace_back(p);
+        t.set("other tags", std::move(others));
     }
-    const auto tags = backend_.tags(r.call_id);
-    const auto streams = backend_.streams(r.call_id);
+    List medias;
+    std::int64_t index = 1;
+    bool first = true;
+    for (const auto& s : streams) {
+        const auto& sd = s.side[side];
+        Value m{Dict{}};
+        m.set("index", index++);
+        m.set("type", s.media);
+        m.set("protocol", sd.proto);
+        List flags;
+        if (sd.present) flags.emplace_back("initialized");
+        if (sd.rtcp_mux) flags.emplace_back("rtcp-mux");
+        if (sd.expects.suite != flowapi::SrtpSuite::kNone) flags.emplace_back("SDES");
+        m.set("flags", std::move(flags));
+        Value stream{Dict{}};
+        if (sd.relay.port != 0) stream.set("local port", static_cast<std::int64_t>(sd.relay.port));
+        stream.set("endpoint", endpoint_value(sd.remote));
+        // Per-leg counters: the data plane sums a leg's streams; they go on its first stream.
+        stream.set("stats",
+                   first ? stats_value(leg.packets, leg.bytes, leg.errors) : stats_value(0, 0, 0));
+        List stream_flags;
+        stream_flags.emplace_back("RTP");
+        if (sd.rtcp_mux) stream_flags.emplace_back("RTCP");
+        stream.set("flags", std::move(stream_flags));
+        List stream_list;
+        stream_list.push_back(std::move(stream));
+        m.set("streams", std::move(stream_list));
+        medias.push_back(std::move(m));
+        first = false;
+    }
+    t.set("medias", std::move(medias));
+    // rtpx additions: the leg's totals and quality, as measured on packets from it.
+    Value q = stats_value(leg.packets, leg.bytes, leg.errors);
+    q.set("lost", static_cast<std::int64_t>(leg.lost));
+    q.set("jitter-us", static_cast<std::int64_t>(leg.jitter_ms * 1000));
+    q.set("MOS", static_cast<std::int64_t>(leg.mos * 10));  // tenths, as rtpengine
+    t.set("totals", std::move(q));
+    return t;
+}
+
+}  // namespace
+
+Value Server::do_query(const Request& r) {
+    auto it = calls_.find(r.call_id);
+    if (it == calls_.end()) return make_error_reply("Unknown call-id");
+    const CallMeta& call = it->second;
+    std::string stats_warning;
+    media::LegStats a_leg;  // A's packets, summed over its branches
+    std::vector<std::string> b_tags;
+    Value tag_dict{Dict{}};
+    std::vector<media::Stream> a_streams;
+    for (const auto& b : call.branches) {
+        std::array<media::LegStats, 2> legs{};
+        if (auto t = backend_.totals(b.key)) {
+            legs = t->legs;
+        } else if (stats_warning.empty()) {
+            stats_warning = media_error_reason(t.error());
+        }
+        a_leg.packets += legs[0].packets;
+        a_leg.bytes += legs[0].bytes;
+        a_leg.errors += legs[0].errors;
+        a_leg.lost += legs[0].lost;
+        a_leg.jitter_ms = std::max(a_leg.jitter_ms, legs[0].jitter_ms);
+        if (legs[0].mos > 0 && (a_leg.mos == 0 || legs[0].mos < a_leg.mos)) a_leg.mos = legs[0].mos;
+        const auto streams = backend_.streams(b.key);
+        if (a_streams.empty()) a_streams = streams;
+        for (const auto& t : b.tags) {
+            b_tags.push_back(t.tag);
+            // Only the active tag's answer is programmed: earlier forks' tags have no counters.
+            const bool active = &t == &b.tags.back();
+            tag_dict.set(t.tag, tag_value(t.tag, call.created, {call.a_tag}, streams, 1,
+                                          active ? legs[1] : media::LegStats{}));
+        }
+    }
+    tag_dict.set(call.a_tag, tag_value(call.a_tag, call.created, b_tags, a_streams, 0, a_leg));
 
     Value v = make_ok_reply();
-    v.set("created", meta.created);
-    v.set("last signal", meta.last_signal);
-    Value tag_dict{Dict{}};
-    for (std::size_t leg = 0; leg < 2; ++leg) {
-        Value t{Dict{}};
-        t.set("tag", tags[leg]);
-        t.set("created", meta.created);
-        if (!tags[1 - leg].empty()) t.set("in dialogue with", tags[1 - leg]);
-        List medias;
-        std::int64_t index = 1;
-        bool first = true;
-        for (const auto& s : streams) {
-            const auto& side = s.side[leg];
-            Value m{Dict{}};
-            m.set("index", index++);
-            m.set("type", s.media);
-            m.set("protocol", side.proto);
-            List flags;
-            if (side.present) flags.emplace_back("initialized");
-            if (side.rtcp_mux) flags.emplace_back("rtcp-mux");
-            if (side.expects.suite != flowapi::SrtpSuite::kNone) flags.emplace_back("SDES");
-            m.set("flags", std::move(flags));
-            Value stream{Dict{}};
-            if (side.relay.port != 0)
-                stream.set("local port", static_cast<std::int64_t>(side.relay.port));
-            stream.set("endpoint", endpoint_value(side.remote));
-            // Per-leg counters: the data plane sums a leg's streams; they go on its first stream.
-            stream.set("stats",
-                       first ? stats_value(legs[leg].packets, legs[leg].bytes, legs[leg].errors)
-                             : stats_value(0, 0, 0));
-            List stream_flags;
-            stream_flags.emplace_back("RTP");
-            if (side.rtcp_mux) stream_flags.emplace_back("RTCP");
-            stream.set("flags", std::move(stream_flags));
-            List stream_list;
-            stream_list.push_back(std::move(stream));
-            m.set("streams", std::move(stream_list));
-            medias.push_back(std::move(m));
-            first = false;
-        }
-        t.set("medias", std::move(medias));
-        // rtpx additions: the leg's totals and quality, as measured on packets from it.
-        Value q = stats_value(legs[leg].packets, legs[leg].bytes, legs[leg].errors);
-        q.set("lost", static_cast<std::int64_t>(legs[leg].lost));
-        q.set("jitter-us", static_cast<std::int64_t>(legs[leg].jitter_ms * 1000));
-        q.set("MOS", static_cast<std::int64_t>(legs[leg].mos * 10));  // tenths, as rtpengine
-        t.set("totals", std::move(q));
-        tag_dict.set(tags[leg], std::move(t));
-    }
+    v.set("created", call.created);
+    v.set("last signal", call.last_signal);
     v.set("tags", std::move(tag_dict));
-    Value totals{Dict{}};
-    totals.set("RTP", stats_value(legs[0].packets + legs[1].packets, legs[0].bytes + legs[1].bytes,
-                                  legs[0].errors + legs[1].errors));
-    totals.set("RTCP", stats_value(0, 0, 0));
-    v.set("totals", std::move(totals));
+    v.set("totals", totals_value(call, nullptr));
+    if (call.branches.size() > 1) {
+        List branches;
+        for (const auto& b : call.branches) {
+            Value bv{Dict{}};
+            bv.set("via-branch", b.via_branch);
+            bv.set("tag", b.active_tag());
+            branches.push_back(std::move(bv));
+        }
+        v.set("branches", std::move(branches));
+    }
     if (!stats_warning.empty()) v.set("warning", "statistics unavailable: " + stats_warning);
     return v;
 }
 
+// Removes branch `index` of `call` (its flows deleted); sets *call_gone when it was the last one
+// (the call entry is then erased: `call` dangles). Returns the branch's totals, or an error reply.
+Value Server::remove_branch(CallMeta& call, std::size_t index, bool* call_gone) {
+    Branch& b = call.branches[index];
+    Value totals = totals_value(call, &b);  // the final counters, read before the flows go
+    auto removed = backend_.remove(b.key);
+    call.branches.erase(call.branches.begin() + static_cast<std::ptrdiff_t>(index));
+    *call_gone = call.branches.empty();
+    if (!removed && removed.error().code != media::MediaError::Code::kNotFound)
+        return make_error_reply(media_error_reason(removed.error()));
+    return totals;
+}
+
 Value Server::do_delete(const Request& r) {
-    if (!backend_.exists(r.call_id)) {
+    const auto not_found = [&] {
         if (r.fatal) return make_error_reply("Call-ID not found or tags didn't match");
         Value v = make_ok_reply();
         v.set("warning", "Call-ID not found or tags didn't match");
         return v;
+    };
+    auto it = calls_.find(r.call_id);
+    if (it == calls_.end()) return not_found();
+    CallMeta& call = it->second;
+
+    // The B-side tag the delete names (to-tag, or a from-tag that is not A's), else a via-branch.
+    std::string b_tag;
+    if (!r.to_tag.empty())
+        b_tag = r.to_tag == call.a_tag ? r.from_tag : r.to_tag;
+    else if (!r.from_tag.empty() && r.from_tag != call.a_tag)
+        b_tag = r.from_tag;
+    Branch* branch = nullptr;
+    if (!b_tag.empty()) {
+        branch = call.branch_of_tag(b_tag);
+        if (branch == nullptr) branch = call.branch_of_via(r.via_branch);
+        // A tag rtpx never saw (the branch was never answered), on a call with one branch: that
+        // branch, as rtpengine ends a half-complete dialogue.
+        if (branch == nullptr && call.branches.size() == 1 && call.branches[0].tags.empty())
+            branch = &call.branches[0];
+        if (branch == nullptr) return not_found();
+    } else if (!r.via_branch.empty()) {
+        branch = call.branch_of_via(r.via_branch);
+        if (branch == nullptr) return not_found();
     }
-    Value totals = totals_value(r.call_id);  // the final counters, read before the flows go
-    auto removed = backend_.remove(r.call_id);
-    calls_.erase(r.call_id);
-    if (!removed) return make_error_reply(media_error_reason(removed.error()));
-    ++counters_.sessions_deleted;
+
     Value v = make_ok_reply();
+    if (branch == nullptr) {
+        // The whole call.
+        Value totals = totals_value(call, nullptr);
+        std::string error;
+        for (const auto& b : call.branches) {
+            auto removed = backend_.remove(b.key);
+            if (!removed && removed.error().code != media::MediaError::Code::kNotFound &&
+                error.empty())
+                error = media_error_reason(removed.error());
+        }
+        calls_.erase(it);
+        ++counters_.sessions_deleted;
+        if (!error.empty()) return make_error_reply(error);
+        v.set("totals", std::move(totals));
+        return v;
+    }
+
+    const TagAnswer* tag = b_tag.empty() ? nullptr : branch->find(b_tag);
+    if (tag != nullptr && branch->tags.size() > 1) {
+        // A fork's tag on a shared branch: an inactive one just leaves; the active one hands the
+        // branch back to the latest earlier answer.
+        const bool active = tag == &branch->tags.back();
+        if (active) {
+            v.set("totals", totals_value(call, branch));
+        } else {  // its answer is no longer programmed: nothing was counted for it since
+            Value zero{Dict{}};
+            zero.set("RTP", stats_value(0, 0, 0));
+            zero.set("RTCP", stats_value(0, 0, 0));
+            v.set("totals", std::move(zero));
+        }
+        const auto pos = branch->tags.begin() + (tag - branch->tags.data());
+        branch->tags.erase(pos);
+        if (active) {
+            const TagAnswer& back = branch->tags.back();
+            if (!back.sdp.empty()) {
+                auto sdp = backend_.answer(branch->key, media::Leg::kB, back.tag, back.sdp,
+                                           back.towards, back.sender);
+                if (!sdp) return make_error_reply(media_error_reason(sdp.error()));
+            }
+        }
+        ++counters_.branches_deleted;
+        return v;
+    }
+    bool gone = false;
+    Value totals =
+        remove_branch(call, static_cast<std::size_t>(branch - call.branches.data()), &gone);
+    if (gone) {
+        calls_.erase(it);
+        ++counters_.sessions_deleted;
+    } else {
+        ++counters_.branches_deleted;
+    }
+    if (const Value* res = totals.find("result"); res != nullptr) return totals;  // an error
     v.set("totals", std::move(totals));
     return v;
 }
 
 Value Server::do_list(const Request& r) const {
     const std::size_t limit = r.limit ? static_cast<std::size_t>(*r.limit) : config_.list_limit;
-    auto ids = backend_.call_ids();
+    std::vector<std::string> ids;
+    ids.reserve(calls_.size());
+    for (const auto& [id, call] : calls_) ids.push_back(id);
     std::sort(ids.begin(), ids.end());
     List calls;
     for (std::size_t i = 0; i < ids.size() && i < limit; ++i) calls.emplace_back(ids[i]);
@@ -497,7 +725,7 @@ Value Server::do_list(const Request& r) const {
 }
 
 Value Server::do_statistics(Clock::time_point now) const {
-    const auto sessions = static_cast<std::int64_t>(backend_.call_ids().size());
+    const auto sessions = static_cast<std::int64_t>(calls_.size());
     Value current{Dict{}};
     current.set("sessionsown", sessions);
     current.set("sessionsforeign", 0);
@@ -521,6 +749,8 @@ Value Server::do_statistics(Clock::time_point now) const {
     control.set("retransmissions", static_cast<std::int64_t>(counters_.retransmissions));
     control.set("unknownflags", static_cast<std::int64_t>(counters_.unknown_flags));
     control.set("unknownkeys", static_cast<std::int64_t>(counters_.unknown_keys));
+    control.set("branchescreated", static_cast<std::int64_t>(counters_.branches_created));
+    control.set("branchesdeleted", static_cast<std::int64_t>(counters_.branches_deleted));
     Value stats{Dict{}};
     stats.set("currentstatistics", std::move(current));
     stats.set("totalstatistics", std::move(total));

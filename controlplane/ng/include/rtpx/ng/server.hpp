@@ -14,6 +14,27 @@
 // Leg naming follows rtpengine: an offer's SDP comes from the `from-tag` party, an answer's from
 // the `to-tag` party; the first offer's from-tag is leg A. `direction` = [interface of the SDP's
 // sender, interface of its receiver]; without it the config's defaults apply.
+//
+// Branches (forking), as rtpengine's monologues/dialogues: a call (call-id) has one leg A (the
+// first offer's from-tag) and one or more branches, each a media::MediaSession of its own (the
+// first named by the call-id, later ones "<call-id> branch <n>": a space cannot occur in a
+// Call-ID).
+//   - An offer from A with a via-branch no branch has yet (a proxy that offers per branch, e.g.
+//     Kamailio's rtpengine_offer in a branch_route with via-branch) creates a new branch: its own
+//     relay ports on both sides. An offer with a known via-branch, or with a to-tag (re-INVITE),
+//     goes to that branch; an offer without either to the latest branch.
+//   - An answer goes to the branch that holds its to-tag, else the branch of its via-branch, else
+//     the latest unanswered branch, which the to-tag then names. An answer with a third tag (a
+//     different to-tag for the same call-id/from-tag) on a branch another tag already answered is
+//     a fork of ONE offer: every forked UAS got the same relay address, so the new tag joins that
+//     branch (its SDP points the branch's B side at the new answerer, the offerer keeps its relay
+//     ports and keys) and becomes the branch's active tag; the previous tags stay listed with
+//     their last answer kept.
+//   - delete with a to-tag (or a from-tag that is a B-side tag) removes only the branch of that
+//     tag: a tag that is not its branch's active one just leaves it; the active one tears the
+//     branch down, or, when earlier tags answered on the same branch, points it back at the
+//     latest of them. delete with only a via-branch removes that branch; a delete naming neither
+//     removes the call. The call goes when its last branch goes.
 #pragma once
 
 #include <array>
@@ -58,51 +79,44 @@ struct CallTotals {
     std::array<media::LegStats, 2> legs;  // by media::index(Leg)
 };
 
+// What the server needs from the media layer. `key` names one media session (a branch of a call;
+// see above); the server decides which leg sent an SDP and with which tag.
 class Backend {
   public:
     virtual ~Backend() = default;
-    // Returns the SDP for the receiver. `sender_tag` names the party whose SDP this is; `towards`
-    // are the options of the receiving leg, `sender` those of the sending leg (its interface, media
-    // address policy, latching), as media::MediaSession::offer/answer take them.
-    virtual tl::expected<std::string, media::MediaError> offer(std::string_view call_id,
-                                                               std::string_view sender_tag,
-                                                               std::string_view sdp,
-                                                               const media::LegOptions& towards,
-                                                               const media::LegOptions& sender) = 0;
+    // Returns the SDP for the receiver. `sender` is the leg whose SDP this is, `sender_tag` its SIP
+    // tag (the session's tag of that leg is set to it); `towards` are the options of the receiving
+    // leg, `sender_options` those of the sending leg (its interface, media address policy,
+    // latching), as media::MediaSession::offer/answer take them. A failed offer for a session
+    // that did not exist leaves none behind.
+    virtual tl::expected<std::string, media::MediaError> offer(
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) = 0;
     virtual tl::expected<std::string, media::MediaError> answer(
-        std::string_view call_id, std::string_view sender_tag, std::string_view sdp,
-        const media::LegOptions& towards, const media::LegOptions& sender) = 0;
-    // Tears the call down (flows deleted on the data plane); kNotFound when unknown.
-    virtual tl::expected<void, media::MediaError> remove(std::string_view call_id) = 0;
-    virtual tl::expected<CallTotals, media::MediaError> totals(std::string_view call_id) = 0;
-    [[nodiscard]] virtual bool exists(std::string_view call_id) const = 0;
-    [[nodiscard]] virtual std::vector<std::string> call_ids() const = 0;
-    // The tags of legs A and B ("" when not known yet).
-    [[nodiscard]] virtual std::array<std::string, 2> tags(std::string_view call_id) const = 0;
-    // Streams of the call for query replies (empty when unknown).
-    [[nodiscard]] virtual std::vector<media::Stream> streams(std::string_view call_id) const = 0;
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) = 0;
+    // Tears the session down (flows deleted on the data plane); kNotFound when unknown.
+    virtual tl::expected<void, media::MediaError> remove(std::string_view key) = 0;
+    virtual tl::expected<CallTotals, media::MediaError> totals(std::string_view key) = 0;
+    [[nodiscard]] virtual bool exists(std::string_view key) const = 0;
+    // Streams of the session for query replies (empty when unknown).
+    [[nodiscard]] virtual std::vector<media::Stream> streams(std::string_view key) const = 0;
 };
 
 // The Backend on a real media engine (not owned).
 class MediaBackend final : public Backend {
   public:
     explicit MediaBackend(media::MediaEngine& engine) : engine_(engine) {}
-    tl::expected<std::string, media::MediaError> offer(std::string_view call_id,
-                                                       std::string_view sender_tag,
-                                                       std::string_view sdp,
-                                                       const media::LegOptions& towards,
-                                                       const media::LegOptions& sender) override;
-    tl::expected<std::string, media::MediaError> answer(std::string_view call_id,
-                                                        std::string_view sender_tag,
-                                                        std::string_view sdp,
-                                                        const media::LegOptions& towards,
-                                                        const media::LegOptions& sender) override;
-    tl::expected<void, media::MediaError> remove(std::string_view call_id) override;
-    tl::expected<CallTotals, media::MediaError> totals(std::string_view call_id) override;
-    [[nodiscard]] bool exists(std::string_view call_id) const override;
-    [[nodiscard]] std::vector<std::string> call_ids() const override;
-    [[nodiscard]] std::array<std::string, 2> tags(std::string_view call_id) const override;
-    [[nodiscard]] std::vector<media::Stream> streams(std::string_view call_id) const override;
+    tl::expected<std::string, media::MediaError> offer(
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override;
+    tl::expected<std::string, media::MediaError> answer(
+        std::string_view key, media::Leg sender, std::string_view sender_tag, std::string_view sdp,
+        const media::LegOptions& towards, const media::LegOptions& sender_options) override;
+    tl::expected<void, media::MediaError> remove(std::string_view key) override;
+    tl::expected<CallTotals, media::MediaError> totals(std::string_view key) override;
+    [[nodiscard]] bool exists(std::string_view key) const override;
+    [[nodiscard]] std::vector<media::Stream> streams(std::string_view key) const override;
 
   private:
     tl::expected<void, media::MediaError> apply_changes(media::MediaSession& session);
@@ -119,6 +133,8 @@ struct ServerCounters {
     std::uint64_t unknown_keys = 0;      // dictionary keys ignored
     std::uint64_t sessions_created = 0;  // calls first seen in an offer
     std::uint64_t sessions_deleted = 0;
+    std::uint64_t branches_created = 0;  // sessions beyond a call's first (per-branch offers)
+    std::uint64_t branches_deleted = 0;  // branches removed by a per-branch delete
 };
 
 class Server {
@@ -147,12 +163,32 @@ class Server {
     [[nodiscard]] std::size_t cached_replies() const noexcept { return cache_.size(); }
     [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
 
+    // Calls and the media session keys of their branches (tests, diagnostics).
+    [[nodiscard]] std::size_t calls() const noexcept { return calls_.size(); }
+    [[nodiscard]] std::vector<std::string> branch_keys(std::string_view call_id) const;
+
   private:
+    struct TagAnswer {  // an answer a B-side tag gave on its branch (kept for a fork's fallback)
+        std::string tag, sdp;
+        media::LegOptions towards, sender;
+    };
+    struct Branch {
+        std::string key;              // media session key
+        std::string via_branch;       // of the offer that created it ("" = none given)
+        std::vector<TagAnswer> tags;  // B-side tags that answered here; back() is active
+        std::array<media::LegOptions, 2> options;  // last given per leg (A, B)
+        std::array<bool, 2> has_options{};
+        [[nodiscard]] const TagAnswer* find(std::string_view tag) const;
+        [[nodiscard]] const std::string& active_tag() const;
+    };
     struct CallMeta {
         std::int64_t created = 0, last_signal = 0;  // UNIX seconds
         std::string interface_a, interface_b;       // remembered from `direction`
-        std::array<media::LegOptions, 2> options;   // last given per leg (A, B)
-        std::array<bool, 2> has_options{};
+        std::string a_tag;                          // the first offer's from-tag
+        std::vector<Branch> branches;
+        std::uint64_t next_branch = 1;
+        [[nodiscard]] Branch* branch_of_tag(std::string_view tag);
+        [[nodiscard]] Branch* branch_of_via(std::string_view via);
     };
     struct CachedReply {
         std::string bytes;
@@ -162,10 +198,11 @@ class Server {
     Value dispatch(const Request& request, Clock::time_point now);
     Value do_offer(const Request& request, bool is_answer);
     Value do_delete(const Request& request);
+    Value remove_branch(CallMeta& call, std::size_t index, bool* call_gone);
     Value do_query(const Request& request);
     Value do_list(const Request& request) const;
     Value do_statistics(Clock::time_point now) const;
-    Value totals_value(std::string_view call_id);
+    Value totals_value(const CallMeta& call, const Branch* only);
     void expire_cache(Clock::time_point now);
     void on_readable(int fd);
 
