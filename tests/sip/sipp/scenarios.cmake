@@ -13,6 +13,7 @@ set(sip_ua_runs
   "uas|glare|udp|ipv4|1|" "uas|glare|tcp|ipv4|1|"
   # sipp aborts a TCP call on a retransmitted 2xx (it expects none on a reliable transport, while
   # RFC 3261 13.3.1.4 has the UAS core retransmit on every transport): UDP only.
+  "uas|received|udp|ipv6|1|" "uas|received|tcp|ipv6|1|"
   "uas|2xx_retrans|udp|ipv4|1|--t1 100" "uas|2xx_retrans|udp|ipv6|1|--t1 100"
   "uas|ack_timeout|udp|ipv4|1|--t1 50"
   "uas|session_timer|udp|ipv4|1|--time-scale 30" "uas|session_timer|tcp|ipv4|1|--time-scale 30"
