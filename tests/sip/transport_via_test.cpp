@@ -140,10 +140,11 @@ TEST(TransportVia, NoTargetForAHostNameWithoutReceived) {
 // peers write the IPv6 address bare or as a reference, so both are read; we write the reference).
 
 TEST(TransportVia, ParsesBareAndBracketedIpv6Received) {
-    for (const char* via : {"SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=2001:db8::1",
-                            "SIP/2.0/UDP [2001:db8::9]:5060;received=2001:db8::1;branch=z9hG4bKa",
-                            "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=[2001:db8::1]",
-                            "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=::ffff:192.0.2.1"}) {
+    for (const char* via :
+         {"SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=2001:db8::1",
+          "SIP/2.0/UDP [2001:db8::9]:5060;received=2001:db8::1;branch=z9hG4bKa",
+          "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=[2001:db8::1]",
+          "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=::ffff:192.0.2.1"}) {
         auto v = ViaView::parse(via);
         ASSERT_TRUE(v) << via << ": " << v.error().what;
         EXPECT_EQ(v->branch(), "z9hG4bKa") << via;
@@ -179,8 +180,9 @@ TEST(TransportVia, ResponseGoesToABareIpv6Received) {
 TEST(TransportVia, AddsBracketedIpv6ReceivedForAnIpv6Source) {
     auto out = annotate(test::options_request("UDP", "[2001:db8::9]:5060", "z9hG4bKx", ";rport"),
                         *SockAddr::parse("[2001:db8::1]:40000"));
-    EXPECT_EQ(top_via_line(out),
-              "Via: SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKx;rport=40000;received=[2001:db8::1]");
+    EXPECT_EQ(
+        top_via_line(out),
+        "Via: SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKx;rport=40000;received=[2001:db8::1]");
 }
 
 TEST(TransportVia, KeepsAReceivedThatNamesTheSourceInEitherIpv6Form) {
@@ -194,8 +196,8 @@ TEST(TransportVia, KeepsAReceivedThatNamesTheSourceInEitherIpv6Form) {
 TEST(TransportVia, ReplacesAReceivedThatDoesNotNameTheSource) {
     // A request that arrives with a received= naming another host (spoofed, or set by a broken
     // client) must not steer our responses there (RFC 3261 18.2.1: received is the source).
-    auto in = test::options_request("UDP", "192.0.2.4:5060", "z9hG4bKx",
-                                    ";received=203.0.113.9;rport");
+    auto in =
+        test::options_request("UDP", "192.0.2.4:5060", "z9hG4bKx", ";received=203.0.113.9;rport");
     auto out = annotate(in, *SockAddr::parse("198.51.100.7:6000"));
     EXPECT_EQ(top_via_line(out),
               "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKx;received=198.51.100.7;rport=6000");
@@ -206,8 +208,8 @@ TEST(TransportVia, ReplacesAReceivedThatDoesNotNameTheSource) {
     ASSERT_TRUE(rview);
     EXPECT_EQ(response_target(*rview)->remote.to_string(), "198.51.100.7:6000");
 
-    auto v6 = test::options_request("UDP", "[2001:db8::9]:5060", "z9hG4bKx",
-                                    ";received=2001:db8::66");
+    auto v6 =
+        test::options_request("UDP", "[2001:db8::9]:5060", "z9hG4bKx", ";received=2001:db8::66");
     EXPECT_EQ(top_via_line(annotate(v6, *SockAddr::parse("[2001:db8::1]:5060"))),
               "Via: SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKx;received=[2001:db8::1]");
 }

@@ -92,16 +92,15 @@ std::optional<std::size_t> annotate_top_via(const SipMessageView& message, const
     std::size_t edit_count = 0;
 
     std::array<char, 8> port_text{'='};
-    auto port_end = std::to_chars(port_text.data() + 1, port_text.data() + port_text.size(),
-                                  source.port())
-                        .ptr;
+    auto port_end =
+        std::to_chars(port_text.data() + 1, port_text.data() + port_text.size(), source.port()).ptr;
     if (a.fill_rport) {
         auto p = via->param_range().find("rport");
         if (p && !p->has_value) {  // "rport=" with an empty value is left alone
-            edits[edit_count++] = Edit{at(p->name) + p->name.size(), 0,
-                                       std::string_view(port_text.data(),
-                                                        static_cast<std::size_t>(
-                                                            port_end - port_text.data()))};
+            edits[edit_count++] =
+                Edit{at(p->name) + p->name.size(), 0,
+                     std::string_view(port_text.data(),
+                                      static_cast<std::size_t>(port_end - port_text.data()))};
         }
     }
     // IPv6 is written as a reference ("[2001:db8::1]"): RFC 5118 4.5 shows both forms in use;

@@ -95,7 +95,8 @@ TxnPeer peer_of(const SockAddr& a, TransportProto proto, ConnectionId connection
     p.port = a.port();
     p.ipv6 = a.is_ipv6();
     if (a.is_ipv6())
-        std::memcpy(p.address.data(), &reinterpret_cast<const sockaddr_in6*>(a.sa())->sin6_addr, 16);
+        std::memcpy(p.address.data(), &reinterpret_cast<const sockaddr_in6*>(a.sa())->sin6_addr,
+                    16);
     else
         std::memcpy(p.address.data(), &reinterpret_cast<const sockaddr_in*>(a.sa())->sin_addr, 4);
     p.connection = connection;
@@ -248,7 +249,6 @@ class Ua final : public TransportUser, public TxnActionSink {
         if (auto id = m.message.call_id(); id && m.connection != 0) {
             if (auto it = calls_.find(std::string(*id)); it != calls_.end())
                 it->second.connection = m.connection;
-            last_connection_ = m.connection;
         }
         layer_.on_message(m.message, peer_of(m.remote, m.proto, m.connection), loop_.now(), *this);
         drain();
@@ -379,7 +379,8 @@ class Ua final : public TransportUser, public TxnActionSink {
 
     // --- sending --------------------------------------------------------------------------------
     void respond(TxnHandle txn, const SipMessage& r) {
-        if (!layer_.respond(txn, r, loop_.now(), *this)) fail("respond " + std::to_string(r.status));
+        if (!layer_.respond(txn, r, loop_.now(), *this))
+            fail("respond " + std::to_string(r.status));
         drain();
     }
 
@@ -603,7 +604,8 @@ class Ua final : public TransportUser, public TxnActionSink {
         add_contact(r);
         r.add(HeaderId::kAllow, "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE");
         if (opt_.scenario == "session_timer") {
-            if (auto v = SipMessageView::parse(invite_bytes(call))) apply_session_timer(call, *v, r);
+            if (auto v = SipMessageView::parse(invite_bytes(call)))
+                apply_session_timer(call, *v, r);
         }
         r.add(HeaderId::kContentType, "application/sdp");
         r.body = sdp_body(local_, ++sdp_version_);
@@ -659,9 +661,9 @@ class Ua final : public TransportUser, public TxnActionSink {
         if (it == calls_.end()) return;
         Call& call = it->second;
         if (!call.retrans_2xx || call.retrans_2xx->done()) return;  // a retransmitted ACK
-        if (auto cseq = m.cseq(); !cseq || !call.last_2xx ||
-                                  call.last_2xx->value(HeaderId::kCSeq).find(
-                                      std::to_string(cseq->seq) + " ") != 0) {
+        if (auto cseq = m.cseq();
+            !cseq || !call.last_2xx ||
+            call.last_2xx->value(HeaderId::kCSeq).find(std::to_string(cseq->seq) + " ") != 0) {
             return;  // not the ACK of the pending 2xx
         }
         call.retrans_2xx->acknowledge();
@@ -704,10 +706,13 @@ class Ua final : public TransportUser, public TxnActionSink {
             st.session_timer_id = 0;
             switch (st.session_timer.on_timer(scaled_now())) {
                 case SessionTimerAction::kSendRefresh: {
-                    const bool update =
-                        st.invite && session_refresh_method(
-                                           *SipMessageView::parse(invite_bytes(st)),
-                                           SessionTimerConfig{}) == Method::kUpdate;
+                    // RFC 4028 9: UPDATE when the peer allows it, else a re-INVITE.
+                    bool update = false;
+                    if (st.invite) {
+                        if (auto invite = SipMessageView::parse(invite_bytes(st)))
+                            update = session_refresh_method(*invite, SessionTimerConfig{}) ==
+                                     Method::kUpdate;
+                    }
                     if (update)
                         send_in_dialog(st, Purpose::kUpdate, "UPDATE", false);
                     else
@@ -790,7 +795,8 @@ class Ua final : public TransportUser, public TxnActionSink {
             case Purpose::kReinvite: return on_reinvite_response(call, m);
             case Purpose::kUpdate:
                 if (m.status_code() >= 200) {
-                    if (m.status_code() >= 300) fail("UPDATE got " + std::to_string(m.status_code()));
+                    if (m.status_code() >= 300)
+                        fail("UPDATE got " + std::to_string(m.status_code()));
                     call.dialog->on_refresh_response(m);
                     c_.add("target_refreshes");
                     if (opt_.scenario == "session_timer") {
@@ -819,8 +825,8 @@ class Ua final : public TransportUser, public TxnActionSink {
         if ((status == 401 || status == 407) && opt_.scenario == "auth" && call.step == 0) {
             c_.add("challenges");
             call.step = 1;
-            auto retry = retry_with_credentials(txn.request, m, DigestUser{std::string(kUser),
-                                                                            std::string(kPassword)});
+            auto retry = retry_with_credentials(
+                txn.request, m, DigestUser{std::string(kUser), std::string(kPassword)});
             if (!retry) return fail(std::string("retry_with_credentials: ") + retry.error().what);
             c_.add("auth_ok");
             return send_invite(call, std::move(*retry));
@@ -935,7 +941,6 @@ class Ua final : public TransportUser, public TxnActionSink {
     bool stopping_ = false;
     std::unordered_map<std::string, Call> calls_;
     std::unordered_map<std::uint64_t, ClientTxn> client_;
-    ConnectionId last_connection_ = 0;
     int done_calls_ = 0;
     int sdp_version_ = 0;
     std::string scratch_;

@@ -136,9 +136,10 @@ struct ViaAnnotation {
 [[nodiscard]] ViaAnnotation via_annotation(const ViaView& top_via, const SockAddr& source) noexcept;
 
 // Writes `message` with its top Via annotated into `out`: the bytes before the end of the top Via
-// value's sent-by/params, ";received=IP" (when asked; an existing received is left as is only if
-// it names the source, else its value is replaced), "=port" after an empty rport, then the rest. Returns the new length, or nullopt when
-// `out` is too small or the top Via is absent. The body and every other byte are unchanged.
+// value's sent-by/params, ";received=IP" (when asked; an existing received is left as is when it
+// names the source, else its value is replaced), "=port" after an empty rport, then the rest.
+// Returns the new length, or nullopt when `out` is too small or the top Via is absent. The body
+// and every other byte are unchanged.
 [[nodiscard]] std::optional<std::size_t> annotate_top_via(const SipMessageView& message,
                                                           const SockAddr& source,
                                                           std::span<std::uint8_t> out) noexcept;
