@@ -44,8 +44,9 @@ ViaAnnotation via_annotation(const ViaView& top_via, const SockAddr& source) noe
     if (auto received = top_via.received()) {
         // Already there (a request sent back to us, or a client that wrote it): keep it when it
         // names the source, replace it otherwise.
+        // (annotate_top_via then rewrites its value rather than adding a second one).
         auto named = SockAddr::from_host(*received, source.port());
-        out.replace_received = !named || !named->same_host(source);
+        out.add_received = !named || !named->same_host(source);
         return out;
     }
     auto sent_by = SockAddr::from_host(top_via.host, source.port());
@@ -118,13 +119,11 @@ std::optional<std::size_t> annotate_top_via(const SipMessageView& message, const
         }
         return n;
     };
-    if (a.replace_received) {
-        auto p = via->param_range().find("received");
-        if (p && p->has_value && !p->value.empty()) {
-            host_len = write_host(0);
-            edits[edit_count++] =
-                Edit{at(p->value), p->value.size(), std::string_view(host.data(), host_len)};
-        }
+    auto existing = via->param_range().find("received");
+    if (a.add_received && existing && existing->has_value && !existing->value.empty()) {
+        host_len = write_host(0);  // replaces a received that does not name the source
+        edits[edit_count++] = Edit{at(existing->value), existing->value.size(),
+                                   std::string_view(host.data(), host_len)};
     } else if (a.add_received) {
         std::memcpy(host.data(), ";received=", 10);
         host_len = write_host(10);

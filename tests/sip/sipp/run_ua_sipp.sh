@@ -55,13 +55,16 @@ wait_listening() {  # port: sipp's socket is bound
   echo "FAIL: nothing listens on port $1"; show_logs; exit 1
 }
 
-status=0
+start_uas() {  # sip_test_ua as the UAS, output in $work/$1.{out,err}; sets uas_pid
+  "$ua" --role uas --scenario "$scenario" --proto "$proto" --listen "$(hostport 0)" \
+    --calls "$calls" --port-file "$work/port" "${extra[@]}" > "$work/$1.out" 2> "$work/$1.err" &
+  uas_pid=$!; pids+=("$uas_pid")
+  wait_port_file "$work/port"
+}
+
 case $role in
   uas)
-    "$ua" --role uas --scenario "$scenario" --proto "$proto" --listen "$(hostport 0)" \
-      --calls "$calls" --port-file "$work/port" "${extra[@]}" > "$work/ua.out" 2> "$work/ua.err" &
-    ua_pid=$!; pids+=("$ua_pid")
-    wait_port_file "$work/port"
+    start_uas ua; ua_pid=$uas_pid
     set +e
     # A known port: sipp -p 0 writes 5060 into [local_port] whatever it bound.
     sipp_port=$("$ua" --free-port "$ip")
@@ -90,10 +93,7 @@ case $role in
     set -e
     ;;
   pair)
-    "$ua" --role uas --scenario "$scenario" --proto "$proto" --listen "$(hostport 0)" \
-      --calls "$calls" --port-file "$work/port" "${extra[@]}" > "$work/ua_uas.out" 2> "$work/ua_uas.err" &
-    uas_pid=$!; pids+=("$uas_pid")
-    wait_port_file "$work/port"
+    start_uas ua_uas
     set +e
     timeout 40 "$ua" --role uac --scenario "$scenario" --proto "$proto" --listen "$(hostport 0)" \
       --remote "$(hostport "$(cat "$work/port")")" --calls "$calls" --timeout 30 "${extra[@]}" \

@@ -40,6 +40,7 @@
 #include "rtpx/sip/sdp/session.hpp"
 #include "rtpx/sip/transaction/layer.hpp"
 #include "rtpx/sip/transport/stream_transport.hpp"
+#include "rtpx/sip/transport/txn_peer.hpp"
 #include "rtpx/sip/transport/udp_transport.hpp"
 
 namespace {
@@ -81,42 +82,6 @@ std::string sdp_body(const SockAddr& local, int version) {
 
 Ms wall_ms() {
     return std::chrono::duration_cast<Ms>(EventLoop::Clock::now().time_since_epoch());
-}
-
-TxnTransport txn_transport(TransportProto p) noexcept {
-    return p == TransportProto::kTcp   ? TxnTransport::kTcp
-           : p == TransportProto::kTls ? TxnTransport::kTls
-                                       : TxnTransport::kUdp;
-}
-
-TxnPeer peer_of(const SockAddr& a, TransportProto proto, ConnectionId connection) noexcept {
-    TxnPeer p;
-    p.transport = txn_transport(proto);
-    p.port = a.port();
-    p.ipv6 = a.is_ipv6();
-    if (a.is_ipv6())
-        std::memcpy(p.address.data(), &reinterpret_cast<const sockaddr_in6*>(a.sa())->sin6_addr,
-                    16);
-    else
-        std::memcpy(p.address.data(), &reinterpret_cast<const sockaddr_in*>(a.sa())->sin_addr, 4);
-    p.connection = connection;
-    return p;
-}
-
-SockAddr addr_of(const TxnPeer& p) noexcept {
-    sockaddr_storage ss{};
-    if (p.ipv6) {
-        auto* sa = reinterpret_cast<sockaddr_in6*>(&ss);
-        sa->sin6_family = AF_INET6;
-        std::memcpy(&sa->sin6_addr, p.address.data(), 16);
-        sa->sin6_port = htons(p.port);
-        return SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in6));
-    }
-    auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
-    sa->sin_family = AF_INET;
-    std::memcpy(&sa->sin_addr, p.address.data(), 4);
-    sa->sin_port = htons(p.port);
-    return SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in));
 }
 
 // The numeric address of a SIP URI (the remote target).
@@ -250,7 +215,7 @@ class Ua final : public TransportUser, public TxnActionSink {
             if (auto it = calls_.find(std::string(*id)); it != calls_.end())
                 it->second.connection = m.connection;
         }
-        layer_.on_message(m.message, peer_of(m.remote, m.proto, m.connection), loop_.now(), *this);
+        layer_.on_message(m.message, txn_peer(m.remote, m.proto, m.connection), loop_.now(), *this);
         drain();
     }
     void on_transport_error(const TransportError& e) override {
@@ -318,7 +283,7 @@ class Ua final : public TransportUser, public TxnActionSink {
     }
 
     bool send_bytes(const TxnPeer& peer, std::string_view bytes) {
-        SendTarget target{opt_.proto, addr_of(peer), peer.connection};
+        SendTarget target{opt_.proto, peer_address(peer), peer.connection};
         if (bytes.starts_with("SIP/2.0 ")) {
             auto view = SipMessageView::parse(bytes);
             if (!view) return false;
@@ -388,7 +353,7 @@ class Ua final : public TransportUser, public TxnActionSink {
 
     TxnPeer request_peer(const Call& call, std::string_view request_uri) const {
         auto addr = uri_address(request_uri);
-        return peer_of(addr ? *addr : call.peer_addr, opt_.proto, call.connection);
+        return txn_peer(addr ? *addr : call.peer_addr, opt_.proto, call.connection);
     }
 
     bool start_client(Call& call, Purpose purpose, const SipMessage& request) {
@@ -534,7 +499,7 @@ class Ua final : public TransportUser, public TxnActionSink {
         call.call_id = call_id;
         call.invite_txn = a.txn;
         call.connection = a.peer.connection;
-        call.peer_addr = addr_of(a.peer);
+        call.peer_addr = peer_address(a.peer);
         call.local_tag = make_tag();
         call.invite = SipMessage::from_view(m);
         auto dialog = Dialog::create_uas(m, call.local_tag, contact_uri_, DialogState::kEarly);
@@ -563,15 +528,21 @@ class Ua final : public TransportUser, public TxnActionSink {
         answer_invite(call);
     }
 
+    // Calls `fn(call)` at `due` (wall clock) unless the call has ended by then.
+    template <class Fn>
+    void at_deadline(const std::string& call_id, std::optional<Ms> due, Fn fn) {
+        if (!due) return;
+        loop_.add_timer(std::max(Ms(0), *due - wall_ms()), [this, call_id, fn] {
+            auto c = calls_.find(call_id);
+            if (c != calls_.end() && !c->second.finished) fn(c->second);
+        });
+    }
+
     void arm_prack_timer(const std::string& call_id) {
         auto it = calls_.find(call_id);
         if (it == calls_.end() || !it->second.prack_sender) return;
-        auto due = it->second.prack_sender->next_deadline();
-        if (!due) return;
-        loop_.add_timer(std::max(Ms(0), *due - wall_ms()), [this, call_id] {
-            auto c = calls_.find(call_id);
-            if (c == calls_.end() || !c->second.prack_sender) return;
-            Call& call = c->second;
+        at_deadline(call_id, it->second.prack_sender->next_deadline(), [this](Call& call) {
+            if (!call.prack_sender) return;
             switch (call.prack_sender->on_timer(wall_ms())) {
                 case RetransmitAction::kRetransmit:
                     c_.add("retransmitted_reliable_1xx");
@@ -583,7 +554,7 @@ class Ua final : public TransportUser, public TxnActionSink {
                     return;
                 case RetransmitAction::kNone: break;
             }
-            arm_prack_timer(call_id);
+            arm_prack_timer(call.call_id);
         });
     }
 
@@ -628,19 +599,14 @@ class Ua final : public TransportUser, public TxnActionSink {
     void arm_2xx_timer(const std::string& call_id) {
         auto it = calls_.find(call_id);
         if (it == calls_.end() || !it->second.retrans_2xx) return;
-        auto due = it->second.retrans_2xx->next_deadline();
-        if (!due) return;
-        loop_.add_timer(std::max(Ms(0), *due - wall_ms()), [this, call_id] {
-            auto c = calls_.find(call_id);
-            if (c == calls_.end() || !c->second.retrans_2xx || c->second.finished) return;
-            Call& call = c->second;
+        at_deadline(call_id, it->second.retrans_2xx->next_deadline(), [this](Call& call) {
             switch (call.retrans_2xx->on_timer(wall_ms())) {
                 case RetransmitAction::kRetransmit: {
                     c_.add("retransmitted_2xx");
                     if (!layer_.respond(call.last_2xx_txn, *call.last_2xx, loop_.now(), *this)) {
                         // The transaction is gone (timer L): the core sends it itself.
                         std::string bytes = call.last_2xx->serialize();
-                        send_bytes(peer_of(call.peer_addr, opt_.proto, call.connection), bytes);
+                        send_bytes(txn_peer(call.peer_addr, opt_.proto, call.connection), bytes);
                     }
                     drain();
                     break;
@@ -652,7 +618,7 @@ class Ua final : public TransportUser, public TxnActionSink {
                     return;
                 case RetransmitAction::kNone: break;
             }
-            arm_2xx_timer(call_id);
+            arm_2xx_timer(call.call_id);
         });
     }
 

@@ -125,21 +125,17 @@ struct TransportCounters {
 // --- RFC 3261 18.2.1 / RFC 3581 4 ------------------------------------------------------------
 // What the server adds to the top Via of a received request: `received` (source IP; IPv6 in
 // brackets) when sent-by's host differs from the source IP or when rport is present; `rport`
-// (source port) when rport is present without a value. A `received` already in the top Via (IPv6
-// bare or in brackets) is kept when it names the source address and otherwise replaced by it, so
-// a request cannot steer its responses to another host.
+// (source port) when rport is present without a value. nullopt when nothing is to be added.
 struct ViaAnnotation {
     bool add_received = false;
     bool fill_rport = false;
-    bool replace_received = false;
 };
 [[nodiscard]] ViaAnnotation via_annotation(const ViaView& top_via, const SockAddr& source) noexcept;
 
 // Writes `message` with its top Via annotated into `out`: the bytes before the end of the top Via
-// value's sent-by/params, ";received=IP" (when asked; an existing received is left as is when it
-// names the source, else its value is replaced), "=port" after an empty rport, then the rest.
-// Returns the new length, or nullopt when `out` is too small or the top Via is absent. The body
-// and every other byte are unchanged.
+// value's sent-by/params, ";received=IP" (when asked; an existing received is left as is only if
+// equal), "=port" after an empty rport, then the rest. Returns the new length, or nullopt when
+// `out` is too small or the top Via is absent. The body and every other byte are unchanged.
 [[nodiscard]] std::optional<std::size_t> annotate_top_via(const SipMessageView& message,
                                                           const SockAddr& source,
                                                           std::span<std::uint8_t> out) noexcept;
