@@ -1,5 +1,10 @@
 #include "rtpx/sip/values.hpp"
 
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstring>
+
 #include "rtpx/sip/text.hpp"
 
 namespace rtpx::sip {
@@ -7,6 +12,17 @@ namespace {
 
 constexpr bool ends_param_value(char c) noexcept {
     return c == ';' || c == ',' || c == '?' || c == '>' || is_lws_char(c);
+}
+
+// Length of the IPv6address (RFC 4291 2.2 text, RFC 3261 25.1) at the start of `s`, or 0.
+std::size_t ipv6_address_length(std::string_view s) noexcept {
+    std::size_t n = 0;
+    while (n < s.size() && (is_hex_digit(s[n]) || s[n] == ':' || s[n] == '.')) ++n;
+    std::array<char, INET6_ADDRSTRLEN + 1> text{};
+    if (n == 0 || n >= text.size()) return 0;
+    std::memcpy(text.data(), s.data(), n);
+    in6_addr addr{};
+    return ::inet_pton(AF_INET6, text.data(), &addr) == 1 ? n : 0;
 }
 
 std::size_t skip_lws(std::string_view s, std::size_t i) noexcept {
@@ -140,6 +156,7 @@ std::optional<std::size_t> check_params(std::string_view s) noexcept {
         const std::size_t name_start = i;
         while (i < s.size() && is_token_char(s[i])) ++i;
         if (i == name_start) return i;
+        const std::size_t name_end = i;
         i = skip_lws(s, i);
         if (i < s.size() && s[i] == '=') {
             i = skip_lws(s, i + 1);
@@ -159,6 +176,14 @@ std::optional<std::size_t> check_params(std::string_view s) noexcept {
                 const std::size_t v = i;
                 // gen-value = token / host / quoted-string; host may hold ':' only inside [].
                 while (i < s.size() && is_token_char(s[i])) ++i;
+                if (i < s.size() && s[i] == ':' &&
+                    ci_equal(s.substr(name_start, name_end - name_start), "received")) {
+                    // via-received = "received" EQUAL (IPv4address / IPv6address): the bare
+                    // IPv6 form (RFC 3261 25.1; RFC 5118 4.5 notes both forms in use).
+                    const std::size_t len = ipv6_address_length(s.substr(v));
+                    if (len == 0) return v;
+                    i = v + len;
+                }
                 if (i == v) return i;
             }
         }

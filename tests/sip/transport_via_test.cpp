@@ -136,6 +136,84 @@ TEST(TransportVia, NoTargetForAHostNameWithoutReceived) {
     EXPECT_FALSE(response_target(*view));
 }
 
+// --- IPv6 in received (RFC 3261 25.1 via-received = IPv4address / IPv6address; RFC 5118 4.5:
+// peers write the IPv6 address bare or as a reference, so both are read; we write the reference).
+
+TEST(TransportVia, ParsesBareAndBracketedIpv6Received) {
+    for (const char* via :
+         {"SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=2001:db8::1",
+          "SIP/2.0/UDP [2001:db8::9]:5060;received=2001:db8::1;branch=z9hG4bKa",
+          "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=[2001:db8::1]",
+          "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=::ffff:192.0.2.1"}) {
+        auto v = ViaView::parse(via);
+        ASSERT_TRUE(v) << via << ": " << v.error().what;
+        EXPECT_EQ(v->branch(), "z9hG4bKa") << via;
+        ASSERT_TRUE(v->received()) << via;
+    }
+    EXPECT_EQ(*ViaView::parse("SIP/2.0/UDP h;received=2001:db8::1;rport=7")->received(),
+              "2001:db8::1");
+    EXPECT_EQ(*ViaView::parse("SIP/2.0/UDP h;received=2001:db8::1;rport=7")->rport(), "7");
+}
+
+TEST(TransportVia, RejectsMalformedReceived) {
+    // Not an address: a bare IPv6 value is only accepted as a whole address.
+    EXPECT_FALSE(ViaView::parse("SIP/2.0/UDP h;branch=z9hG4bKa;received=2001:db8::1::2"));
+    EXPECT_FALSE(ViaView::parse("SIP/2.0/UDP h;branch=z9hG4bKa;received=[2001:db8::1"));
+    EXPECT_FALSE(ViaView::parse("SIP/2.0/UDP h;branch=z9hG4bKa;received=a:b"));
+}
+
+TEST(TransportVia, ResponseGoesToABareIpv6Received) {
+    auto text = response_with_via(
+        "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=2001:db8::1;rport=40000");
+    auto view = SipMessageView::parse(text);
+    ASSERT_TRUE(view) << view.error().what;
+    auto target = response_target(*view);
+    ASSERT_TRUE(target);
+    EXPECT_EQ(target->remote.to_string(), "[2001:db8::1]:40000");
+    auto bracketed = response_with_via(
+        "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKa;received=[2001:db8::1];rport=40000");
+    auto view2 = SipMessageView::parse(bracketed);
+    ASSERT_TRUE(view2);
+    EXPECT_EQ(response_target(*view2)->remote.to_string(), "[2001:db8::1]:40000");
+}
+
+TEST(TransportVia, AddsBracketedIpv6ReceivedForAnIpv6Source) {
+    auto out = annotate(test::options_request("UDP", "[2001:db8::9]:5060", "z9hG4bKx", ";rport"),
+                        *SockAddr::parse("[2001:db8::1]:40000"));
+    EXPECT_EQ(
+        top_via_line(out),
+        "Via: SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKx;rport=40000;received=[2001:db8::1]");
+}
+
+TEST(TransportVia, KeepsAReceivedThatNamesTheSourceInEitherIpv6Form) {
+    for (const char* received : {"2001:db8::1", "[2001:db8::1]", "2001:DB8:0::1"}) {
+        auto in = test::options_request("UDP", "[2001:db8::9]:5060", "z9hG4bKx",
+                                        std::string(";received=") + received);
+        EXPECT_EQ(annotate(in, *SockAddr::parse("[2001:db8::1]:5060")), in) << received;
+    }
+}
+
+TEST(TransportVia, ReplacesAReceivedThatDoesNotNameTheSource) {
+    // A request that arrives with a received= naming another host (spoofed, or set by a broken
+    // client) must not steer our responses there (RFC 3261 18.2.1: received is the source).
+    auto in =
+        test::options_request("UDP", "192.0.2.4:5060", "z9hG4bKx", ";received=203.0.113.9;rport");
+    auto out = annotate(in, *SockAddr::parse("198.51.100.7:6000"));
+    EXPECT_EQ(top_via_line(out),
+              "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKx;received=198.51.100.7;rport=6000");
+    auto view = SipMessageView::parse(out);
+    ASSERT_TRUE(view);
+    auto response = response_with_via(std::string(view->find(HeaderId::kVia)->value));
+    auto rview = SipMessageView::parse(response);
+    ASSERT_TRUE(rview);
+    EXPECT_EQ(response_target(*rview)->remote.to_string(), "198.51.100.7:6000");
+
+    auto v6 =
+        test::options_request("UDP", "[2001:db8::9]:5060", "z9hG4bKx", ";received=2001:db8::66");
+    EXPECT_EQ(top_via_line(annotate(v6, *SockAddr::parse("[2001:db8::1]:5060"))),
+              "Via: SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKx;received=[2001:db8::1]");
+}
+
 TEST(TransportAddress, ParsesSipHostPortForms) {
     EXPECT_EQ(SockAddr::parse("127.0.0.1:5070")->to_string(), "127.0.0.1:5070");
     EXPECT_EQ(SockAddr::parse("127.0.0.1")->port(), 5060);

@@ -41,7 +41,14 @@ ViaAnnotation via_annotation(const ViaView& top_via, const SockAddr& source) noe
     ViaAnnotation out;
     auto rport = top_via.rport();
     out.fill_rport = rport.has_value() && rport->empty();
-    if (top_via.received()) return out;  // already there: keep the sender's hop intact
+    if (auto received = top_via.received()) {
+        // Already there (a request sent back to us, or a client that wrote it): keep it when it
+        // names the source, replace it otherwise.
+        // (annotate_top_via then rewrites its value rather than adding a second one).
+        auto named = SockAddr::from_host(*received, source.port());
+        out.add_received = !named || !named->same_host(source);
+        return out;
+    }
     auto sent_by = SockAddr::from_host(top_via.host, source.port());
     // RFC 3581 4: with rport, received is added even when equal to sent-by.
     out.add_received = rport.has_value() || !sent_by || !sent_by->same_host(source);
@@ -70,54 +77,75 @@ std::optional<std::size_t> annotate_top_via(const SipMessageView& message, const
 
     std::string_view all = message.bytes();
     const char* base = all.data();
-    std::size_t via_end = static_cast<std::size_t>(text->data() + text->size() - base);
-    std::size_t rport_at = via_end;
+    const auto at = [base](std::string_view part) {
+        return static_cast<std::size_t>(part.data() - base);
+    };
+    const std::size_t via_end = at(*text) + text->size();
+
+    // At most three edits, applied in byte order: "=port" after an empty rport, a replaced
+    // received value, ";received=IP" at the end of the top Via.
+    struct Edit {
+        std::size_t pos = 0;
+        std::size_t erase = 0;
+        std::string_view insert;
+    };
+    std::array<Edit, 3> edits{};
+    std::size_t edit_count = 0;
+
+    std::array<char, 8> port_text{'='};
+    auto port_end =
+        std::to_chars(port_text.data() + 1, port_text.data() + port_text.size(), source.port()).ptr;
     if (a.fill_rport) {
         auto p = via->param_range().find("rport");
-        if (!p || p->has_value) {
-            a.fill_rport = false;  // "rport=" with an empty value: leave it
-        } else {
-            rport_at = static_cast<std::size_t>(p->name.data() + p->name.size() - base);
+        if (p && !p->has_value) {  // "rport=" with an empty value is left alone
+            edits[edit_count++] =
+                Edit{at(p->name) + p->name.size(), 0,
+                     std::string_view(port_text.data(),
+                                      static_cast<std::size_t>(port_end - port_text.data()))};
         }
     }
-    std::array<char, 8> port_text{};
-    auto port_len = static_cast<std::size_t>(
-        std::to_chars(port_text.data(), port_text.data() + port_text.size(), source.port()).ptr -
-        port_text.data());
-    // IPv6 is written as a reference ("[2001:db8::1]"): RFC 5118 4.5 shows both forms in use, and
-    // the message layer's Via parser accepts only the bracketed one (RFC 3261's ABNF has the bare
-    // IPv6address; see the report of this branch).
-    std::array<char, 64> host{};
+    // IPv6 is written as a reference ("[2001:db8::1]"): RFC 5118 4.5 shows both forms in use;
+    // the parser reads both.
+    std::array<char, 80> host{};
     std::size_t host_len = 0;
-    if (a.add_received) {
+    auto write_host = [&](std::size_t from) {
+        std::size_t n = from;
         if (source.is_ipv6()) {
-            host[0] = '[';
-            host_len = 1 + source.host_into(host.data() + 1, host.size() - 2);
-            host[host_len++] = ']';
+            host[n++] = '[';
+            n += source.host_into(host.data() + n, host.size() - n - 1);
+            host[n++] = ']';
         } else {
-            host_len = source.host_into(host.data(), host.size());
+            n += source.host_into(host.data() + n, host.size() - n);
         }
-    }
-
-    std::size_t extra = (a.fill_rport ? 1 + port_len : 0) + (a.add_received ? 10 + host_len : 0);
-    if (all.size() + extra > out.size()) return std::nullopt;
-    auto* w = reinterpret_cast<char*>(out.data());
-    auto put = [&w](const char* p, std::size_t n) {
-        std::memcpy(w, p, n);
-        w += n;
+        return n;
     };
-    put(base, rport_at);
-    if (a.fill_rport) {
-        put("=", 1);
-        put(port_text.data(), port_len);
+    auto existing = via->param_range().find("received");
+    if (a.add_received && existing && existing->has_value && !existing->value.empty()) {
+        host_len = write_host(0);  // replaces a received that does not name the source
+        edits[edit_count++] = Edit{at(existing->value), existing->value.size(),
+                                   std::string_view(host.data(), host_len)};
+    } else if (a.add_received) {
+        std::memcpy(host.data(), ";received=", 10);
+        host_len = write_host(10);
+        edits[edit_count++] = Edit{via_end, 0, std::string_view(host.data(), host_len)};
     }
-    put(base + rport_at, via_end - rport_at);
-    if (a.add_received) {
-        put(";received=", 10);
-        put(host.data(), host_len);
+    std::sort(edits.begin(), edits.begin() + static_cast<std::ptrdiff_t>(edit_count),
+              [](const Edit& x, const Edit& y) { return x.pos < y.pos; });
+
+    std::size_t size = all.size();
+    for (std::size_t i = 0; i < edit_count; ++i) size += edits[i].insert.size() - edits[i].erase;
+    if (size > out.size()) return std::nullopt;
+    auto* w = reinterpret_cast<char*>(out.data());
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < edit_count; ++i) {
+        std::memcpy(w, base + from, edits[i].pos - from);
+        w += edits[i].pos - from;
+        std::memcpy(w, edits[i].insert.data(), edits[i].insert.size());
+        w += edits[i].insert.size();
+        from = edits[i].pos + edits[i].erase;
     }
-    put(base + via_end, all.size() - via_end);
-    return all.size() + extra;
+    std::memcpy(w, base + from, all.size() - from);
+    return size;
 }
 
 std::optional<SendTarget> response_target(const SipMessageView& response,
