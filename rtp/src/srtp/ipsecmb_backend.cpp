@@ -14,6 +14,7 @@
 // whose protection is refused, or an AES-GCM packet that fails authentication, gets its bytes back.
 #include <algorithm>
 #include <cstring>
+#include <cstdlib>
 
 #include "ipsecmb_mgr.hpp"
 #include "layout.hpp"
@@ -39,6 +40,15 @@ enum class Op : std::uint8_t { kProtectRtp, kUnprotectRtp, kProtectRtcp, kUnprot
     return op == Op::kProtectRtp || op == Op::kUnprotectRtp;
 }
 
+// HMAC-SHA1 tags are 10 or 4 octets: fixed-size copies rather than a memcpy call.
+void copy_tag(std::uint8_t* to, const std::uint8_t* tag, std::uint32_t len) noexcept {
+    if (len == 10) {
+        std::memcpy(to, tag, 10);
+    } else {
+        std::memcpy(to, tag, 4);
+    }
+}
+
 [[nodiscard]] bool equal_tags(const std::uint8_t* a, const std::uint8_t* b,
                               std::size_t n) noexcept {
     std::uint8_t diff = 0;
@@ -56,16 +66,16 @@ class IpsecMbBackend final : public SrtpBackend {
     BackendKind kind() const noexcept override { return BackendKind::kIpsecMb; }
 
     std::size_t protect_rtp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
-        return run(Op::kProtectRtp, p, s);
+        return run<Op::kProtectRtp>(p, s);
     }
     std::size_t unprotect_rtp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
-        return run(Op::kUnprotectRtp, p, s);
+        return run<Op::kUnprotectRtp>(p, s);
     }
     std::size_t protect_rtcp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
-        return run(Op::kProtectRtcp, p, s);
+        return run<Op::kProtectRtcp>(p, s);
     }
     std::size_t unprotect_rtcp(std::span<SrtpPacket> p, std::span<SrtpStatus> s) noexcept override {
-        return run(Op::kUnprotectRtcp, p, s);
+        return run<Op::kUnprotectRtcp>(p, s);
     }
 
     // The cipher and hash bursts this backend relies on, checked once with the validating calls.
@@ -128,11 +138,12 @@ class IpsecMbBackend final : public SrtpBackend {
         bool redo;
     };
 
-    std::size_t run(Op op, std::span<SrtpPacket> packets, std::span<SrtpStatus> statuses) noexcept {
+    template <Op op>
+    std::size_t run(std::span<SrtpPacket> packets, std::span<SrtpStatus> statuses) noexcept {
         std::size_t ok = 0;
         for (std::size_t base = 0; base < packets.size(); base += kChunk) {
             const std::size_t n = std::min(kChunk, packets.size() - base);
-            run_chunk(op, packets.subspan(base, n), statuses.subspan(base, n));
+            run_chunk<op>(packets.subspan(base, n), statuses.subspan(base, n));
         }
         for (std::size_t i = 0; i < packets.size(); ++i) {
             ok += statuses[i] == SrtpStatus::kOk ? 1 : 0;
@@ -140,28 +151,30 @@ class IpsecMbBackend final : public SrtpBackend {
         return ok;
     }
 
-    void run_chunk(Op op, std::span<SrtpPacket> pk, std::span<SrtpStatus> st) noexcept {
+    template <Op op>
+    void run_chunk(std::span<SrtpPacket> pk, std::span<SrtpStatus> st) noexcept {
         ++burst_;
         const std::size_t n = pk.size();
         const bool rtp = is_rtp(op);
-        for (std::size_t i = 0; i < n && i < kPrefetch; ++i) pk[i].ctx->prefetch(rtp);
+        const std::size_t ahead = prefetch_ahead_;
+        for (std::size_t i = 0; i < n && i < ahead; ++i) pk[i].ctx->prefetch(rtp);
         // Packets of the AES-CM / NULL suites, in order, waiting for the bursts.
         std::uint8_t queued[kChunk];
         std::size_t nq = 0;
         std::uint32_t nc[2] = {0, 0};  // cipher jobs per key size (AES-128, AES-256)
         for (std::size_t i = 0; i < n; ++i) {
-            if (i + kPrefetch < n) pk[i + kPrefetch].ctx->prefetch(rtp);
+            if (i + ahead < n) pk[i + ahead].ctx->prefetch(rtp);
             Slot& slot = slots_[i];
             slot.redo = false;
             if (pk[i].ctx->info().cipher == CipherKind::kAesGcm) {
                 // Synchronous, in packet order: no speculation needed.
-                st[i] = run_gcm(op, pk[i], slot);
+                st[i] = run_gcm<op>(pk[i], slot);
                 continue;
             }
-            st[i] = prepare(op, pk[i], slot, true);
+            st[i] = prepare<op>(pk[i], slot, true);
             if (st[i] != SrtpStatus::kOk) continue;
             queued[nq++] = static_cast<std::uint8_t>(i);
-            fill_hash(op, hash_jobs_[nq - 1], pk[i], slot);
+            fill_hash<op>(hash_jobs_[nq - 1], pk[i], slot);
             if (is_protect(op) && slot.cipher_len != 0) add_cipher(pk[i], slot, nc);
         }
         if (nq == 0) return;
@@ -172,11 +185,11 @@ class IpsecMbBackend final : public SrtpBackend {
             bool any_redo = false;
             for (std::size_t q = 0; q < nq; ++q) {
                 const std::size_t i = queued[q];
-                st[i] = decide(op, pk[i], slots_[i], true);
+                st[i] = decide<op>(pk[i], slots_[i], true);
                 if (st[i] != SrtpStatus::kOk || slots_[i].redo) undo_cipher(pk[i], slots_[i]);
                 any_redo |= slots_[i].redo;
             }
-            if (any_redo) redo(op, pk, st, queued, nq);
+            if (any_redo) redo<op>(pk, st, queued, nq);
             return;
         }
         IMB_SUBMIT_HASH_BURST_NOCHECK(hash_mgr_.get(), hash_jobs_.data(),
@@ -185,21 +198,22 @@ class IpsecMbBackend final : public SrtpBackend {
         for (std::size_t q = 0; q < nq; ++q) {
             const std::size_t i = queued[q];
             Slot& slot = slots_[i];
-            st[i] = decide(op, pk[i], slot, true);
+            st[i] = decide<op>(pk[i], slot, true);
             any_redo |= slot.redo;
             if (st[i] == SrtpStatus::kOk && !slot.redo && slot.cipher_len != 0) {
                 add_cipher(pk[i], slot, nc);
             }
         }
         submit_ciphers(nc);
-        if (any_redo) redo(op, pk, st, queued, nq);
+        if (any_redo) redo<op>(pk, st, queued, nq);
     }
 
-    void redo(Op op, std::span<SrtpPacket> pk, std::span<SrtpStatus> st,
+    template <Op op>
+    void redo(std::span<SrtpPacket> pk, std::span<SrtpStatus> st,
               const std::uint8_t* queued, std::size_t nq) noexcept {
         for (std::size_t q = 0; q < nq; ++q) {
             const std::size_t i = queued[q];
-            if (slots_[i].redo) st[i] = run_single(op, pk[i], slots_[i]);
+            if (slots_[i].redo) st[i] = run_single<op>(pk[i], slots_[i]);
         }
     }
 
@@ -244,7 +258,8 @@ class IpsecMbBackend final : public SrtpBackend {
     // HMAC-SHA1 over the authenticated portion. SRTP: the packet || ROC (4 octets placed at
     // auth_end). SRTCP protect: the packet || E||index (placed at auth_end); SRTCP unprotect:
     // auth_end already covers E||index.
-    static void fill_hash(Op op, IMB_JOB& job, const SrtpPacket& p, const Slot& slot) noexcept {
+    template <Op op>
+    static void fill_hash(IMB_JOB& job, const SrtpPacket& p, const Slot& slot) noexcept {
         job.src = p.data;
         job.hash_start_src_offset_in_bytes = 0;
         job.msg_len_to_hash_in_bytes =
@@ -258,7 +273,8 @@ class IpsecMbBackend final : public SrtpBackend {
 
     // AES-GCM of one prepared packet, in place: encrypt (protect) or decrypt (unprotect) with the
     // tag computed into the packet (protect) or slot.tag (unprotect).
-    void gcm(Op op, const SrtpPacket& p, Slot& slot) noexcept {
+    template <Op op>
+    void gcm(const SrtpPacket& p, Slot& slot) noexcept {
         IMB_MGR* mgr = mgr_.get();
         const auto* key = reinterpret_cast<const gcm_key_data*>(slot.keys->cipher.data());
         std::uint8_t* d = p.data;
@@ -297,29 +313,31 @@ class IpsecMbBackend final : public SrtpBackend {
         slot.ciphered = slot.cipher_len != 0;
     }
 
-    SrtpStatus run_gcm(Op op, SrtpPacket& p, Slot& slot) noexcept {
-        const SrtpStatus s = prepare(op, p, slot, false);
+    template <Op op>
+    SrtpStatus run_gcm(SrtpPacket& p, Slot& slot) noexcept {
+        const SrtpStatus s = prepare<op>(p, slot, false);
         if (s != SrtpStatus::kOk) return s;
-        gcm(op, p, slot);
-        const SrtpStatus verdict = decide(op, p, slot, false);
+        gcm<op>(p, slot);
+        const SrtpStatus verdict = decide<op>(p, slot, false);
         if (slot.ciphered && verdict != SrtpStatus::kOk) undo_cipher(p, slot);
         return verdict;
     }
 
     // One packet, alone, with no speculation.
-    SrtpStatus run_single(Op op, SrtpPacket& p, Slot& slot) noexcept {
+    template <Op op>
+    SrtpStatus run_single(SrtpPacket& p, Slot& slot) noexcept {
         slot.redo = false;
-        if (p.ctx->info().cipher == CipherKind::kAesGcm) return run_gcm(op, p, slot);
-        const SrtpStatus s = prepare(op, p, slot, false);
+        if (p.ctx->info().cipher == CipherKind::kAesGcm) return run_gcm<op>(p, slot);
+        const SrtpStatus s = prepare<op>(p, slot, false);
         if (s != SrtpStatus::kOk) return s;
         std::uint32_t nc[2] = {0, 0};
         if (is_protect(op) && slot.cipher_len != 0) {
             add_cipher(p, slot, nc);
             submit_ciphers(nc);
         }
-        fill_hash(op, hash_jobs_[0], p, slot);
+        fill_hash<op>(hash_jobs_[0], p, slot);
         IMB_SUBMIT_HASH_BURST_NOCHECK(hash_mgr_.get(), hash_jobs_.data(), 1, IMB_AUTH_HMAC_SHA_1);
-        const SrtpStatus verdict = decide(op, p, slot, false);
+        const SrtpStatus verdict = decide<op>(p, slot, false);
         if (verdict != SrtpStatus::kOk) {
             undo_cipher(p, slot);  // protect refused (nothing to undo for unprotect)
         } else if (verdict == SrtpStatus::kOk && !is_protect(op) && slot.cipher_len != 0) {
@@ -359,7 +377,8 @@ class IpsecMbBackend final : public SrtpBackend {
     }
 
     // Checks lengths, picks the index and lays out the packet for the job.
-    SrtpStatus prepare(Op op, SrtpPacket& p, Slot& slot, bool speculate) noexcept {
+    template <Op op>
+    SrtpStatus prepare(SrtpPacket& p, Slot& slot, bool speculate) noexcept {
         SrtpContext& c = *p.ctx;
         const SuiteInfo& info = c.info();
         const std::uint32_t mki_len = c.mki_len_;
@@ -501,39 +520,32 @@ class IpsecMbBackend final : public SrtpBackend {
         return index;
     }
 
+    // The IV as two big-endian 64-bit halves `hi` || `lo`, xored with the (zero-padded) salt.
+    static void xor_salt(const SessionKeys& k, std::uint64_t hi, std::uint64_t lo,
+                         Slot& slot) noexcept {
+        std::uint64_t s[2];
+        std::memcpy(s, k.salt.data(), 16);
+        s[0] ^= __builtin_bswap64(hi);
+        s[1] ^= __builtin_bswap64(lo);
+        std::memcpy(slot.iv, s, 16);
+    }
+
     // RFC 3711 4.1.1: IV = (k_s * 2^16) xor (SSRC * 2^64) xor (i * 2^16);
-    // RFC 7714 8.1: IV = (00 00 || SSRC || ROC || SEQ) xor salt.
+    // RFC 7714 8.1: IV = (00 00 || SSRC || ROC || SEQ) xor salt (12 octets).
     static void srtp_iv(const SuiteInfo& info, const SessionKeys& k, std::uint32_t ssrc,
                         std::uint64_t index, Slot& slot) noexcept {
-        std::uint8_t* iv = slot.iv;
         if (info.cipher == CipherKind::kAesGcm) {
-            iv[0] = 0;
-            iv[1] = 0;
-            store_be32(iv + 2, ssrc);
-            store_be48(iv + 6, index);
-            for (int i = 0; i < 12; ++i) iv[i] ^= k.salt[i];
+            xor_salt(k, (std::uint64_t{ssrc} << 16) | (index >> 32), index << 32, slot);
         } else {
-            std::memset(iv, 0, 4);
-            store_be32(iv + 4, ssrc);
-            store_be48(iv + 8, index);
-            iv[14] = 0;
-            iv[15] = 0;
-            for (int i = 0; i < 14; ++i) iv[i] ^= k.salt[i];
+            xor_salt(k, ssrc, index << 16, slot);
         }
     }
 
     // RFC 3711 4.1.1 with the SRTCP index; RFC 7714 9.1: (00 00 || SSRC || 00 00 || 0 || index).
     static void srtcp_iv(const SuiteInfo& info, const SessionKeys& k, std::uint32_t ssrc,
                          std::uint32_t index, Slot& slot) noexcept {
-        std::uint8_t* iv = slot.iv;
         if (info.cipher == CipherKind::kAesGcm) {
-            iv[0] = 0;
-            iv[1] = 0;
-            store_be32(iv + 2, ssrc);
-            iv[6] = 0;
-            iv[7] = 0;
-            store_be32(iv + 8, index);
-            for (int i = 0; i < 12; ++i) iv[i] ^= k.salt[i];
+            xor_salt(k, std::uint64_t{ssrc} << 16, std::uint64_t{index} << 32, slot);
         } else {
             srtp_iv(info, k, ssrc, index, slot);
         }
@@ -542,7 +554,8 @@ class IpsecMbBackend final : public SrtpBackend {
     // The crypto ran (protect: cipher and tag; unprotect: the tag, and for GCM the decryption):
     // the verdict, in packet order, and the state committed on kOk. The caller undoes the
     // cipher of a refused packet (slot.ciphered) or decrypts an accepted one.
-    SrtpStatus decide(Op op, SrtpPacket& p, Slot& slot, bool may_redo) noexcept {
+    template <Op op>
+    SrtpStatus decide(SrtpPacket& p, Slot& slot, bool may_redo) noexcept {
         SrtpContext& c = *p.ctx;
         const SuiteInfo& info = c.info();
         restore_overwritten(p, slot);
@@ -569,10 +582,10 @@ class IpsecMbBackend final : public SrtpBackend {
             }
             if (op == Op::kProtectRtp) {
                 if (info.cipher == CipherKind::kAesGcm) {
-                    std::memcpy(p.data + p.len + 16, c.mki_.data(), mki_len);
+                    if (mki_len != 0) std::memcpy(p.data + p.len + 16, c.mki_.data(), mki_len);
                 } else {
-                    std::memcpy(p.data + p.len, c.mki_.data(), mki_len);
-                    std::memcpy(p.data + p.len + mki_len, slot.tag, info.rtp_tag_len);
+                    if (mki_len != 0) std::memcpy(p.data + p.len, c.mki_.data(), mki_len);
+                    copy_tag(p.data + p.len + mki_len, slot.tag, info.rtp_tag_len);
                 }
                 p.len += mki_len + info.rtp_tag_len;
             } else {
@@ -606,8 +619,8 @@ class IpsecMbBackend final : public SrtpBackend {
                 std::memcpy(t + 20, c.mki_.data(), mki_len);
             } else {
                 store_be32(t, e_index);
-                std::memcpy(t + 4, c.mki_.data(), mki_len);
-                std::memcpy(t + 4 + mki_len, slot.tag, info.rtcp_tag_len);
+                if (mki_len != 0) std::memcpy(t + 4, c.mki_.data(), mki_len);
+                copy_tag(t + 4 + mki_len, slot.tag, info.rtcp_tag_len);
             }
             p.len += 4 + mki_len + info.rtcp_tag_len;
             ++c.srtcp_next_;
@@ -631,6 +644,7 @@ class IpsecMbBackend final : public SrtpBackend {
     detail::ImbMgrPtr mgr_;       // AES-CTR cipher bursts and AES-GCM
     detail::ImbMgrPtr hash_mgr_;  // HMAC-SHA1 hash bursts
     std::uint64_t burst_ = 0;
+    std::size_t prefetch_ahead_ = std::getenv("RTPX_PF") ? std::strtoul(std::getenv("RTPX_PF"), nullptr, 10) : kPrefetch;
     std::array<Slot, kChunk> slots_{};
     std::array<IMB_JOB, kChunk> hash_jobs_{};
     std::array<std::array<IMB_JOB, kChunk>, 2> cipher_jobs_{};  // AES-128, AES-256

@@ -76,7 +76,9 @@ struct ConfigError {
 struct alignas(64) SessionKeys {
     alignas(16) std::array<std::uint8_t, 32> hmac_ipad{};  // SHA-1 state after (key ^ ipad)
     alignas(16) std::array<std::uint8_t, 32> hmac_opad{};  // SHA-1 state after (key ^ opad)
-    alignas(16) std::array<std::uint8_t, kMaxMasterSaltLen> salt{};  // session salt
+    // Session salt (master_salt_len octets), zero-padded to 16 octets so that an IV is two
+    // 64-bit XORs.
+    alignas(16) std::array<std::uint8_t, 16> salt{};
     // AES-CM: IPsec-MB expanded encryption keys (AES-128: 176 octets, AES-256: 240).
     // AES-GCM: struct gcm_key_data (expanded keys first, then GHASH keys).
     alignas(64) std::array<std::uint8_t, 1024> cipher{};
