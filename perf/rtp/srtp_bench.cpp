@@ -90,9 +90,10 @@ void BM_Srtp_Protect(benchmark::State& state, BackendKind kind, Suite suite) {
 }
 
 // Baseline: the bare IPsec-MB jobs an SRTP packet needs, through the job API of the manager
-// init_mb_mgr_auto picks (how the backend ran them before it used the burst API) (AES-128-CTR + HMAC-SHA1 over
-// packet || ROC, or AES-128-GCM), 32 per burst, one key, no SRTP logic at all. The backend's
-// figures divided by these show what the SRTP layer adds to the crypto library's own cost.
+// init_mb_mgr_auto picks (how the backend ran them before it used the burst API) (AES-128-CTR +
+// HMAC-SHA1 over packet || ROC, or AES-128-GCM), 32 per burst, one key, no SRTP logic at all. The
+// backend's figures divided by these show what the SRTP layer adds to the crypto library's own
+// cost.
 void BM_Srtp_ImbBaseline(benchmark::State& state, bool gcm) {
     const auto size = static_cast<std::uint32_t>(state.range(0));
     IMB_MGR* m = alloc_mb_mgr(0);
@@ -199,8 +200,8 @@ void BM_Srtp_ImbBurstBaseline(benchmark::State& state, bool gcm) {
             gcm_context_data ctx;
             for (std::size_t i = 0; i < kBurst; ++i) {
                 std::uint8_t* d = bufs[i].data();
-                IMB_AES128_GCM_ENC(m, &gkey, &ctx, d + 12, d + 12, size - 12, iv[i], d, 12,
-                                   tag[i], 16);
+                IMB_AES128_GCM_ENC(m, &gkey, &ctx, d + 12, d + 12, size - 12, iv[i], d, 12, tag[i],
+                                   16);
             }
             benchmark::ClobberMemory();
             continue;

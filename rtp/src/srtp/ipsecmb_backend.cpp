@@ -14,7 +14,6 @@
 // whose protection is refused, or an AES-GCM packet that fails authentication, gets its bytes back.
 #include <algorithm>
 #include <cstring>
-#include <cstdlib>
 
 #include "ipsecmb_mgr.hpp"
 #include "layout.hpp"
@@ -153,17 +152,16 @@ class IpsecMbBackend final : public SrtpBackend {
 
     template <Op op>
     void run_chunk(std::span<SrtpPacket> pk, std::span<SrtpStatus> st) noexcept {
-        ++burst_;
+        if (++burst_ == 0) burst_ = 1;  // 0 is the stamp of a fresh context
         const std::size_t n = pk.size();
         const bool rtp = is_rtp(op);
-        const std::size_t ahead = prefetch_ahead_;
-        for (std::size_t i = 0; i < n && i < ahead; ++i) pk[i].ctx->prefetch(rtp);
+        for (std::size_t i = 0; i < n && i < kPrefetch; ++i) pk[i].ctx->prefetch(rtp);
         // Packets of the AES-CM / NULL suites, in order, waiting for the bursts.
         std::uint8_t queued[kChunk];
         std::size_t nq = 0;
         std::uint32_t nc[2] = {0, 0};  // cipher jobs per key size (AES-128, AES-256)
         for (std::size_t i = 0; i < n; ++i) {
-            if (i + ahead < n) pk[i + ahead].ctx->prefetch(rtp);
+            if (i + kPrefetch < n) pk[i + kPrefetch].ctx->prefetch(rtp);
             Slot& slot = slots_[i];
             slot.redo = false;
             if (pk[i].ctx->info().cipher == CipherKind::kAesGcm) {
@@ -209,17 +207,16 @@ class IpsecMbBackend final : public SrtpBackend {
     }
 
     template <Op op>
-    void redo(std::span<SrtpPacket> pk, std::span<SrtpStatus> st,
-              const std::uint8_t* queued, std::size_t nq) noexcept {
+    void redo(std::span<SrtpPacket> pk, std::span<SrtpStatus> st, const std::uint8_t* queued,
+              std::size_t nq) noexcept {
         for (std::size_t q = 0; q < nq; ++q) {
             const std::size_t i = queued[q];
             if (slots_[i].redo) st[i] = run_single<op>(pk[i], slots_[i]);
         }
     }
 
-    static void fill_ctr(IMB_JOB& job, std::uint8_t* data, std::uint32_t offset,
-                         std::uint32_t len, const void* keys, std::uint32_t key_len,
-                         const std::uint8_t* iv) noexcept {
+    static void fill_ctr(IMB_JOB& job, std::uint8_t* data, std::uint32_t offset, std::uint32_t len,
+                         const void* keys, std::uint32_t key_len, const std::uint8_t* iv) noexcept {
         job.src = data;
         job.dst = data + offset;  // IPsec-MB writes the cipher output from dst on
         job.cipher_start_src_offset_in_bytes = offset;
@@ -297,11 +294,11 @@ class IpsecMbBackend final : public SrtpBackend {
         const bool aes128 = p.ctx->info().master_key_len == 16;
         if (is_protect(op)) {
             if (aes128) {
-                IMB_AES128_GCM_ENC(mgr, key, &ctx, text, text, text_len, slot.iv, aad, aad_len,
-                                   tag, 16);
+                IMB_AES128_GCM_ENC(mgr, key, &ctx, text, text, text_len, slot.iv, aad, aad_len, tag,
+                                   16);
             } else {
-                IMB_AES256_GCM_ENC(mgr, key, &ctx, text, text, text_len, slot.iv, aad, aad_len,
-                                   tag, 16);
+                IMB_AES256_GCM_ENC(mgr, key, &ctx, text, text, text_len, slot.iv, aad, aad_len, tag,
+                                   16);
             }
         } else if (aes128) {
             IMB_AES128_GCM_DEC(mgr, key, &ctx, text, text, text_len, slot.iv, aad, aad_len, tag,
@@ -590,7 +587,7 @@ class IpsecMbBackend final : public SrtpBackend {
                 p.len += mki_len + info.rtp_tag_len;
             } else {
                 if (!equal_tags(slot.tag, p.data + slot.tag_at, info.rtp_tag_len)) {
-                        return SrtpStatus::kAuthFailed;
+                    return SrtpStatus::kAuthFailed;
                 }
                 p.len = slot.auth_end;
             }
@@ -643,8 +640,7 @@ class IpsecMbBackend final : public SrtpBackend {
 
     detail::ImbMgrPtr mgr_;       // AES-CTR cipher bursts and AES-GCM
     detail::ImbMgrPtr hash_mgr_;  // HMAC-SHA1 hash bursts
-    std::uint64_t burst_ = 0;
-    std::size_t prefetch_ahead_ = std::getenv("RTPX_PF") ? std::strtoul(std::getenv("RTPX_PF"), nullptr, 10) : kPrefetch;
+    std::uint32_t burst_ = 0;
     std::array<Slot, kChunk> slots_{};
     std::array<IMB_JOB, kChunk> hash_jobs_{};
     std::array<std::array<IMB_JOB, kChunk>, 2> cipher_jobs_{};  // AES-128, AES-256

@@ -35,7 +35,9 @@ ImbMgrPtr make_mgr(const char* forced) noexcept {
 
 }  // namespace
 
-ImbMgrPtr make_imb_mgr() noexcept { return make_mgr(std::getenv("RTPX_IPSECMB_ARCH")); }
+ImbMgrPtr make_imb_mgr() noexcept {
+    return make_mgr(std::getenv("RTPX_IPSECMB_ARCH"));
+}
 
 ImbMgrPtr make_hmac_mgr() noexcept {
     const char* forced = std::getenv("RTPX_IPSECMB_HMAC_ARCH");
