@@ -5,13 +5,13 @@
 
 namespace rtpx::rtp::srtp::detail {
 
-ImbMgrPtr make_imb_mgr() noexcept {
+namespace {
+
+// forced: "sse", "avx", "avx2", "avx512", or anything else (nullptr) for the best this CPU has.
+ImbMgrPtr make_mgr(const char* forced) noexcept {
     ImbMgrPtr mgr(alloc_mb_mgr(0));
     if (!mgr) return nullptr;
     IMB_ARCH arch = IMB_ARCH_NONE;
-    // RTPX_IPSECMB_ARCH=sse|avx|avx2|avx512 forces a code path (for measurements); default: the
-    // best this CPU has.
-    const char* forced = std::getenv("RTPX_IPSECMB_ARCH");
     if (forced != nullptr && std::strcmp(forced, "sse") == 0) {
         init_mb_mgr_sse(mgr.get());
         arch = IMB_ARCH_SSE;
@@ -31,6 +31,22 @@ ImbMgrPtr make_imb_mgr() noexcept {
         return nullptr;
     }
     return mgr;
+}
+
+}  // namespace
+
+ImbMgrPtr make_imb_mgr() noexcept {
+    return make_mgr(std::getenv("RTPX_IPSECMB_ARCH"));
+}
+
+ImbMgrPtr make_hmac_mgr() noexcept {
+    const char* forced = std::getenv("RTPX_IPSECMB_HMAC_ARCH");
+    if (forced != nullptr && std::strcmp(forced, "same") != 0) return make_mgr(forced);
+    ImbMgrPtr best = make_imb_mgr();
+    if (!best || forced != nullptr) return best;
+    const std::uint64_t f = best->features;
+    if ((f & IMB_FEATURE_SHANI) != 0) return make_mgr("sse");
+    return best;
 }
 
 IMB_MGR* init_mgr() noexcept {

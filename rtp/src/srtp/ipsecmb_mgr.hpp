@@ -16,7 +16,18 @@ struct ImbMgrDeleter {
 using ImbMgrPtr = std::unique_ptr<IMB_MGR, ImbMgrDeleter>;
 
 // nullptr when IPsec-MB cannot run here (no AES-NI) or allocation fails.
+// The manager for AES-CTR and AES-GCM: the best instruction set of this CPU (AVX-512, AVX2, AVX or
+// SSE), or the one RTPX_IPSECMB_ARCH=sse|avx|avx2|avx512 names. GCM key data is laid out for the
+// manager that precomputes it, so contexts and backends both take theirs from here.
 [[nodiscard]] ImbMgrPtr make_imb_mgr() noexcept;
+
+// The manager for HMAC-SHA1. IPsec-MB 1.3 uses the SHA extensions (SHA-NI) only in its SSE code
+// path; its AVX/AVX2/AVX-512 paths run HMAC-SHA1 as 4- to 16-lane multi-buffer SIMD, which needs
+// full lanes to pay off and was 25-30% slower than SHA-NI for bursts of 32 on AMD Zen 3 (a burst
+// that is not a multiple of the lane count pays for the empty lanes too). So: the SSE manager
+// when this CPU has SHA-NI, else the same as make_imb_mgr();
+// RTPX_IPSECMB_HMAC_ARCH=sse|avx|avx2|avx512|same overrides (for measurements).
+[[nodiscard]] ImbMgrPtr make_hmac_mgr() noexcept;
 
 // A manager for slow-path work (key derivation and expansion) on this thread.
 [[nodiscard]] IMB_MGR* init_mgr() noexcept;

@@ -76,7 +76,9 @@ struct ConfigError {
 struct alignas(64) SessionKeys {
     alignas(16) std::array<std::uint8_t, 32> hmac_ipad{};  // SHA-1 state after (key ^ ipad)
     alignas(16) std::array<std::uint8_t, 32> hmac_opad{};  // SHA-1 state after (key ^ opad)
-    alignas(16) std::array<std::uint8_t, kMaxMasterSaltLen> salt{};  // session salt
+    // Session salt (master_salt_len octets), zero-padded to 16 octets so that an IV is two
+    // 64-bit XORs.
+    alignas(16) std::array<std::uint8_t, 16> salt{};
     // AES-CM: IPsec-MB expanded encryption keys (AES-128: 176 octets, AES-256: 240).
     // AES-GCM: struct gcm_key_data (expanded keys first, then GHASH keys).
     alignas(64) std::array<std::uint8_t, 1024> cipher{};
@@ -145,31 +147,34 @@ class SrtpContext {
     SrtpContext() = default;
     static std::unique_ptr<SrtpContext> make(const SrtpContextParams& params);
 
-    // --- hot: read and written for every SRTP packet ---
+    // --- hot: the first cache line holds all the state an SRTP packet reads and writes, the
+    // next two the replay window bitmap, then the SRTP session keys ---
     Suite suite_ = Suite::kAesCm128HmacSha1_80;
     std::uint8_t mki_len_ = 0;
     bool session_keys_only_ = false;  // made by create_with_session_keys (no master key)
     std::array<std::uint8_t, kMaxMkiLen> mki_{};
     std::uint32_t initial_roc_ = 0;
-    std::uint32_t srtcp_next_ = 1;
+    // Burst bookkeeping of the IPsec-MB backend: the burst (a 32-bit counter that skips 0) in
+    // which the previous packet of this context was given the index `burst_highest_` was
+    // estimated from, so that the next one is estimated as if it had been accepted; and the burst
+    // in which one of its packets had to be redone. A stale match after 2^32 bursts only costs a
+    // redo: every speculative index is checked against the committed state before it counts.
+    std::uint32_t burst_stamp_ = 0;
+    std::uint32_t redo_stamp_ = 0;
     std::uint64_t rtp_packets_ = 0;
-    std::uint64_t rtcp_packets_ = 0;
     std::uint64_t rtp_limit_ = kMaxSrtpPackets;
-    std::uint64_t rtcp_limit_ = kMaxSrtcpPackets;
-    // Burst bookkeeping of the IPsec-MB backend: the index the previous packet of this context in
-    // the current burst was given, so that the next one is estimated as if it had been accepted.
-    std::uint64_t burst_stamp_ = 0;
     std::uint64_t burst_highest_ = 0;
-    std::uint64_t redo_stamp_ = 0;
+    ReplayWindow<kMaxReplayWindow> rtp_window_;
+    SessionKeys rtp_keys_;
+    // --- SRTCP, less frequent, and the rest ---
+    std::uint32_t srtcp_next_ = 1;
+    std::uint64_t rtcp_packets_ = 0;
+    std::uint64_t rtcp_limit_ = kMaxSrtcpPackets;
+    ReplayWindow<128> rtcp_window_;
+    std::unique_ptr<SessionKeys> rtcp_keys_;
     // libsrtp2 backend: the srtp_t session of this context, made on first use.
     void* libsrtp2_session_ = nullptr;
     void (*libsrtp2_release_)(void*) noexcept = nullptr;
-
-    ReplayWindow<kMaxReplayWindow> rtp_window_;
-    SessionKeys rtp_keys_;
-    // --- SRTCP, less frequent ---
-    ReplayWindow<128> rtcp_window_;
-    std::unique_ptr<SessionKeys> rtcp_keys_;
     std::array<std::uint8_t, kMaxMasterKeyLen> master_key_{};
     std::array<std::uint8_t, kMaxMasterSaltLen> master_salt_{};
 };
@@ -195,13 +200,26 @@ inline std::uint64_t SrtpContext::estimate_index(std::uint16_t seq) const noexce
 }
 
 inline void SrtpContext::prefetch(bool rtp) const noexcept {
-    // The header and replay window: everything before the SRTP keys.
     const auto* self = reinterpret_cast<const char*>(this);
+    __builtin_prefetch(self);  // the state line
+    if (!rtp) {
+        const auto* p = reinterpret_cast<const char*>(&srtcp_next_);
+        for (std::size_t i = 0; i < 3; ++i) __builtin_prefetch(p + 64 * i);
+        return;
+    }
+    // The replay window word the next index (usually highest + 1) lands in.
+    __builtin_prefetch(rtp_window_.word(rtp_window_.highest() + 1));
+    // The session keys this suite reads: HMAC states (line 0), salt (line 1), then the AES key
+    // schedule (AES-128: 176 octets, AES-256: 240) or the GCM key data (keys and 8 GHASH keys).
     const auto* k = reinterpret_cast<const char*>(&rtp_keys_);
-    for (const char* p = self; p < k; p += 64) __builtin_prefetch(p);
-    if (!rtp) return;
-    const std::size_t lines = info().cipher == CipherKind::kAesGcm ? 10 : 6;
-    for (std::size_t i = 0; i < lines; ++i) __builtin_prefetch(k + 64 * i);
+    const SuiteInfo& i = info();
+    if (i.cipher != CipherKind::kAesGcm) __builtin_prefetch(k);
+    __builtin_prefetch(k + 64);
+    const std::size_t cipher_lines = i.cipher == CipherKind::kNull     ? 0
+                                     : i.cipher == CipherKind::kAesGcm ? 6
+                                     : i.master_key_len == 16          ? 3
+                                                                       : 4;
+    for (std::size_t n = 0; n < cipher_lines; ++n) __builtin_prefetch(k + 128 + 64 * n);
 }
 
 }  // namespace rtpx::rtp::srtp

@@ -26,6 +26,10 @@ class ReplayWindow {
     [[nodiscard]] constexpr std::uint32_t size() const noexcept { return size_; }
     [[nodiscard]] constexpr bool empty() const noexcept { return !started_; }
     [[nodiscard]] constexpr std::uint64_t highest() const noexcept { return highest_; }
+    // The bitmap word index i lives in (for prefetching).
+    [[nodiscard]] constexpr const std::uint64_t* word(std::uint64_t i) const noexcept {
+        return &bits_[(i % Bits) / 64];
+    }
 
     [[nodiscard]] constexpr ReplayCheck check(std::uint64_t index) const noexcept {
         if (!started_ || index > highest_) return ReplayCheck::kFresh;
