@@ -282,6 +282,12 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
         }
     }
 
+    // Per-flow rate limit (rate_meter.hpp): after authentication and the source policy.
+    if (cfg->has_rate_limit && !cfg->rate_meter.conform(p.payload_size(), now_ns)) {
+        drop(DropReason::kRateLimited, m, flow);
+        return;
+    }
+
     if (cls == rtp::PacketClass::kRtcp) {
         if (cfg->rtcp_mode == flowapi::RtcpMode::kTerminate) {
             // Consumed: the agent uses it (SR -> LSR/DLSR, report blocks -> the leg's view).
@@ -410,9 +416,11 @@ std::uint32_t Worker::poll_once() noexcept {
     }
     // RTCP reports and transport-cc feedback that are due (a compare when none is).
     if (ctx_.rtcp != nullptr) {
-        ctx_.rtcp->advance(now, {this, [](void* w, std::uint16_t port, rte_mbuf* m) noexcept {
+        ctx_.rtcp->advance(now, {this,
+                                 [](void* w, std::uint16_t port, rte_mbuf* m) noexcept {
                                      static_cast<Worker*>(w)->send(port, m);
-                                 }});
+                                 },
+                                 srtp_.backend.get()});
     }
     flush();
     rte_rcu_qsbr_quiescent(ctx_.flows->rcu(), ctx_.index);
