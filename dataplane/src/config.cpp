@@ -94,7 +94,7 @@ Config parse(const toml::table& root, const std::string& file) {
         const auto& t = *node.as_table();
         check_keys(file, t, key + ".",
                    {"vdev", "pci", "addresses", "gateway_mac", "vlan", "rx_descriptors",
-                    "tx_descriptors"});
+                    "tx_descriptors", "exception", "exception_iface", "exception_rate_pps"});
         PortConfig p;
         if (const auto* n = t.get("vdev")) p.vdev = get_string(file, *n, key + ".vdev");
         if (const auto* n = t.get("pci")) p.pci = get_string(file, *n, key + ".pci");
@@ -126,6 +126,24 @@ Config parse(const toml::table& root, const std::string& file) {
         if (const auto* n = t.get("tx_descriptors")) {
             p.tx_descriptors =
                 static_cast<std::uint16_t>(get_int(file, *n, key + ".tx_descriptors", 32, 32768));
+        }
+        if (const auto* n = t.get("exception")) {
+            p.exception = get_string(file, *n, key + ".exception");
+            if (p.exception == "none") p.exception.clear();
+            if (!p.exception.empty() && p.exception != "tap")
+                fail(file, *n, key + ".exception", "expected \"tap\" or \"none\"");
+        }
+        if (const auto* n = t.get("exception_iface")) {
+            p.exception_iface = get_string(file, *n, key + ".exception_iface");
+            if (p.exception_iface.empty() || p.exception_iface.size() > 15 ||
+                p.exception_iface.find_first_of(",=/ ") != std::string::npos) {
+                fail(file, *n, key + ".exception_iface",
+                     "expected an interface name of 1 to 15 characters");
+            }
+        }
+        if (const auto* n = t.get("exception_rate_pps")) {
+            p.exception_rate_pps = static_cast<std::uint32_t>(
+                get_int(file, *n, key + ".exception_rate_pps", 0, 100'000'000));
         }
         c.ports.push_back(std::move(p));
     }

@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
+#include "rtpx/dataplane/exception.hpp"
 #include "rtpx/dataplane/flow_table.hpp"
 #include "rtpx/dataplane/rtcp_agent.hpp"
 #include "rtpx/dataplane/worker.hpp"
@@ -48,6 +49,8 @@ struct Dataplane::State {
     std::vector<rte_ring*> to_control;
     std::vector<rte_ring*> from_control;
     std::vector<std::unique_ptr<RtcpAgent>> rtcp_agents;  // one per worker
+    std::vector<std::unique_ptr<ExceptionPath>> exceptions;  // one per worker, when any port has one
+    std::vector<std::uint16_t> exception_ports;             // the TAPs' DPDK ports
     std::vector<std::unique_ptr<Worker>> workers;
     std::atomic<bool> stop_workers{false};
     bool workers_launched = false;
@@ -124,6 +127,46 @@ tl::expected<sched::Plan, std::string> plan_lcores(const Config& config) {
     return std::move(*plan);
 }
 
+// The exception port of port[index] (exception.hpp): a net_tap vdev named after the port.
+std::string exception_vdev(const PortConfig& p, std::size_t index) {
+    const std::string iface =
+        p.exception_iface.empty() ? "rtpx-exc" + std::to_string(index) : p.exception_iface;
+    return "net_tap_rtpx" + std::to_string(index) + ",iface=" + iface;
+}
+
+// Configures and starts the TAP of port[index] with one queue per worker and the port's MAC;
+// returns its DPDK port.
+tl::expected<std::uint16_t, std::string> start_exception_port(const PortConfig& p,
+                                                              std::size_t index,
+                                                              std::uint16_t queues, int socket,
+                                                              rte_mempool* pool,
+                                                              rte_ether_addr& mac) {
+    const std::string vdev = exception_vdev(p, index);
+    std::uint16_t id = 0;
+    if (rte_eth_dev_get_port_by_name(vdev.substr(0, vdev.find(',')).c_str(), &id) != 0)
+        return tl::unexpected(std::string("no TAP device"));
+    rte_eth_conf conf{};
+    if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0)
+        return tl::unexpected(std::string("configure: ") + rte_strerror(-rc));
+    for (std::uint16_t q = 0; q < queues; ++q) {
+        if (int rc = rte_eth_rx_queue_setup(id, q, 512, static_cast<unsigned>(socket), nullptr,
+                                            pool);
+            rc != 0) {
+            return tl::unexpected(std::string("RX queue: ") + rte_strerror(-rc));
+        }
+        if (int rc = rte_eth_tx_queue_setup(id, q, 512, static_cast<unsigned>(socket), nullptr);
+            rc != 0) {
+            return tl::unexpected(std::string("TX queue: ") + rte_strerror(-rc));
+        }
+    }
+    // The kernel's interface answers for the port: same MAC.
+    if (int rc = rte_eth_dev_default_mac_addr_set(id, &mac); rc != 0)
+        return tl::unexpected(std::string("MAC address: ") + rte_strerror(-rc));
+    if (int rc = rte_eth_dev_start(id); rc != 0)
+        return tl::unexpected(std::string("start: ") + rte_strerror(-rc));
+    return id;
+}
+
 int launch_worker(void* arg) {
     return static_cast<Worker*>(arg)->run();
 }
@@ -143,6 +186,14 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
         idle_sleeps += c->idle_sleeps.get();
         for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c->drops[i].get();
     }
+    std::uint64_t to_kernel = 0;
+    std::uint64_t from_kernel = 0;
+    for (const auto& e : g_telemetry_state->exceptions) {
+        to_kernel += e->counters().to_kernel.get();
+        from_kernel += e->counters().from_kernel.get();
+    }
+    rte_tel_data_add_dict_u64(d, "exception_to_kernel", to_kernel);
+    rte_tel_data_add_dict_u64(d, "exception_from_kernel", from_kernel);
     rte_tel_data_add_dict_u64(d, "rx_packets", rx);
     rte_tel_data_add_dict_u64(d, "tx_packets", tx);
     rte_tel_data_add_dict_u64(d, "flows",
@@ -205,6 +256,13 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         args.emplace_back("--in-memory");
     }
     bool any_pci = false;
+    for (std::size_t i = 0; i < config.ports.size(); ++i) {
+        const auto& p = config.ports[i];
+        if (p.exception == "tap") {
+            args.emplace_back("--vdev");
+            args.push_back(exception_vdev(p, i));
+        }
+    }
     for (const auto& p : config.ports) {
         if (!p.vdev.empty()) {
             args.emplace_back("--vdev");
@@ -318,6 +376,13 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
                             16);
             }
         }
+        if (pc.exception == "tap") {
+            auto tap = start_exception_port(pc, i, queues, socket, s.pools[static_cast<std::size_t>(socket)], mac);
+            if (!tap) return tl::unexpected(what + ": exception port: " + tap.error());
+            ctx.has_exception = true;
+            ctx.exception_port_id = *tap;
+            s.exception_ports.push_back(*tap);
+        }
         s.neighbours.push_back(std::make_unique<NeighbourTable>());
         ctx.neighbours = s.neighbours.back().get();
         s.ports.push_back(ctx);
@@ -366,6 +431,13 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         s.rtcp_agents.push_back(std::make_unique<RtcpAgent>(agent, ctx.ports, ctx.port_count,
                                                             ctx.flows, clock.now_unix_ns()));
         ctx.rtcp = s.rtcp_agents.back().get();
+        if (!s.exception_ports.empty()) {
+            std::uint32_t rate = 0;
+            for (const auto& p : config.ports) rate = std::max(rate, p.exception_rate_pps);
+            s.exceptions.push_back(std::make_unique<ExceptionPath>(
+                ctx.ports, ctx.port_count, ctx.queue, ctx.counters, rate));
+            ctx.exception = s.exceptions.back().get();
+        }
         s.workers.push_back(std::make_unique<Worker>(ctx));
         if (!s.workers.back()->srtp_ready())
             return tl::unexpected("worker " + suffix + ": the IPsec-MB SRTP backend did not start");
@@ -413,6 +485,10 @@ Dataplane::~Dataplane() {
     for (std::size_t i = 0; i < s.ports.size(); ++i) {
         (void)rte_eth_dev_stop(s.ports[i].port_id);
         (void)rte_eth_dev_close(s.ports[i].port_id);
+    }
+    for (const std::uint16_t tap : s.exception_ports) {
+        (void)rte_eth_dev_stop(tap);
+        (void)rte_eth_dev_close(tap);
     }
     s.flows.reset();
     for (auto* r : s.to_control) rte_ring_free(r);

@@ -11,6 +11,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "rtpx/dataplane/exception.hpp"
 #include "rtpx/dataplane/rtcp_agent.hpp"
 #include "rtpx/rtp/demux.hpp"
 #include "rtpx/rtp/rtp_packet.hpp"
@@ -123,8 +124,15 @@ void Worker::flush_port(std::uint16_t port) noexcept {
 }
 
 void Worker::flush() noexcept {
+    if (ctx_.exception != nullptr) ctx_.exception->flush();
     for (std::uint16_t port = 0; port < ctx_.port_count; ++port) flush_port(port);
     free_drops();
+}
+
+void Worker::drop_or_to_kernel(DropReason why, std::uint16_t port, rte_mbuf* m,
+                               std::int64_t now_ns) noexcept {
+    if (ctx_.exception == nullptr || !ctx_.exception->offer(port, m, now_ns, why))
+        drop(why, m, nullptr);
 }
 
 void Worker::post(const WorkerMessage& message) noexcept {
@@ -153,7 +161,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
         auto p = parse_frame(f, rte_pktmbuf_data_len(m));
         if (!p) {
-            drop(p.error(), m, nullptr);
+            drop_or_to_kernel(p.error(), port, m, now_ns);
             continue;
         }
         // Unicast to us, or broadcast/multicast (ARP, ND); on the port's VLAN.
@@ -177,7 +185,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             if (verdict == ExceptionVerdict::kReply) {
                 send(port, m);
             } else {
-                drop(DropReason::kExceptionIgnored, m, nullptr);
+                drop_or_to_kernel(DropReason::kExceptionIgnored, port, m, now_ns);
             }
             continue;
         }
@@ -212,7 +220,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     k = srtp_unprotect(udp.data(), parsed.data(), entries.data(), k, now_ns);
     for (std::uint16_t j = 0; j < k; ++j) {
         if (entries[j] == nullptr) {
-            drop(DropReason::kNoFlow, udp[j], nullptr);
+            drop_or_to_kernel(DropReason::kNoFlow, port, udp[j], now_ns);
             continue;
         }
         forward(udp[j], parsed[j], entries[j], now_ns);
@@ -400,6 +408,11 @@ std::uint32_t Worker::poll_once() noexcept {
             rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
         if (n != 0) process_burst(port, pkts.data(), n, now);
         handled += n;
+    }
+    // Frames the kernel sends through the exception ports (exception.hpp).
+    if (ctx_.exception != nullptr) {
+        handled += ctx_.exception->poll(
+            [this](std::uint16_t port, rte_mbuf* m) noexcept { send(port, m); });
     }
     if (ctx_.from_control != nullptr) {
         const unsigned n = rte_ring_sc_dequeue_burst(

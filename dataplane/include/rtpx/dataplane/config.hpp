@@ -20,6 +20,12 @@
 //   vlan = 0                              # optional 802.1Q VLAN ID
 //   rx_descriptors = 1024
 //   tx_descriptors = 1024
+//   exception = "tap"                     # optional: traffic for the media addresses that the data
+//                                         # plane does not handle (SSH, SIP, fragments ...) goes to
+//                                         # the kernel through a TAP; "none" (default) drops it
+//   exception_iface = "rtpx-exc0"         # the TAP's kernel name (default rtpx-exc<port index>)
+//   exception_rate_pps = 10000            # most frames per second per worker to the kernel (0: no
+//                                         # limit)
 //
 // Errors name the file, line and key: "dp.toml:7:13: port[0].addresses[1]: not an IP address".
 #pragma once
@@ -43,6 +49,10 @@ struct PortConfig {
     std::uint16_t vlan = 0;
     std::uint16_t rx_descriptors = 1024;
     std::uint16_t tx_descriptors = 1024;
+    // The exception port (exception.hpp): "tap" or empty (none).
+    std::string exception;
+    std::string exception_iface;  // empty: rtpx-exc<port index>
+    std::uint32_t exception_rate_pps = 10'000;
 
     // The ethdev name DPDK gives the device: the vdev name before its first comma, or the PCI
     // address.

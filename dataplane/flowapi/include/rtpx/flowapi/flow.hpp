@@ -168,8 +168,9 @@ enum class DropReason : std::uint8_t {
     kExceptionIgnored,
     kNoMbuf,
     kRateLimited,
+    kExceptionLimited,
 };
-inline constexpr std::size_t kDropReasonCount = 17;
+inline constexpr std::size_t kDropReasonCount = 18;
 
 struct DropReasonInfo {
     std::string_view name;
@@ -193,6 +194,7 @@ inline constexpr std::array<DropReasonInfo, kDropReasonCount> kDropReasons{{
     {"exception_ignored", "ARP, ICMP or ND that needs no answer"},
     {"no_mbuf", "no mbuf for a reply"},
     {"rate_limited", "over the flow's rate limit (packets or bytes per second)"},
+    {"exception_limited", "for the kernel, but over the exception port's rate or its queue was full"},
 }};
 [[nodiscard]] constexpr const DropReasonInfo& info(DropReason r) noexcept {
     return kDropReasons[static_cast<std::size_t>(r)];
