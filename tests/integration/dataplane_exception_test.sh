@@ -8,9 +8,8 @@
 # media address reach a server on the core's kernel through the TAP, and its answers (and the
 # kernel's own ARP) leave through the data plane's port; ICMP echo is still answered by the data
 # plane; a media flow on the same address is still relayed by the data plane and never seen by the
-# kernel; the exception counters in DPDK telemetry are not zero. The core's veth is kept from the
-# kernel's IP stack by a tc ingress drop (af_packet taps see frames before tc ingress), as a NIC
-# bound to DPDK would be. Namespaces and files are removed on every exit.
+# kernel's UDP stack. The core's veths are kept from the kernel's IP stack by a tc ingress drop
+# (af_packet taps see frames before tc ingress), as NICs bound to DPDK would be. Namespaces and files are removed on every exit.
 #
 # usage: dataplane_exception_test.sh RTPX_DATAPLANE RTPX    (exit 77: skipped, not root / no ip,
 #                                                           tc or /dev/net/tun)
@@ -97,5 +96,4 @@ wait $RECV
 [[ $(udp_in) == "$BEFORE" ]] || fail "the kernel received media UDP ($BEFORE -> $(udp_in))"
 
 stop_dataplane
-grep -q "exception" "$WORK/dp.log" || true
 echo "ok"
