@@ -405,7 +405,11 @@ std::uint32_t Worker::poll_once() noexcept {
     std::uint32_t handled = 0;
     for (std::uint16_t port = 0; port < ctx_.port_count; ++port) {
         const std::uint16_t n =
-            rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
+            ctx_.rx_rings[port] != nullptr
+                ? static_cast<std::uint16_t>(rte_ring_sc_dequeue_burst(
+                      ctx_.rx_rings[port], reinterpret_cast<void**>(pkts.data()), kBurstSize,
+                      nullptr))
+                : rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
         if (n != 0) process_burst(port, pkts.data(), n, now);
         handled += n;
     }

@@ -11,6 +11,7 @@
 
 #include "frames.hpp"
 #include "ring_worker_fixture.hpp"
+#include "rtpx/dataplane/config.hpp"
 
 namespace rtpx::dataplane {
 namespace {
@@ -42,8 +43,8 @@ class ExceptionTest : public RingWorkerTest {
     void configure(WorkerContext& ctx) override {
         port_.has_exception = true;
         port_.exception_port_id = fake_tap();
-        exception_ = std::make_unique<ExceptionPath>(ctx.ports, ctx.port_count, 0, ctx.counters,
-                                                     rate_pps());
+        exception_ =
+            std::make_unique<ExceptionPath>(ctx.ports, ctx.port_count, 0, ctx.counters, rate_pps());
         ctx.exception = exception_.get();
     }
     virtual std::uint32_t rate_pps() const { return kDefaultExceptionRatePps; }
@@ -103,7 +104,8 @@ TEST_F(ExceptionTest, NonMediaTrafficForOurAddressGoesToTheKernel) {
     EXPECT_EQ(kernel[0], ssh);
     EXPECT_EQ(kernel[1], sip);
     EXPECT_EQ(exception_->counters().to_kernel.get(), 2u);
-    for (std::size_t r = 0; r < flowapi::kDropReasonCount; ++r) EXPECT_EQ(counters_.drops[r].get(), 0u) << r;
+    for (std::size_t r = 0; r < flowapi::kDropReasonCount; ++r)
+        EXPECT_EQ(counters_.drops[r].get(), 0u) << r;
 }
 
 // What is not for our addresses stays dropped by its reason: UDP to another IP that reached our
@@ -161,6 +163,29 @@ TEST_F(LimitedExceptionTest, AFloodIsLimitedAndCounted) {
     EXPECT_TRUE(run_at(flood).empty());
     EXPECT_EQ(kernel_received().size(), 2u);
     EXPECT_EQ(drops(DropReason::kExceptionLimited), 8u);
+}
+
+TEST(ExceptionConfig, TapNameAndRateWithErrorsNamed) {
+    const std::string port = "[[port]]\nvdev = \"net_ring0\"\naddresses = [\"192.0.2.1\"]\n";
+    auto c = parse_config(port, "dp.toml");
+    ASSERT_TRUE(c) << c.error();
+    EXPECT_TRUE(c->ports[0].exception.empty());
+    EXPECT_EQ(c->ports[0].exception_rate_pps, kDefaultExceptionRatePps);
+    c = parse_config(
+        port + "exception = \"tap\"\nexception_iface = \"sip0\"\nexception_rate_pps = 0\n",
+        "dp.toml");
+    ASSERT_TRUE(c) << c.error();
+    EXPECT_EQ(c->ports[0].exception, "tap");
+    EXPECT_EQ(c->ports[0].exception_iface, "sip0");
+    EXPECT_EQ(c->ports[0].exception_rate_pps, 0u);
+    c = parse_config(port + "exception = \"kni\"\n", "dp.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error(), "dp.toml:4:13: port[0].exception: expected \"tap\" or \"none\"");
+    c = parse_config(port + "exception_iface = \"a-very-long-interface\"\n", "dp.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error(),
+              "dp.toml:4:19: port[0].exception_iface: expected an interface name of 1 to 15 "
+              "characters");
 }
 
 // for_kernel() alone: VLAN, MAC and address rules.

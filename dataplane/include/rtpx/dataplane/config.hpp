@@ -11,6 +11,8 @@
 //   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
 //   srtp_failure_threshold = 100   # an srtp_failures event every this many SRTP failures of a
 //                                  # flow (0: none)
+//   dispatch = false          # true: the last lcore is a dispatcher that reads every port's single
+//                             # RX queue and feeds the workers through rings (needs lcores)
 //
 //   [[port]]
 //   vdev = "net_af_packet0,iface=veth0"   # or: pci = "0000:03:00.0"
@@ -69,6 +71,7 @@ struct Config {
     std::uint32_t idle_sleep_us = 200;
     std::vector<std::string> eal;
     std::uint32_t srtp_failure_threshold = 100;
+    bool dispatch = false;  // dispatcher mode (dispatcher.hpp); needs `lcores`
     std::vector<PortConfig> ports;
 };
 

@@ -69,8 +69,8 @@ class ExceptionPath {
         std::array<rte_mbuf*, kBurstSize> pkts;
         for (std::uint16_t port = 0; port < port_count_; ++port) {
             if (!ports_[port].has_exception) continue;
-            const std::uint16_t n = rte_eth_rx_burst(ports_[port].exception_port_id, queue_,
-                                                     pkts.data(), kBurstSize);
+            const std::uint16_t n =
+                rte_eth_rx_burst(ports_[port].exception_port_id, queue_, pkts.data(), kBurstSize);
             for (std::uint16_t i = 0; i < n; ++i) {
                 if (prepare_for_port(port, pkts[i])) send(port, pkts[i]);
             }

@@ -136,6 +136,9 @@ struct WorkerContext {
     RtcpAgent* rtcp = nullptr;  // this lcore's RTCP agent (none: terminated RTCP is only dropped)
     std::uint32_t idle_sleep_us = 0;  // IdleBackoff's longest sleep; 0: busy poll
     ExceptionPath* exception = nullptr;  // this lcore's exception path (none: such frames drop)
+    // Dispatcher mode (dispatcher.hpp): where set, port i's frames come from rx_rings[i] (SC)
+    // instead of its RX queue.
+    std::array<rte_ring*, kMaxPorts> rx_rings{};
 };
 
 class Worker {

@@ -169,8 +169,9 @@ enum class DropReason : std::uint8_t {
     kNoMbuf,
     kRateLimited,
     kExceptionLimited,
+    kDispatchRingFull,
 };
-inline constexpr std::size_t kDropReasonCount = 18;
+inline constexpr std::size_t kDropReasonCount = 19;
 
 struct DropReasonInfo {
     std::string_view name;
@@ -195,6 +196,7 @@ inline constexpr std::array<DropReasonInfo, kDropReasonCount> kDropReasons{{
     {"no_mbuf", "no mbuf for a reply"},
     {"rate_limited", "over the flow's rate limit (packets or bytes per second)"},
     {"exception_limited", "for the kernel, but over the exception port's rate or its queue was full"},
+    {"dispatch_ring_full", "the dispatcher's ring to the flow's worker was full"},
 }};
 [[nodiscard]] constexpr const DropReasonInfo& info(DropReason r) noexcept {
     return kDropReasons[static_cast<std::size_t>(r)];
