@@ -8,25 +8,35 @@
 # media address reach a server on the core's kernel through the TAP, and its answers (and the
 # kernel's own ARP) leave through the data plane's port; ICMP echo is still answered by the data
 # plane; a media flow on the same address is still relayed by the data plane and never seen by the
-# kernel's UDP stack. The core's veths are kept from the kernel's IP stack by a tc ingress drop
-# (af_packet taps see frames before tc ingress), as NICs bound to DPDK would be. Namespaces and files are removed on every exit.
+# kernel's UDP stack. The core's veths are kept from the kernel's IP stack (an iptables raw drop:
+# af_packet taps see frames before netfilter; no ARP answers), as NICs bound to DPDK would be. Namespaces and files are removed on every exit.
 #
 # usage: dataplane_exception_test.sh RTPX_DATAPLANE RTPX    (exit 77: skipped, not root / no ip,
-#                                                           tc or /dev/net/tun)
+#                                                           iptables or /dev/net/tun)
 TAG=rtpxe
 VETH=xe
 source "$(dirname "$0")/netns_lib.bash"
-if ! command -v tc >/dev/null || [[ ! -c /dev/net/tun ]]; then
-    echo "skipped: needs tc(8) and /dev/net/tun"
+if ! command -v iptables >/dev/null || [[ ! -c /dev/net/tun ]]; then
+    echo "skipped: needs iptables(8) and /dev/net/tun"
     exit 77
 fi
 TAP=rtpxe$$
 
 topology_up
-ip netns exec "$C" tc qdisc add dev "$CA" ingress
-ip netns exec "$C" tc filter add dev "$CA" ingress matchall action drop
-ip netns exec "$C" tc qdisc add dev "$CB" ingress
-ip netns exec "$C" tc filter add dev "$CB" ingress matchall action drop
+for dev in "$CA" "$CB"; do
+    ip netns exec "$C" iptables -t raw -A PREROUTING -i "$dev" -j DROP
+    ip netns exec "$C" sysctl -qw "net.ipv4.conf.$dev.arp_ignore=8"
+done
+
+# Alice's veth computes full checksums (ethtool -K eth0 tx off, through the ioctl): a veth leaves
+# a partial one for offload, which af_packet hands over as is and the TAP's kernel would refuse;
+# a NIC delivers complete sums.
+ip netns exec "$A" "$PY" -c '
+import array, fcntl, socket, struct
+value = array.array("B", struct.pack("II", 0x17, 0))  # ETHTOOL_STXCSUM, off
+ifreq = struct.pack("16sP", b"eth0", value.buffer_info()[0]).ljust(40, b"\0")
+fcntl.ioctl(socket.socket(), 0x8946, ifreq)  # SIOCETHTOOL
+' || fail "cannot turn alice's TX checksum offload off"
 
 start_dataplane '"10.77.1.1"' '"10.77.2.1"' '' "exception = \"tap\"
 exception_iface = \"$TAP\""
@@ -82,7 +92,7 @@ cat >"$WORK/flows.json" <<'JSON'
 {"flows": [{"local": "10.77.1.1:30000", "egress_source": "10.77.2.1:30002",
             "egress_destination": "10.77.2.2:5004"}]}
 JSON
-"$RTPX" flow add "$WORK/flows.json" --dataplane "$SOCK" | grep -qx "added 1 flows" || fail "flow add"
+"$RTPX" flow add "$WORK/flows.json" --dataplane "$SOCK" | grep -qx "added 1 flow" || fail "flow add"
 ip netns exec "$B" "$PY" "$HERE/rtp_peer.py" ping 10.77.2.1 || fail "bob cannot ping 10.77.2.1"
 udp_in() { ip netns exec "$C" awk '/^Udp:/ && ++n == 2 {print $2}' /proc/net/snmp; }
 BEFORE=$(udp_in)
