@@ -1,6 +1,8 @@
 #include "rtpx/dataplane/dispatcher.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -16,8 +18,11 @@ std::uint16_t dispatch_worker(const std::uint8_t* frame, std::size_t size,
     if (workers <= 1) return 0;
     const auto p = parse_frame(frame, size);
     if (!p || p->kind != FrameKind::kUdp) return 0;
-    const std::uint32_t h = rte_hash_crc(frame + p->dst_ip_offset(),
-                                         static_cast<std::uint32_t>(p->ip_size()), p->dst_port);
+    // rte_hash_crc reads 4 and 8 bytes at a time: an aligned copy of the address.
+    alignas(8) std::array<std::uint8_t, 16> ip;
+    std::memcpy(ip.data(), frame + p->dst_ip_offset(), p->ip_size());
+    const std::uint32_t h =
+        rte_hash_crc(ip.data(), static_cast<std::uint32_t>(p->ip_size()), p->dst_port);
     return static_cast<std::uint16_t>(h % workers);
 }
 
