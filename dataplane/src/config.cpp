@@ -90,8 +90,9 @@ Config parse(const toml::table& root, const std::string& file) {
         }
     }
     if (c.dispatch && c.lcores.empty()) {
-        throw ConfigError{file + ": dataplane.dispatch: needs dataplane.lcores (main, workers, "
-                                 "then the dispatcher)"};
+        throw ConfigError{file +
+                          ": dataplane.dispatch: needs dataplane.lcores (main, workers, "
+                          "then the dispatcher)"};
     }
     const auto* ports = root.get("port");
     if (ports == nullptr) throw ConfigError{file + ": port: at least one [[port]] is required"};

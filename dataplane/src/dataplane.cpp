@@ -50,9 +50,10 @@ struct Dataplane::State {
     std::vector<rte_ring*> to_control;
     std::vector<rte_ring*> from_control;
     std::vector<std::unique_ptr<RtcpAgent>> rtcp_agents;  // one per worker
-    std::vector<std::unique_ptr<ExceptionPath>> exceptions;  // one per worker, when any port has one
-    std::vector<std::uint16_t> exception_ports;             // the TAPs' DPDK ports
-    std::unique_ptr<Dispatcher> dispatcher;                 // dispatch mode only
+    std::vector<std::unique_ptr<ExceptionPath>>
+        exceptions;                              // one per worker, when any port has one
+    std::vector<std::uint16_t> exception_ports;  // the TAPs' DPDK ports
+    std::unique_ptr<Dispatcher> dispatcher;      // dispatch mode only
     std::vector<rte_ring*> dispatch_rings;
     std::vector<std::unique_ptr<Worker>> workers;
     std::atomic<bool> stop_workers{false};
@@ -152,8 +153,8 @@ tl::expected<std::uint16_t, std::string> start_exception_port(const PortConfig& 
     if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0)
         return tl::unexpected(std::string("configure: ") + rte_strerror(-rc));
     for (std::uint16_t q = 0; q < queues; ++q) {
-        if (int rc = rte_eth_rx_queue_setup(id, q, 512, static_cast<unsigned>(socket), nullptr,
-                                            pool);
+        if (int rc =
+                rte_eth_rx_queue_setup(id, q, 512, static_cast<unsigned>(socket), nullptr, pool);
             rc != 0) {
             return tl::unexpected(std::string("RX queue: ") + rte_strerror(-rc));
         }
@@ -388,7 +389,8 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
             }
         }
         if (pc.exception == "tap") {
-            auto tap = start_exception_port(pc, i, queues, socket, s.pools[static_cast<std::size_t>(socket)], mac);
+            auto tap = start_exception_port(pc, i, queues, socket,
+                                            s.pools[static_cast<std::size_t>(socket)], mac);
             if (!tap) return tl::unexpected(what + ": exception port: " + tap.error());
             ctx.has_exception = true;
             ctx.exception_port_id = *tap;
@@ -453,8 +455,8 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         if (!s.exception_ports.empty()) {
             std::uint32_t rate = 0;
             for (const auto& p : config.ports) rate = std::max(rate, p.exception_rate_pps);
-            s.exceptions.push_back(std::make_unique<ExceptionPath>(
-                ctx.ports, ctx.port_count, ctx.queue, ctx.counters, rate));
+            s.exceptions.push_back(std::make_unique<ExceptionPath>(ctx.ports, ctx.port_count,
+                                                                   ctx.queue, ctx.counters, rate));
             ctx.exception = s.exceptions.back().get();
         }
         s.workers.push_back(std::make_unique<Worker>(ctx));

@@ -221,9 +221,9 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 const flowapi::FlowSpec* installed =
                     reverse != nullptr ? &reverse->config.load(std::memory_order_acquire)->spec
                                        : nullptr;
-                srtcp_in = make_srtp_direction(
-                    reverse_egress_srtp(op.spec, batch_specs, installed),
-                    previous ? &previous->srtcp_to_ingress : nullptr, "srtp_egress (reverse)");
+                srtcp_in = make_srtp_direction(reverse_egress_srtp(op.spec, batch_specs, installed),
+                                               previous ? &previous->srtcp_to_ingress : nullptr,
+                                               "srtp_egress (reverse)");
                 if (!srtcp_in) {
                     release_prepared();
                     return reject(i, "." + srtcp_in.error());

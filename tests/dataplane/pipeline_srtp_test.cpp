@@ -11,9 +11,9 @@
 #include <gtest/gtest.h>
 
 #include "ring_worker_fixture.hpp"
-#include "srtp_reference.hpp"
 #include "rtpx/dataplane/srtp_stage.hpp"
 #include "rtpx/rtp/bytes.hpp"
+#include "srtp_reference.hpp"
 
 namespace rtpx::dataplane {
 namespace {

@@ -134,7 +134,7 @@ struct WorkerContext {
     TscClock clock;
     std::uint32_t srtp_failure_threshold = kDefaultSrtpFailureThreshold;  // 0: no events
     RtcpAgent* rtcp = nullptr;  // this lcore's RTCP agent (none: terminated RTCP is only dropped)
-    std::uint32_t idle_sleep_us = 0;  // IdleBackoff's longest sleep; 0: busy poll
+    std::uint32_t idle_sleep_us = 0;     // IdleBackoff's longest sleep; 0: busy poll
     ExceptionPath* exception = nullptr;  // this lcore's exception path (none: such frames drop)
     // Dispatcher mode (dispatcher.hpp): where set, port i's frames come from rx_rings[i] (SC)
     // instead of its RX queue.

@@ -195,7 +195,8 @@ inline constexpr std::array<DropReasonInfo, kDropReasonCount> kDropReasons{{
     {"exception_ignored", "ARP, ICMP or ND that needs no answer"},
     {"no_mbuf", "no mbuf for a reply"},
     {"rate_limited", "over the flow's rate limit (packets or bytes per second)"},
-    {"exception_limited", "for the kernel, but over the exception port's rate or its queue was full"},
+    {"exception_limited",
+     "for the kernel, but over the exception port's rate or its queue was full"},
     {"dispatch_ring_full", "the dispatcher's ring to the flow's worker was full"},
 }};
 [[nodiscard]] constexpr const DropReasonInfo& info(DropReason r) noexcept {
