@@ -394,6 +394,7 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
             if (!tap) return tl::unexpected(what + ": exception port: " + tap.error());
             ctx.has_exception = true;
             ctx.exception_port_id = *tap;
+            ctx.exception_rate_pps = pc.exception_rate_pps;
             s.exception_ports.push_back(*tap);
         }
         s.neighbours.push_back(std::make_unique<NeighbourTable>());
@@ -453,10 +454,8 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
                                                             ctx.flows, clock.now_unix_ns()));
         ctx.rtcp = s.rtcp_agents.back().get();
         if (!s.exception_ports.empty()) {
-            std::uint32_t rate = 0;
-            for (const auto& p : config.ports) rate = std::max(rate, p.exception_rate_pps);
             s.exceptions.push_back(std::make_unique<ExceptionPath>(ctx.ports, ctx.port_count,
-                                                                   ctx.queue, ctx.counters, rate));
+                                                                   ctx.queue, ctx.counters));
             ctx.exception = s.exceptions.back().get();
         }
         s.workers.push_back(std::make_unique<Worker>(ctx));

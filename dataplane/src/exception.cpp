@@ -37,12 +37,13 @@ bool for_kernel(const std::uint8_t* f, std::size_t size, const PortIdentity& por
 }
 
 ExceptionPath::ExceptionPath(const PortContext* ports, std::uint16_t port_count,
-                             std::uint16_t queue, LcoreCounters* lcore, std::uint32_t rate_pps)
+                             std::uint16_t queue, LcoreCounters* lcore)
     : ports_(ports), port_count_(port_count), queue_(queue), lcore_(lcore) {
-    if (rate_pps == 0) return;
-    const flowapi::RateLimit limit{rate_pps, rate_pps / 10 == 0 ? 1 : rate_pps / 10, 0, 0};
-    for (auto& m : meters_) {
-        if (auto meter = RateMeter::make(limit, rte_get_tsc_hz())) m = *meter;
+    for (std::uint16_t p = 0; p < port_count && p < kMaxPorts; ++p) {
+        const std::uint32_t rate = ports[p].exception_rate_pps;
+        if (rate == 0) continue;
+        const flowapi::RateLimit limit{rate, rate / 10 == 0 ? 1 : rate / 10, 0, 0};
+        if (auto meter = RateMeter::make(limit, rte_get_tsc_hz())) meters_[p] = *meter;
     }
 }
 

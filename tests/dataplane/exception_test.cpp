@@ -43,8 +43,8 @@ class ExceptionTest : public RingWorkerTest {
     void configure(WorkerContext& ctx) override {
         port_.has_exception = true;
         port_.exception_port_id = fake_tap();
-        exception_ =
-            std::make_unique<ExceptionPath>(ctx.ports, ctx.port_count, 0, ctx.counters, rate_pps());
+        port_.exception_rate_pps = rate_pps();
+        exception_ = std::make_unique<ExceptionPath>(ctx.ports, ctx.port_count, 0, ctx.counters);
         ctx.exception = exception_.get();
     }
     virtual std::uint32_t rate_pps() const { return kDefaultExceptionRatePps; }

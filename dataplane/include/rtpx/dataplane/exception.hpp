@@ -9,10 +9,10 @@
 //     (exception_ignored: ARP replies, echo replies, NAs ...), when the frame is for the port
 //     (its MAC or a group address, its VLAN) and, for IP, for one of its media addresses or an
 //     IPv6 multicast group;
-//   - untagged (a VLAN tag is removed), at most `rate_pps` frames per second per worker and port
-//     (an rte_meter token bucket, burst rate_pps / 10): the kernel path costs a system call per
-//     frame, so a flood to the media address must not reach it unbounded. Frames over the limit,
-//     and frames the TAP queue did not take, are dropped as exception_limited.
+//   - untagged (a VLAN tag is removed), at most exception_rate_pps frames per second per worker
+//     and port (an rte_meter token bucket, burst a tenth of it): the kernel path costs a system
+//     call per frame, so a flood to the media address must not reach it unbounded. Frames over the
+//     limit, and frames the TAP queue did not take, are dropped as exception_limited.
 // From the kernel: every worker polls its own queue of every TAP and sends what it reads out of
 // the TAP's port (tagged with the port's VLAN), unchanged: the TAP has the port's MAC, and the
 // kernel's ARP/ND goes through the same path (replies come back as exceptions).
@@ -49,10 +49,10 @@ struct ExceptionCounters {
 
 class ExceptionPath {
   public:
-    // `ports`: the worker's ports (PortContext::exception_port_id / has_exception);
-    // `queue`: the worker's queue on every exception port. rate_pps == 0: no limit.
+    // `ports`: the worker's ports (PortContext::has_exception, exception_port_id and
+    // exception_rate_pps); `queue`: the worker's queue on every exception port.
     ExceptionPath(const PortContext* ports, std::uint16_t port_count, std::uint16_t queue,
-                  LcoreCounters* lcore, std::uint32_t rate_pps);
+                  LcoreCounters* lcore);
 
     // A frame received on `port` that the worker would drop as `why` (unsupported_l3,
     // ip_fragment, no_flow or exception_ignored; other reasons are never offered to the kernel):

@@ -56,6 +56,7 @@ struct PortContext {
     // The port's exception port (exception.hpp), when it has one: the DPDK port of its TAP.
     bool has_exception = false;
     std::uint16_t exception_port_id = 0;
+    std::uint32_t exception_rate_pps = 0;  // per worker; 0: no limit
 };
 
 struct alignas(64) LcoreCounters {
