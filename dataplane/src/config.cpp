@@ -57,7 +57,11 @@ Config parse(const toml::table& root, const std::string& file) {
         const auto& t = *dp->as_table();
         check_keys(file, t, "dataplane.",
                    {"control_socket", "lcores", "max_flows", "mbufs", "idle_sleep_us", "eal",
-                    "srtp_failure_threshold"});
+                    "srtp_failure_threshold", "dispatch"});
+        if (const auto* n = t.get("dispatch")) {
+            if (!n->is_boolean()) fail(file, *n, "dataplane.dispatch", "expected true or false");
+            c.dispatch = n->as_boolean()->get();
+        }
         if (const auto* n = t.get("control_socket"))
             c.control_socket = get_string(file, *n, "dataplane.control_socket");
         if (const auto* n = t.get("lcores")) c.lcores = get_string(file, *n, "dataplane.lcores");
@@ -85,6 +89,11 @@ Config parse(const toml::table& root, const std::string& file) {
             }
         }
     }
+    if (c.dispatch && c.lcores.empty()) {
+        throw ConfigError{file +
+                          ": dataplane.dispatch: needs dataplane.lcores (main, workers, "
+                          "then the dispatcher)"};
+    }
     const auto* ports = root.get("port");
     if (ports == nullptr) throw ConfigError{file + ": port: at least one [[port]] is required"};
     if (!ports->is_array_of_tables()) fail(file, *ports, "port", "expected [[port]] tables");
@@ -94,7 +103,7 @@ Config parse(const toml::table& root, const std::string& file) {
         const auto& t = *node.as_table();
         check_keys(file, t, key + ".",
                    {"vdev", "pci", "addresses", "gateway_mac", "vlan", "rx_descriptors",
-                    "tx_descriptors"});
+                    "tx_descriptors", "exception", "exception_iface", "exception_rate_pps"});
         PortConfig p;
         if (const auto* n = t.get("vdev")) p.vdev = get_string(file, *n, key + ".vdev");
         if (const auto* n = t.get("pci")) p.pci = get_string(file, *n, key + ".pci");
@@ -126,6 +135,24 @@ Config parse(const toml::table& root, const std::string& file) {
         if (const auto* n = t.get("tx_descriptors")) {
             p.tx_descriptors =
                 static_cast<std::uint16_t>(get_int(file, *n, key + ".tx_descriptors", 32, 32768));
+        }
+        if (const auto* n = t.get("exception")) {
+            p.exception = get_string(file, *n, key + ".exception");
+            if (p.exception == "none") p.exception.clear();
+            if (!p.exception.empty() && p.exception != "tap")
+                fail(file, *n, key + ".exception", "expected \"tap\" or \"none\"");
+        }
+        if (const auto* n = t.get("exception_iface")) {
+            p.exception_iface = get_string(file, *n, key + ".exception_iface");
+            if (p.exception_iface.empty() || p.exception_iface.size() > 15 ||
+                p.exception_iface.find_first_of(",=/ ") != std::string::npos) {
+                fail(file, *n, key + ".exception_iface",
+                     "expected an interface name of 1 to 15 characters");
+            }
+        }
+        if (const auto* n = t.get("exception_rate_pps")) {
+            p.exception_rate_pps = static_cast<std::uint32_t>(
+                get_int(file, *n, key + ".exception_rate_pps", 0, 100'000'000));
         }
         c.ports.push_back(std::move(p));
     }

@@ -25,6 +25,8 @@
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
+#include "rtpx/dataplane/dispatcher.hpp"
+#include "rtpx/dataplane/exception.hpp"
 #include "rtpx/dataplane/flow_table.hpp"
 #include "rtpx/dataplane/rtcp_agent.hpp"
 #include "rtpx/dataplane/worker.hpp"
@@ -48,6 +50,11 @@ struct Dataplane::State {
     std::vector<rte_ring*> to_control;
     std::vector<rte_ring*> from_control;
     std::vector<std::unique_ptr<RtcpAgent>> rtcp_agents;  // one per worker
+    std::vector<std::unique_ptr<ExceptionPath>>
+        exceptions;                              // one per worker, when any port has one
+    std::vector<std::uint16_t> exception_ports;  // the TAPs' DPDK ports
+    std::unique_ptr<Dispatcher> dispatcher;      // dispatch mode only
+    std::vector<rte_ring*> dispatch_rings;
     std::vector<std::unique_ptr<Worker>> workers;
     std::atomic<bool> stop_workers{false};
     bool workers_launched = false;
@@ -124,8 +131,52 @@ tl::expected<sched::Plan, std::string> plan_lcores(const Config& config) {
     return std::move(*plan);
 }
 
+// The exception port of port[index] (exception.hpp): a net_tap vdev named after the port.
+std::string exception_vdev(const PortConfig& p, std::size_t index) {
+    const std::string iface =
+        p.exception_iface.empty() ? "rtpx-exc" + std::to_string(index) : p.exception_iface;
+    return "net_tap_rtpx" + std::to_string(index) + ",iface=" + iface;
+}
+
+// Configures and starts the TAP of port[index] with one queue per worker and the port's MAC;
+// returns its DPDK port.
+tl::expected<std::uint16_t, std::string> start_exception_port(const PortConfig& p,
+                                                              std::size_t index,
+                                                              std::uint16_t queues, int socket,
+                                                              rte_mempool* pool,
+                                                              rte_ether_addr& mac) {
+    const std::string vdev = exception_vdev(p, index);
+    std::uint16_t id = 0;
+    if (rte_eth_dev_get_port_by_name(vdev.substr(0, vdev.find(',')).c_str(), &id) != 0)
+        return tl::unexpected(std::string("no TAP device"));
+    rte_eth_conf conf{};
+    if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0)
+        return tl::unexpected(std::string("configure: ") + rte_strerror(-rc));
+    for (std::uint16_t q = 0; q < queues; ++q) {
+        if (int rc =
+                rte_eth_rx_queue_setup(id, q, 512, static_cast<unsigned>(socket), nullptr, pool);
+            rc != 0) {
+            return tl::unexpected(std::string("RX queue: ") + rte_strerror(-rc));
+        }
+        if (int rc = rte_eth_tx_queue_setup(id, q, 512, static_cast<unsigned>(socket), nullptr);
+            rc != 0) {
+            return tl::unexpected(std::string("TX queue: ") + rte_strerror(-rc));
+        }
+    }
+    // The kernel's interface answers for the port: same MAC.
+    if (int rc = rte_eth_dev_default_mac_addr_set(id, &mac); rc != 0)
+        return tl::unexpected(std::string("MAC address: ") + rte_strerror(-rc));
+    if (int rc = rte_eth_dev_start(id); rc != 0)
+        return tl::unexpected(std::string("start: ") + rte_strerror(-rc));
+    return id;
+}
+
 int launch_worker(void* arg) {
     return static_cast<Worker*>(arg)->run();
+}
+
+int launch_dispatcher(void* arg) {
+    return static_cast<Dispatcher*>(arg)->run();
 }
 
 int telemetry_stats(const char*, const char*, rte_tel_data* d) {
@@ -143,6 +194,14 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
         idle_sleeps += c->idle_sleeps.get();
         for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c->drops[i].get();
     }
+    std::uint64_t to_kernel = 0;
+    std::uint64_t from_kernel = 0;
+    for (const auto& e : g_telemetry_state->exceptions) {
+        to_kernel += e->counters().to_kernel.get();
+        from_kernel += e->counters().from_kernel.get();
+    }
+    rte_tel_data_add_dict_u64(d, "exception_to_kernel", to_kernel);
+    rte_tel_data_add_dict_u64(d, "exception_from_kernel", from_kernel);
     rte_tel_data_add_dict_u64(d, "rx_packets", rx);
     rte_tel_data_add_dict_u64(d, "tx_packets", tx);
     rte_tel_data_add_dict_u64(d, "flows",
@@ -205,6 +264,13 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         args.emplace_back("--in-memory");
     }
     bool any_pci = false;
+    for (std::size_t i = 0; i < config.ports.size(); ++i) {
+        const auto& p = config.ports[i];
+        if (p.exception == "tap") {
+            args.emplace_back("--vdev");
+            args.push_back(exception_vdev(p, i));
+        }
+    }
     for (const auto& p : config.ports) {
         if (!p.vdev.empty()) {
             args.emplace_back("--vdev");
@@ -223,8 +289,9 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         return tl::unexpected(eal_error("EAL init"));
     s.eal_up = true;
     s.started_unix_ns = unix_now_ns();
-    const unsigned worker_count = rte_lcore_count() - 1;
-    if (worker_count == 0)
+    // Dispatch mode: the last lcore reads every port's single RX queue for the workers.
+    const unsigned worker_count = rte_lcore_count() - 1 - (config.dispatch ? 1 : 0);
+    if (rte_lcore_count() < 2 + (config.dispatch ? 1u : 0u))
         return tl::unexpected("lcores \"" + config.lcores +
                               "\": need a main lcore and at least one worker");
 
@@ -251,6 +318,7 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
 
     // Ports: one RX and one TX queue per worker.
     const auto queues = static_cast<std::uint16_t>(worker_count);
+    const std::uint16_t rx_queues = config.dispatch ? 1 : queues;
     for (std::size_t i = 0; i < config.ports.size(); ++i) {
         const auto& pc = config.ports[i];
         const std::uint16_t id = port_ids[i];
@@ -268,17 +336,17 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
             conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
             ctx.offload.udp = true;
         }
-        if (queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
+        if (rx_queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
             conf.rx_adv_conf.rss_conf.rss_hf =
                 info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
         }
-        if (queues > info.max_rx_queues || queues > info.max_tx_queues) {
+        if (rx_queues > info.max_rx_queues || queues > info.max_tx_queues) {
             return tl::unexpected(what + ": has " + std::to_string(info.max_rx_queues) +
                                   " RX queues, " + std::to_string(queues) +
-                                  " workers need one each");
+                                  " workers need one each (or set dataplane.dispatch)");
         }
-        if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0) {
+        if (int rc = rte_eth_dev_configure(id, rx_queues, queues, &conf); rc != 0) {
             return tl::unexpected(what + ": configure: " + rte_strerror(-rc));
         }
         std::uint16_t rxd = pc.rx_descriptors;
@@ -287,8 +355,10 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         int socket = rte_eth_dev_socket_id(id);
         if (socket < 0) socket = 0;
         for (std::uint16_t q = 0; q < queues; ++q) {
-            if (int rc = rte_eth_rx_queue_setup(id, q, rxd, static_cast<unsigned>(socket), nullptr,
-                                                s.pools[static_cast<std::size_t>(socket)]);
+            if (int rc = q >= rx_queues ? 0
+                                        : rte_eth_rx_queue_setup(
+                                              id, q, rxd, static_cast<unsigned>(socket), nullptr,
+                                              s.pools[static_cast<std::size_t>(socket)]);
                 rc != 0) {
                 return tl::unexpected(what + ": RX queue " + std::to_string(q) + ": " +
                                       rte_strerror(-rc));
@@ -318,6 +388,15 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
                             16);
             }
         }
+        if (pc.exception == "tap") {
+            auto tap = start_exception_port(pc, i, queues, socket,
+                                            s.pools[static_cast<std::size_t>(socket)], mac);
+            if (!tap) return tl::unexpected(what + ": exception port: " + tap.error());
+            ctx.has_exception = true;
+            ctx.exception_port_id = *tap;
+            ctx.exception_rate_pps = pc.exception_rate_pps;
+            s.exception_ports.push_back(*tap);
+        }
         s.neighbours.push_back(std::make_unique<NeighbourTable>());
         ctx.neighbours = s.neighbours.back().get();
         s.ports.push_back(ctx);
@@ -334,6 +413,7 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
     unsigned w = 0;
     unsigned lcore = 0;
     RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (w == worker_count) break;  // the dispatcher's
         const std::string suffix = std::to_string(w);
         const int socket = static_cast<int>(rte_lcore_to_socket_id(lcore));
         rte_ring* to =
@@ -358,6 +438,13 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         ctx.clock = clock;
         ctx.idle_sleep_us = config.idle_sleep_us;
         ctx.srtp_failure_threshold = config.srtp_failure_threshold;
+        for (std::size_t p = 0; config.dispatch && p < s.ports.size(); ++p) {
+            rte_ring* r = rte_ring_create(("rtpx_disp_" + suffix + "_" + std::to_string(p)).c_str(),
+                                          1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (r == nullptr) return tl::unexpected(eal_error("dispatcher rings"));
+            s.dispatch_rings.push_back(r);
+            ctx.rx_rings[p] = r;
+        }
         RtcpAgentConfig agent;
         agent.pool = s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)];
         for (std::size_t i = 0; agent.pool == nullptr && i < s.pools.size(); ++i)
@@ -366,13 +453,41 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         s.rtcp_agents.push_back(std::make_unique<RtcpAgent>(agent, ctx.ports, ctx.port_count,
                                                             ctx.flows, clock.now_unix_ns()));
         ctx.rtcp = s.rtcp_agents.back().get();
+        if (!s.exception_ports.empty()) {
+            s.exceptions.push_back(std::make_unique<ExceptionPath>(ctx.ports, ctx.port_count,
+                                                                   ctx.queue, ctx.counters));
+            ctx.exception = s.exceptions.back().get();
+        }
         s.workers.push_back(std::make_unique<Worker>(ctx));
         if (!s.workers.back()->srtp_ready())
             return tl::unexpected("worker " + suffix + ": the IPsec-MB SRTP backend did not start");
         ++w;
     }
+    if (config.dispatch) {
+        DispatcherContext dc;
+        dc.ports = s.ports.data();
+        dc.port_count = static_cast<std::uint16_t>(s.ports.size());
+        for (std::size_t wi = 0; wi < worker_count; ++wi) {
+            std::array<rte_ring*, kMaxPorts> rings{};
+            for (std::size_t p = 0; p < s.ports.size(); ++p)
+                rings[p] = s.dispatch_rings[wi * s.ports.size() + p];
+            dc.rings.push_back(rings);
+        }
+        s.counters.push_back(std::make_unique<LcoreCounters>());
+        dc.counters = s.counters.back().get();
+        dc.stop = &s.stop_workers;
+        dc.idle_sleep_us = config.idle_sleep_us;
+        s.dispatcher = std::make_unique<Dispatcher>(std::move(dc));
+        s.placement += "\ndispatch mode: the last lcore reads every port for the workers";
+    }
     w = 0;
     RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (w == worker_count) {
+            if (rte_eal_remote_launch(launch_dispatcher, s.dispatcher.get(), lcore) != 0)
+                return tl::unexpected("cannot launch the dispatcher on lcore " +
+                                      std::to_string(lcore));
+            break;
+        }
         if (rte_eal_remote_launch(launch_worker, s.workers[w++].get(), lcore) != 0) {
             return tl::unexpected("cannot launch a worker on lcore " + std::to_string(lcore));
         }
@@ -413,6 +528,15 @@ Dataplane::~Dataplane() {
     for (std::size_t i = 0; i < s.ports.size(); ++i) {
         (void)rte_eth_dev_stop(s.ports[i].port_id);
         (void)rte_eth_dev_close(s.ports[i].port_id);
+    }
+    for (auto* r : s.dispatch_rings) {
+        void* m = nullptr;
+        while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+        rte_ring_free(r);
+    }
+    for (const std::uint16_t tap : s.exception_ports) {
+        (void)rte_eth_dev_stop(tap);
+        (void)rte_eth_dev_close(tap);
     }
     s.flows.reset();
     for (auto* r : s.to_control) rte_ring_free(r);

@@ -6,6 +6,7 @@
 #include <new>
 #include <set>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
@@ -196,6 +197,7 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
     std::set<FlowHashKey, KeyLess> keys;
     std::size_t adds = 0;
     std::size_t deletes = 0;
+    std::vector<const flowapi::FlowSpec*> batch_specs;  // for reverse_egress_srtp, when needed
     auto release_prepared = [&] {
         for (auto& p : prepared) {
             destroy_config(p.config);
@@ -242,6 +244,24 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 release_prepared();
                 return reject(i, "." + (!srtp_in ? srtp_in.error() : srtp_out.error()));
             }
+            // SRTCP towards the ingress leg for generated RTCP (rtcp_agent.hpp).
+            tl::expected<SrtpStage, std::string> srtcp_in = SrtpStage{};
+            if (needs_rtcp_state(op.spec)) {
+                if (batch_specs.empty()) {
+                    for (const auto& o : batch.ops) batch_specs.push_back(&o.spec);
+                }
+                const FlowEntry* reverse = find(op.spec.egress_source);
+                const flowapi::FlowSpec* installed =
+                    reverse != nullptr ? &reverse->config.load(std::memory_order_acquire)->spec
+                                       : nullptr;
+                srtcp_in = make_srtp_direction(reverse_egress_srtp(op.spec, batch_specs, installed),
+                                               previous ? &previous->srtcp_to_ingress : nullptr,
+                                               "srtp_egress (reverse)");
+                if (!srtcp_in) {
+                    release_prepared();
+                    return reject(i, "." + srtcp_in.error());
+                }
+            }
             if (ports.port_of(op.spec.local.address) < 0) {
                 release_prepared();
                 return reject(i, ".local.address: " + to_string(op.spec.local.address) +
@@ -253,6 +273,14 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
                 return reject(
                     i, ".egress_source.address: " + to_string(op.spec.egress_source.address) +
                            " is not a media address of any port");
+            }
+            tl::expected<RateMeter, std::string> meter = RateMeter{};
+            if (op.spec.rate_limit.enabled()) {
+                meter = RateMeter::make(op.spec.rate_limit, rte_get_tsc_hz());
+                if (!meter) {
+                    release_prepared();
+                    return reject(i, "." + meter.error());
+                }
             }
             if (op.kind == OpKind::kAdd) {
                 p.entry = make_entry(socket_, op.spec);
@@ -281,6 +309,9 @@ BatchReply FlowTable::apply(const Batch& batch, const PortAddressBook& ports) {
             c.remap_extensions = op.spec.extension_map != kIdentityExt;
             c.srtp_ingress = std::move(*srtp_in);
             c.srtp_egress = std::move(*srtp_out);
+            c.srtcp_to_ingress = std::move(*srtcp_in);
+            c.rate_meter = *meter;
+            c.has_rate_limit = c.rate_meter.enabled();
             c.has_srtp_ingress = c.srtp_ingress.enabled();
             c.has_srtp_egress = c.srtp_egress.enabled();
             c.srtp_ingress_context = c.srtp_ingress.context.get();

@@ -39,6 +39,22 @@ RtcpFlowState::RtcpFlowState(const flowapi::FlowSpec& spec) : local_ssrc(ssrc_fo
     if (spec.transport_cc_feedback) tcc.store(new TransportCcState, std::memory_order_relaxed);
 }
 
+flowapi::SrtpParams reverse_egress_srtp(const flowapi::FlowSpec& spec,
+                                        const std::vector<const flowapi::FlowSpec*>& batch,
+                                        const flowapi::FlowSpec* installed) noexcept {
+    // The reverse flow receives at our egress source and sends from our local endpoint.
+    auto reverse_of = [&](const flowapi::FlowSpec& r) {
+        return r.local == spec.egress_source && r.egress_source == spec.local;
+    };
+    for (const flowapi::FlowSpec* r : batch) {
+        if (r != nullptr && r->local == spec.egress_source) {
+            return reverse_of(*r) ? r->srtp_egress : flowapi::SrtpParams{};
+        }
+    }
+    if (installed != nullptr && reverse_of(*installed)) return installed->srtp_egress;
+    return {};
+}
+
 RtcpFlowState* make_rtcp_state(const flowapi::FlowSpec& spec) {
     return new RtcpFlowState(spec);
 }
@@ -292,8 +308,6 @@ void RtcpAgent::send_reports(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowSt
         rtp::rtcp::SdesBuilder sdes;
         sdes.chunks = std::span(&chunk, 1);
         if (compound.append(rr) && compound.append(sdes)) {
-            // SRTCP protect with cfg.srtp_ingress's outbound context: the seam for the SRTP stage
-            // (dp-srtp). FlowTable::apply refuses SRTP flows until it is connected.
             if (send_to_ingress_leg(entry, cfg, st, compound.bytes(), out)) {
                 counters_.reports_sent.add(1);
                 st.reports_sent.store(st.reports_sent.load(std::memory_order_relaxed) + 1,
@@ -320,7 +334,6 @@ void RtcpAgent::send_reports(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowSt
         rtp::rtcp::SdesBuilder sdes;
         sdes.chunks = std::span(&chunk, 1);
         if (compound.append(sr) && compound.append(sdes)) {
-            // SRTCP protect with cfg.srtp_egress: the seam for the SRTP stage (dp-srtp).
             if (send_to_egress_leg(cfg, compound.bytes(), out)) {
                 counters_.reports_sent.add(1);
                 st.reports_sent.store(st.reports_sent.load(std::memory_order_relaxed) + 1,
@@ -356,7 +369,6 @@ void RtcpAgent::send_feedback(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowS
     while (tcc->recorder.has_unreported()) {
         auto n = tcc->recorder.build_feedback(st.local_ssrc, entry.ssrc, buf);
         if (!n || *n == 0) break;
-        // SRTCP protect (cfg.srtp_ingress): the seam for the SRTP stage (dp-srtp).
         if (send_to_ingress_leg(entry, cfg, st, rtp::ByteSpan(buf.data(), *n), out)) {
             counters_.feedback_sent.add(1);
             st.feedback_sent.store(st.feedback_sent.load(std::memory_order_relaxed) + 1,
@@ -382,6 +394,10 @@ bool RtcpAgent::send_to_ingress_leg(const FlowEntry& entry, const FlowConfig& cf
         counters_.unresolved.add(1);
         return false;
     }
+    // The ingress leg speaks SRTP when it sends SRTP; our key towards it is the reverse flow's.
+    payload = protect(cfg.has_srtp_ingress || cfg.srtcp_to_ingress.enabled(),
+                      cfg.srtcp_to_ingress.context.get(), payload, out);
+    if (payload.empty()) return false;
     const PortContext& port = ports_[st.ingress_port];
     h.source = spec.local;
     h.src_mac = port.identity.mac;
@@ -406,7 +422,34 @@ bool RtcpAgent::send_to_egress_leg(const FlowConfig& cfg, rtp::ByteSpan payload,
         counters_.unresolved.add(1);  // forward() asks the control thread to resolve it
         return false;
     }
+    payload = protect(cfg.has_srtp_egress, cfg.srtp_egress.context.get(), payload, out);
+    if (payload.empty()) return false;
     return send_frame(cfg.egress_port, h, payload, out);
+}
+
+rtp::ByteSpan RtcpAgent::protect(bool srtp_leg, rtp::srtp::SrtpContext* context,
+                                 rtp::ByteSpan payload, const Emitter& out) noexcept {
+    if (!srtp_leg) return payload;
+    if (context == nullptr || out.srtp == nullptr) {
+        counters_.srtcp_unavailable.add(1);
+        return {};
+    }
+    if (payload.size() + rtp::srtp::srtcp_trailer_len(*context) > srtcp_buf_.size()) {
+        counters_.srtcp_failed.add(1);
+        return {};
+    }
+    std::memcpy(srtcp_buf_.data(), payload.data(), payload.size());
+    rtp::srtp::SrtpPacket packet{context, srtcp_buf_.data(),
+                                 static_cast<std::uint32_t>(payload.size()),
+                                 static_cast<std::uint32_t>(srtcp_buf_.size())};
+    rtp::srtp::SrtpStatus status = rtp::srtp::SrtpStatus::kBackendError;
+    (void)out.srtp->protect_rtcp({&packet, 1}, {&status, 1});
+    if (status != rtp::srtp::SrtpStatus::kOk) {
+        counters_.srtcp_failed.add(1);
+        return {};
+    }
+    counters_.srtcp_protected.add(1);
+    return rtp::ByteSpan(srtcp_buf_.data(), packet.len);
 }
 
 bool RtcpAgent::send_frame(std::uint16_t port, const EgressHeaders& headers, rtp::ByteSpan payload,

@@ -11,6 +11,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "rtpx/dataplane/exception.hpp"
 #include "rtpx/dataplane/rtcp_agent.hpp"
 #include "rtpx/rtp/demux.hpp"
 #include "rtpx/rtp/rtp_packet.hpp"
@@ -123,8 +124,15 @@ void Worker::flush_port(std::uint16_t port) noexcept {
 }
 
 void Worker::flush() noexcept {
+    if (ctx_.exception != nullptr) ctx_.exception->flush();
     for (std::uint16_t port = 0; port < ctx_.port_count; ++port) flush_port(port);
     free_drops();
+}
+
+void Worker::drop_or_to_kernel(DropReason why, std::uint16_t port, rte_mbuf* m,
+                               std::int64_t now_ns) noexcept {
+    if (ctx_.exception == nullptr || !ctx_.exception->offer(port, m, now_ns, why))
+        drop(why, m, nullptr);
 }
 
 void Worker::post(const WorkerMessage& message) noexcept {
@@ -156,7 +164,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         if (!parse_udp4(f, rte_pktmbuf_data_len(m), pf)) [[unlikely]] {
             auto general = parse_frame_general(f, rte_pktmbuf_data_len(m));
             if (!general) {
-                drop(general.error(), m, nullptr);
+                drop_or_to_kernel(general.error(), port, m, now_ns);
                 continue;
             }
             pf = *general;
@@ -183,7 +191,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             if (verdict == ExceptionVerdict::kReply) {
                 send(port, m);
             } else {
-                drop(DropReason::kExceptionIgnored, m, nullptr);
+                drop_or_to_kernel(DropReason::kExceptionIgnored, port, m, now_ns);
             }
             continue;
         }
@@ -221,7 +229,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
         if (j + kPrefetchAhead < k) prefetch_flow(entries[j + kPrefetchAhead]);
         FlowEntry* e = entries[j];
         if (e == nullptr) {
-            drop(DropReason::kNoFlow, udp[j], nullptr);
+            drop_or_to_kernel(DropReason::kNoFlow, port, udp[j], now_ns);
             continue;
         }
         const FlowConfig* cfg = e->config.load(std::memory_order_acquire);
@@ -307,6 +315,12 @@ void Worker::forward(rte_mbuf* m, const ParsedFrame& p, FlowEntry* flow,
                 return;
             }
         }
+    }
+
+    // Per-flow rate limit (rate_meter.hpp): after authentication and the source policy.
+    if (cfg->has_rate_limit && !cfg->rate_meter.conform(p.payload_size(), now_ns)) {
+        drop(DropReason::kRateLimited, m, flow);
+        return;
     }
 
     if (cls == rtp::PacketClass::kRtcp) {
@@ -440,9 +454,18 @@ std::uint32_t Worker::poll_once() noexcept {
     std::uint32_t handled = 0;
     for (std::uint16_t port = 0; port < ctx_.port_count; ++port) {
         const std::uint16_t n =
-            rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
+            ctx_.rx_rings[port] != nullptr
+                ? static_cast<std::uint16_t>(rte_ring_sc_dequeue_burst(
+                      ctx_.rx_rings[port], reinterpret_cast<void**>(pkts.data()), kBurstSize,
+                      nullptr))
+                : rte_eth_rx_burst(ctx_.ports[port].port_id, ctx_.queue, pkts.data(), kBurstSize);
         if (n != 0) process_burst(port, pkts.data(), n, now);
         handled += n;
+    }
+    // Frames the kernel sends through the exception ports (exception.hpp).
+    if (ctx_.exception != nullptr) {
+        handled += ctx_.exception->poll(
+            [this](std::uint16_t port, rte_mbuf* m) noexcept { send(port, m); });
     }
     if (ctx_.from_control != nullptr) {
         const unsigned n = rte_ring_sc_dequeue_burst(
@@ -459,9 +482,11 @@ std::uint32_t Worker::poll_once() noexcept {
     }
     // RTCP reports and transport-cc feedback that are due (a compare when none is).
     if (ctx_.rtcp != nullptr) {
-        ctx_.rtcp->advance(now, {this, [](void* w, std::uint16_t port, rte_mbuf* m) noexcept {
+        ctx_.rtcp->advance(now, {this,
+                                 [](void* w, std::uint16_t port, rte_mbuf* m) noexcept {
                                      static_cast<Worker*>(w)->send(port, m);
-                                 }});
+                                 },
+                                 srtp_.backend.get()});
     }
     flush();
     rte_rcu_qsbr_quiescent(ctx_.flows->rcu(), ctx_.index);

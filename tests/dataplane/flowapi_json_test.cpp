@@ -112,6 +112,42 @@ TEST(FlowapiJson, ParsesTransportCcSettingsAndShowsTheEstimateInStats) {
     EXPECT_EQ(to_json(stats)["estimated_bitrate_bps"], 640'000u);
 }
 
+TEST(FlowapiJson, ParsesAndPrintsTheRateLimit) {
+    const char* text = R"({"local":"192.0.2.1:30000","egress_source":"192.0.2.1:30002",
+        "egress_destination":"203.0.113.9:5004",
+        "rate_limit":{"packets_per_s":60,"burst_packets":10,"bytes_per_s":16000,"burst_bytes":3200}})";
+    auto flows = flows_from_json_text(text);
+    ASSERT_TRUE(flows) << flows.error();
+    const RateLimit want{60, 10, 16000, 3200};
+    EXPECT_EQ((*flows)[0].rate_limit, want);
+    const auto j = to_json((*flows)[0]);
+    EXPECT_EQ(j["rate_limit"]["packets_per_s"], 60u);
+    EXPECT_EQ(j["rate_limit"]["burst_bytes"], 3200u);
+    auto back = flows_from_json_text(j.dump());
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ((*back)[0], (*flows)[0]);
+    // Without a limit, no key.
+    (*flows)[0].rate_limit = {};
+    EXPECT_FALSE(to_json((*flows)[0]).contains("rate_limit"));
+
+    const std::pair<const char*, const char*> bad[] = {
+        {R"({"local":"192.0.2.1:1","egress_source":"192.0.2.1:2","egress_destination":"192.0.2.9:3",
+            "rate_limit":{"packets_per_s":5}})",
+         "flow.rate_limit.burst_packets: a packet rate needs a non-zero burst"},
+        {R"({"local":"192.0.2.1:1","egress_source":"192.0.2.1:2","egress_destination":"192.0.2.9:3",
+            "rate_limit":{"pps":5}})",
+         "flow.rate_limit.pps: unknown key"},
+        {R"({"local":"192.0.2.1:1","egress_source":"192.0.2.1:2","egress_destination":"192.0.2.9:3",
+            "rate_limit":{"bytes_per_s":-1}})",
+         "flow.rate_limit.bytes_per_s: expected an integer from 0 to 18446744073709551615"},
+    };
+    for (const auto& [t, message] : bad) {
+        auto r = flows_from_json_text(t);
+        ASSERT_FALSE(r) << t;
+        EXPECT_EQ(r.error(), message);
+    }
+}
+
 TEST(FlowapiJson, KeysOnlyReadsJustTheLocalEndpoint) {
     auto r = flows_from_json_text(R"({"flows":[{"local":"192.0.2.1:30000"}]})", true);
     ASSERT_TRUE(r) << r.error();

@@ -38,6 +38,7 @@ FlowSpec full_spec() {
     s.clock_rate = 48000;
     s.inactivity_timeout_ms = 30000;
     s.cookie = 0x0102030405060708;
+    s.rate_limit = {60, 10, 24'000, 4'000};
     return s;
 }
 
@@ -112,7 +113,7 @@ TEST(FlowapiWire, HeaderFieldsAreBigEndianAtFixedOffsets) {
     ASSERT_EQ(bytes.size(), kFrameHeaderSize);
     const std::vector<std::uint8_t> expected = {
         0x00, 0x00, 0x00, 0x08,  // length: 8 bytes follow
-        0x02,                    // version 2
+        0x03,                    // version 3
         0x07,                    // type: DumpQuery
         0x00, 0x00,              // flags
         0x01, 0x02, 0x03, 0x04,  // request id
@@ -148,7 +149,7 @@ TEST(FlowapiWire, RejectsLengthThatDisagreesWithTheBytes) {
 
 TEST(FlowapiWire, RejectsUnknownVersion) {
     auto bytes = batch_frame();
-    for (std::uint8_t v : {0, 3}) {
+    for (std::uint8_t v : {0, 4}) {
         bytes[4] = v;
         auto e = decode(bytes);
         ASSERT_FALSE(e);
@@ -165,7 +166,8 @@ TEST(FlowapiWire, DecodesVersionOneFramesWithTheNewerFieldsAtTheirDefaults) {
     Envelope v1{1, Batch{{{OpKind::kAdd, spec}}}, 1};
     const auto bytes = encode(v1);
     EXPECT_EQ(bytes[4], 1);
-    EXPECT_EQ(bytes.size() + 1, encode({1, Batch{{{OpKind::kAdd, spec}}}}).size());
+    // Version 2 added the transport-cc ID byte, version 3 the 20-byte rate limit.
+    EXPECT_EQ(bytes.size() + 1 + 20, encode({1, Batch{{{OpKind::kAdd, spec}}}}).size());
     auto decoded = decode(bytes);
     ASSERT_TRUE(decoded) << describe(decoded.error());
     EXPECT_EQ(decoded->version, 1);
@@ -189,10 +191,10 @@ TEST(FlowapiWire, CarriesTheTransportCcExtensionIdAfterTheFlags) {
     spec.transport_cc_feedback = true;
     spec.transport_cc_extension_id = 0xAB;
     const auto bytes = encode({1, Batch{{{OpKind::kAdd, spec}}}});
-    // clock_rate, inactivity_timeout_ms and cookie (16 bytes) follow the ID.
-    ASSERT_GT(bytes.size(), 17u);
-    EXPECT_EQ(bytes[bytes.size() - 17], 0xAB);
-    EXPECT_EQ(bytes[bytes.size() - 18], 0x03);  // flags: rtcp_mux | transport_cc
+    // clock_rate, inactivity_timeout_ms, cookie (16 bytes) and the rate limit (20) follow the ID.
+    ASSERT_GT(bytes.size(), 37u);
+    EXPECT_EQ(bytes[bytes.size() - 37], 0xAB);
+    EXPECT_EQ(bytes[bytes.size() - 38], 0x03);  // flags: rtcp_mux | transport_cc
     auto decoded = decode(bytes);
     ASSERT_TRUE(decoded);
     EXPECT_EQ(std::get<Batch>(decoded->message).ops[0].spec.transport_cc_extension_id, 0xAB);
@@ -207,6 +209,41 @@ TEST(FlowapiWire, TransportCcFeedbackNeedsTheExtensionId) {
     auto e = decode(encode({1, Batch{{{OpKind::kAdd, spec}}}}));
     ASSERT_FALSE(e);
     EXPECT_STREQ(e.error().field, "ops[].transport_cc_extension_id");
+}
+
+// Version 3 appends the rate limit to the flow spec: big-endian at the spec's end, absent from
+// version 2 frames (which decode with no limit and re-encode to the same bytes).
+TEST(FlowapiWire, CarriesTheRateLimitAtTheSpecsEndFromVersionThree) {
+    FlowSpec spec = minimal_spec();
+    spec.rate_limit = {50, 5, 0x0102030405060708ull, 1500};
+    const auto bytes = encode({1, Batch{{{OpKind::kAdd, spec}}}});
+    const std::vector<std::uint8_t> tail(bytes.end() - 20, bytes.end());
+    const std::vector<std::uint8_t> want = {0, 0, 0, 50, 0, 0, 0, 5, 1, 2,
+                                            3, 4, 5, 6,  7, 8, 0, 0, 5, 0xDC};
+    EXPECT_EQ(tail, want);
+    auto decoded = decode(bytes);
+    ASSERT_TRUE(decoded) << describe(decoded.error());
+    EXPECT_EQ(std::get<Batch>(decoded->message).ops[0].spec.rate_limit, spec.rate_limit);
+
+    const auto v2 = encode({1, Batch{{{OpKind::kAdd, spec}}}, 2});
+    EXPECT_EQ(v2.size() + 20, bytes.size());
+    auto old = decode(v2);
+    ASSERT_TRUE(old) << describe(old.error());
+    EXPECT_FALSE(std::get<Batch>(old->message).ops[0].spec.rate_limit.enabled());
+    EXPECT_EQ(encode(*old), v2);
+}
+
+TEST(FlowapiWire, ARateNeedsABurstNamingTheField) {
+    FlowSpec spec = minimal_spec();
+    spec.rate_limit.packets_per_s = 50;
+    auto e = decode(encode({1, Batch{{{OpKind::kAdd, spec}}}}));
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, DecodeErrc::kInvalid);
+    EXPECT_STREQ(e.error().field, "ops[].rate_limit.burst_packets");
+    spec.rate_limit = {0, 0, 8000, 0};
+    EXPECT_STREQ(validate(spec).field, "rate_limit.burst_bytes");
+    spec.rate_limit.burst_bytes = 1000;
+    EXPECT_EQ(validate(spec).field, nullptr);
 }
 
 TEST(FlowapiWire, RejectsUnknownType) {

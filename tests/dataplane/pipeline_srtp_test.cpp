@@ -13,6 +13,7 @@
 #include "ring_worker_fixture.hpp"
 #include "rtpx/dataplane/srtp_stage.hpp"
 #include "rtpx/rtp/bytes.hpp"
+#include "srtp_reference.hpp"
 
 namespace rtpx::dataplane {
 namespace {
@@ -81,55 +82,6 @@ Bytes udp_payload(const Bytes& f) {
     return Bytes(f.begin() + p->payload_offset(),
                  f.begin() + p->payload_offset() + p->payload_size());
 }
-
-// rtp/srtp's libsrtp2 backend with its own context for a key: the reference end of each test.
-class Reference {
-  public:
-    Reference(SrtpSuite suite, std::uint8_t key_seed) {
-        params_.suite = suite;
-        fill(params_, key_seed);
-        const auto& info = srtp::suite_info(*backend_suite(suite));
-        srtp::SrtpContextParams cp;
-        cp.suite = *backend_suite(suite);
-        cp.master_key = {params_.master_key.data(), info.master_key_len};
-        cp.master_salt = {params_.master_salt.data(), info.master_salt_len};
-        context_ = std::move(*srtp::SrtpContext::create(cp));
-        backend_ = std::move(*srtp::make_libsrtp2_backend());
-    }
-    static void fill(flowapi::SrtpParams& p, std::uint8_t seed) {
-        for (std::size_t i = 0; i < p.master_key.size(); ++i)
-            p.master_key[i] = static_cast<std::uint8_t>(seed + i);
-        for (std::size_t i = 0; i < p.master_salt.size(); ++i)
-            p.master_salt[i] = static_cast<std::uint8_t>(seed * 3 + i);
-    }
-    [[nodiscard]] const flowapi::SrtpParams& params() const { return params_; }
-
-    // The packet protected or unprotected; empty when the backend refuses it.
-    Bytes process(Bytes b, bool protect, bool rtcp) {
-        const std::size_t len = b.size();
-        b.resize(len + 64);
-        srtp::SrtpPacket pkt{context_.get(), b.data(), static_cast<std::uint32_t>(len),
-                             static_cast<std::uint32_t>(b.size())};
-        srtp::SrtpStatus status{};
-        std::span<srtp::SrtpPacket> ps(&pkt, 1);
-        std::span<srtp::SrtpStatus> ss(&status, 1);
-        if (protect) {
-            rtcp ? backend_->protect_rtcp(ps, ss) : backend_->protect_rtp(ps, ss);
-        } else {
-            rtcp ? backend_->unprotect_rtcp(ps, ss) : backend_->unprotect_rtp(ps, ss);
-        }
-        if (status != srtp::SrtpStatus::kOk) return {};
-        b.resize(pkt.len);
-        return b;
-    }
-    Bytes protect(const Bytes& b, bool rtcp = false) { return process(b, true, rtcp); }
-    Bytes unprotect(const Bytes& b, bool rtcp = false) { return process(b, false, rtcp); }
-
-  private:
-    flowapi::SrtpParams params_;
-    std::unique_ptr<srtp::SrtpContext> context_;
-    std::unique_ptr<srtp::SrtpBackend> backend_;
-};
 
 class PipelineSrtp : public RingWorkerTest {
   protected:

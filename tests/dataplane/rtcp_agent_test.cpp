@@ -28,6 +28,7 @@
 #include "rtpx/rtp/rtcp/sdes.hpp"
 #include "rtpx/rtp/rtcp/sender_report.hpp"
 #include "rtpx/rtp/rtcp/transport_feedback.hpp"
+#include "srtp_reference.hpp"
 
 namespace rtpx::dataplane {
 namespace {
@@ -212,7 +213,8 @@ class RtcpAgentTest : public ::testing::Test {
             RtcpAgentTest* self;
             std::int64_t now;
         } ctx{this, now_ns};
-        agent_->advance(now_ns, {&ctx, [](void* c, std::uint16_t port, rte_mbuf* m) noexcept {
+        agent_->advance(now_ns, {&ctx,
+                                 [](void* c, std::uint16_t port, rte_mbuf* m) noexcept {
                                      auto* x = static_cast<Ctx*>(c);
                                      Sent s;
                                      s.at_ns = x->now;
@@ -223,7 +225,8 @@ class RtcpAgentTest : public ::testing::Test {
                                      if (parsed) s.parsed = *parsed;
                                      x->self->sent_.push_back(std::move(s));
                                      rte_pktmbuf_free(m);
-                                 }});
+                                 },
+                                 srtp_.get()});
     }
     // Advances in 1 ms steps (the wheel's resolution) from `from` to `to`.
     void run_until(std::int64_t from, std::int64_t to) {
@@ -248,6 +251,8 @@ class RtcpAgentTest : public ::testing::Test {
     std::unique_ptr<Worker> worker_;
     std::vector<Sent> sent_;
     std::size_t forwarded_ = 0;
+    // The SRTCP backend the agent gets, as a worker hands it its own.
+    std::unique_ptr<rtp::srtp::SrtpBackend> srtp_ = std::move(*rtp::srtp::make_ipsecmb_backend());
 };
 
 // Frame checks common to every generated packet: addresses, MACs, valid IPv4 and UDP checksums.
@@ -506,6 +511,133 @@ TEST_F(RtcpAgentTest, NoReportBeforeTheLegsAddressIsKnown) {
     EXPECT_TRUE(sent_to(4000).empty());
     EXPECT_GE(agent_->counters().no_destination.get(), 1u);
     EXPECT_EQ(sent_to(5004).size(), 1u);  // the SR towards bob does not need alice's address
+}
+
+// ---- SRTCP on generated RTCP (RFC 3711 section 3.4)
+// -----------------------------------------------
+
+// The SRTCP trailer of a packet protected with an 80-bit-tag suite: E flag and index, then the tag.
+std::uint32_t srtcp_e_and_index(rtp::ByteSpan srtcp) {
+    return rtp::load_be32(srtcp.data() + srtcp.size() - 14);
+}
+
+// The reverse flow of spec(): bob's media arrives at 30002 and leaves from 30000 towards alice.
+flowapi::FlowSpec reverse_spec() {
+    flowapi::FlowSpec r;
+    r.local = *flowapi::parse_endpoint("192.0.2.1:30002");
+    r.egress_source = *flowapi::parse_endpoint("192.0.2.1:30000");
+    r.egress_destination = *flowapi::parse_endpoint("198.51.100.7:4000");
+    r.next_hop_mac = kAliceMac;
+    return r;
+}
+
+// An SRTP call leg pair: alice sends SRTP with her key, the relay sends bob SRTP with bob's and
+// alice SRTP with the key she expects (the reverse flow's egress). Every RR and transport-cc
+// feedback towards alice, and every SR towards bob, leaves as SRTCP (E flag, increasing index)
+// that libsrtp2 authenticates and decrypts with the key that leg expects; nothing in clear.
+TEST_F(RtcpAgentTest, GeneratedRtcpTowardsSrtpLegsIsSrtcpThatLibsrtp2Decrypts) {
+    Reference alice_sends(flowapi::SrtpSuite::kAesCm128HmacSha1_80, 0x10);
+    Reference bob_expects(flowapi::SrtpSuite::kAesCm128HmacSha1_80, 0x40);
+    Reference alice_expects(flowapi::SrtpSuite::kAesCm128HmacSha1_80, 0x70);
+    auto s = spec();
+    s.srtp_ingress = alice_sends.params();
+    s.srtp_egress = bob_expects.params();
+    s.transport_cc_feedback = true;
+    s.transport_cc_extension_id = kTccId;
+    auto r = reverse_spec();
+    r.srtp_egress = alice_expects.params();
+    PortAddressBook book;
+    book.port_of = [&](const flowapi::IpAddress& ip) {
+        return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1;
+    };
+    book.describe_port = [&](int, FlowConfig& c) { c.egress_mac = kRelayMac; };
+    const auto reply =
+        table_->apply({{{flowapi::OpKind::kAdd, s}, {flowapi::OpKind::kAdd, r}}}, book);
+    ASSERT_TRUE(reply.ok) << reply.error;
+
+    std::int64_t now = kT0;
+    for (std::uint16_t seq = 1; seq <= 20; ++seq) {
+        now = kT0 + seq * 20 * kMs;
+        const Bytes srtp = alice_sends.protect(rtp(seq, 160u * seq, seq));
+        ASSERT_FALSE(srtp.empty());
+        receive(from_alice(srtp), now);
+    }
+    EXPECT_EQ(forwarded_, 20u);
+    run_until(now, kT0 + 2'000 * kMs);
+
+    std::size_t rr = 0;
+    std::size_t feedback = 0;
+    std::uint32_t last_index = 0;
+    for (const Sent* sent : sent_to(4000)) {
+        expect_frame(*sent, kAliceMac, {198, 51, 100, 7}, 30000, 4000);
+        const rtp::ByteSpan srtcp = sent->payload();
+        EXPECT_FALSE(rtp::rtcp::validate_compound(srtcp, false)) << "RTCP in clear to alice";
+        const std::uint32_t e_index = srtcp_e_and_index(srtcp);
+        EXPECT_NE(e_index & 0x80000000u, 0u) << "E flag";
+        EXPECT_GT(e_index & 0x7FFFFFFFu, last_index);
+        last_index = e_index & 0x7FFFFFFFu;
+        // (A context of its own for the wrong key: a reference context serves one SSRC.)
+        EXPECT_TRUE(Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, 0x40)
+                        .unprotect(Bytes(srtcp.begin(), srtcp.end()), true)
+                        .empty());
+        const Bytes clear = alice_expects.unprotect(Bytes(srtcp.begin(), srtcp.end()), true);
+        ASSERT_FALSE(clear.empty()) << "libsrtp2 refused the SRTCP packet";
+        ASSERT_GE(clear.size(), 8u);
+        if (clear[1] == 201) {
+            ASSERT_TRUE(rtp::rtcp::validate_compound(clear, false));
+            auto view = rtp::rtcp::ReceiverReportView::parse(clear);
+            ASSERT_TRUE(view);
+            ASSERT_EQ(view->report_block_count(), 1u);
+            EXPECT_EQ(view->report_block(0).ssrc, kAliceSsrc);
+            EXPECT_EQ(view->report_block(0).highest_seq, 20u);
+            EXPECT_EQ(cname_of(clear), "rtpx-dataplane");
+            ++rr;
+        } else {
+            EXPECT_EQ(clear[1], 205);  // RTPFB, FMT 15
+            EXPECT_EQ(clear[0] & 0x1F, 15);
+            ++feedback;
+        }
+    }
+    EXPECT_GE(rr, 1u);
+    EXPECT_GE(feedback, 1u);
+
+    const auto to_bob = sent_to(5004);
+    ASSERT_EQ(to_bob.size(), 1u);
+    const rtp::ByteSpan srtcp = to_bob[0]->payload();
+    EXPECT_NE(srtcp_e_and_index(srtcp) & 0x80000000u, 0u);
+    EXPECT_TRUE(Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, 0x70)
+                    .unprotect(Bytes(srtcp.begin(), srtcp.end()), true)
+                    .empty());
+    const Bytes clear = bob_expects.unprotect(Bytes(srtcp.begin(), srtcp.end()), true);
+    ASSERT_FALSE(clear.empty());
+    ASSERT_TRUE(rtp::rtcp::validate_compound(clear, false));
+    auto sr = rtp::rtcp::SenderReportView::parse(clear);
+    ASSERT_TRUE(sr);
+    EXPECT_EQ(sr->ssrc(), kAliceSsrc);
+    EXPECT_EQ(sr->packet_count(), 20u);
+    EXPECT_EQ(agent_->counters().srtcp_protected.get(), sent_to(4000).size() + 1);
+    EXPECT_EQ(agent_->counters().srtcp_unavailable.get(), 0u);
+}
+
+// Alice sends SRTP but no reverse flow says which key she expects from us: the RR is not sent
+// (never in clear to an SRTP leg) and counted; bob's leg is plain, so his SR goes out in clear.
+TEST_F(RtcpAgentTest, NoKeyForAnSrtpLegMeansNoRtcpToItNotRtcpInClear) {
+    Reference alice_sends(flowapi::SrtpSuite::kAesCm128HmacSha1_32, 0x21);
+    auto s = spec();
+    s.srtp_ingress = alice_sends.params();
+    ASSERT_TRUE(apply(flowapi::OpKind::kAdd, s).ok);
+    std::int64_t now = kT0;
+    for (std::uint16_t seq = 1; seq <= 5; ++seq) {
+        now = kT0 + seq * 20 * kMs;
+        receive(from_alice(alice_sends.protect(rtp(seq, 160u * seq))), now);
+    }
+    run_until(now, kT0 + 2'000 * kMs);
+    EXPECT_TRUE(sent_to(4000).empty());
+    EXPECT_GE(agent_->counters().srtcp_unavailable.get(), 1u);
+    const auto to_bob = sent_to(5004);
+    ASSERT_EQ(to_bob.size(), 1u);
+    EXPECT_TRUE(rtp::rtcp::validate_compound(to_bob[0]->payload(), false));
+    EXPECT_EQ(agent_->counters().srtcp_protected.get(), 0u);
 }
 
 }  // namespace

@@ -60,9 +60,9 @@ topology_up() {
     ip -n "$C" link set "$CB" up
 }
 
-# start_dataplane PORT0_ADDRESSES PORT1_ADDRESSES [EXTRA_DATAPLANE_LINES]: writes $WORK/dp.toml
-# (ports on net_af_packet over $CA and $CB; addresses as TOML array items, e.g. '"10.77.1.1"'),
-# starts rtpx-dataplane in the core with it and waits for its control socket.
+# start_dataplane PORT0_ADDRESSES PORT1_ADDRESSES [EXTRA_DATAPLANE_LINES [EXTRA_PORT0_LINES]]:
+# writes $WORK/dp.toml (ports on net_af_packet over $CA and $CB; addresses as TOML array items,
+# e.g. '"10.77.1.1"'), starts rtpx-dataplane in the core with it and waits for its control socket.
 start_dataplane() {
     cat >"$WORK/dp.toml" <<TOML
 [dataplane]
@@ -76,6 +76,7 @@ ${3:-}
 [[port]]
 vdev = "net_af_packet0,iface=$CA"
 addresses = [$1]
+${4:-}
 
 [[port]]
 vdev = "net_af_packet1,iface=$CB"

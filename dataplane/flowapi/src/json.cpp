@@ -136,7 +136,8 @@ const std::set<std::string, std::less<>> kKeys = {"local",
                                                   "transport_cc_extension_id",
                                                   "clock_rate",
                                                   "inactivity_timeout_ms",
-                                                  "cookie"};
+                                                  "cookie",
+                                                  "rate_limit"};
 
 tl::expected<FlowSpec, std::string> parse_flow(const json& j, const std::string& where,
                                                bool keys_only) {
@@ -219,6 +220,29 @@ tl::expected<FlowSpec, std::string> parse_flow(const json& j, const std::string&
                                                                  "inactivity_timeout_ms"));
     if (j.contains("cookie"))
         RTPX_TRY(s.cookie, uint_at<std::uint64_t>(j["cookie"], where, "cookie"));
+    if (j.contains("rate_limit")) {
+        const json& limit = j["rate_limit"];
+        const std::string w = where + ".rate_limit";
+        if (!limit.is_object()) return fail(where, "rate_limit", "expected an object");
+        for (const auto& [k, v] : limit.items()) {
+            if (k != "packets_per_s" && k != "burst_packets" && k != "bytes_per_s" &&
+                k != "burst_bytes") {
+                return Error(w + "." + k + ": unknown key");
+            }
+        }
+        if (limit.contains("packets_per_s"))
+            RTPX_TRY(s.rate_limit.packets_per_s,
+                     uint_at<std::uint32_t>(limit["packets_per_s"], w, "packets_per_s"));
+        if (limit.contains("burst_packets"))
+            RTPX_TRY(s.rate_limit.burst_packets,
+                     uint_at<std::uint32_t>(limit["burst_packets"], w, "burst_packets"));
+        if (limit.contains("bytes_per_s"))
+            RTPX_TRY(s.rate_limit.bytes_per_s,
+                     uint_at<std::uint64_t>(limit["bytes_per_s"], w, "bytes_per_s"));
+        if (limit.contains("burst_bytes"))
+            RTPX_TRY(s.rate_limit.burst_bytes,
+                     uint_at<std::uint32_t>(limit["burst_bytes"], w, "burst_bytes"));
+    }
 #undef RTPX_TRY
     if (const auto problem = validate(s); problem.field != nullptr) {
         return Error(where + "." + problem.field + ": " + problem.what);
@@ -287,6 +311,12 @@ json to_json(const FlowSpec& s) {
     if (s.rewrite_ssrc) j["rewrite_ssrc"] = *s.rewrite_ssrc;
     if (s.seq_offset) j["seq_offset"] = *s.seq_offset;
     if (s.timestamp_offset) j["timestamp_offset"] = *s.timestamp_offset;
+    if (s.rate_limit.enabled()) {
+        j["rate_limit"] = {{"packets_per_s", s.rate_limit.packets_per_s},
+                           {"burst_packets", s.rate_limit.burst_packets},
+                           {"bytes_per_s", s.rate_limit.bytes_per_s},
+                           {"burst_bytes", s.rate_limit.burst_bytes}};
+    }
     return j;
 }
 

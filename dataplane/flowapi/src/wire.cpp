@@ -101,6 +101,12 @@ void encode_flow_spec(Writer& w, const FlowSpec& s) {
     w.u32(s.clock_rate);
     w.u32(s.inactivity_timeout_ms);
     w.u64(s.cookie);
+    if (w.version >= 3) {
+        w.u32(s.rate_limit.packets_per_s);
+        w.u32(s.rate_limit.burst_packets);
+        w.u64(s.rate_limit.bytes_per_s);
+        w.u32(s.rate_limit.burst_bytes);
+    }
 }
 
 void encode_flow_stats(Writer& w, const FlowStats& s) {
@@ -347,6 +353,10 @@ struct SpecFields {
     const char* clock_rate;
     const char* inactivity_timeout_ms;
     const char* cookie;
+    const char* rate_limit_packets_per_s;
+    const char* rate_limit_burst_packets;
+    const char* rate_limit_bytes_per_s;
+    const char* rate_limit_burst_bytes;
 };
 #define RTPX_SPEC_FIELDS(p)                                                                        \
     SpecFields {                                                                                   \
@@ -357,7 +367,8 @@ struct SpecFields {
             p ".srtp_egress.master_key", p ".srtp_egress.master_salt", p ".pt_map",                \
             p ".extension_map", p ".rewrite", p ".rtcp_mode", p ".flags",                          \
             p ".transport_cc_extension_id", p ".clock_rate", p ".inactivity_timeout_ms",           \
-            p ".cookie"                                                                            \
+            p ".cookie", p ".rate_limit.packets_per_s", p ".rate_limit.burst_packets",             \
+            p ".rate_limit.bytes_per_s", p ".rate_limit.burst_bytes"                               \
     }
 constexpr SpecFields kOpFields = RTPX_SPEC_FIELDS("ops[]");
 constexpr SpecFields kDumpFields = RTPX_SPEC_FIELDS("flows[]");
@@ -440,6 +451,12 @@ FlowSpec decode_flow_spec(Reader& r, const SpecFields& f) {
     s.clock_rate = r.u32(f.clock_rate);
     s.inactivity_timeout_ms = r.u32(f.inactivity_timeout_ms);
     s.cookie = r.u64(f.cookie);
+    if (r.version >= 3) {
+        s.rate_limit.packets_per_s = r.u32(f.rate_limit_packets_per_s);
+        s.rate_limit.burst_packets = r.u32(f.rate_limit_burst_packets);
+        s.rate_limit.bytes_per_s = r.u64(f.rate_limit_bytes_per_s);
+        s.rate_limit.burst_bytes = r.u32(f.rate_limit_burst_bytes);
+    }
     if (r.ok()) {
         if (const auto problem = validate(s); problem.field != nullptr) {
             r.fail(DecodeErrc::kInvalid, prefixed(f, problem.field), problem.what, start);
@@ -677,6 +694,12 @@ FieldProblem validate(const FlowSpec& s) noexcept {
     if (s.clock_rate == 0) return {"clock_rate", "must not be 0"};
     if (s.transport_cc_feedback && s.transport_cc_extension_id == 0) {
         return {"transport_cc_extension_id", "transport_cc_feedback needs the extension's ID"};
+    }
+    if (s.rate_limit.packets_per_s != 0 && s.rate_limit.burst_packets == 0) {
+        return {"rate_limit.burst_packets", "a packet rate needs a non-zero burst"};
+    }
+    if (s.rate_limit.bytes_per_s != 0 && s.rate_limit.burst_bytes == 0) {
+        return {"rate_limit.burst_bytes", "a byte rate needs a non-zero burst"};
     }
     return {};
 }

@@ -11,6 +11,8 @@
 //   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
 //   srtp_failure_threshold = 100   # an srtp_failures event every this many SRTP failures of a
 //                                  # flow (0: none)
+//   dispatch = false          # true: the last lcore is a dispatcher that reads every port's single
+//                             # RX queue and feeds the workers through rings (needs lcores)
 //
 //   [[port]]
 //   vdev = "net_af_packet0,iface=veth0"   # or: pci = "0000:03:00.0"
@@ -20,6 +22,12 @@
 //   vlan = 0                              # optional 802.1Q VLAN ID
 //   rx_descriptors = 1024
 //   tx_descriptors = 1024
+//   exception = "tap"                     # optional: traffic for the media addresses that the data
+//                                         # plane does not handle (SSH, SIP, fragments ...) goes to
+//                                         # the kernel through a TAP; "none" (default) drops it
+//   exception_iface = "rtpx-exc0"         # the TAP's kernel name (default rtpx-exc<port index>)
+//   exception_rate_pps = 10000            # most frames per second per worker to the kernel (0: no
+//                                         # limit)
 //
 // Errors name the file, line and key: "dp.toml:7:13: port[0].addresses[1]: not an IP address".
 #pragma once
@@ -43,6 +51,10 @@ struct PortConfig {
     std::uint16_t vlan = 0;
     std::uint16_t rx_descriptors = 1024;
     std::uint16_t tx_descriptors = 1024;
+    // The exception port (exception.hpp): "tap" or empty (none).
+    std::string exception;
+    std::string exception_iface;  // empty: rtpx-exc<port index>
+    std::uint32_t exception_rate_pps = 10'000;
 
     // The ethdev name DPDK gives the device: the vdev name before its first comma, or the PCI
     // address.
@@ -59,6 +71,7 @@ struct Config {
     std::uint32_t idle_sleep_us = 200;
     std::vector<std::string> eal;
     std::uint32_t srtp_failure_threshold = 100;
+    bool dispatch = false;  // dispatcher mode (dispatcher.hpp); needs `lcores`
     std::vector<PortConfig> ports;
 };
 

@@ -25,6 +25,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "rtpx/dataplane/packet.hpp"
+#include "rtpx/dataplane/rate_meter.hpp"
 #include "rtpx/flowapi/wire.hpp"
 #include "rtpx/rtp/receive_statistics.hpp"
 #include "rtpx/rtp/srtp/context.hpp"
@@ -104,6 +105,7 @@ struct alignas(64) FlowConfig {
     // srtp_*.enabled() (one SRTP flag per direction, read by the SRTP stages and forward()).
     bool has_srtp_ingress = false;
     bool has_srtp_egress = false;
+    bool has_rate_limit = false;  // rate_meter.enabled()
     flowapi::Latching latching = flowapi::Latching::kOff;
     flowapi::RtcpMode rtcp_mode = flowapi::RtcpMode::kPassThrough;
     // What the RTCP agent reads per RTP packet (transport-cc recording, send clock).
@@ -135,6 +137,12 @@ struct alignas(64) FlowConfig {
     flowapi::FlowSpec spec;
     SrtpStage srtp_ingress;
     SrtpStage srtp_egress;
+    // SRTCP for the RTCP agent's packets towards the ingress leg (rtcp_agent.hpp): the reverse
+    // flow's egress parameters, a context of this flow's own. Only for flows with agent state.
+    SrtpStage srtcp_to_ingress;
+    // The flow's rate limit: its buckets are the one mutable part of a published configuration,
+    // written by the flow's worker only (a modify starts a new configuration with full buckets).
+    mutable RateMeter rate_meter;
 };
 
 // Single-writer counter: the owning lcore stores, readers load (no read-modify-write).

@@ -32,8 +32,16 @@
 // read side), so a deleted flow's timer never touches freed memory. No heap, lock or log in any
 // noexcept function here.
 //
-// SRTP: generated RTCP must be SRTCP-protected for SRTP flows; the seam is marked in
-// rtcp_agent.cpp (FlowTable::apply refuses SRTP flows until the SRTP stage is wired in).
+// SRTCP (RFC 3711 section 3.4): generated RTCP towards a leg that speaks SRTP is protected (E flag
+// set, the context's next SRTCP index, tag) before it leaves, with the worker's SRTP backend:
+// - the SR towards the egress leg with the flow's egress context (cfg.srtp_egress: the context
+//   that protects the media this flow forwards to that leg; same lcore, same SRTCP index space);
+// - the RR and transport-cc feedback towards the ingress leg with cfg.srtcp_to_ingress: a context
+//   of its own, made by FlowTable::apply from the egress SRTP parameters of the reverse flow (the
+//   flow keyed at spec.egress_source whose egress_source is spec.local: the direction that sends
+//   media to the ingress leg, so the key that leg expects from us). When the ingress leg sends
+//   SRTP but no reverse flow says which key it expects, nothing is sent to it (counted as
+//   srtcp_unavailable): RTCP never goes out in clear to an SRTP leg.
 #pragma once
 
 #include <array>
@@ -43,6 +51,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -51,6 +60,7 @@
 #include "rtpx/dataplane/worker.hpp"
 #include "rtpx/rtp/gcc.hpp"
 #include "rtpx/rtp/rtp_packet.hpp"
+#include "rtpx/rtp/srtp/backend.hpp"
 #include "rtpx/rtp/transport_cc_recorder.hpp"
 #include "rtpx/sched/timer_wheel.hpp"
 
@@ -128,16 +138,27 @@ struct RtcpAgentConfig {
 
 // Counters of one agent (single writer: its lcore).
 struct RtcpAgentCounters {
-    Counter rtcp_consumed;    // terminated RTCP compounds
-    Counter rtcp_invalid;     // terminated RTCP that did not parse (still consumed)
-    Counter reports_sent;     // SR/RR compounds
-    Counter feedback_sent;    // transport-cc feedback packets
-    Counter tcc_recorded;     // transport-wide sequence numbers recorded
-    Counter no_mbuf;          // generation skipped: pool empty
-    Counter unresolved;       // generation skipped: no MAC for the destination yet
-    Counter no_destination;   // RR skipped: the ingress leg's address is not known yet
-    Counter slots_exhausted;  // a flow could not get a timer (max_flows armed)
+    Counter rtcp_consumed;      // terminated RTCP compounds
+    Counter rtcp_invalid;       // terminated RTCP that did not parse (still consumed)
+    Counter reports_sent;       // SR/RR compounds
+    Counter feedback_sent;      // transport-cc feedback packets
+    Counter tcc_recorded;       // transport-wide sequence numbers recorded
+    Counter no_mbuf;            // generation skipped: pool empty
+    Counter unresolved;         // generation skipped: no MAC for the destination yet
+    Counter no_destination;     // RR skipped: the ingress leg's address is not known yet
+    Counter slots_exhausted;    // a flow could not get a timer (max_flows armed)
+    Counter srtcp_protected;    // generated packets sent as SRTCP
+    Counter srtcp_unavailable;  // skipped: the leg speaks SRTP but no key (or no backend) for it
+    Counter srtcp_failed;       // skipped: the backend refused to protect (index exhausted, ...)
 };
+
+// Control thread (FlowTable::apply): the SRTP parameters for RTCP that `spec`'s flow generates
+// towards its ingress leg: the egress SRTP of the reverse flow, looked for first among the batch's
+// add/modify specs, then through `installed` (the spec of the flow at a key, or nullptr). kNone
+// when there is no reverse flow.
+[[nodiscard]] flowapi::SrtpParams reverse_egress_srtp(
+    const flowapi::FlowSpec& spec, const std::vector<const flowapi::FlowSpec*>& batch,
+    const flowapi::FlowSpec* installed) noexcept;
 
 class RtcpAgent {
   public:
@@ -161,6 +182,8 @@ class RtcpAgent {
     struct Emitter {
         void* context = nullptr;
         void (*emit)(void* context, std::uint16_t port, rte_mbuf* m) noexcept = nullptr;
+        // The worker's SRTP backend, for SRTCP (none: packets for SRTP legs are not sent).
+        rtp::srtp::SrtpBackend* srtp = nullptr;
     };
     // Fires what is due by now_ns. One call per poll loop; a shift and a compare when nothing is
     // due. Returns the number of timers fired.
@@ -186,11 +209,16 @@ class RtcpAgent {
     void send_feedback(FlowEntry& entry, const FlowConfig& cfg, RtcpFlowState& st,
                        std::int64_t now_ns, const Emitter& out) noexcept;
     // Wraps `payload` in Ethernet/IP/UDP: towards the ingress leg or the egress leg.
+    // SRTCP-protected first when the leg speaks SRTP (see above).
     [[nodiscard]] bool send_to_ingress_leg(const FlowEntry& entry, const FlowConfig& cfg,
                                            const RtcpFlowState& st, rtp::ByteSpan payload,
                                            const Emitter& out) noexcept;
     [[nodiscard]] bool send_to_egress_leg(const FlowConfig& cfg, rtp::ByteSpan payload,
                                           const Emitter& out) noexcept;
+    // `payload` as SRTCP with `context` in srtcp_buf_ (plain when `srtp_leg` is false); empty
+    // with the reason counted when it cannot be.
+    [[nodiscard]] rtp::ByteSpan protect(bool srtp_leg, rtp::srtp::SrtpContext* context,
+                                        rtp::ByteSpan payload, const Emitter& out) noexcept;
     [[nodiscard]] bool send_frame(std::uint16_t port, const EgressHeaders& headers,
                                   rtp::ByteSpan payload, const Emitter& out) noexcept;
     [[nodiscard]] double random01() noexcept;
@@ -206,6 +234,7 @@ class RtcpAgent {
     std::int32_t free_slot_ = -1;
     std::uint64_t random_state_;
     RtcpAgentCounters counters_;
+    std::array<std::uint8_t, 1500> srtcp_buf_{};
 };
 
 }  // namespace rtpx::dataplane

@@ -21,7 +21,8 @@
 
 namespace rtpx::dataplane {
 
-class RtcpAgent;  // rtcp_agent.hpp
+class RtcpAgent;      // rtcp_agent.hpp
+class ExceptionPath;  // exception.hpp
 
 inline constexpr std::uint16_t kBurstSize = 32;
 
@@ -67,6 +68,10 @@ struct PortContext {
     PortIdentity identity;
     ChecksumOffload offload;
     NeighbourTable* neighbours = nullptr;
+    // The port's exception port (exception.hpp), when it has one: the DPDK port of its TAP.
+    bool has_exception = false;
+    std::uint16_t exception_port_id = 0;
+    std::uint32_t exception_rate_pps = 0;  // per worker; 0: no limit
 };
 
 struct alignas(64) LcoreCounters {
@@ -145,7 +150,11 @@ struct WorkerContext {
     TscClock clock;
     std::uint32_t srtp_failure_threshold = kDefaultSrtpFailureThreshold;  // 0: no events
     RtcpAgent* rtcp = nullptr;  // this lcore's RTCP agent (none: terminated RTCP is only dropped)
-    std::uint32_t idle_sleep_us = 0;  // IdleBackoff's longest sleep; 0: busy poll
+    std::uint32_t idle_sleep_us = 0;     // IdleBackoff's longest sleep; 0: busy poll
+    ExceptionPath* exception = nullptr;  // this lcore's exception path (none: such frames drop)
+    // Dispatcher mode (dispatcher.hpp): where set, port i's frames come from rx_rings[i] (SC)
+    // instead of its RX queue.
+    std::array<rte_ring*, kMaxPorts> rx_rings{};
 };
 
 class Worker {
@@ -190,6 +199,9 @@ class Worker {
                       rte_mbuf* m, std::int64_t now_ns) noexcept;
     void post(const WorkerMessage& message) noexcept;
     void free_drops() noexcept;
+    // Drops `m` as `why` unless the exception path takes it for the kernel.
+    void drop_or_to_kernel(DropReason why, std::uint16_t port, rte_mbuf* m,
+                           std::int64_t now_ns) noexcept;
 
     WorkerContext ctx_;
     std::array<std::array<rte_mbuf*, 2 * kBurstSize>, kMaxPorts> tx_{};

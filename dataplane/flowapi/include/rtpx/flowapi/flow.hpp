@@ -107,6 +107,18 @@ using ExtensionIdMap = std::array<std::uint8_t, 256>;
 [[nodiscard]] PayloadTypeMap identity_pt_map() noexcept;
 [[nodiscard]] ExtensionIdMap identity_extension_map() noexcept;
 
+// A per-flow rate limit (the data plane meters with rte_meter's srTCM, RFC 2697, colour-blind, as
+// a token bucket: committed rate and burst, no excess burst). Packets over either limit are dropped
+// as rate_limited. Each limit is off while its rate is 0; a rate needs a non-zero burst.
+struct RateLimit {
+    std::uint32_t packets_per_s = 0;  // packets per second (0: no packet limit)
+    std::uint32_t burst_packets = 0;  // bucket size in packets
+    std::uint64_t bytes_per_s = 0;    // UDP payload bytes per second (0: no byte limit)
+    std::uint32_t burst_bytes = 0;    // bucket size in bytes
+    [[nodiscard]] bool enabled() const noexcept { return packets_per_s != 0 || bytes_per_s != 0; }
+    friend bool operator==(const RateLimit&, const RateLimit&) = default;
+};
+
 struct FlowSpec {
     Endpoint local;   // where packets arrive (a media address of the data plane)
     Endpoint remote;  // the expected source (see latching); may be unspecified
@@ -130,6 +142,9 @@ struct FlowSpec {
     std::uint32_t clock_rate = 8000;          // RTP clock of the stream, for RFC 3550 jitter
     std::uint32_t inactivity_timeout_ms = 0;  // 0: never
     std::uint64_t cookie = 0;                 // opaque to the data plane (the control plane's tag)
+    // Ingress packets over this are dropped as rate_limited (after SRTP authentication and the
+    // source policy, so forged or foreign packets never spend the flow's budget).
+    RateLimit rate_limit;
     friend bool operator==(const FlowSpec&, const FlowSpec&) = default;
 };
 
@@ -152,8 +167,11 @@ enum class DropReason : std::uint8_t {
     kTxFailed,
     kExceptionIgnored,
     kNoMbuf,
+    kRateLimited,
+    kExceptionLimited,
+    kDispatchRingFull,
 };
-inline constexpr std::size_t kDropReasonCount = 16;
+inline constexpr std::size_t kDropReasonCount = 19;
 
 struct DropReasonInfo {
     std::string_view name;
@@ -176,6 +194,10 @@ inline constexpr std::array<DropReasonInfo, kDropReasonCount> kDropReasons{{
     {"tx_failed", "the egress queue was full"},
     {"exception_ignored", "ARP, ICMP or ND that needs no answer"},
     {"no_mbuf", "no mbuf for a reply"},
+    {"rate_limited", "over the flow's rate limit (packets or bytes per second)"},
+    {"exception_limited",
+     "for the kernel, but over the exception port's rate or its queue was full"},
+    {"dispatch_ring_full", "the dispatcher's ring to the flow's worker was full"},
 }};
 [[nodiscard]] constexpr const DropReasonInfo& info(DropReason r) noexcept {
     return kDropReasons[static_cast<std::size_t>(r)];

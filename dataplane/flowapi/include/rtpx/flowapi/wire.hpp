@@ -33,6 +33,8 @@
 //   1  the first version
 //   2  flow spec: u8 transport_cc_extension_id after the flags byte; flow stats: u64
 //      estimated_bitrate_bps at the end
+//   3  flow spec: rate limit at the end (u32 packets_per_s, u32 burst_packets, u64 bytes_per_s,
+//      u32 burst_bytes)
 // The decoder checks every length, enum value and semantic rule (validate()) and names the field it
 // rejects; it never reads past the buffer.
 #pragma once
@@ -52,7 +54,7 @@
 
 namespace rtpx::flowapi {
 
-inline constexpr std::uint16_t kProtocolVersion = 2;
+inline constexpr std::uint16_t kProtocolVersion = 3;
 inline constexpr std::uint16_t kMinProtocolVersion = 1;
 inline constexpr std::size_t kFrameHeaderSize = 12;
 inline constexpr std::size_t kMaxFrameSize = 64u << 20;  // a dump of ~100k flows fits
@@ -173,7 +175,8 @@ struct DecodeError {
 // Checks the semantic rules of a flow spec. Returns the offending field and a reason, or nullptr
 // field when it is valid: local is a specified address with a non-zero port; egress source and
 // destination are specified, of one family, the destination port non-zero; a strict remote (when
-// given) has the local family; PT map values < 128; SRTP suites known; clock_rate > 0.
+// given) has the local family; PT map values < 128; SRTP suites known; clock_rate > 0; a rate
+// limit's rates come with non-zero bursts.
 struct FieldProblem {
     const char* field = nullptr;
     const char* what = nullptr;
