@@ -75,6 +75,7 @@ struct Options {
     double seconds = 1.0;
     std::uint32_t batch = 100;
     std::uint32_t idle_sleep_us = 200;
+    bool huge = false;  // --huge 1: hugepages (--in-memory) as production runs, not --no-huge
 };
 
 rte_mempool* g_pool = nullptr;
@@ -589,6 +590,8 @@ int main(int argc, char** argv) {
             o.seconds = std::stod(v);
         } else if (a == "--batch") {
             o.batch = static_cast<std::uint32_t>(std::stoul(v));
+        } else if (a == "--huge") {
+            o.huge = v == "1";
         } else if (a == "--idle-sleep-us") {
             o.idle_sleep_us = static_cast<std::uint32_t>(std::stoul(v));
         } else {
@@ -605,9 +608,17 @@ int main(int argc, char** argv) {
     const std::uint32_t largest = *std::max_element(o.flows.begin(), o.flows.end());
     const std::string memory = std::to_string(512 + largest / 1000 * 3);
     const std::string prefix = "--file-prefix=rtpx-loop-bench-" + std::to_string(::getpid());
+    // With --huge 1 the flows live in hugepages (reserve them first: at 100k flows --no-huge's 4 KiB
+    // pages make every entry a TLB miss); RSS then no longer tells the flows' cost.
     std::vector<std::string> args = {
-        "loop_bench", "--no-huge",   "-m",    memory,           "--no-shconf", "--no-pci",  "-l",
-        "0,1",        "--log-level", "error", "--no-telemetry", "--vdev",      "net_ring0", prefix};
+        "loop_bench",  o.huge ? "--in-memory" : "--no-huge",
+        "-m",          memory,
+        "--no-pci",    "-l",
+        "0,1",         "--log-level",
+        "error",       "--no-telemetry",
+        "--vdev",      "net_ring0",
+        prefix};
+    if (!o.huge) args.insert(args.begin() + 4, "--no-shconf");
     std::vector<char*> eal_argv;
     for (auto& a : args) eal_argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
