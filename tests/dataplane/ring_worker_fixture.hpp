@@ -35,7 +35,8 @@ constexpr std::array<std::uint8_t, 6> kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x0
 // The EAL, a mempool and net_ring0 started with one queue. `name` prefixes the EAL file prefix.
 class RingEnvironment : public ::testing::Environment {
   public:
-    explicit RingEnvironment(std::string name) : name_(std::move(name)) {}
+    explicit RingEnvironment(std::string name, unsigned mbufs = 1023, std::uint16_t ring_size = 256)
+        : name_(std::move(name)), mbufs_(mbufs), ring_size_(ring_size) {}
     void SetUp() override {
         const std::string prefix = "--file-prefix=rtpx-" + name_ + "-" + std::to_string(::getpid());
         std::vector<std::string> args = {
@@ -45,13 +46,13 @@ class RingEnvironment : public ::testing::Environment {
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
-        g_pool = rte_pktmbuf_pool_create("test_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+        g_pool = rte_pktmbuf_pool_create("test_pool", mbufs_, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
         ASSERT_NE(g_pool, nullptr);
         ASSERT_EQ(rte_eth_dev_get_port_by_name("net_ring0", &g_ring_port), 0);
         rte_eth_conf conf{};
         ASSERT_EQ(rte_eth_dev_configure(g_ring_port, 1, 1, &conf), 0);
-        ASSERT_EQ(rte_eth_rx_queue_setup(g_ring_port, 0, 256, 0, nullptr, g_pool), 0);
-        ASSERT_EQ(rte_eth_tx_queue_setup(g_ring_port, 0, 256, 0, nullptr), 0);
+        ASSERT_EQ(rte_eth_rx_queue_setup(g_ring_port, 0, ring_size_, 0, nullptr, g_pool), 0);
+        ASSERT_EQ(rte_eth_tx_queue_setup(g_ring_port, 0, ring_size_, 0, nullptr), 0);
         ASSERT_EQ(rte_eth_dev_start(g_ring_port), 0);
     }
     void TearDown() override {
@@ -65,6 +66,8 @@ class RingEnvironment : public ::testing::Environment {
 
   private:
     std::string name_;
+    unsigned mbufs_;
+    std::uint16_t ring_size_;
 };
 
 // The port the tests' frames arrive at: kPortMac, 192.0.2.1 and 2001:db8::1.

@@ -2,6 +2,7 @@
 // chosen arrival times, the agent's wheel is advanced to chosen instants, and what it generates is
 // parsed back with rtp/'s RTCP parsers. One EAL per process: --no-huge --no-shconf, unique prefix.
 #include "rtpx/dataplane/rtcp_agent.hpp"
+#include "ring_worker_fixture.hpp"
 
 #include <unistd.h>
 
@@ -33,41 +34,10 @@
 namespace rtpx::dataplane {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-rte_mempool* g_pool = nullptr;
-std::uint16_t g_port = 0;
-
-class Eal : public ::testing::Environment {
-  public:
-    void SetUp() override {
-        const std::string prefix = "--file-prefix=rtpx-rtcp-agent-" + std::to_string(::getpid());
-        std::vector<std::string> args = {
-            "rtcp_agent_test", "--no-huge", "-m",        "64",          "--no-shconf",
-            "--no-pci",        "-l",        "0",         "--log-level", "error",
-            "--no-telemetry",  "--vdev",    "net_ring0", prefix};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
-        g_pool = rte_pktmbuf_pool_create("rtcp_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-        ASSERT_NE(g_pool, nullptr);
-        ASSERT_EQ(rte_eth_dev_get_port_by_name("net_ring0", &g_port), 0);
-        rte_eth_conf conf{};
-        ASSERT_EQ(rte_eth_dev_configure(g_port, 1, 1, &conf), 0);
-        ASSERT_EQ(rte_eth_rx_queue_setup(g_port, 0, 512, 0, nullptr, g_pool), 0);
-        ASSERT_EQ(rte_eth_tx_queue_setup(g_port, 0, 512, 0, nullptr), 0);
-        ASSERT_EQ(rte_eth_dev_start(g_port), 0);
-    }
-    void TearDown() override {
-        (void)rte_eth_dev_stop(g_port);
-        (void)rte_eth_dev_close(g_port);
-        rte_mempool_free(g_pool);
-        const std::string runtime_dir = rte_eal_get_runtime_dir();
-        rte_eal_cleanup();
-        (void)::rmdir(runtime_dir.c_str());
-    }
-};
-const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Eal);
+// The shared EAL + net_ring0 environment (ring_worker_fixture.hpp), sized for this suite.
+const std::uint16_t& g_port = g_ring_port;
+const auto* const g_env =
+    ::testing::AddGlobalTestEnvironment(new RingEnvironment("rtcp-agent", 2047, 512));
 
 constexpr std::array<std::uint8_t, 6> kRelayMac = {0x02, 0, 0, 0, 0, 0xAA};
 constexpr std::array<std::uint8_t, 6> kAliceMac = {0x02, 0, 0, 0, 0, 0x01};

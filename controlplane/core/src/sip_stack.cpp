@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "rtpx/sip/transport/txn_peer.hpp"
+
 namespace rtpx::cp {
 
 using namespace rtpx::sip;
@@ -39,15 +41,6 @@ TransactionConfig txn_config(const Config& c) {
     return t;
 }
 
-TxnTransport txn_transport(TransportProto p) noexcept {
-    switch (p) {
-        case TransportProto::kUdp: return TxnTransport::kUdp;
-        case TransportProto::kTcp: return TxnTransport::kTcp;
-        case TransportProto::kTls: return TxnTransport::kTls;
-    }
-    return TxnTransport::kUdp;
-}
-
 TransportProto proto_of(TxnTransport t) noexcept {
     return t == TxnTransport::kTls   ? TransportProto::kTls
            : t == TxnTransport::kTcp ? TransportProto::kTcp
@@ -71,19 +64,9 @@ SipStack::~SipStack() {
 
 TxnPeer SipStack::make_peer(std::size_t listener, TransportProto proto, const SockAddr& remote,
                             ConnectionId connection) noexcept {
-    TxnPeer p;
-    p.transport = txn_transport(proto);
-    p.port = remote.port();
-    p.ipv6 = remote.is_ipv6();
-    if (remote.is_ipv6()) {
-        const auto* sa = reinterpret_cast<const sockaddr_in6*>(remote.sa());
-        std::memcpy(p.address.data(), &sa->sin6_addr, 16);
-    } else {
-        const auto* sa = reinterpret_cast<const sockaddr_in*>(remote.sa());
-        std::memcpy(p.address.data(), &sa->sin_addr, 4);
-    }
-    p.connection = ((std::uint64_t{listener} + 1) << 48) | (connection & kConnMask);
-    return p;
+    // The listener's index rides in the top 16 bits of the connection id.
+    return sip::txn_peer(remote, proto,
+                         ((std::uint64_t{listener} + 1) << 48) | (connection & kConnMask));
 }
 
 std::size_t SipStack::listener_of(const TxnPeer& peer) noexcept {
@@ -92,19 +75,7 @@ std::size_t SipStack::listener_of(const TxnPeer& peer) noexcept {
 }
 
 SockAddr SipStack::address_of(const TxnPeer& peer) noexcept {
-    sockaddr_storage ss{};
-    if (peer.ipv6) {
-        auto* sa = reinterpret_cast<sockaddr_in6*>(&ss);
-        sa->sin6_family = AF_INET6;
-        std::memcpy(&sa->sin6_addr, peer.address.data(), 16);
-        sa->sin6_port = htons(peer.port);
-        return SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in6));
-    }
-    auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
-    sa->sin_family = AF_INET;
-    std::memcpy(&sa->sin_addr, peer.address.data(), 4);
-    sa->sin_port = htons(peer.port);
-    return SockAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in));
+    return sip::peer_address(peer);
 }
 
 std::optional<std::size_t> SipStack::listener_index(std::string_view name) const noexcept {
