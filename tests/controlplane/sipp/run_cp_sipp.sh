@@ -181,7 +181,12 @@ if [[ $SCEN == overload ]]; then
      "${SIPP_COMMON[@]}" "127.0.0.1:$CP_A" > uac.out 2>&1)
   uac_rc=$?
   if [[ -n $RTPX ]]; then
-    metrics > "$WORK/metrics2.txt"
+    # /metrics is a snapshot the loop publishes every 250 ms: wait (bounded) for the last refusals.
+    for _ in $(seq 30); do
+      metrics > "$WORK/metrics2.txt"
+      grep -q "^rtpx_calls_rejected_total{reason=\"overload\"} $CALLS$" "$WORK/metrics2.txt" && break
+      sleep 0.1
+    done
     grep -q "^rtpx_calls_rejected_total{reason=\"overload\"} $CALLS$" "$WORK/metrics2.txt" || { set -e; grep rejected "$WORK/metrics2.txt"; fail "/metrics: overload refusals"; }
   fi
   wait "$HOLD_PID"
