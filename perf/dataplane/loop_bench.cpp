@@ -608,16 +608,15 @@ int main(int argc, char** argv) {
     const std::uint32_t largest = *std::max_element(o.flows.begin(), o.flows.end());
     const std::string memory = std::to_string(512 + largest / 1000 * 3);
     const std::string prefix = "--file-prefix=rtpx-loop-bench-" + std::to_string(::getpid());
-    // With --huge 1 the flows live in hugepages (reserve them first: at 100k flows --no-huge's 4 KiB
-    // pages make every entry a TLB miss); RSS then no longer tells the flows' cost.
-    std::vector<std::string> args = {
-        "loop_bench",  o.huge ? "--in-memory" : "--no-huge",
-        "-m",          memory,
-        "--no-pci",    "-l",
-        "0,1",         "--log-level",
-        "error",       "--no-telemetry",
-        "--vdev",      "net_ring0",
-        prefix};
+    // With --huge 1 the flows live in hugepages (reserve them first: at 100k flows --no-huge's 4
+    // KiB pages make every entry a TLB miss); RSS then no longer tells the flows' cost.
+    std::vector<std::string> args = {"loop_bench", o.huge ? "--in-memory" : "--no-huge",
+                                     "-m",         memory,
+                                     "--no-pci",   "-l",
+                                     "0,1",        "--log-level",
+                                     "error",      "--no-telemetry",
+                                     "--vdev",     "net_ring0",
+                                     prefix};
     if (!o.huge) args.insert(args.begin() + 4, "--no-shconf");
     std::vector<char*> eal_argv;
     for (auto& a : args) eal_argv.push_back(a.data());

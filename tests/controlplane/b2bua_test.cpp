@@ -723,8 +723,8 @@ TEST_F(B2buaTest, LateOfferTakesTheOfferFromThe2xxAndTheAnswerFromTheAck) {
     Sent inv = *inv_p;
     EXPECT_TRUE(inv.view().body().empty());  // no offer towards B either
     EXPECT_FALSE(inv.view().has(HeaderId::kContentType));
-    EXPECT_TRUE(media.log.empty() || std::find(media.log.begin(), media.log.end(), "offer A") ==
-                                         media.log.end());
+    EXPECT_TRUE(media.log.empty() ||
+                std::find(media.log.begin(), media.log.end(), "offer A") == media.log.end());
 
     // B's 200 carries the offer: rewritten into the 200 to A; B is not ACKed yet, no flows yet.
     media.log.clear();
@@ -781,7 +781,7 @@ TEST_F(B2buaTest, LateOfferWithoutAnAnswerInTheAckEndsTheCall) {
     from_a(a_in_dialog("ACK", ok, 1));  // no SDP
     auto out = take();
     const Sent* b_ack = find(out, 1, "ACK ");
-    ASSERT_NE(b_ack, nullptr);  // B's 2xx still gets its ACK ...
+    ASSERT_NE(b_ack, nullptr);                 // B's 2xx still gets its ACK ...
     EXPECT_NE(find(out, 1, "BYE "), nullptr);  // ... then the BYE
     EXPECT_LT(b_ack, find(out, 1, "BYE "));
     EXPECT_NE(find(out, 0, "BYE "), nullptr);
@@ -789,7 +789,8 @@ TEST_F(B2buaTest, LateOfferWithoutAnAnswerInTheAckEndsTheCall) {
     EXPECT_EQ(media.commits, 0);
 }
 
-// --- re-INVITE 2xx retransmission -----------------------------------------------------------------
+// --- re-INVITE 2xx retransmission
+// -----------------------------------------------------------------
 
 TEST_F(B2buaTest, TheTwoHundredToARelayedReInviteIsRetransmittedUntilTheAck) {
     auto [inv, ok] = answered_call();

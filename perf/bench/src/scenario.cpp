@@ -337,11 +337,11 @@ nlohmann::json make_flows_json(const Scenario& s) {
 }
 
 tl::expected<void, std::string> apply_dut_flows(std::span<const flowapi::FlowSpec> flows,
-                                               std::vector<StreamSpec>& streams,
-                                               std::vector<ReturnSpec>& returns) {
+                                                std::vector<StreamSpec>& streams,
+                                                std::vector<ReturnSpec>& returns) {
     if (flows.size() != streams.size() || returns.size() != streams.size()) {
-        return Error("the DUT flows file has " + std::to_string(flows.size()) +
-                     " flows for " + std::to_string(streams.size()) + " streams");
+        return Error("the DUT flows file has " + std::to_string(flows.size()) + " flows for " +
+                     std::to_string(streams.size()) + " streams");
     }
     for (std::size_t i = 0; i < flows.size(); ++i) {
         const flowapi::FlowSpec& f = flows[i];

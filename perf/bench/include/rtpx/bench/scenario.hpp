@@ -14,8 +14,8 @@
 #include <tl/expected.hpp>
 
 #include "rtpx/bench/receiver.hpp"
-#include "rtpx/flowapi/flow.hpp"
 #include "rtpx/bench/traffic.hpp"
+#include "rtpx/flowapi/flow.hpp"
 
 namespace rtpx::bench {
 
