@@ -89,6 +89,31 @@ void BM_Srtp_Protect(benchmark::State& state, BackendKind kind, Suite suite) {
     state.SetBytesProcessed(static_cast<std::int64_t>(kBurst * size * state.iterations()));
 }
 
+// What both IPsec-MB baselines set up once: one AES-128 key's schedule and GCM key, the HMAC-SHA1
+// inner/outer states, a buffer per burst position, IVs and tag slots.
+struct BaselineKeys {
+    alignas(64) std::uint8_t enc[16 * 15];
+    alignas(64) gcm_key_data gkey;
+    alignas(16) std::uint8_t ipad[32];
+    alignas(16) std::uint8_t opad[32];
+    std::vector<std::vector<std::uint8_t>> bufs;
+    alignas(16) std::uint8_t iv[kBurst][16] = {};
+    alignas(16) std::uint8_t tag[kBurst][20];
+
+    BaselineKeys(IMB_MGR* m, std::uint32_t size)
+        : bufs(kBurst, std::vector<std::uint8_t>(size + 64, 0x5a)) {
+        alignas(64) const std::uint8_t key[16] = {1, 2, 3};
+        alignas(64) std::uint8_t dec[16 * 15];
+        alignas(16) std::uint8_t block[64];
+        IMB_AES_KEYEXP_128(m, key, enc, dec);
+        IMB_AES128_GCM_PRE(m, key, &gkey);
+        std::memset(block, 0x36, sizeof(block));
+        IMB_SHA1_ONE_BLOCK(m, block, ipad);
+        std::memset(block, 0x5c, sizeof(block));
+        IMB_SHA1_ONE_BLOCK(m, block, opad);
+    }
+};
+
 // Baseline: the bare IPsec-MB jobs an SRTP packet needs, through the job API of the manager
 // init_mb_mgr_auto picks (how the backend ran them before it used the burst API) (AES-128-CTR +
 // HMAC-SHA1 over packet || ROC, or AES-128-GCM), 32 per burst, one key, no SRTP logic at all. The
@@ -99,22 +124,8 @@ void BM_Srtp_ImbBaseline(benchmark::State& state, bool gcm) {
     IMB_MGR* m = alloc_mb_mgr(0);
     IMB_ARCH arch = IMB_ARCH_NONE;
     init_mb_mgr_auto(m, &arch);
-    alignas(64) std::uint8_t key[16] = {1, 2, 3};
-    alignas(64) std::uint8_t enc[16 * 15];
-    alignas(64) std::uint8_t dec[16 * 15];
-    alignas(64) gcm_key_data gkey;
-    alignas(16) std::uint8_t ipad[32];
-    alignas(16) std::uint8_t opad[32];
-    alignas(16) std::uint8_t block[64];
-    IMB_AES_KEYEXP_128(m, key, enc, dec);
-    IMB_AES128_GCM_PRE(m, key, &gkey);
-    std::memset(block, 0x36, sizeof(block));
-    IMB_SHA1_ONE_BLOCK(m, block, ipad);
-    std::memset(block, 0x5c, sizeof(block));
-    IMB_SHA1_ONE_BLOCK(m, block, opad);
-    std::vector<std::vector<std::uint8_t>> bufs(kBurst, std::vector<std::uint8_t>(size + 64, 0x5a));
-    alignas(16) std::uint8_t iv[kBurst][16] = {};
-    alignas(16) std::uint8_t tag[kBurst][20];
+    BaselineKeys k(m, size);
+    auto& [enc, gkey, ipad, opad, bufs, iv, tag] = k;
     for (auto _ : state) {
         for (std::size_t i = 0; i < kBurst; ++i) {
             IMB_JOB* j = IMB_GET_NEXT_JOB(m);
@@ -177,22 +188,8 @@ void BM_Srtp_ImbBurstBaseline(benchmark::State& state, bool gcm) {
     } else {
         init_mb_mgr_auto(h, &arch);
     }
-    alignas(64) std::uint8_t key[16] = {1, 2, 3};
-    alignas(64) std::uint8_t enc[16 * 15];
-    alignas(64) std::uint8_t dec[16 * 15];
-    alignas(64) gcm_key_data gkey;
-    alignas(16) std::uint8_t ipad[32];
-    alignas(16) std::uint8_t opad[32];
-    alignas(16) std::uint8_t block[64];
-    IMB_AES_KEYEXP_128(m, key, enc, dec);
-    IMB_AES128_GCM_PRE(m, key, &gkey);
-    std::memset(block, 0x36, sizeof(block));
-    IMB_SHA1_ONE_BLOCK(m, block, ipad);
-    std::memset(block, 0x5c, sizeof(block));
-    IMB_SHA1_ONE_BLOCK(m, block, opad);
-    std::vector<std::vector<std::uint8_t>> bufs(kBurst, std::vector<std::uint8_t>(size + 64, 0x5a));
-    alignas(16) std::uint8_t iv[kBurst][16] = {};
-    alignas(16) std::uint8_t tag[kBurst][20];
+    BaselineKeys k(m, size);
+    auto& [enc, gkey, ipad, opad, bufs, iv, tag] = k;
     std::vector<IMB_JOB> cipher(kBurst);
     std::vector<IMB_JOB> hash(kBurst);
     for (auto _ : state) {
