@@ -57,7 +57,10 @@ Config parse(const toml::table& root, const std::string& file) {
         const auto& t = *dp->as_table();
         check_keys(file, t, "dataplane.",
                    {"control_socket", "lcores", "max_flows", "mbufs", "idle_sleep_us", "eal",
-                    "srtp_failure_threshold", "dispatch"});
+                    "srtp_failure_threshold", "dispatch", "workers"});
+        if (const auto* n = t.get("workers")) {
+            c.workers = static_cast<std::uint32_t>(get_int(file, *n, "dataplane.workers", 0, 255));
+        }
         if (const auto* n = t.get("dispatch")) {
             if (!n->is_boolean()) fail(file, *n, "dataplane.dispatch", "expected true or false");
             c.dispatch = n->as_boolean()->get();
@@ -88,11 +91,6 @@ Config parse(const toml::table& root, const std::string& file) {
                 c.eal.push_back(get_string(file, e, "dataplane.eal[" + std::to_string(i++) + "]"));
             }
         }
-    }
-    if (c.dispatch && c.lcores.empty()) {
-        throw ConfigError{file +
-                          ": dataplane.dispatch: needs dataplane.lcores (main, workers, "
-                          "then the dispatcher)"};
     }
     const auto* ports = root.get("port");
     if (ports == nullptr) throw ConfigError{file + ": port: at least one [[port]] is required"};

@@ -28,6 +28,7 @@
 #include "rtpx/dataplane/dispatcher.hpp"
 #include "rtpx/dataplane/exception.hpp"
 #include "rtpx/dataplane/flow_table.hpp"
+#include "rtpx/dataplane/placement.hpp"
 #include "rtpx/dataplane/rtcp_agent.hpp"
 #include "rtpx/dataplane/worker.hpp"
 #include "rtpx/flowapi/client.hpp"
@@ -51,10 +52,10 @@ struct Dataplane::State {
     std::vector<rte_ring*> from_control;
     std::vector<std::unique_ptr<RtcpAgent>> rtcp_agents;  // one per worker
     std::vector<std::unique_ptr<ExceptionPath>>
-        exceptions;                              // one per worker, when any port has one
-    std::vector<std::uint16_t> exception_ports;  // the TAPs' DPDK ports
-    std::unique_ptr<Dispatcher> dispatcher;      // dispatch mode only
-    std::vector<rte_ring*> dispatch_rings;
+        exceptions;                                        // one per worker, when any port has one
+    std::vector<std::uint16_t> exception_ports;            // the TAPs' DPDK ports
+    std::vector<std::unique_ptr<Dispatcher>> dispatchers;  // the plan's
+    std::vector<rte_ring*> dispatch_rings;  // dispatcher -> worker rings, and idle ones
     std::vector<std::unique_ptr<Worker>> workers;
     std::atomic<bool> stop_workers{false};
     bool workers_launched = false;
@@ -105,14 +106,14 @@ bool has_arg(const std::vector<std::string>& args, std::string_view prefix) {
 
 // Lcores when the configuration does not pin them: the sched/ placement plan on this machine's
 // live topology (the main lcore on a reserved core, one worker per free physical core, NUMA-local
-// to the ports). The data plane takes the plan's main and worker lcores; every worker polls its
-// own queue of every port (RSS), so the plan is asked for per-worker queues (no dispatchers).
+// to the ports; a dispatcher for ports with too few RX queues), made before the EAL starts from
+// what the port configuration says about queues (placement.hpp).
 tl::expected<sched::Plan, std::string> plan_lcores(const Config& config) {
     std::vector<sched::PortSpec> ports;
     for (const auto& p : config.ports) {
         sched::PortSpec spec;
         spec.name = p.device_name();
-        spec.rx_queues = 64;  // checked against the device when its queues are set up
+        spec.rx_queues = expected_rx_queues(p);
         if (!p.pci.empty()) {
             std::ifstream numa("/sys/bus/pci/devices/" + p.pci + "/numa_node");
             int node = sched::kNoNuma;
@@ -120,15 +121,39 @@ tl::expected<sched::Plan, std::string> plan_lcores(const Config& config) {
         }
         ports.push_back(spec);
     }
-    sched::PlanConfig pc;
-    pc.steering = sched::SteeringMode::kFlow;
-    auto plan = sched::make_live_plan(ports, pc);
+    auto plan = sched::make_live_plan(ports, plan_config(config));
     if (!plan) return tl::unexpected("lcores from the sched/ plan: " + plan.error().what);
-    if (plan->main_is_worker || plan->workers.empty()) {
-        return tl::unexpected(std::string(
-            "lcores from the sched/ plan: this machine has one core; set dataplane.lcores"));
-    }
+    if (auto ok = check_plan(*plan); !ok) return tl::unexpected(ok.error());
     return std::move(*plan);
+}
+
+// With dataplane.lcores: the plan on the EAL's lcores and the ports' real RX queues.
+tl::expected<sched::Plan, std::string> plan_pinned(const Config& config,
+                                                   const std::vector<std::uint16_t>& port_ids) {
+    std::vector<LcoreInfo> lcores;
+    unsigned lcore = 0;
+    RTE_LCORE_FOREACH(lcore) {
+        const unsigned socket = rte_lcore_to_socket_id(lcore);
+        lcores.push_back(LcoreInfo{lcore, socket == static_cast<unsigned>(SOCKET_ID_ANY)
+                                              ? sched::kNoNuma
+                                              : static_cast<int>(socket)});
+    }
+    std::vector<sched::PortSpec> ports;
+    for (std::size_t i = 0; i < port_ids.size(); ++i) {
+        sched::PortSpec spec;
+        spec.name = config.ports[i].device_name();
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(port_ids[i], &info) != 0)
+            return tl::unexpected("port[" + std::to_string(i) + "]: no device info");
+        spec.rx_queues = std::max<std::uint16_t>(info.max_rx_queues, 1);
+        const int socket = rte_eth_dev_socket_id(port_ids[i]);
+        if (config.ports[i].vdev.empty() && socket >= 0) spec.numa = socket;
+        ports.push_back(spec);
+    }
+    auto plan = plan_on_lcores(lcores, rte_get_main_lcore(), ports, config);
+    if (!plan) return plan;
+    if (auto ok = check_plan(*plan); !ok) return tl::unexpected(ok.error());
+    return plan;
 }
 
 // The exception port of port[index] (exception.hpp): a net_tap vdev named after the port.
@@ -210,6 +235,17 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     const std::uint64_t hz = rte_get_tsc_hz();
     rte_tel_data_add_dict_u64(d, "max_loop_gap_us", hz == 0 ? 0 : max_gap * 1'000'000 / hz);
     rte_tel_data_add_dict_u64(d, "idle_sleeps", idle_sleeps);
+    // Per worker (plan order), so an operator sees how flows spread; then the dispatchers.
+    const std::size_t workers = g_telemetry_state->workers.size();
+    if (rte_tel_data* per = rte_tel_data_alloc(); per != nullptr) {
+        rte_tel_data_start_array(per, RTE_TEL_U64_VAL);
+        for (std::size_t w = 0; w < workers; ++w)
+            rte_tel_data_add_array_u64(per, g_telemetry_state->counters[w]->rx.get());
+        if (rte_tel_data_add_dict_container(d, "worker_rx_packets", per, 0) != 0)
+            rte_tel_data_free(per);
+    }
+    rte_tel_data_add_dict_u64(d, "workers", workers);
+    rte_tel_data_add_dict_u64(d, "dispatchers", g_telemetry_state->dispatchers.size());
     for (std::size_t i = 0; i < drops.size(); ++i) {
         const std::string name = "drop_" + std::string(flowapi::kDropReasons[i].name);
         rte_tel_data_add_dict_u64(d, name.c_str(), drops[i]);
@@ -239,23 +275,23 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
 
     // EAL.
     std::vector<std::string> args = {program};
+    sched::Plan plan;
     if (config.lcores.empty()) {
-        auto plan = plan_lcores(config);
-        if (!plan) return tl::unexpected(plan.error());
-        std::vector<unsigned> lcores = {plan->main_lcore};
-        for (const auto& w : plan->workers) lcores.push_back(w.lcore);
+        auto live = plan_lcores(config);
+        if (!live) return tl::unexpected(live.error());
+        plan = std::move(*live);
+        std::vector<unsigned> lcores = {plan.main_lcore};
+        for (const auto& w : plan.workers) lcores.push_back(w.lcore);
+        for (const auto& d : plan.dispatchers) lcores.push_back(d.lcore);
         args.insert(args.end(), {"-l", sched::cpu_list(lcores), "--main-lcore",
-                                 std::to_string(plan->main_lcore)});
-        s.placement =
-            "lcores from the sched/ plan (every worker polls its own queue of every "
-            "port):\n" +
-            sched::describe(*plan);
-        while (!s.placement.empty() && s.placement.back() == '\n') s.placement.pop_back();
+                                 std::to_string(plan.main_lcore)});
+        s.placement = "lcores from the sched/ plan:\n";
     } else {
-        args.insert(args.end(), {"-l", config.lcores});
-        s.placement = "lcores " + config.lcores + " (dataplane.lcores): main " +
-                      config.lcores.substr(0, config.lcores.find_first_of(",-")) +
-                      ", the others workers";
+        // --lcores when lcores are mapped onto CPUs ("0@0,1@1,2@1"), -l for a plain list.
+        const bool mapped = config.lcores.find_first_of("@(") != std::string::npos;
+        args.insert(args.end(), {mapped ? "--lcores" : "-l", config.lcores});
+        s.placement =
+            "lcores " + config.lcores + " (dataplane.lcores), placed by the sched/ plan:\n";
     }
     args.insert(args.end(), config.eal.begin(), config.eal.end());
     args.insert(args.end(), extra_eal.begin(), extra_eal.end());
@@ -289,11 +325,6 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         return tl::unexpected(eal_error("EAL init"));
     s.eal_up = true;
     s.started_unix_ns = unix_now_ns();
-    // Dispatch mode: the last lcore reads every port's single RX queue for the workers.
-    const unsigned worker_count = rte_lcore_count() - 1 - (config.dispatch ? 1 : 0);
-    if (rte_lcore_count() < 2 + (config.dispatch ? 1u : 0u))
-        return tl::unexpected("lcores \"" + config.lcores +
-                              "\": need a main lcore and at least one worker");
 
     // Mempools, one per NUMA socket that has a port.
     s.pools.assign(RTE_MAX_NUMA_NODES, nullptr);
@@ -316,11 +347,24 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         }
     }
 
-    // Ports: one RX and one TX queue per worker.
+    // Placement: with pinned lcores, now that the EAL knows them and the ports' queues.
+    if (!config.lcores.empty()) {
+        auto pinned = plan_pinned(config, port_ids);
+        if (!pinned) return tl::unexpected(pinned.error());
+        plan = std::move(*pinned);
+    }
+    s.placement += sched::describe(plan);
+    while (!s.placement.empty() && s.placement.back() == '\n') s.placement.pop_back();
+    const auto worker_count = static_cast<unsigned>(plan.workers.size());
+
+    // Ports: the plan's RX queues (one per worker, or queue 0 for a dispatcher) and a TX queue
+    // per worker.
     const auto queues = static_cast<std::uint16_t>(worker_count);
-    const std::uint16_t rx_queues = config.dispatch ? 1 : queues;
     for (std::size_t i = 0; i < config.ports.size(); ++i) {
         const auto& pc = config.ports[i];
+        std::uint16_t rx_queues = plan.ports[i].rx_queues;
+        if (plan.ports[i].steering == sched::SteeringMode::kDispatch)  // it reads them all
+            rx_queues = std::max(rx_queues, probe_rx_queues(pc));
         const std::uint16_t id = port_ids[i];
         const std::string what = "port[" + std::to_string(i) + "] (" + pc.device_name() + ")";
         rte_eth_dev_info info{};
@@ -342,9 +386,11 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
                 info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
         }
         if (rx_queues > info.max_rx_queues || queues > info.max_tx_queues) {
-            return tl::unexpected(what + ": has " + std::to_string(info.max_rx_queues) +
-                                  " RX queues, " + std::to_string(queues) +
-                                  " workers need one each (or set dataplane.dispatch)");
+            return tl::unexpected(what + ": has " + std::to_string(info.max_rx_queues) + " RX / " +
+                                  std::to_string(info.max_tx_queues) +
+                                  " TX queues; the plan needs " + std::to_string(rx_queues) +
+                                  " / " + std::to_string(queues) +
+                                  " (set dataplane.dispatch = true or fewer workers)");
         }
         if (int rc = rte_eth_dev_configure(id, rx_queues, queues, &conf); rc != 0) {
             return tl::unexpected(what + ": configure: " + rte_strerror(-rc));
@@ -408,12 +454,14 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
     if (!table) return tl::unexpected(table.error());
     s.flows = std::move(*table);
 
-    // Workers: worker w polls queue w of every port. (sched/ will choose lcores and queues.)
+    // Workers, as the plan places them: worker w polls queue w of the ports it reads directly,
+    // its dispatcher's ring for dispatched ports, and sends on queue w of every port.
     const TscClock clock = TscClock::start();
-    unsigned w = 0;
-    unsigned lcore = 0;
-    RTE_LCORE_FOREACH_WORKER(lcore) {
-        if (w == worker_count) break;  // the dispatcher's
+    // ring_of[w][p]: the dispatcher's ring to worker w for port p.
+    std::vector<std::array<rte_ring*, kMaxPorts>> ring_of(worker_count);
+    for (unsigned w = 0; w < worker_count; ++w) {
+        const sched::WorkerPlan& wp = plan.workers[w];
+        const unsigned lcore = wp.lcore;
         const std::string suffix = std::to_string(w);
         const int socket = static_cast<int>(rte_lcore_to_socket_id(lcore));
         rte_ring* to =
@@ -438,12 +486,21 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         ctx.clock = clock;
         ctx.idle_sleep_us = config.idle_sleep_us;
         ctx.srtp_failure_threshold = config.srtp_failure_threshold;
-        for (std::size_t p = 0; config.dispatch && p < s.ports.size(); ++p) {
-            rte_ring* r = rte_ring_create(("rtpx_disp_" + suffix + "_" + std::to_string(p)).c_str(),
-                                          1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        for (std::size_t p = 0; p < s.ports.size(); ++p) {
+            const sched::PortPlan& pp = plan.ports[p];
+            const bool dispatched = pp.steering == sched::SteeringMode::kDispatch &&
+                                    pp.dispatcher >= 0 && wp.dispatcher == pp.dispatcher;
+            if (!dispatched && wp.queues[p].rx_queue >= 0) continue;  // polls queue w
+            // Dispatched: its dispatcher's ring. Neither (a port on another NUMA node): a ring
+            // nothing feeds, so the worker never polls a queue that is not its own.
+            rte_ring* r = rte_ring_create(
+                ((dispatched ? "rtpx_disp_" : "rtpx_idle_") + suffix + "_" + std::to_string(p))
+                    .c_str(),
+                dispatched ? 1024 : 2, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
             if (r == nullptr) return tl::unexpected(eal_error("dispatcher rings"));
             s.dispatch_rings.push_back(r);
             ctx.rx_rings[p] = r;
+            if (dispatched) ring_of[w][p] = r;
         }
         RtcpAgentConfig agent;
         agent.pool = s.pools[static_cast<std::size_t>(socket < 0 ? 0 : socket)];
@@ -461,38 +518,34 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         s.workers.push_back(std::make_unique<Worker>(ctx));
         if (!s.workers.back()->srtp_ready())
             return tl::unexpected("worker " + suffix + ": the IPsec-MB SRTP backend did not start");
-        ++w;
     }
-    if (config.dispatch) {
+    for (const sched::DispatcherPlan& d : plan.dispatchers) {
         DispatcherContext dc;
         dc.ports = s.ports.data();
         dc.port_count = static_cast<std::uint16_t>(s.ports.size());
-        for (std::size_t wi = 0; wi < worker_count; ++wi) {
-            std::array<rte_ring*, kMaxPorts> rings{};
-            for (std::size_t p = 0; p < s.ports.size(); ++p)
-                rings[p] = s.dispatch_rings[wi * s.ports.size() + p];
-            dc.rings.push_back(rings);
+        for (std::size_t p : d.ports) {
+            dc.rx_ports.push_back(static_cast<std::uint16_t>(p));
+            dc.rx_queues[p] = std::max(plan.ports[p].rx_queues, probe_rx_queues(config.ports[p]));
         }
+        for (std::size_t wi : d.workers) dc.rings.push_back(ring_of[wi]);
         s.counters.push_back(std::make_unique<LcoreCounters>());
         dc.counters = s.counters.back().get();
         dc.stop = &s.stop_workers;
         dc.idle_sleep_us = config.idle_sleep_us;
-        s.dispatcher = std::make_unique<Dispatcher>(std::move(dc));
-        s.placement += "\ndispatch mode: the last lcore reads every port for the workers";
+        s.dispatchers.push_back(std::make_unique<Dispatcher>(std::move(dc)));
     }
-    w = 0;
-    RTE_LCORE_FOREACH_WORKER(lcore) {
-        if (w == worker_count) {
-            if (rte_eal_remote_launch(launch_dispatcher, s.dispatcher.get(), lcore) != 0)
-                return tl::unexpected("cannot launch the dispatcher on lcore " +
-                                      std::to_string(lcore));
-            break;
-        }
-        if (rte_eal_remote_launch(launch_worker, s.workers[w++].get(), lcore) != 0) {
-            return tl::unexpected("cannot launch a worker on lcore " + std::to_string(lcore));
-        }
+    s.workers_launched = true;  // from here on the destructor waits for the lcores
+    for (unsigned w = 0; w < worker_count; ++w) {
+        if (rte_eal_remote_launch(launch_worker, s.workers[w].get(), plan.workers[w].lcore) != 0)
+            return tl::unexpected("cannot launch worker " + std::to_string(w) + " on lcore " +
+                                  std::to_string(plan.workers[w].lcore));
     }
-    s.workers_launched = true;
+    for (std::size_t d = 0; d < s.dispatchers.size(); ++d) {
+        if (rte_eal_remote_launch(launch_dispatcher, s.dispatchers[d].get(),
+                                  plan.dispatchers[d].lcore) != 0)
+            return tl::unexpected("cannot launch dispatcher " + std::to_string(d) + " on lcore " +
+                                  std::to_string(plan.dispatchers[d].lcore));
+    }
 
     // Gratuitous ARP for every IPv4 media address (through worker 0's queue).
     for (std::size_t i = 0; i < s.ports.size(); ++i) {

@@ -42,19 +42,21 @@ TEST(DispatchWorker, AFlowAlwaysMeetsOneWorkerAndFlowsSpreadOverAll) {
     EXPECT_EQ(dispatch_worker(syn.data(), 5, 4), 0u);
 }
 
-TEST(DispatchConfig, NeedsPinnedLcores) {
+TEST(DispatchConfig, IsABooleanAndNeedsNoPinnedLcores) {
     const std::string port = "[[port]]\nvdev = \"net_ring0\"\naddresses = [\"192.0.2.1\"]\n";
     auto c = parse_config("[dataplane]\nlcores = \"0-3\"\ndispatch = true\n" + port, "dp.toml");
     ASSERT_TRUE(c) << c.error();
     EXPECT_TRUE(c->dispatch);
-    c = parse_config("[dataplane]\ndispatch = true\n" + port, "dp.toml");
-    ASSERT_FALSE(c);
-    EXPECT_EQ(c.error(),
-              "dp.toml: dataplane.dispatch: needs dataplane.lcores (main, workers, then the "
-              "dispatcher)");
+    c = parse_config("[dataplane]\ndispatch = true\nworkers = 3\n" + port, "dp.toml");
+    ASSERT_TRUE(c) << c.error();  // the sched/ plan places the dispatcher (placement.hpp)
+    EXPECT_TRUE(c->dispatch);
+    EXPECT_EQ(c->workers, 3u);
     c = parse_config("[dataplane]\nlcores = \"0-3\"\ndispatch = 1\n" + port, "dp.toml");
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error(), "dp.toml:3:12: dataplane.dispatch: expected true or false");
+    c = parse_config("[dataplane]\nworkers = 256\n" + port, "dp.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error(), "dp.toml:2:11: dataplane.workers: must be from 0 to 255");
 }
 
 class DispatcherTest : public RingWorkerTest {

@@ -39,6 +39,18 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; [[ -f $WORK/dp.log ]] && tail -20 "$WORK/dp.log"; exit 1; }
+# telemetry COMMAND: the data plane's DPDK telemetry answer (JSON) to COMMAND, e.g. /rtpx/stats.
+telemetry() {
+    "$PY" - "/var/run/dpdk/$ID/dpdk_telemetry.v2" "$1" <<'PYEOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+json.loads(s.recv(16384))  # the greeting
+s.send(sys.argv[2].encode())
+print(json.dumps(json.loads(s.recv(1 << 20))[sys.argv[2]]))
+PYEOF
+}
 json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 # peer NAMESPACE ARGS...: tests/integration/rtp_peer.py in a namespace.
 peer() { local ns=$1; shift; ip netns exec "$ns" "$PY" "$HERE/rtp_peer.py" "$@"; }
@@ -61,25 +73,26 @@ topology_up() {
 }
 
 # start_dataplane PORT0_ADDRESSES PORT1_ADDRESSES [EXTRA_DATAPLANE_LINES [EXTRA_PORT0_LINES]]:
-# writes $WORK/dp.toml (ports on net_af_packet over $CA and $CB; addresses as TOML array items,
+# (dataplane.lcores is $LCORES, default "0-1"; $AF_PACKET_ARGS is appended to both vdevs) writes
+# $WORK/dp.toml (ports on net_af_packet over $CA and $CB; addresses as TOML array items,
 # e.g. '"10.77.1.1"'), starts rtpx-dataplane in the core with it and waits for its control socket.
 start_dataplane() {
     cat >"$WORK/dp.toml" <<TOML
 [dataplane]
 control_socket = "$SOCK"
-lcores = "0-1"
+lcores = "${LCORES:-0-1}"
 mbufs = 4095
 max_flows = 1024
 eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID", "--log-level=error"]
 ${3:-}
 
 [[port]]
-vdev = "net_af_packet0,iface=$CA"
+vdev = "net_af_packet0,iface=$CA${AF_PACKET_ARGS:-}"
 addresses = [$1]
 ${4:-}
 
 [[port]]
-vdev = "net_af_packet1,iface=$CB"
+vdev = "net_af_packet1,iface=$CB${AF_PACKET_ARGS:-}"
 addresses = [$2]
 TOML
     ip netns exec "$C" "$DP" --config "$WORK/dp.toml" >"$WORK/dp.log" 2>&1 &

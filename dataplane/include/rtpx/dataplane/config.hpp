@@ -2,17 +2,20 @@
 //
 //   [dataplane]
 //   control_socket = "/run/rtpx/dataplane.sock"   # flow API (Unix stream socket)
-//   lcores = "0-1"            # EAL -l: the first is the main lcore (control), the rest are
-//   workers;
-//                             # absent: from the sched/ placement plan of this machine
+//   lcores = "0-2"            # EAL -l (or --lcores when it maps lcores to CPUs: "0@0,1@1,2@1"):
+//                             # the main lcore (control, the lowest) and lcores for workers and
+//                             # dispatchers; absent: the sched/ placement plan of this machine
+//   workers = 0               # workers to place (0: one per free core / pinned lcore)
 //   max_flows = 65536
 //   mbufs = 16383             # per NUMA socket in use
 //   idle_sleep_us = 200       # idle back-off: longest sleep of an idle worker (0: busy poll)
 //   eal = ["--in-memory"]     # extra EAL arguments (those after "--" on the command line follow)
 //   srtp_failure_threshold = 100   # an srtp_failures event every this many SRTP failures of a
 //                                  # flow (0: none)
-//   dispatch = false          # true: the last lcore is a dispatcher that reads every port's single
-//                             # RX queue and feeds the workers through rings (needs lcores)
+//   dispatch = false          # true: steering "dispatch" for every port. Either way a port with
+//                             # fewer RX queues than workers (net_af_packet, net_tap ...) is read
+//                             by # a dispatcher lcore from the sched/ plan (placement.hpp), which
+//                             # feeds the workers through SPSC rings (dispatcher.hpp)
 //
 //   [[port]]
 //   vdev = "net_af_packet0,iface=veth0"   # or: pci = "0000:03:00.0"
@@ -71,7 +74,8 @@ struct Config {
     std::uint32_t idle_sleep_us = 200;
     std::vector<std::string> eal;
     std::uint32_t srtp_failure_threshold = 100;
-    bool dispatch = false;  // dispatcher mode (dispatcher.hpp); needs `lcores`
+    bool dispatch = false;      // steering dispatch for every port (placement.hpp)
+    std::uint32_t workers = 0;  // 0: automatic (sched::PlanConfig::workers)
     std::vector<PortConfig> ports;
 };
 
