@@ -630,7 +630,7 @@ flowapi::BatchReply Dataplane::apply(const flowapi::Batch& batch) {
             c.next_hop_mac = *gw;
         }
     };
-    auto reply = s.flows->apply(batch, book);
+    auto reply = apply_with_reverse_rekeys(*s.flows, batch, book);
     if (reply.ok) {
         const std::int64_t now = unix_now_ns();
         for (const auto& op : batch.ops) {

@@ -55,6 +55,64 @@ flowapi::SrtpParams reverse_egress_srtp(const flowapi::FlowSpec& spec,
     return {};
 }
 
+namespace {
+
+// The installed spec at `key` (control thread: the table's only writer), or nullptr.
+const flowapi::FlowSpec* installed_spec(const FlowTable& table, const flowapi::FlowKey& key) {
+    const FlowHashKey hash_key = make_hash_key(key);
+    const FlowHashKey* keys[1] = {&hash_key};
+    FlowEntry* entry = nullptr;
+    table.lookup_bulk(keys, 1, &entry);
+    if (entry == nullptr) return nullptr;
+    const FlowConfig* cfg = entry->config.load(std::memory_order_acquire);
+    return cfg != nullptr ? &cfg->spec : nullptr;
+}
+
+}  // namespace
+
+flowapi::BatchReply apply_with_reverse_rekeys(FlowTable& table, const flowapi::Batch& batch,
+                                              const PortAddressBook& ports) {
+    auto in_batch = [&](const flowapi::FlowKey& key) {
+        return std::any_of(batch.ops.begin(), batch.ops.end(),
+                           [&](const flowapi::FlowOp& op) { return op.spec.local == key; });
+    };
+    flowapi::Batch extended;
+    std::vector<std::uint32_t> cause;  // for each extra op: the caller's op that needs it
+    auto consider = [&](std::size_t i, const flowapi::FlowKey& reverse,
+                        const flowapi::FlowKey& candidate) {
+        if (in_batch(candidate)) return;
+        for (const auto& op : extended.ops) {
+            if (op.spec.local == candidate) return;
+        }
+        const flowapi::FlowSpec* forward = installed_spec(table, candidate);
+        if (forward == nullptr || !needs_rtcp_state(*forward) || forward->egress_source != reverse)
+            return;
+        extended.ops.push_back({flowapi::OpKind::kModify, *forward});
+        cause.push_back(static_cast<std::uint32_t>(i));
+    };
+    for (std::size_t i = 0; i < batch.ops.size(); ++i) {
+        const flowapi::FlowOp& op = batch.ops[i];
+        // The flow that treats op's flow as its reverse sits at op's egress source: the new one
+        // (add, modify) and the one it had (modify, delete).
+        if (op.kind != flowapi::OpKind::kDelete) consider(i, op.spec.local, op.spec.egress_source);
+        if (op.kind != flowapi::OpKind::kAdd) {
+            if (const flowapi::FlowSpec* old = installed_spec(table, op.spec.local))
+                consider(i, op.spec.local, old->egress_source);
+        }
+    }
+    if (extended.ops.empty()) return table.apply(batch, ports);
+    extended.ops.insert(extended.ops.begin(), batch.ops.begin(), batch.ops.end());
+    flowapi::BatchReply reply = table.apply(extended, ports);
+    if (!reply.ok && reply.failed_index >= batch.ops.size()) {
+        reply.failed_index = cause[reply.failed_index - batch.ops.size()];
+        reply.error = "ops[" + std::to_string(reply.failed_index) +
+                      "]: re-keying the RTCP of the flow that is its reverse: " + reply.error;
+    }
+    reply.applied =
+        std::min<std::uint32_t>(reply.applied, static_cast<std::uint32_t>(batch.ops.size()));
+    return reply;
+}
+
 RtcpFlowState* make_rtcp_state(const flowapi::FlowSpec& spec) {
     return new RtcpFlowState(spec);
 }

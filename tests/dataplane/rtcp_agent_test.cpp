@@ -589,6 +589,105 @@ TEST_F(RtcpAgentTest, GeneratedRtcpTowardsSrtpLegsIsSrtcpThatLibsrtp2Decrypts) {
     EXPECT_EQ(agent_->counters().srtcp_unavailable.get(), 0u);
 }
 
+// Re-keying through the flow API, one direction at a time, as a re-INVITE with new SDES keys
+// does: modifying only the reverse flow (alice's new key) re-keys the RR towards alice in the same
+// batch; modifying only the flow (bob's new key) re-keys the SR towards bob; deleting the reverse
+// flow leaves no key for alice, so nothing more is sent to her. Each check decrypts with libsrtp2
+// under the new key and fails under the old one.
+TEST_F(RtcpAgentTest, ReKeyingEitherDirectionReKeysTheRtcpItGenerates) {
+    Reference alice_sends(flowapi::SrtpSuite::kAesCm128HmacSha1_80, 0x10);
+    const std::uint8_t bob_key = 0x40, bob_key2 = 0xA0, alice_key = 0x70, alice_key2 = 0x90;
+    Reference bob_expects(flowapi::SrtpSuite::kAesCm128HmacSha1_80, bob_key);
+    auto s = spec();
+    s.srtp_ingress = alice_sends.params();
+    s.srtp_egress = bob_expects.params();
+    auto r = reverse_spec();
+    r.srtp_egress = Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, alice_key).params();
+    PortAddressBook book;
+    book.port_of = [&](const flowapi::IpAddress& ip) {
+        return port_.identity.owns(ip.family, ip.bytes.data()) ? 0 : -1;
+    };
+    book.describe_port = [&](int, FlowConfig& c) { c.egress_mac = kRelayMac; };
+    auto batch = [&](flowapi::OpKind kind, const flowapi::FlowSpec& spec) {
+        return apply_with_reverse_rekeys(*table_, {{{kind, spec}}}, book);
+    };
+    ASSERT_TRUE(batch(flowapi::OpKind::kAdd, s).ok);
+    ASSERT_TRUE(batch(flowapi::OpKind::kAdd, r).ok);
+
+    std::int64_t now = kT0;
+    std::uint16_t seq = 0;
+    auto media_then_reports = [&] {
+        sent_.clear();
+        for (int i = 0; i < 20; ++i) {
+            ++seq;
+            now += 20 * kMs;
+            receive(from_alice(alice_sends.protect(rtp(seq, 160u * seq, seq))), now);
+        }
+        run_until(now, now + 3'000 * kMs);
+        now += 3'000 * kMs;
+    };
+    // Every RR to alice decrypts with `key` and only with it.
+    auto rrs_decrypt_with = [&](std::uint8_t key, std::uint8_t old_key) {
+        const auto to_alice = sent_to(4000);
+        ASSERT_GE(to_alice.size(), 1u);
+        Reference expects(flowapi::SrtpSuite::kAesCm128HmacSha1_80, key);
+        for (const Sent* sent : to_alice) {
+            const Bytes srtcp(sent->payload().begin(), sent->payload().end());
+            EXPECT_TRUE(Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, old_key)
+                            .unprotect(srtcp, true)
+                            .empty())
+                << "RR under the old key";
+            const Bytes clear = expects.unprotect(srtcp, true);
+            ASSERT_FALSE(clear.empty()) << "libsrtp2 refused the RR";
+            EXPECT_EQ(clear[1], 201);
+        }
+    };
+    auto sr_decrypts_with = [&](std::uint8_t key, std::uint8_t old_key) {
+        const auto to_bob = sent_to(5004);
+        ASSERT_EQ(to_bob.size(), 1u);
+        const Bytes srtcp(to_bob[0]->payload().begin(), to_bob[0]->payload().end());
+        EXPECT_TRUE(Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, old_key)
+                        .unprotect(srtcp, true)
+                        .empty());
+        const Bytes clear =
+            Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, key).unprotect(srtcp, true);
+        ASSERT_FALSE(clear.empty()) << "libsrtp2 refused the SR";
+        auto sr = rtp::rtcp::SenderReportView::parse(clear);
+        ASSERT_TRUE(sr);
+        EXPECT_EQ(sr->ssrc(), kAliceSsrc);
+    };
+
+    media_then_reports();
+    rrs_decrypt_with(alice_key, alice_key2);
+    sr_decrypts_with(bob_key, bob_key2);
+
+    // Alice's new key: only the reverse flow is modified.
+    r.srtp_egress = Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, alice_key2).params();
+    ASSERT_TRUE(batch(flowapi::OpKind::kModify, r).ok);
+    media_then_reports();
+    rrs_decrypt_with(alice_key2, alice_key);
+    sr_decrypts_with(bob_key, bob_key2);
+
+    // Bob's new key: only the flow is modified (alice's SRTP still authenticates: her context is
+    // kept, the media counts go on).
+    s.srtp_egress = Reference(flowapi::SrtpSuite::kAesCm128HmacSha1_80, bob_key2).params();
+    ASSERT_TRUE(batch(flowapi::OpKind::kModify, s).ok);
+    media_then_reports();
+    sr_decrypts_with(bob_key2, bob_key);
+    rrs_decrypt_with(alice_key2, alice_key);
+    EXPECT_EQ(stats().counters.packets, 60u);
+    EXPECT_EQ(stats().counters.srtp_auth_failures, 0u);
+
+    // The reverse flow deleted: no key for alice, so no RR to her (never in clear).
+    flowapi::FlowSpec gone;
+    gone.local = r.local;
+    ASSERT_TRUE(batch(flowapi::OpKind::kDelete, gone).ok);
+    const std::uint64_t unavailable = agent_->counters().srtcp_unavailable.get();
+    media_then_reports();
+    EXPECT_TRUE(sent_to(4000).empty());
+    EXPECT_GT(agent_->counters().srtcp_unavailable.get(), unavailable);
+}
+
 // Alice sends SRTP but no reverse flow says which key she expects from us: the RR is not sent
 // (never in clear to an SRTP leg) and counted; bob's leg is plain, so his SR goes out in clear.
 TEST_F(RtcpAgentTest, NoKeyForAnSrtpLegMeansNoRtcpToItNotRtcpInClear) {

@@ -160,6 +160,17 @@ struct RtcpAgentCounters {
     const flowapi::FlowSpec& spec, const std::vector<const flowapi::FlowSpec*>& batch,
     const flowapi::FlowSpec* installed) noexcept;
 
+// Control thread: FlowTable::apply for `batch`, plus a re-key of the RTCP the installed flows
+// generate towards their ingress legs. An installed flow F with agent state whose reverse flow
+// (keyed at F's egress_source and sending from F's local endpoint) the batch adds, modifies or
+// deletes, while the batch leaves F itself alone, is modified in the same atomic batch with its
+// own installed spec: FlowTable::apply then rebuilds F's srtcp_to_ingress from the reverse flow's
+// new egress SRTP (a context of its own for a new key, the old one kept when the key is the same,
+// none when the reverse flow is gone). The reply counts and names the caller's ops only.
+[[nodiscard]] flowapi::BatchReply apply_with_reverse_rekeys(FlowTable& table,
+                                                            const flowapi::Batch& batch,
+                                                            const PortAddressBook& ports);
+
 class RtcpAgent {
   public:
     // ports: the worker's ports (PortContext array of port_count); flows: the table it looks up.
