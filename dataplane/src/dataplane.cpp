@@ -299,6 +299,13 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         !has_arg(args, "--file-prefix")) {
         args.emplace_back("--in-memory");
     }
+    // Hugepage mode with files (neither --no-huge nor --in-memory): each file is unlinked as soon
+    // as it is mapped, so nothing stays in hugetlbfs after exit, clean or not (no secondary
+    // process needs them).
+    if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-huge") &&
+        !has_arg(args, "--huge-unlink")) {
+        args.emplace_back("--huge-unlink");
+    }
     bool any_pci = false;
     for (std::size_t i = 0; i < config.ports.size(); ++i) {
         const auto& p = config.ports[i];
@@ -353,8 +360,12 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         if (!pinned) return tl::unexpected(pinned.error());
         plan = std::move(*pinned);
     }
-    s.placement += sched::describe(plan);
-    while (!s.placement.empty() && s.placement.back() == '\n') s.placement.pop_back();
+    // The plan's own EAL line is what the planner would pass; say what the EAL was given.
+    std::string described = sched::describe(plan);
+    if (const auto eal_line = described.rfind("EAL:"); eal_line != std::string::npos)
+        described.erase(eal_line);
+    s.placement += described + "EAL:";
+    for (std::size_t i = 1; i < args.size(); ++i) s.placement += " " + args[i];
     const auto worker_count = static_cast<unsigned>(plan.workers.size());
 
     // Ports: the plan's RX queues (one per worker, or queue 0 for a dispatcher) and a TX queue
@@ -601,7 +612,8 @@ Dataplane::~Dataplane() {
     for (auto* p : s.pools) rte_mempool_free(p);
     if (s.eal_up) {
         // EAL leaves its runtime directory behind, holding the telemetry sockets until exit;
-        // hugepage files are gone with --in-memory/--no-huge, or unlinked by rte_eal_cleanup.
+        // hugepage files are never there (--in-memory/--no-huge) or unlinked once mapped
+        // (--huge-unlink, start()).
         const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
         rte_eal_cleanup();
         std::error_code ec;

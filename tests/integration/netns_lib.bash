@@ -72,8 +72,10 @@ topology_up() {
     ip -n "$C" link set "$CB" up
 }
 
-# start_dataplane PORT0_ADDRESSES PORT1_ADDRESSES [EXTRA_DATAPLANE_LINES [EXTRA_PORT0_LINES]]:
-# (dataplane.lcores is $LCORES, default "0-1"; $AF_PACKET_ARGS is appended to both vdevs) writes
+# start_dataplane PORT0_ADDRESSES PORT1_ADDRESSES [EXTRA_DATAPLANE_LINES [EXTRA_PORT0_LINES
+#                 [EXTRA_PORT1_LINES]]]:
+# (dataplane.lcores is $LCORES, default "0-1"; $AF_PACKET_ARGS is appended to both vdevs; $DP_ARGS
+# are more rtpx-dataplane arguments) writes
 # $WORK/dp.toml (ports on net_af_packet over $CA and $CB; addresses as TOML array items,
 # e.g. '"10.77.1.1"'), starts rtpx-dataplane in the core with it and waits for its control socket.
 start_dataplane() {
@@ -94,8 +96,10 @@ ${4:-}
 [[port]]
 vdev = "net_af_packet1,iface=$CB${AF_PACKET_ARGS:-}"
 addresses = [$2]
+${5:-}
 TOML
-    ip netns exec "$C" "$DP" --config "$WORK/dp.toml" >"$WORK/dp.log" 2>&1 &
+    # shellcheck disable=SC2086  # $DP_ARGS: extra words, e.g. "--flows FILE"
+    ip netns exec "$C" "$DP" --config "$WORK/dp.toml" ${DP_ARGS:-} >"$WORK/dp.log" 2>&1 &
     DP_PID=$!
     for _ in $(seq 100); do [[ -S $SOCK ]] && break; kill -0 $DP_PID || fail "rtpx-dataplane exited"; sleep 0.1; done
     [[ -S $SOCK ]] || fail "no control socket"

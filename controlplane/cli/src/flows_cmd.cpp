@@ -1,5 +1,6 @@
 #include "flows_cmd.hpp"
 
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -102,11 +103,40 @@ int show_stats(const std::string& socket, bool json, std::ostream& out, std::ost
     return 0;
 }
 
+int watch_events(const std::string& socket, std::uint64_t count, double timeout_s,
+                 std::ostream& out, std::ostream& err) {
+    auto client = flowapi::Client::connect(socket, "rtpx events");
+    if (!client) return fail(err, client.error());
+    if (auto ok = client->subscribe(); !ok) return fail(err, ok.error());
+    using Clock = std::chrono::steady_clock;
+    const auto deadline =
+        Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+    std::uint64_t seen = 0;
+    while (count == 0 || seen < count) {
+        auto wait = std::chrono::milliseconds(500);
+        if (timeout_s > 0) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left.count() <= 0) break;
+            wait = std::min(wait, left);
+        }
+        auto events = client->next_events(wait);
+        if (!events) return fail(err, events.error());
+        for (const auto& e : events->events) {
+            out << flowapi::to_json(e).dump() << std::endl;
+            if (count != 0 && ++seen == count) break;
+        }
+    }
+    return 0;
+}
+
 void add_flow_commands(CLI::App& app, int& status) {
     struct Options {
         std::string socket = kDefaultDataplaneSocket;
         bool json = false;
         std::string file;
+        std::uint64_t count = 0;
+        double timeout_s = 0;
     };
     auto opts = std::make_shared<Options>();
     auto add_socket = [opts](CLI::App* cmd) {
@@ -140,6 +170,19 @@ void add_flow_commands(CLI::App& app, int& status) {
     stats->add_flag("--json", opts->json, "JSON output");
     stats->final_callback(
         [opts, &status] { status = show_stats(opts->socket, opts->json, std::cout, std::cerr); });
+
+    auto* events = app.add_subcommand(
+        "events", "print the data plane's flow events as JSON lines (inactivity, ssrc_change, "
+                  "latched, srtp_failures)");
+    add_socket(events);
+    events->add_option("--count", opts->count, "stop after this many events (0: no limit)")
+        ->capture_default_str();
+    events->add_option("--timeout", opts->timeout_s, "stop after this many seconds (0: never)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    events->final_callback([opts, &status] {
+        status = watch_events(opts->socket, opts->count, opts->timeout_s, std::cout, std::cerr);
+    });
 }
 
 }  // namespace rtpx::cli
