@@ -57,7 +57,14 @@ Config parse(const toml::table& root, const std::string& file) {
         const auto& t = *dp->as_table();
         check_keys(file, t, "dataplane.",
                    {"control_socket", "lcores", "max_flows", "mbufs", "idle_sleep_us", "eal",
-                    "srtp_failure_threshold", "dispatch", "workers"});
+                    "srtp_failure_threshold", "dispatch", "workers", "control_tcp"});
+        if (const auto* n = t.get("control_tcp")) {
+            auto ep = flowapi::parse_endpoint(get_string(file, *n, "dataplane.control_tcp"));
+            if (!ep || ep->port == 0)
+                fail(file, *n, "dataplane.control_tcp",
+                     "expected ADDRESS:PORT, e.g. 127.0.0.1:7070");
+            c.control_tcp = *ep;
+        }
         if (const auto* n = t.get("workers")) {
             c.workers = static_cast<std::uint32_t>(get_int(file, *n, "dataplane.workers", 0, 255));
         }

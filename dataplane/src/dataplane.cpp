@@ -1,5 +1,6 @@
 #include "rtpx/dataplane/dataplane.hpp"
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -705,6 +706,39 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
         ::close(listener);
         return tl::unexpected(error);
     }
+    // The flow API on TCP too, when configured (a remote control plane).
+    int tcp_listener = -1;
+    if (s.config.control_tcp) {
+        const flowapi::Endpoint& ep = *s.config.control_tcp;
+        sockaddr_storage ss{};
+        socklen_t len = 0;
+        if (ep.address.family == AddressFamily::kIpv4) {
+            auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+            a->sin_family = AF_INET;
+            a->sin_port = htons(ep.port);
+            std::memcpy(&a->sin_addr, ep.address.bytes.data(), 4);
+            len = sizeof(sockaddr_in);
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons(ep.port);
+            std::memcpy(&a->sin6_addr, ep.address.bytes.data(), 16);
+            len = sizeof(sockaddr_in6);
+        }
+        tcp_listener = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int one = 1;
+        if (tcp_listener < 0 ||
+            ::setsockopt(tcp_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+            ::bind(tcp_listener, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ||
+            ::listen(tcp_listener, 16) != 0) {
+            const std::string error =
+                "control TCP " + flowapi::to_string(ep) + ": " + std::strerror(errno);
+            if (tcp_listener >= 0) ::close(tcp_listener);
+            ::close(listener);
+            ::unlink(path.c_str());
+            return tl::unexpected(error);
+        }
+    }
     std::vector<Connection> connections;
     std::vector<flowapi::Event> pending;
     std::int64_t last_scan = 0;
@@ -766,16 +800,19 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
     while (!stop.load()) {
         std::vector<pollfd> fds;
         fds.push_back({listener, POLLIN, 0});
+        fds.push_back({tcp_listener, POLLIN, 0});  // fd -1: ignored by poll
+        constexpr std::size_t kListeners = 2;
         for (auto& c : connections) fds.push_back({c.fd, POLLIN, 0});
         const int n = ::poll(fds.data(), fds.size(), 20);
         if (n < 0 && errno != EINTR) break;
-        if (n > 0 && (fds[0].revents & POLLIN) != 0) {
-            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        for (std::size_t l = 0; n > 0 && l < kListeners; ++l) {
+            if ((fds[l].revents & POLLIN) == 0) continue;
+            const int fd = ::accept4(fds[l].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd >= 0) connections.push_back(Connection{fd, {}, false, false});
         }
-        for (std::size_t i = 1; n > 0 && i < fds.size(); ++i) {
+        for (std::size_t i = kListeners; n > 0 && i < fds.size(); ++i) {
             if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-            Connection& c = connections[i - 1];
+            Connection& c = connections[i - kListeners];
             std::uint8_t buf[65536];
             const ssize_t got = ::recv(c.fd, buf, sizeof(buf), 0);
             if (got <= 0) {
@@ -885,6 +922,7 @@ tl::expected<void, std::string> Dataplane::run(const std::atomic<bool>& stop) {
         if (c.fd >= 0) ::close(c.fd);
     }
     ::close(listener);
+    if (tcp_listener >= 0) ::close(tcp_listener);
     ::unlink(path.c_str());
     return {};
 }

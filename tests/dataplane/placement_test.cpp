@@ -137,3 +137,24 @@ TEST(Placement, PlansAWorkerCannotFollowAreRefusedWithTheFix) {
 
 }  // namespace
 }  // namespace rtpx::dataplane
+
+namespace rtpx::dataplane {
+namespace {
+
+TEST(DataplaneConfig, ControlTcpIsAnAddressAndPort) {
+    const std::string port = "[[port]]\nvdev = \"net_ring0\"\naddresses = [\"192.0.2.1\"]\n";
+    auto c = parse_config("[dataplane]\ncontrol_tcp = \"[::1]:7070\"\n" + port, "dp.toml");
+    ASSERT_TRUE(c) << c.error();
+    ASSERT_TRUE(c->control_tcp);
+    EXPECT_EQ(flowapi::to_string(*c->control_tcp), "[::1]:7070");
+    c = parse_config("[dataplane]\n" + port, "dp.toml");
+    ASSERT_TRUE(c) << c.error();
+    EXPECT_FALSE(c->control_tcp);
+    c = parse_config("[dataplane]\ncontrol_tcp = \"localhost\"\n" + port, "dp.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error(),
+              "dp.toml:2:15: dataplane.control_tcp: expected ADDRESS:PORT, e.g. 127.0.0.1:7070");
+}
+
+}  // namespace
+}  // namespace rtpx::dataplane

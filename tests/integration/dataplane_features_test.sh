@@ -12,6 +12,7 @@
 #   an AF_PACKET capture), never resolved;
 # - events delivered to a flow-API client (`rtpx events`): latched (with the learned source), SSRC
 #   change (the new SSRC), SRTP failures over the threshold (the count) and inactivity;
+# - the flow API on TCP (dataplane.control_tcp): a hello answered with the flows held;
 # - DPDK telemetry /rtpx/flows (the flows' local endpoints) and /rtpx/stats;
 # - `rtpx stats` text output; SIGTERM: clean stop, no EAL runtime directory left.
 # Namespaces and files are removed on every exit.
@@ -82,8 +83,9 @@ cat >"$WORK/flows.json" <<JSON
                     "master_salt": "$SRTP_SALT"}}
 ]}
 JSON
+ip -n "$C" link set lo up
 DP_ARGS="--flows $WORK/flows.json" start_dataplane '"10.77.1.1"' '"10.77.2.1"' \
-    'srtp_failure_threshold = 5' '' "gateway_mac = \"$GATEWAY\""
+    $'srtp_failure_threshold = 5\ncontrol_tcp = "127.0.0.1:7071"' '' "gateway_mac = \"$GATEWAY\""
 grep -q "4 static flows" "$WORK/dp.log" || fail "static flows: $(cat "$WORK/dp.log")"
 # The 4 events expected: latched and ssrc_change (flow 2), srtp_failures (4), inactivity (3).
 "$RTPX" events --dataplane "$SOCK" --count 4 --timeout 30 >"$WORK/events.jsonl" 2>"$WORK/events.err" &
@@ -127,6 +129,24 @@ wait $CAP || true
 # SRTP failures: 5 packets that are not SRTP under flow 4's key (threshold 5).
 peer "$B" send --src 10.77.2.2:5020 --dst 10.77.2.1:30020 --count 5
 
+# The flow API on TCP (dataplane.control_tcp): hello, and the reply names the 4 flows held.
+ip netns exec "$C" "$PY" - >"$WORK/tcp.json" <<'PYEOF' || fail "flow API over TCP"
+import json, socket, struct
+s = socket.create_connection(("127.0.0.1", 7071), timeout=5)
+body = struct.pack("!HHB", 1, 3, 2) + b"py"
+s.sendall(struct.pack("!IBBHI", 8 + len(body), 3, 1, 0, 7) + body)
+data = b""
+while len(data) < 4 or len(data) < 4 + struct.unpack("!I", data[:4])[0]:
+    data += s.recv(4096)
+_, version, kind, _, request = struct.unpack("!IBBHI", data[:12])
+proto, = struct.unpack("!H", data[12:14])
+name = data[15:15 + data[14]].decode()
+flows, = struct.unpack("!I", data[15 + data[14]:19 + data[14]])
+print(json.dumps({"type": kind, "request": request, "version": proto, "name": name, "flows": flows}))
+PYEOF
+[[ $(json "$WORK/tcp.json" 'd == {"type": 2, "request": 7, "version": 3, "name": "rtpx-dataplane", "flows": 4}') == True ]] \
+    || fail "TCP hello reply: $(cat "$WORK/tcp.json")"
+
 # Telemetry.
 telemetry /rtpx/flows >"$WORK/tel_flows.json" || fail "no telemetry"
 [[ $(json "$WORK/tel_flows.json" 'sorted(d)') == \
@@ -155,4 +175,4 @@ print(sorted(str(e.get(sys.argv[4])) for e in es if e["event"] == sys.argv[2] an
 stop_dataplane
 grep -q "rtpx-dataplane: stopped" "$WORK/dp.log" || fail "no clean stop"
 [[ ! -e /var/run/dpdk/$ID ]] || fail "EAL runtime directory left behind"
-echo "ok: gratuitous ARP, neighbour resolution, gateway MAC, events, telemetry, static flows"
+echo "ok: gratuitous ARP, neighbour resolution, gateway MAC, events, flow API on TCP, telemetry, static flows"

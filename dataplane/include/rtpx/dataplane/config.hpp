@@ -2,6 +2,8 @@
 //
 //   [dataplane]
 //   control_socket = "/run/rtpx/dataplane.sock"   # flow API (Unix stream socket)
+//   control_tcp = "127.0.0.1:7070"   # optional: the flow API on TCP too, for a remote control
+//                                    # plane (no authentication: bind to a management address)
 //   lcores = "0-2"            # EAL -l (or --lcores when it maps lcores to CPUs: "0@0,1@1,2@1"):
 //                             # the main lcore (control, the lowest) and lcores for workers and
 //                             # dispatchers; absent: the sched/ placement plan of this machine
@@ -66,7 +68,8 @@ struct PortConfig {
 
 struct Config {
     std::string control_socket = "/run/rtpx/dataplane.sock";
-    std::string lcores;  // empty: the sched/ plan chooses
+    std::optional<flowapi::Endpoint> control_tcp;  // the flow API on TCP too
+    std::string lcores;                            // empty: the sched/ plan chooses
     std::uint32_t max_flows = 65536;
     std::uint32_t mbufs = 16383;
     // After a run of empty polls a worker sleeps 1, 2, 4 ... up to this many µs per poll (the
