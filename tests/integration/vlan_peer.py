@@ -80,7 +80,7 @@ def arp(iface, vlan, src_mac, src_ip, target_ip):
     body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac_bytes(src_mac) + \
         socket.inet_aton(src_ip) + b"\0" * 6 + socket.inet_aton(target_ip)
     s.send(tagged(b"\xff" * 6, mac_bytes(src_mac), vlan, 0x0806, body))
-    for tag, f in frames(s, time.time() + 3):
+    for tag, f in frames(s, time.time() + 1.5):
         if f[12:14] == b"\x08\x06" and struct.unpack("!H", f[20:22])[0] == 2 and \
                 f[28:32] == socket.inet_aton(target_ip):
             print(json.dumps({"mac": mac_text(f[22:28]), "vlan": tag}))
