@@ -75,19 +75,14 @@ int main(int argc, char** argv) {
 
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
-    auto dp = rtpx::dataplane::Dataplane::start(*config, eal, argv[0]);
+    auto dp = rtpx::dataplane::Dataplane::start(*config, eal, argv[0], flows);
     if (!dp) {
         std::cerr << "error: " << dp.error() << '\n';
         return 1;
     }
     std::cerr << "rtpx-dataplane: " << (*dp)->placement() << '\n';
     if (!flows.ops.empty()) {
-        const auto reply = (*dp)->apply(flows);
-        if (!reply.ok) {
-            std::cerr << "error: " << flows_path << ": " << reply.error << '\n';
-            return 1;
-        }
-        std::cerr << "rtpx-dataplane: " << reply.applied << " static flows from " << flows_path
+        std::cerr << "rtpx-dataplane: " << flows.ops.size() << " static flows from " << flows_path
                   << '\n';
     }
     std::cerr << "rtpx-dataplane: serving the flow API on " << config->control_socket << '\n';

@@ -266,7 +266,8 @@ int telemetry_flows(const char*, const char*, rte_tel_data* d) {
 }  // namespace
 
 tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
-    const Config& config, const std::vector<std::string>& extra_eal, const std::string& program) {
+    const Config& config, const std::vector<std::string>& extra_eal, const std::string& program,
+    const flowapi::Batch& static_flows) {
     std::unique_ptr<Dataplane> dp(new Dataplane());
     dp->state_ = std::make_unique<State>();
     State& s = *dp->state_;
@@ -545,6 +546,11 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
         dc.stop = &s.stop_workers;
         dc.idle_sleep_us = config.idle_sleep_us;
         s.dispatchers.push_back(std::make_unique<Dispatcher>(std::move(dc)));
+    }
+    // Static flows before any worker reads a packet.
+    if (!static_flows.ops.empty()) {
+        const auto reply = dp->apply(static_flows);
+        if (!reply.ok) return tl::unexpected("static flows: " + reply.error);
     }
     s.workers_launched = true;  // from here on the destructor waits for the lcores
     for (unsigned w = 0; w < worker_count; ++w) {

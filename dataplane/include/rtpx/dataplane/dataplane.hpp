@@ -23,10 +23,11 @@ class Dataplane {
   public:
     // Initialises the EAL (program name, lcores, config.eal, extra_eal, one --vdev/-a per port;
     // --in-memory unless a file prefix, --no-shconf or --in-memory was given), configures and
-    // starts the ports and launches the workers. Errors are for the operator.
+    // starts the ports, applies `static_flows` (rtpx-dataplane --flows: in place before the first
+    // packet is read) and launches the workers. Errors are for the operator.
     [[nodiscard]] static tl::expected<std::unique_ptr<Dataplane>, std::string> start(
-        const Config& config, const std::vector<std::string>& extra_eal,
-        const std::string& program);
+        const Config& config, const std::vector<std::string>& extra_eal, const std::string& program,
+        const flowapi::Batch& static_flows = {});
 
     ~Dataplane();  // stops workers and ports, frees everything and calls rte_eal_cleanup
     Dataplane(const Dataplane&) = delete;
