@@ -59,7 +59,7 @@ peer "$B" ping 10.77.2.1 || fail "bob cannot ping 10.77.2.1"
 
 peer "$B" recv --bind 10.77.2.2:5004 --count 160 --timeout 20 --out "$WORK/bob.json" &
 RECV=$!
-sleep 0.3
+wait_udp "$B" 5004
 for i in 0 1 2 3 4 5 6 7; do
     peer "$A" send --src 10.77.1.2:4000 --dst "10.77.1.1:$((30000 + 2 * i))" --count 20 --ssrc $((0x1000 + i))
 done
@@ -70,7 +70,7 @@ wait $RECV
 
 peer "$A" recv --bind 10.77.1.2:4000 --count 20 --timeout 15 --out "$WORK/alice.json" &
 RECV=$!
-sleep 0.3
+wait_udp "$A" 4000
 peer "$B" send --src 10.77.2.2:5004 --dst 10.77.2.1:31000 --count 20
 wait $RECV
 [[ $(json "$WORK/alice.json" 'd["count"]') == 20 ]] || fail "alice got $(cat "$WORK/alice.json")"

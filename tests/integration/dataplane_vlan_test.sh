@@ -44,7 +44,7 @@ JSON
 "$RTPX" stats --json --dataplane "$SOCK" >"$WORK/stats0.json"
 peer "$B" recv --bind 10.77.2.2:5004 --count 20 --timeout 5 --out "$WORK/bob.json" &
 RECV=$!
-sleep 0.3
+wait_udp "$B" 5004
 vpeer "$A" send eth0 - "$ALICE_MAC" "$DP_MAC" 10.77.1.2:4000 10.77.1.1:30000 5
 vpeer "$A" send eth0 100 "$ALICE_MAC" "$DP_MAC" 10.77.1.2:4000 10.77.1.1:30000 20
 vpeer "$A" send eth0 200 "$ALICE_MAC" "$DP_MAC" 10.77.1.2:4000 10.77.1.1:30000 5
@@ -53,9 +53,9 @@ wait $RECV || true
 [[ $(json "$WORK/bob.json" 'd["intact"]') == True ]] || fail "payload changed"
 
 # bob -> alice: tagged on the wire, checksums valid.
-vpeer "$A" recv eth0 4000 20 5 >"$WORK/alice.json" &
+ip netns exec "$A" env READY="$WORK/ready" "$PY" "$HERE/vlan_peer.py" recv eth0 4000 20 8 >"$WORK/alice.json" &
 RECV=$!
-sleep 0.3
+wait_file "$WORK/ready"
 peer "$B" send --src 10.77.2.2:5004 --dst 10.77.2.1:30002 --count 20
 wait $RECV
 [[ $(json "$WORK/alice.json" 'd["count"]') == 20 ]] || fail "alice got $(cat "$WORK/alice.json")"

@@ -52,6 +52,20 @@ print(json.dumps(json.loads(s.recv(1 << 20))[sys.argv[2]]))
 PYEOF
 }
 json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+# wait_udp NAMESPACE PORT: until a socket listens on UDP PORT there (a receiver started in the
+# background is ready; a loaded machine can take a second to start Python).
+wait_udp() {
+    for _ in $(seq 100); do
+        [[ -n $(ip netns exec "$1" ss -Hlun "sport = :$2") ]] && return 0
+        sleep 0.05
+    done
+    fail "nothing listens on UDP $2 in $1"
+}
+# wait_file PATH: until PATH exists (a background capture made it once its socket was bound).
+wait_file() {
+    for _ in $(seq 100); do [[ -e $1 ]] && return 0; sleep 0.05; done
+    fail "$1 never appeared"
+}
 # peer NAMESPACE ARGS...: tests/integration/rtp_peer.py in a namespace.
 peer() { local ns=$1; shift; ip netns exec "$ns" "$PY" "$HERE/rtp_peer.py" "$@"; }
 

@@ -9,6 +9,7 @@ a received tag out of the frame). Prints one JSON line per command.
   recv IFACE PORT COUNT TIMEOUT                  UDP frames to PORT: count, VLANs, checksums ok
 """
 import json
+import os
 import socket
 import struct
 import sys
@@ -53,6 +54,8 @@ def raw(iface):
     s.bind((iface, 0))
     s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
     s.settimeout(0.2)
+    if os.environ.get("READY"):  # a file that says the socket is bound
+        open(os.environ["READY"], "w").close()
     return s
 
 
