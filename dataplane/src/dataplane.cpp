@@ -297,17 +297,7 @@ tl::expected<std::unique_ptr<Dataplane>, std::string> Dataplane::start(
     }
     args.insert(args.end(), config.eal.begin(), config.eal.end());
     args.insert(args.end(), extra_eal.begin(), extra_eal.end());
-    if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-shconf") &&
-        !has_arg(args, "--file-prefix")) {
-        args.emplace_back("--in-memory");
-    }
-    // Hugepage mode with files (neither --no-huge nor --in-memory): each file is unlinked as soon
-    // as it is mapped, so nothing stays in hugetlbfs after exit, clean or not (no secondary
-    // process needs them).
-    if (!has_arg(args, "--in-memory") && !has_arg(args, "--no-huge") &&
-        !has_arg(args, "--huge-unlink")) {
-        args.emplace_back("--huge-unlink");
-    }
+    add_memory_mode(args);
     bool any_pci = false;
     for (std::size_t i = 0; i < config.ports.size(); ++i) {
         const auto& p = config.ports[i];

@@ -54,6 +54,17 @@ std::uint16_t probe_rx_queues(const PortConfig& port) {
     return 1;
 }
 
+void add_memory_mode(std::vector<std::string>& args) {
+    auto has = [&](std::string_view prefix) {
+        return std::any_of(args.begin(), args.end(),
+                           [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
+    };
+    if (!has("--in-memory") && !has("--no-shconf") && !has("--file-prefix"))
+        args.emplace_back("--in-memory");
+    if (!has("--in-memory") && !has("--no-huge") && !has("--huge-unlink"))
+        args.emplace_back("--huge-unlink");
+}
+
 sched::PlanConfig plan_config(const Config& config) {
     sched::PlanConfig pc;
     // kFlow: a port gives each local worker its own queue when it has enough of them (the data

@@ -158,3 +158,25 @@ TEST(DataplaneConfig, ControlTcpIsAnAddressAndPort) {
 
 }  // namespace
 }  // namespace rtpx::dataplane
+
+namespace rtpx::dataplane {
+namespace {
+
+TEST(EalMemoryMode, InMemoryByDefaultAndHugepageFilesUnlinkedWhenThereAreAny) {
+    using Args = std::vector<std::string>;
+    Args a = {"rtpx-dataplane", "-l", "0-1"};
+    add_memory_mode(a);
+    EXPECT_EQ(a, (Args{"rtpx-dataplane", "-l", "0-1", "--in-memory"}));
+    a = {"x", "--file-prefix=dp1"};  // hugepage files named dp1map_*: unlinked once mapped
+    add_memory_mode(a);
+    EXPECT_EQ(a, (Args{"x", "--file-prefix=dp1", "--huge-unlink"}));
+    a = {"x", "--no-huge", "--no-shconf", "--file-prefix=t"};  // no hugepage files at all
+    add_memory_mode(a);
+    EXPECT_EQ(a, (Args{"x", "--no-huge", "--no-shconf", "--file-prefix=t"}));
+    a = {"x", "--file-prefix=t", "--huge-unlink=never"};  // the operator's choice stands
+    add_memory_mode(a);
+    EXPECT_EQ(a, (Args{"x", "--file-prefix=t", "--huge-unlink=never"}));
+}
+
+}  // namespace
+}  // namespace rtpx::dataplane

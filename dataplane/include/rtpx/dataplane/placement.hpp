@@ -38,6 +38,12 @@ namespace rtpx::dataplane {
 // dispatch is configured.
 [[nodiscard]] sched::PlanConfig plan_config(const Config& config);
 
+// The EAL's memory mode, appended to `args` unless they choose one: --in-memory without a file
+// prefix, --no-shconf or --in-memory; in hugepage mode with files (neither --no-huge nor
+// --in-memory) --huge-unlink, so each hugepage file is unlinked as soon as it is mapped and none
+// stays in hugetlbfs after exit, clean or not (no secondary process needs them).
+void add_memory_mode(std::vector<std::string>& args);
+
 // One EAL lcore: its id and the NUMA socket it runs on (sched::kNoNuma when unknown).
 struct LcoreInfo {
     unsigned id = 0;
