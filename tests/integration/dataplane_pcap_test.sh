@@ -74,10 +74,12 @@ JSON
 "$DP" --config "$WORK/dp.toml" --flows "$WORK/flows.json" >"$WORK/dp.log" 2>&1 &
 DP_PID=$!
 for _ in $(seq 100); do [[ -S $WORK/dp.sock ]] && break; kill -0 $DP_PID || fail "rtpx-dataplane exited"; sleep 0.1; done
-# The file is read at once; wait until all 13 frames are counted.
+# The file is read at once; wait until all 13 frames are counted in and the 12 answers out (a
+# burst's frames are counted received before its sends are counted).
 for _ in $(seq 50); do
     "$RTPX" stats --json --dataplane "$WORK/dp.sock" >"$WORK/stats.json"
-    [[ $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["rx_packets"])' "$WORK/stats.json") == 13 ]] && break
+    [[ $("$PY" -c 'import json,sys; d = json.load(open(sys.argv[1])); print(d["rx_packets"], d["tx_packets"])' \
+         "$WORK/stats.json") == "13 12" ]] && break
     sleep 0.1
 done
 "$PY" - "$WORK/stats.json" <<'PYEOF' || fail "stats: $(cat "$WORK/stats.json")"
