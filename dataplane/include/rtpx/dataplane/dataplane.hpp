@@ -2,9 +2,11 @@
 // control thread (the main lcore) serving the flow API on a Unix stream socket, resolving
 // neighbours, raising events and answering DPDK telemetry (/rtpx/stats, /rtpx/flows).
 //
-// Lcores: the first of `lcores` is the main lcore (control); every other one is a worker polling
-// queue <worker index> of every port (run-to-completion). Without `lcores` in the configuration,
-// the main and worker lcores come from the sched/ placement plan (make_live_plan).
+// Lcores (placement.hpp): the sched/ placement plan, on this machine's live topology or on the
+// lcores the configuration pins. The main lcore runs the control thread; each worker polls RX
+// queue <worker index> of the ports it reads directly (run-to-completion) and the ring of its
+// dispatcher for ports with too few RX queues (dispatcher.hpp); every worker sends on TX queue
+// <worker index> of every port.
 #pragma once
 
 #include <atomic>
