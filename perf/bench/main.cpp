@@ -108,6 +108,11 @@ int main(int argc, char** argv) {
     app.add_option("--pdr-loss", pdr_loss, "PDR loss tolerance (fraction)");
     unsigned burst = 0;
     app.add_option("--burst", burst, "TX burst, 1..64");
+    unsigned min_burst = 1;
+    app.add_option("--min-burst", min_burst,
+                   "paced trials send once this many frames are due (trains of N, same average "
+                   "rate), 1..--burst")
+        ->check(CLI::Range(1U, 64U));
     int twcc = -1, rtcp_every = -1;
     app.add_option("--twcc-id", twcc, "transport-wide-cc extension ID (0: none)");
     app.add_option("--rtcp-every", rtcp_every, "an RTCP SR per N RTP packets per stream");
@@ -281,7 +286,7 @@ int main(int argc, char** argv) {
                 status = 1;
                 break;
             }
-            Engine engine(**gen, **rx, EngineConfig{tx_port, rx_port, 0, 0, pool, s.burst});
+            Engine engine(**gen, **rx, EngineConfig{tx_port, rx_port, 0, 0, pool, s.burst, min_burst});
             if (!header_done) {
                 emit(o, nullptr, table_header());
                 header_done = true;

@@ -2,24 +2,29 @@
 # rtpx-dataplane against Sipwise rtpengine (userspace forwarding), on one namespace/veth topology,
 # under the same offered load from the same generator (rtpx-bench), measured the same way:
 #
-#   [ns bench: rtpx-bench, net_af_packet on the veth] ==veth== [ns relay: the relay under test]
+#   [ns bench: rtpx-bench, net_af_xdp on the veth] ==veth== [ns relay: the relay under test]
 #      10.98.0.1 (callers and callees; static ARP)             10.99.0.1
 #
-# The relay is rtpx-dataplane (net_af_packet on the relay's veth, flows from a flows file) or
+# The relay is rtpx-dataplane (net_af_xdp on the relay's veth, flows from a flows file) or
 # rtpengine (kernel UDP sockets on the same veth; started here with its own config file, no kernel
 # module: table = -1). Both relay the same calls in both directions: --flows N streams are N/2
 # calls; rtpengine's calls are made with an ng offer and answer each (JSON over UDP), and the bench
 # sends every stream to the port rtpengine allocated for it (rtpx-bench --dut-flows). Packets are
 # G.711 (172-byte RTP, PT 0), UDP checksums on. Every trial starts a fresh relay (new process, new
 # calls) and offers one fixed rate for --duration seconds; the relay's CPU time (utime + stime of
-# all its threads, /proc/PID/stat) and the packets its veth sent are sampled every 0.1 s, and over
-# the trial's middle (0.5 s cut at both ends) pps per core = relayed packets / relay CPU seconds.
+# all its threads, /proc/PID/stat), its workers' busy time (rtpx: DPDK telemetry /rtpx/stats
+# busy_us), the softirq time of both CPUs (/proc/stat) and the packets its veth sent are sampled
+# every 0.1 s. Over the trial's middle (0.5 s cut at both ends), pps per core = relayed packets /
+# charged CPU seconds, where the charged CPU is, for both relays alike: the relay's threads, a
+# poll-mode worker counted only for its loop iterations that carried packets (DPDK's busy/idle
+# split), plus the softirq time on the bench's CPU (on a veth, the kernel delivers the bench's
+# packets to the relay, socket or XDP, in the sender's softirq). The pieces are printed.
+# --pmd af_packet runs both DPDK ends on net_af_packet instead of net_af_xdp.
 # Per relay and run:
 #   1. NDR: RFC 2544's binary search between --min-rate and --max-rate (zero loss, and the bench
 #      offered the whole rate); the at-NDR figure is the passing trial at the NDR;
 #   2. a trial at a common fixed rate (default: N x 50 pps, the real-time rate of the N streams).
-# rtpx busy-polls (with its idle back-off, dataplane.idle_sleep_us, default 200 us): its polling is
-# counted. The medians over --runs runs are reported; the last line is
+# The medians over --runs runs are reported; the last line is
 #   compare-rtpengine: rtpx_pps_per_core=<n> rtpengine_pps_per_core=<n> ratio=<x>
 # (at the NDR; ratio = rtpx / rtpengine). Namespaces, processes and files are removed on every
 # exit. Needs root, ip(8), taskset, python3, rtpengine (Debian: rtpengine-daemon) and a build with
@@ -28,7 +33,7 @@
 # usage: perf/compare/rtpengine.sh [--build DIR] [--flows N] [--runs R] [--duration S]
 #            [--rate PPS] [--min-rate PPS] [--max-rate PPS] [--resolution PPS]
 #            [--relay-cpu CPU] [--bench-cpu CPU] [--idle-sleep-us US] [--nice N] [--quick]
-#            [--keep-logs DIR]
+#            [--pmd af_xdp|af_packet] [--burst N] [--keep-logs DIR]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -45,6 +50,8 @@ BENCH_CPU=0
 IDLE_SLEEP_US=""    # rtpx-dataplane's dataplane.idle_sleep_us (unset: its default)
 NICE=0              # nice(1) adjustment of the bench and both relays (e.g. -10 on a busy host)
 KEEP_LOGS=""
+PMD=af_xdp          # both DPDK ends' vdev on the veth
+BURST=64            # rtpx-bench's TX burst
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -61,16 +68,26 @@ while [[ $# -gt 0 ]]; do
         --idle-sleep-us) IDLE_SLEEP_US=$2; shift 2 ;;
         --nice) NICE=$2; shift 2 ;;
         --keep-logs) KEEP_LOGS=$2; shift 2 ;;
+        --pmd) PMD=$2; shift 2 ;;
+        --burst) BURST=$2; shift 2 ;;
         --quick) FLOWS=10; RUNS=1; DURATION=2; MIN_RATE=500; MAX_RATE=500; RESOLUTION=500
                  RATE=500; shift ;;
         -h|--help) usage ;;
         *) echo "unknown option $1" >&2; usage ;;
     esac
 done
-for v in FLOWS RUNS DURATION MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU; do
+for v in FLOWS RUNS DURATION MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU BURST; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "--${v,,}: expected a whole number" >&2; exit 2; }
 done
 [[ $NICE =~ ^-?[0-9]+$ ]] || { echo "--nice: expected a whole number" >&2; exit 2; }
+# af_xdp: copy mode on a veth (native XDP, no zero copy), one queue; busy_budget=0 turns off the
+# preferred busy polling, which on a veth costs a syscall per empty poll and polls no NAPI.
+case $PMD in
+    af_xdp) vdev() { echo "net_af_xdp0,iface=$1,busy_budget=0"; } ;;
+    af_packet) vdev() { echo "net_af_packet0,iface=$1,framecnt=4096"; } ;;
+    *) echo "--pmd: af_xdp or af_packet" >&2; exit 2 ;;
+esac
+(( RELAY_CPU != BENCH_CPU )) || { echo "--relay-cpu and --bench-cpu must differ" >&2; exit 2; }
 (( MIN_RATE >= 1 && MIN_RATE <= MAX_RATE && RESOLUTION >= 1 && DURATION >= 2 )) ||
     { echo "need 1 <= --min-rate <= --max-rate, --resolution >= 1, --duration >= 2" >&2; exit 2; }
 (( FLOWS >= 2 && FLOWS % 2 == 0 && FLOWS <= 27000 )) || { echo "--flows: an even number, 2..27000" >&2; exit 2; }
@@ -163,16 +180,16 @@ drain_s = 0.3
 TOML
 
 BENCH_RUN=0
-# bench OUT ARGS...: rtpx-bench in the bench namespace on its veth (net_af_packet), JSON to OUT.
+# bench OUT ARGS...: rtpx-bench in the bench namespace on its veth (--pmd), JSON to OUT.
 bench() {
     local out=$1
     shift
     BENCH_RUN=$((BENCH_RUN + 1))
     local limit=$((30 + 2 * DURATION))
     timeout --kill-after=5 $limit ip netns exec "$NB" nice -n "$NICE" "$BENCH" --scenario "$WORK/scenario.toml" \
-        --dut-flows "$WORK/flows.json" --json "$@" -- \
+        --dut-flows "$WORK/flows.json" --burst "$BURST" --json "$@" -- \
         --no-huge --no-shconf -m 256 --no-pci -l "$BENCH_CPU" --log-level=error --no-telemetry \
-        --vdev "net_af_packet0,iface=$VB,framecnt=4096" "--file-prefix=$ID-bench$BENCH_RUN" \
+        --vdev "$(vdev "$VB")" "--file-prefix=$ID-bench$BENCH_RUN" \
         >"$out" 2>>"$WORK/bench.log" || fail "rtpx-bench exited $? (see $WORK/bench.log)"
 }
 
@@ -192,7 +209,7 @@ ${IDLE_SLEEP_US:+idle_sleep_us = $IDLE_SLEEP_US}
 eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID-dp", "--log-level=error"]
 
 [[port]]
-vdev = "net_af_packet0,iface=$VD,framecnt=4096"
+vdev = "$(vdev "$VD")"
 addresses = ["$RELAY_IP"]
 TOML
     ip netns exec "$ND" nice -n "$NICE" "$DP" --config "$WORK/dp.toml" --flows "$WORK/flows.json" \
@@ -268,8 +285,10 @@ trial() {
     "start_$relay"
     # The sampler runs above the bench's and relays' priority: an overloaded relay must not
     # starve it. Its first sample is taken before the bench starts.
+    local tel=""
+    [[ $relay == rtpx ]] && tel=/var/run/dpdk/$ID-dp/dpdk_telemetry.v2
     ip netns exec "$ND" nice -n $((NICE - 5)) "$PY" "$LIB" sample "$RELAY_PID" \
-        "/sys/class/net/$VD/statistics" "$samples" &
+        "/sys/class/net/$VD/statistics" "$samples" "$RELAY_CPU" "$BENCH_CPU" $tel &
     SAMPLER_PID=$!
     for _ in $(seq 100); do [[ -s $samples ]] && break; sleep 0.05; done
     [[ -s $samples ]] || fail "the CPU sampler did not start"
@@ -297,8 +316,13 @@ PY
         fail "$tag: no trial result (see $WORK/$tag.json)"
     local line pass
     line=$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))
-print(int(r["passed"]), "sent %d of %d, received %d, loss %.4f, relay %.2f cores, %.0f pps/core%s" % (
-    r["sent"], r["target"], r["received"], r["loss_ratio"], r["cpu_cores"], r["pps_per_core"],
+print(int(r["passed"]), "sent %d of %d, received %d, loss %.4f, %.0f pps/core, %.0f ns/pkt: "
+    "charged %.3f cores = threads %.3f (usr %.3f sys %.3f) - idle polling %.3f + softirq on bench CPU "
+    "%.3f [not charged: softirq on relay CPU %.3f]%s" % (
+    r["sent"], r["target"], r["received"], r["loss_ratio"], r["pps_per_core"],
+    r.get("ns_per_packet", 0), r["cpu_cores"], r.get("process_cores", 0), r.get("user_cores", 0),
+    r.get("sys_cores", 0), r.get("idle_poll_cores", 0), r.get("softirq_bench_cpu_cores", 0),
+    r.get("softirq_relay_cpu_cores", 0),
     " (generator-limited)" if r["generator_limited"] else ""))' "$WORK/$tag.result") ||
         fail "$tag: bad result"
     pass=${line%% *}
@@ -362,11 +386,14 @@ PY
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])][-1]
 a, f = r["at_ndr"], r["at_fixed"]
-print("run %d %-9s NDR %7d pps | at NDR: %8.0f pps/core, %.2f cores | at %d pps: %8.0f pps/core, "
-      "%.2f cores, loss %.4f | host softirq %.2f/%.2f cores" % (
-          r["run"], r["relay"], r["ndr_pps"], a["pps_per_core"], a["cpu_cores"],
-          r["fixed_rate_pps"], f["pps_per_core"], f["cpu_cores"], f["loss_ratio"],
-          a["softirq_cores"], f["softirq_cores"]), flush=True)
+def pieces(w):
+    return "threads %.3f - idle polling %.3f + softirq %.3f" % (
+        w.get("process_cores", 0), w.get("idle_poll_cores", 0), w.get("softirq_bench_cpu_cores", 0))
+print("run %d %-9s NDR %7d pps | at NDR: %8.0f pps/core, %.3f cores (%s) | at %d pps: %8.0f "
+      "pps/core, %.3f cores (%s), loss %.4f" % (
+          r["run"], r["relay"], r["ndr_pps"], a["pps_per_core"], a["cpu_cores"], pieces(a),
+          r["fixed_rate_pps"], f["pps_per_core"], f["cpu_cores"], pieces(f), f["loss_ratio"]),
+      flush=True)
 PY
     done
 done
