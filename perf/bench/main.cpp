@@ -37,6 +37,7 @@ struct Options {
     std::string flows_sweep;
     std::string tx_port = "0";
     std::string rx_port;
+    std::uint16_t descriptors = 1024;  // per RX and TX queue
     bool loopback = false;
     bool json = false;
     std::string backend = "ipsecmb";
@@ -122,6 +123,9 @@ int main(int argc, char** argv) {
     app.add_flag("--loopback", o.loopback,
                  "frames come back unchanged (net_ring self-test: measures the generator itself)");
     app.add_option("--tx-port", o.tx_port, "DPDK port (id or name) to send on");
+    app.add_option("--descriptors", o.descriptors,
+                   "RX and TX descriptors per queue (net_af_xdp: its ring sizes), 64..16384")
+        ->check(CLI::Range(64, 16384));
     app.add_option("--rx-port", o.rx_port, "DPDK port to receive on (default: the TX port)");
     app.add_option("--backend", o.backend, "SRTP backend: ipsecmb | libsrtp2");
     app.add_flag("--json", o.json, "JSON lines on stdout (the table goes to stderr)");
@@ -238,8 +242,8 @@ int main(int argc, char** argv) {
         }
         const std::uint16_t tx_port = port_by_name_or_id(o.tx_port);
         const std::uint16_t rx_port = o.rx_port.empty() ? tx_port : port_by_name_or_id(o.rx_port);
-        auto r = setup_port(tx_port, pool);
-        if (r && rx_port != tx_port) r = setup_port(rx_port, pool);
+        auto r = setup_port(tx_port, pool, o.descriptors, o.descriptors);
+        if (r && rx_port != tx_port) r = setup_port(rx_port, pool, o.descriptors, o.descriptors);
         if (!r) {
             std::cerr << "error: " << r.error() << '\n';
             rte_eal_cleanup();

@@ -191,7 +191,8 @@ class Telemetry:
 
     def query(self, command):
         self.sock.send(command.encode())
-        return json.loads(self.sock.recv(1 << 16).decode())[command]
+        reply = json.loads(self.sock.recv(1 << 16).decode())
+        return reply[command.split(",", 1)[0]]  # keyed by the command without its parameters
 
 
 def sample(pid, stats_dir, out, relay_cpu, bench_cpu, telemetry_path=None):
@@ -225,6 +226,16 @@ def sample(pid, stats_dir, out, relay_cpu, bench_cpu, telemetry_path=None):
                 time.monotonic(), utime, stime, tx, si_relay, si_bench, worker, busy_us, rx))
             f.flush()
             time.sleep(0.1)
+        drops = {}
+        for name in ("rx_dropped", "tx_dropped"):
+            with open(os.path.join(stats_dir, name)) as d:
+                drops["veth_" + name] = int(d.read())
+        f.write("# %s\n" % json.dumps(drops))
+        if tel is not None:  # the relay port's own counters (imissed: what its RX ring dropped)
+            try:
+                f.write("# %s\n" % json.dumps(tel.query("/ethdev/stats,0")))
+            except (OSError, ValueError, KeyError):
+                pass
 
 
 # The columns of a sample line.
@@ -240,7 +251,9 @@ def window(path, edge=0.5):
     sends to the relay in the sender's softirq: the relay's receive path, UDP socket or XDP copy).
     The softirq on the relay's CPU (delivery into the bench) is the bench's receive cost: shown,
     not charged."""
-    rows = [tuple(float(x) for x in line.split()) for line in open(path) if line.strip()]
+    lines = [line for line in open(path) if line.strip()]
+    rows = [tuple(float(x) for x in line.split()) for line in lines if not line.startswith("#")]
+    port = [json.loads(line[1:]) for line in lines if line.startswith("#")]
     hz = os.sysconf("SC_CLK_TCK")
     active = [i for i in range(1, len(rows)) if rows[i][TX] > rows[i - 1][TX] + 1]
     result = {"relayed": 0, "seconds": 0.0, "cpu_s": 0.0, "relayed_pps": 0.0,
@@ -286,6 +299,13 @@ def window(path, edge=0.5):
         pps_per_core=round(relayed / charged_s, 1) if charged_s > 0 else 0.0,
         process_pps_per_core=round(relayed / process_s, 1) if process_s > 0 else 0.0,
         softirq_cores=cores(softirq_bench_s + softirq_relay_s))
+    if port:
+        merged = {}
+        for p in port:
+            merged.update(p)
+        result["relay_port"] = {k: merged[k] for k in (
+            "veth_rx_dropped", "veth_tx_dropped", "ipackets", "opackets", "imissed", "ierrors",
+            "oerrors", "rx_nombuf") if k in merged}
     return result
 
 

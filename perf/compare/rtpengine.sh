@@ -33,7 +33,8 @@
 # usage: perf/compare/rtpengine.sh [--build DIR] [--flows N] [--runs R] [--duration S]
 #            [--rate PPS] [--min-rate PPS] [--max-rate PPS] [--resolution PPS]
 #            [--relay-cpu CPU] [--bench-cpu CPU] [--idle-sleep-us US] [--nice N] [--quick]
-#            [--pmd af_xdp|af_packet] [--burst N] [--keep-logs DIR]
+#            [--pmd af_xdp|af_packet] [--burst N] [--min-burst N] [--descriptors N]
+#            [--keep-logs DIR]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -52,6 +53,8 @@ NICE=0              # nice(1) adjustment of the bench and both relays (e.g. -10 
 KEEP_LOGS=""
 PMD=af_xdp          # both DPDK ends' vdev on the veth
 BURST=64            # rtpx-bench's TX burst
+MIN_BURST=1         # rtpx-bench --min-burst: trains of at least this many frames
+DESCRIPTORS=4096    # RX/TX descriptors per queue of both DPDK ends (af_xdp: ring sizes)
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -70,13 +73,15 @@ while [[ $# -gt 0 ]]; do
         --keep-logs) KEEP_LOGS=$2; shift 2 ;;
         --pmd) PMD=$2; shift 2 ;;
         --burst) BURST=$2; shift 2 ;;
+        --min-burst) MIN_BURST=$2; shift 2 ;;
+        --descriptors) DESCRIPTORS=$2; shift 2 ;;
         --quick) FLOWS=10; RUNS=1; DURATION=2; MIN_RATE=500; MAX_RATE=500; RESOLUTION=500
                  RATE=500; shift ;;
         -h|--help) usage ;;
         *) echo "unknown option $1" >&2; usage ;;
     esac
 done
-for v in FLOWS RUNS DURATION MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU BURST; do
+for v in FLOWS RUNS DURATION MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU BURST MIN_BURST DESCRIPTORS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "--${v,,}: expected a whole number" >&2; exit 2; }
 done
 [[ $NICE =~ ^-?[0-9]+$ ]] || { echo "--nice: expected a whole number" >&2; exit 2; }
@@ -127,6 +132,7 @@ RELAY_IP=10.99.0.1
 WORK=$(mktemp -d /tmp/rtpx-compare.XXXXXX)
 RELAY_PID=""
 SAMPLER_PID=""
+AUTOGROUP_NICE=""
 stop_pid() {  # stop_pid PID: TERM, up to 5 s, then KILL
     local pid=$1
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -139,6 +145,7 @@ cleanup() {
     local rc=$?
     stop_pid "$SAMPLER_PID"
     stop_pid "$RELAY_PID"
+    [[ -z $AUTOGROUP_NICE ]] || echo "$AUTOGROUP_NICE" >/proc/self/autogroup 2>/dev/null || true
     ip netns del "$NB" 2>/dev/null || true
     ip netns del "$ND" 2>/dev/null || true
     rm -rf /var/run/dpdk/"$ID"-*
@@ -148,6 +155,13 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
+# With the scheduler's autogroups (sched_autogroup_enabled), nice(1) only orders the processes of
+# one session: --nice also sets the nice level of this session's autogroup (restored on exit), so
+# that it counts against other sessions' work. Run the script under setsid(1) to confine it.
+if (( NICE != 0 )) && [[ -w /proc/self/autogroup ]]; then
+    AUTOGROUP_NICE=$(awk '{print $3}' /proc/self/autogroup)
+    echo "$NICE" >/proc/self/autogroup || AUTOGROUP_NICE=""
+fi
 trap 'exit 130' INT TERM
 fail() { echo "error: $*" >&2; exit 1; }
 
@@ -187,7 +201,7 @@ bench() {
     BENCH_RUN=$((BENCH_RUN + 1))
     local limit=$((30 + 2 * DURATION))
     timeout --kill-after=5 $limit ip netns exec "$NB" nice -n "$NICE" "$BENCH" --scenario "$WORK/scenario.toml" \
-        --dut-flows "$WORK/flows.json" --burst "$BURST" --json "$@" -- \
+        --dut-flows "$WORK/flows.json" --burst "$BURST" --min-burst "$MIN_BURST" --descriptors "$DESCRIPTORS" --json "$@" -- \
         --no-huge --no-shconf -m 256 --no-pci -l "$BENCH_CPU" --log-level=error --no-telemetry \
         --vdev "$(vdev "$VB")" "--file-prefix=$ID-bench$BENCH_RUN" \
         >"$out" 2>>"$WORK/bench.log" || fail "rtpx-bench exited $? (see $WORK/bench.log)"
@@ -211,6 +225,8 @@ eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID-dp", "--log-l
 [[port]]
 vdev = "$(vdev "$VD")"
 addresses = ["$RELAY_IP"]
+rx_descriptors = $DESCRIPTORS
+tx_descriptors = $DESCRIPTORS
 TOML
     ip netns exec "$ND" nice -n "$NICE" "$DP" --config "$WORK/dp.toml" --flows "$WORK/flows.json" \
         >>"$WORK/rtpx-dataplane.log" 2>&1 &
@@ -323,7 +339,8 @@ print(int(r["passed"]), "sent %d of %d, received %d, loss %.4f, %.0f pps/core, %
     r.get("ns_per_packet", 0), r["cpu_cores"], r.get("process_cores", 0), r.get("user_cores", 0),
     r.get("sys_cores", 0), r.get("idle_poll_cores", 0), r.get("softirq_bench_cpu_cores", 0),
     r.get("softirq_relay_cpu_cores", 0),
-    " (generator-limited)" if r["generator_limited"] else ""))' "$WORK/$tag.result") ||
+    " (generator-limited)" if r["generator_limited"] else "") +
+    ("; relay port: %s" % r["relay_port"] if "relay_port" in r else ""))' "$WORK/$tag.result") ||
         fail "$tag: bad result"
     pass=${line%% *}
     echo "  $relay $rate pps: ${line#* }" >&2
@@ -361,6 +378,7 @@ RESULTS=$WORK/results.jsonl
 echo "compare-rtpengine setup: $FLOWS G.711 streams ($CALLS calls, both directions), $RUNS run(s)," \
      "NDR search $MIN_RATE..$MAX_RATE pps (resolution $RESOLUTION), ${DURATION} s trials," \
      "fixed rate $RATE pps; relay on CPU $RELAY_CPU, bench on CPU $BENCH_CPU, nice $NICE;" \
+     "$PMD, $DESCRIPTORS descriptors, bench bursts $MIN_BURST..$BURST;" \
      "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq "$RUNS"); do
     order="rtpx rtpengine"
