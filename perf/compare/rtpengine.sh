@@ -43,17 +43,17 @@ FLOWS=100
 RUNS=3
 DURATION=3          # trial length, s (the CPU window is this minus 1 s)
 RATE=""             # common fixed rate; default FLOWS x 50
-MIN_RATE=1000
-MAX_RATE=200000
-RESOLUTION=2000
+MIN_RATE=10000
+MAX_RATE=400000
+RESOLUTION=5000
 RELAY_CPU=1
 BENCH_CPU=0
 IDLE_SLEEP_US=""    # rtpx-dataplane's dataplane.idle_sleep_us (unset: its default)
 NICE=0              # nice(1) adjustment of the bench and both relays (e.g. -10 on a busy host)
 KEEP_LOGS=""
 PMD=af_xdp          # both DPDK ends' vdev on the veth
-BURST=64            # rtpx-bench's TX burst
-MIN_BURST=1         # rtpx-bench --min-burst: trains of at least this many frames
+BURST=32            # rtpx-bench's TX burst
+MIN_BURST=32        # rtpx-bench --min-burst: trains of at least this many frames
 DESCRIPTORS=4096    # RX/TX descriptors per queue of both DPDK ends (af_xdp: ring sizes)
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
@@ -432,6 +432,12 @@ for relay in ("rtpx", "rtpengine"):
         "fixed_ppc": lib.median([r["at_fixed"]["pps_per_core"] for r in rs]),
         "fixed_cores": lib.median([r["at_fixed"]["cpu_cores"] for r in rs]),
     }
+    # ns of each CPU piece per relayed packet at the NDR (medians of each piece on its own).
+    def ns(r, key):
+        w = r["at_ndr"]
+        return w.get(key, 0) * w["seconds"] * 1e9 / w["relayed"] if w.get("relayed") else 0.0
+    med[relay]["ns"] = {k: lib.median([ns(r, k + "_cores") for r in rs]) for k in (
+        "user", "sys", "idle_poll", "softirq_bench_cpu", "cpu", "softirq_relay_cpu")}
 def ratio(a, b):
     return "%.2f" % (a / b) if b > 0 else "nan"
 x, e = med["rtpx"], med["rtpengine"]
@@ -439,6 +445,12 @@ rate = rows[0]["fixed_rate_pps"]
 print("medians over %d run(s): rtpx NDR %d pps (%.2f cores), rtpengine NDR %d pps (%.2f cores), "
       "NDR ratio %s" % (len(rows) // 2, x["ndr_pps"], x["ndr_cores"], e["ndr_pps"], e["ndr_cores"],
                         ratio(x["ndr_pps"], e["ndr_pps"])))
+for name in ("rtpx", "rtpengine"):
+    n = med[name]["ns"]
+    print("%s at its NDR, ns of CPU per relayed packet: user %.0f + sys %.0f - idle polling %.0f + "
+          "softirq delivering to it %.0f = %.0f charged (not charged: softirq delivering its "
+          "output to the bench %.0f)" % (name, n["user"], n["sys"], n["idle_poll"],
+                                         n["softirq_bench_cpu"], n["cpu"], n["softirq_relay_cpu"]))
 print("compare-rtpengine-fixed: rate_pps=%d rtpx_pps_per_core=%d rtpengine_pps_per_core=%d "
       "ratio=%s rtpx_cores=%.3f rtpengine_cores=%.3f" % (
           rate, x["fixed_ppc"], e["fixed_ppc"], ratio(x["fixed_ppc"], e["fixed_ppc"]),
