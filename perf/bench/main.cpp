@@ -290,7 +290,8 @@ int main(int argc, char** argv) {
                 status = 1;
                 break;
             }
-            Engine engine(**gen, **rx, EngineConfig{tx_port, rx_port, 0, 0, pool, s.burst, min_burst});
+            Engine engine(**gen, **rx,
+                          EngineConfig{tx_port, rx_port, 0, 0, pool, s.burst, min_burst});
             if (!header_done) {
                 emit(o, nullptr, table_header());
                 header_done = true;
