@@ -211,11 +211,11 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     // The longest worker loop iteration since start (idle sleeps excluded), and idle sleeps.
     const std::uint64_t hz = rte_get_tsc_hz();
     rte_tel_data_add_dict_u64(d, "max_loop_gap_us", hz == 0 ? 0 : max_gap * 1'000'000 / hz);
-    rte_tel_data_add_dict_u64(d, "idle_sleeps", idle_sleeps);
     // Time in worker loop iterations that carried packets, all workers (the busy part of polling).
     rte_tel_data_add_dict_u64(
         d, "busy_us",
         hz == 0 ? 0 : busy_cycles / hz * 1'000'000 + busy_cycles % hz * 1'000'000 / hz);
+    rte_tel_data_add_dict_u64(d, "idle_sleeps", idle_sleeps);
     for (std::size_t i = 0; i < drops.size(); ++i) {
         const std::string name = "drop_" + std::string(flowapi::kDropReasons[i].name);
         rte_tel_data_add_dict_u64(d, name.c_str(), drops[i]);
