@@ -212,12 +212,14 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     std::uint64_t tx = 0;
     std::uint64_t max_gap = 0;
     std::uint64_t idle_sleeps = 0;
+    std::uint64_t busy_cycles = 0;
     std::array<std::uint64_t, flowapi::kDropReasonCount> drops{};
     for (const auto& c : g_telemetry_state->counters) {
         rx += c->rx.get();
         tx += c->tx.get();
         max_gap = std::max(max_gap, c->max_loop_gap_cycles.get());
         idle_sleeps += c->idle_sleeps.get();
+        busy_cycles += c->busy_cycles.get();
         for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += c->drops[i].get();
     }
     std::uint64_t to_kernel = 0;
@@ -235,6 +237,10 @@ int telemetry_stats(const char*, const char*, rte_tel_data* d) {
     // The longest worker loop iteration since start (idle sleeps excluded), and idle sleeps.
     const std::uint64_t hz = rte_get_tsc_hz();
     rte_tel_data_add_dict_u64(d, "max_loop_gap_us", hz == 0 ? 0 : max_gap * 1'000'000 / hz);
+    // Time in worker loop iterations that carried packets, all workers (the busy part of polling).
+    rte_tel_data_add_dict_u64(
+        d, "busy_us",
+        hz == 0 ? 0 : busy_cycles / hz * 1'000'000 + busy_cycles % hz * 1'000'000 / hz);
     rte_tel_data_add_dict_u64(d, "idle_sleeps", idle_sleeps);
     // Per worker (plan order), so an operator sees how flows spread; then the dispatchers.
     const std::size_t workers = g_telemetry_state->workers.size();

@@ -506,6 +506,7 @@ int Worker::run() noexcept {
         const std::uint32_t handled = poll_once();
         const std::uint64_t now = rte_rdtsc();
         if (now - last > max_gap.get()) max_gap.value.store(now - last, std::memory_order_relaxed);
+        if (handled != 0) ctx_.counters->busy_cycles.add(now - last);
         last = now;
         const std::uint32_t sleep_us = backoff.after_poll(handled != 0);
         if (sleep_us != 0) {

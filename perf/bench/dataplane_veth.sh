@@ -8,6 +8,7 @@
 # files and processes are removed on every exit. Needs root and ip(8).
 #
 # usage: perf/bench/dataplane_veth.sh BUILD_DIR SCENARIO.toml [rtpx-bench options...]
+#   PMD=af_xdp (default) or PMD=af_packet in the environment selects both ends' vdev.
 #   e.g. perf/bench/dataplane_veth.sh build/ci perf/scenarios/plain-relay-1k.toml --search ndr --duration 1
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
@@ -25,6 +26,12 @@ NB=$ID-b
 ND=$ID-d
 VB=bb$$
 VD=bd$$
+PMD=${PMD:-af_xdp}
+case $PMD in
+    af_xdp) vdev() { echo "net_af_xdp0,iface=$1"; } ;;
+    af_packet) vdev() { echo "net_af_packet0,iface=$1,framecnt=4096"; } ;;
+    *) echo "PMD: af_xdp or af_packet" >&2; exit 2 ;;
+esac
 WORK=$(mktemp -d /tmp/rtpx-bench-veth.XXXXXX)
 DP_PID=""
 cleanup() {
@@ -77,7 +84,7 @@ max_flows = $((FLOWS * 2 + 1024))
 eal = ["--no-huge", "-m", "1024", "--no-shconf", "--file-prefix=$ID-dut", "--log-level=error"]
 
 [[port]]
-vdev = "net_af_packet0,iface=$VD"
+vdev = "$(vdev "$VD")"
 addresses = [$ADDRS]
 TOML
 echo "+ ip netns exec $ND $DP --config $WORK/dp.toml --flows $WORK/flows.json" >&2
@@ -90,7 +97,7 @@ for _ in $(seq 300); do
 done
 [[ -S $SOCK ]] || { cat "$WORK/dp.log"; echo "no control socket" >&2; exit 1; }
 
-echo "+ ip netns exec $NB $BENCH --scenario <scenario+MACs> $* -- --vdev net_af_packet0,iface=$VB ..." >&2
+echo "+ ip netns exec $NB $BENCH --scenario <scenario+MACs> $* -- --vdev $(vdev "$VB") ..." >&2
 ip netns exec "$NB" "$BENCH" --scenario "$WORK/scenario.toml" "$@" -- \
     --no-huge --no-shconf -m 1024 --no-pci -l 0 --log-level=error --no-telemetry \
-    --vdev "net_af_packet0,iface=$VB" "--file-prefix=$ID-bench"
+    --vdev "$(vdev "$VB")" "--file-prefix=$ID-bench"

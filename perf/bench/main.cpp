@@ -37,6 +37,7 @@ struct Options {
     std::string flows_sweep;
     std::string tx_port = "0";
     std::string rx_port;
+    std::uint16_t descriptors = 1024;  // per RX and TX queue
     bool loopback = false;
     bool json = false;
     std::string backend = "ipsecmb";
@@ -108,6 +109,11 @@ int main(int argc, char** argv) {
     app.add_option("--pdr-loss", pdr_loss, "PDR loss tolerance (fraction)");
     unsigned burst = 0;
     app.add_option("--burst", burst, "TX burst, 1..64");
+    unsigned min_burst = 1;
+    app.add_option("--min-burst", min_burst,
+                   "paced trials send once this many frames are due (trains of N, same average "
+                   "rate), 1..--burst")
+        ->check(CLI::Range(1U, 64U));
     int twcc = -1, rtcp_every = -1;
     app.add_option("--twcc-id", twcc, "transport-wide-cc extension ID (0: none)");
     app.add_option("--rtcp-every", rtcp_every, "an RTCP SR per N RTP packets per stream");
@@ -117,6 +123,9 @@ int main(int argc, char** argv) {
     app.add_flag("--loopback", o.loopback,
                  "frames come back unchanged (net_ring self-test: measures the generator itself)");
     app.add_option("--tx-port", o.tx_port, "DPDK port (id or name) to send on");
+    app.add_option("--descriptors", o.descriptors,
+                   "RX and TX descriptors per queue (net_af_xdp: its ring sizes), 64..16384")
+        ->check(CLI::Range(64, 16384));
     app.add_option("--rx-port", o.rx_port, "DPDK port to receive on (default: the TX port)");
     app.add_option("--backend", o.backend, "SRTP backend: ipsecmb | libsrtp2");
     app.add_flag("--json", o.json, "JSON lines on stdout (the table goes to stderr)");
@@ -233,8 +242,8 @@ int main(int argc, char** argv) {
         }
         const std::uint16_t tx_port = port_by_name_or_id(o.tx_port);
         const std::uint16_t rx_port = o.rx_port.empty() ? tx_port : port_by_name_or_id(o.rx_port);
-        auto r = setup_port(tx_port, pool);
-        if (r && rx_port != tx_port) r = setup_port(rx_port, pool);
+        auto r = setup_port(tx_port, pool, o.descriptors, o.descriptors);
+        if (r && rx_port != tx_port) r = setup_port(rx_port, pool, o.descriptors, o.descriptors);
         if (!r) {
             std::cerr << "error: " << r.error() << '\n';
             rte_eal_cleanup();
@@ -281,7 +290,8 @@ int main(int argc, char** argv) {
                 status = 1;
                 break;
             }
-            Engine engine(**gen, **rx, EngineConfig{tx_port, rx_port, 0, 0, pool, s.burst});
+            Engine engine(**gen, **rx,
+                          EngineConfig{tx_port, rx_port, 0, 0, pool, s.burst, min_burst});
             if (!header_done) {
                 emit(o, nullptr, table_header());
                 header_done = true;

@@ -2,24 +2,29 @@
 # rtpx-dataplane against Sipwise rtpengine (userspace forwarding), on one namespace/veth topology,
 # under the same offered load from the same generator (rtpx-bench), measured the same way:
 #
-#   [ns bench: rtpx-bench, net_af_packet on the veth] ==veth== [ns relay: the relay under test]
+#   [ns bench: rtpx-bench, net_af_xdp on the veth] ==veth== [ns relay: the relay under test]
 #      10.98.0.1 (callers and callees; static ARP)             10.99.0.1
 #
-# The relay is rtpx-dataplane (net_af_packet on the relay's veth, flows from a flows file) or
+# The relay is rtpx-dataplane (net_af_xdp on the relay's veth, flows from a flows file) or
 # rtpengine (kernel UDP sockets on the same veth; started here with its own config file, no kernel
 # module: table = -1). Both relay the same calls in both directions: --flows N streams are N/2
 # calls; rtpengine's calls are made with an ng offer and answer each (JSON over UDP), and the bench
 # sends every stream to the port rtpengine allocated for it (rtpx-bench --dut-flows). Packets are
 # G.711 (172-byte RTP, PT 0), UDP checksums on. Every trial starts a fresh relay (new process, new
 # calls) and offers one fixed rate for --duration seconds; the relay's CPU time (utime + stime of
-# all its threads, /proc/PID/stat) and the packets its veth sent are sampled every 0.1 s, and over
-# the trial's middle (0.5 s cut at both ends) pps per core = relayed packets / relay CPU seconds.
+# all its threads, /proc/PID/stat), its workers' busy time (rtpx: DPDK telemetry /rtpx/stats
+# busy_us), the softirq time of both CPUs (/proc/stat) and the packets its veth sent are sampled
+# every 0.1 s. Over the trial's middle (0.5 s cut at both ends), pps per core = relayed packets /
+# charged CPU seconds, where the charged CPU is, for both relays alike: the relay's threads, a
+# poll-mode worker counted only for its loop iterations that carried packets (DPDK's busy/idle
+# split), plus the softirq time on the bench's CPU (on a veth, the kernel delivers the bench's
+# packets to the relay, socket or XDP, in the sender's softirq). The pieces are printed.
+# --pmd af_packet runs both DPDK ends on net_af_packet instead of net_af_xdp.
 # Per relay and run:
 #   1. NDR: RFC 2544's binary search between --min-rate and --max-rate (zero loss, and the bench
 #      offered the whole rate); the at-NDR figure is the passing trial at the NDR;
 #   2. a trial at a common fixed rate (default: N x 50 pps, the real-time rate of the N streams).
-# rtpx busy-polls (with its idle back-off, dataplane.idle_sleep_us, default 200 us): its polling is
-# counted. The medians over --runs runs are reported; the last line is
+# The medians over --runs runs are reported; the last line is
 #   compare-rtpengine: rtpx_pps_per_core=<n> rtpengine_pps_per_core=<n> ratio=<x>
 # (at the NDR; ratio = rtpx / rtpengine). Namespaces, processes and files are removed on every
 # exit. Needs root, ip(8), taskset, python3, rtpengine (Debian: rtpengine-daemon) and a build with
@@ -28,6 +33,7 @@
 # usage: perf/compare/rtpengine.sh [--build DIR] [--flows N] [--runs R] [--duration S]
 #            [--rate PPS] [--min-rate PPS] [--max-rate PPS] [--resolution PPS]
 #            [--relay-cpu CPU] [--bench-cpu CPU] [--idle-sleep-us US] [--nice N] [--quick]
+#            [--pmd af_xdp|af_packet] [--burst N] [--min-burst N] [--descriptors N]
 #            [--keep-logs DIR]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,14 +43,18 @@ FLOWS=100
 RUNS=3
 DURATION=3          # trial length, s (the CPU window is this minus 1 s)
 RATE=""             # common fixed rate; default FLOWS x 50
-MIN_RATE=1000
-MAX_RATE=200000
-RESOLUTION=2000
+MIN_RATE=10000
+MAX_RATE=400000
+RESOLUTION=5000
 RELAY_CPU=1
 BENCH_CPU=0
 IDLE_SLEEP_US=""    # rtpx-dataplane's dataplane.idle_sleep_us (unset: its default)
 NICE=0              # nice(1) adjustment of the bench and both relays (e.g. -10 on a busy host)
 KEEP_LOGS=""
+PMD=af_xdp          # both DPDK ends' vdev on the veth
+BURST=32            # rtpx-bench's TX burst
+MIN_BURST=32        # rtpx-bench --min-burst: trains of at least this many frames
+DESCRIPTORS=4096    # RX/TX descriptors per queue of both DPDK ends (af_xdp: ring sizes)
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -61,16 +71,28 @@ while [[ $# -gt 0 ]]; do
         --idle-sleep-us) IDLE_SLEEP_US=$2; shift 2 ;;
         --nice) NICE=$2; shift 2 ;;
         --keep-logs) KEEP_LOGS=$2; shift 2 ;;
+        --pmd) PMD=$2; shift 2 ;;
+        --burst) BURST=$2; shift 2 ;;
+        --min-burst) MIN_BURST=$2; shift 2 ;;
+        --descriptors) DESCRIPTORS=$2; shift 2 ;;
         --quick) FLOWS=10; RUNS=1; DURATION=2; MIN_RATE=500; MAX_RATE=500; RESOLUTION=500
                  RATE=500; shift ;;
         -h|--help) usage ;;
         *) echo "unknown option $1" >&2; usage ;;
     esac
 done
-for v in FLOWS RUNS DURATION MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU; do
+for v in FLOWS RUNS DURATION MIN_RATE MAX_RATE RESOLUTION RELAY_CPU BENCH_CPU BURST MIN_BURST DESCRIPTORS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "--${v,,}: expected a whole number" >&2; exit 2; }
 done
 [[ $NICE =~ ^-?[0-9]+$ ]] || { echo "--nice: expected a whole number" >&2; exit 2; }
+# af_xdp: copy mode on a veth (native XDP, no zero copy), one queue; busy_budget=0 turns off the
+# preferred busy polling, which on a veth costs a syscall per empty poll and polls no NAPI.
+case $PMD in
+    af_xdp) vdev() { echo "net_af_xdp0,iface=$1,busy_budget=0"; } ;;
+    af_packet) vdev() { echo "net_af_packet0,iface=$1,framecnt=4096"; } ;;
+    *) echo "--pmd: af_xdp or af_packet" >&2; exit 2 ;;
+esac
+(( RELAY_CPU != BENCH_CPU )) || { echo "--relay-cpu and --bench-cpu must differ" >&2; exit 2; }
 (( MIN_RATE >= 1 && MIN_RATE <= MAX_RATE && RESOLUTION >= 1 && DURATION >= 2 )) ||
     { echo "need 1 <= --min-rate <= --max-rate, --resolution >= 1, --duration >= 2" >&2; exit 2; }
 (( FLOWS >= 2 && FLOWS % 2 == 0 && FLOWS <= 27000 )) || { echo "--flows: an even number, 2..27000" >&2; exit 2; }
@@ -110,6 +132,7 @@ RELAY_IP=10.99.0.1
 WORK=$(mktemp -d /tmp/rtpx-compare.XXXXXX)
 RELAY_PID=""
 SAMPLER_PID=""
+AUTOGROUP_NICE=""
 stop_pid() {  # stop_pid PID: TERM, up to 5 s, then KILL
     local pid=$1
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -122,6 +145,7 @@ cleanup() {
     local rc=$?
     stop_pid "$SAMPLER_PID"
     stop_pid "$RELAY_PID"
+    [[ -z $AUTOGROUP_NICE ]] || echo "$AUTOGROUP_NICE" >/proc/self/autogroup 2>/dev/null || true
     ip netns del "$NB" 2>/dev/null || true
     ip netns del "$ND" 2>/dev/null || true
     rm -rf /var/run/dpdk/"$ID"-*
@@ -131,6 +155,13 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
+# With the scheduler's autogroups (sched_autogroup_enabled), nice(1) only orders the processes of
+# one session: --nice also sets the nice level of this session's autogroup (restored on exit), so
+# that it counts against other sessions' work. Run the script under setsid(1) to confine it.
+if (( NICE != 0 )) && [[ -w /proc/self/autogroup ]]; then
+    AUTOGROUP_NICE=$(awk '{print $3}' /proc/self/autogroup)
+    echo "$NICE" >/proc/self/autogroup || AUTOGROUP_NICE=""
+fi
 trap 'exit 130' INT TERM
 fail() { echo "error: $*" >&2; exit 1; }
 
@@ -163,16 +194,16 @@ drain_s = 0.3
 TOML
 
 BENCH_RUN=0
-# bench OUT ARGS...: rtpx-bench in the bench namespace on its veth (net_af_packet), JSON to OUT.
+# bench OUT ARGS...: rtpx-bench in the bench namespace on its veth (--pmd), JSON to OUT.
 bench() {
     local out=$1
     shift
     BENCH_RUN=$((BENCH_RUN + 1))
     local limit=$((30 + 2 * DURATION))
     timeout --kill-after=5 $limit ip netns exec "$NB" nice -n "$NICE" "$BENCH" --scenario "$WORK/scenario.toml" \
-        --dut-flows "$WORK/flows.json" --json "$@" -- \
+        --dut-flows "$WORK/flows.json" --burst "$BURST" --min-burst "$MIN_BURST" --descriptors "$DESCRIPTORS" --json "$@" -- \
         --no-huge --no-shconf -m 256 --no-pci -l "$BENCH_CPU" --log-level=error --no-telemetry \
-        --vdev "net_af_packet0,iface=$VB,framecnt=4096" "--file-prefix=$ID-bench$BENCH_RUN" \
+        --vdev "$(vdev "$VB")" "--file-prefix=$ID-bench$BENCH_RUN" \
         >"$out" 2>>"$WORK/bench.log" || fail "rtpx-bench exited $? (see $WORK/bench.log)"
 }
 
@@ -192,8 +223,10 @@ ${IDLE_SLEEP_US:+idle_sleep_us = $IDLE_SLEEP_US}
 eal = ["--no-huge", "-m", "256", "--no-shconf", "--file-prefix=$ID-dp", "--log-level=error"]
 
 [[port]]
-vdev = "net_af_packet0,iface=$VD,framecnt=4096"
+vdev = "$(vdev "$VD")"
 addresses = ["$RELAY_IP"]
+rx_descriptors = $DESCRIPTORS
+tx_descriptors = $DESCRIPTORS
 TOML
     ip netns exec "$ND" nice -n "$NICE" "$DP" --config "$WORK/dp.toml" --flows "$WORK/flows.json" \
         >>"$WORK/rtpx-dataplane.log" 2>&1 &
@@ -268,8 +301,10 @@ trial() {
     "start_$relay"
     # The sampler runs above the bench's and relays' priority: an overloaded relay must not
     # starve it. Its first sample is taken before the bench starts.
+    local tel=""
+    [[ $relay == rtpx ]] && tel=/var/run/dpdk/$ID-dp/dpdk_telemetry.v2
     ip netns exec "$ND" nice -n $((NICE - 5)) "$PY" "$LIB" sample "$RELAY_PID" \
-        "/sys/class/net/$VD/statistics" "$samples" &
+        "/sys/class/net/$VD/statistics" "$samples" "$RELAY_CPU" "$BENCH_CPU" $tel &
     SAMPLER_PID=$!
     for _ in $(seq 100); do [[ -s $samples ]] && break; sleep 0.05; done
     [[ -s $samples ]] || fail "the CPU sampler did not start"
@@ -297,9 +332,15 @@ PY
         fail "$tag: no trial result (see $WORK/$tag.json)"
     local line pass
     line=$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))
-print(int(r["passed"]), "sent %d of %d, received %d, loss %.4f, relay %.2f cores, %.0f pps/core%s" % (
-    r["sent"], r["target"], r["received"], r["loss_ratio"], r["cpu_cores"], r["pps_per_core"],
-    " (generator-limited)" if r["generator_limited"] else ""))' "$WORK/$tag.result") ||
+print(int(r["passed"]), "sent %d of %d, received %d, loss %.4f, %.0f pps/core, %.0f ns/pkt: "
+    "charged %.3f cores = threads %.3f (usr %.3f sys %.3f) - idle polling %.3f + softirq on bench CPU "
+    "%.3f [not charged: softirq on relay CPU %.3f]%s" % (
+    r["sent"], r["target"], r["received"], r["loss_ratio"], r["pps_per_core"],
+    r.get("ns_per_packet", 0), r["cpu_cores"], r.get("process_cores", 0), r.get("user_cores", 0),
+    r.get("sys_cores", 0), r.get("idle_poll_cores", 0), r.get("softirq_bench_cpu_cores", 0),
+    r.get("softirq_relay_cpu_cores", 0),
+    " (generator-limited)" if r["generator_limited"] else "") +
+    ("; relay port: %s" % r["relay_port"] if "relay_port" in r else ""))' "$WORK/$tag.result") ||
         fail "$tag: bad result"
     pass=${line%% *}
     echo "  $relay $rate pps: ${line#* }" >&2
@@ -337,6 +378,7 @@ RESULTS=$WORK/results.jsonl
 echo "compare-rtpengine setup: $FLOWS G.711 streams ($CALLS calls, both directions), $RUNS run(s)," \
      "NDR search $MIN_RATE..$MAX_RATE pps (resolution $RESOLUTION), ${DURATION} s trials," \
      "fixed rate $RATE pps; relay on CPU $RELAY_CPU, bench on CPU $BENCH_CPU, nice $NICE;" \
+     "$PMD, $DESCRIPTORS descriptors, bench bursts $MIN_BURST..$BURST;" \
      "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq "$RUNS"); do
     order="rtpx rtpengine"
@@ -362,11 +404,14 @@ PY
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])][-1]
 a, f = r["at_ndr"], r["at_fixed"]
-print("run %d %-9s NDR %7d pps | at NDR: %8.0f pps/core, %.2f cores | at %d pps: %8.0f pps/core, "
-      "%.2f cores, loss %.4f | host softirq %.2f/%.2f cores" % (
-          r["run"], r["relay"], r["ndr_pps"], a["pps_per_core"], a["cpu_cores"],
-          r["fixed_rate_pps"], f["pps_per_core"], f["cpu_cores"], f["loss_ratio"],
-          a["softirq_cores"], f["softirq_cores"]), flush=True)
+def pieces(w):
+    return "threads %.3f - idle polling %.3f + softirq %.3f" % (
+        w.get("process_cores", 0), w.get("idle_poll_cores", 0), w.get("softirq_bench_cpu_cores", 0))
+print("run %d %-9s NDR %7d pps | at NDR: %8.0f pps/core, %.3f cores (%s) | at %d pps: %8.0f "
+      "pps/core, %.3f cores (%s), loss %.4f" % (
+          r["run"], r["relay"], r["ndr_pps"], a["pps_per_core"], a["cpu_cores"], pieces(a),
+          r["fixed_rate_pps"], f["pps_per_core"], f["cpu_cores"], pieces(f), f["loss_ratio"]),
+      flush=True)
 PY
     done
 done
@@ -387,6 +432,12 @@ for relay in ("rtpx", "rtpengine"):
         "fixed_ppc": lib.median([r["at_fixed"]["pps_per_core"] for r in rs]),
         "fixed_cores": lib.median([r["at_fixed"]["cpu_cores"] for r in rs]),
     }
+    # ns of each CPU piece per relayed packet at the NDR (medians of each piece on its own).
+    def ns(r, key):
+        w = r["at_ndr"]
+        return w.get(key, 0) * w["seconds"] * 1e9 / w["relayed"] if w.get("relayed") else 0.0
+    med[relay]["ns"] = {k: lib.median([ns(r, k + "_cores") for r in rs]) for k in (
+        "user", "sys", "idle_poll", "softirq_bench_cpu", "cpu", "softirq_relay_cpu")}
 def ratio(a, b):
     return "%.2f" % (a / b) if b > 0 else "nan"
 x, e = med["rtpx"], med["rtpengine"]
@@ -394,6 +445,12 @@ rate = rows[0]["fixed_rate_pps"]
 print("medians over %d run(s): rtpx NDR %d pps (%.2f cores), rtpengine NDR %d pps (%.2f cores), "
       "NDR ratio %s" % (len(rows) // 2, x["ndr_pps"], x["ndr_cores"], e["ndr_pps"], e["ndr_cores"],
                         ratio(x["ndr_pps"], e["ndr_pps"])))
+for name in ("rtpx", "rtpengine"):
+    n = med[name]["ns"]
+    print("%s at its NDR, ns of CPU per relayed packet: user %.0f + sys %.0f - idle polling %.0f + "
+          "softirq delivering to it %.0f = %.0f charged (not charged: softirq delivering its "
+          "output to the bench %.0f)" % (name, n["user"], n["sys"], n["idle_poll"],
+                                         n["softirq_bench_cpu"], n["cpu"], n["softirq_relay_cpu"]))
 print("compare-rtpengine-fixed: rate_pps=%d rtpx_pps_per_core=%d rtpengine_pps_per_core=%d "
       "ratio=%s rtpx_cores=%.3f rtpengine_cores=%.3f" % (
           rate, x["fixed_ppc"], e["fixed_ppc"], ratio(x["fixed_ppc"], e["fixed_ppc"]),

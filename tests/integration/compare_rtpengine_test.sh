@@ -43,6 +43,11 @@ for r in rows:
     # each relay's veth sent packets in the window, on measurable CPU.
     assert f["sent"] > 0 and f["received"] > 0, r
     assert f["relayed"] > 0 and f["cpu_s"] >= 0, r
+    # The charged CPU's pieces are there; rtpx's busy time came from its telemetry.
+    for k in ("user_cores", "sys_cores", "idle_poll_cores", "softirq_bench_cpu_cores",
+              "softirq_relay_cpu_cores", "ns_per_packet"):
+        assert k in f, (k, r)
+    assert f["busy_from_telemetry"] == (r["relay"] == "rtpx"), r
 print("compare-rtpengine quick mode: " + ", ".join(
     "%s relayed %d of %d sent at 500 pps" % (r["relay"], r["at_fixed"]["received"],
                                             r["at_fixed"]["sent"]) for r in rows))

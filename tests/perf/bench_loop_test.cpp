@@ -229,5 +229,31 @@ TEST(BenchLoop, SrtpRoundTripUnprotectsAndReportsReplaysAsSrtpFailures) {
     EXPECT_EQ(run.gen->counters().srtp_failures, 0u);
 }
 
+TEST(BenchLoop, MinBurstSendsPacedTrialsInTrainsOfThatSize) {
+    RingPort rp("bench_ring_train");
+    const Scenario sc = ten_streams();
+    auto streams = make_streams(sc);
+    ASSERT_TRUE(streams);
+    auto returns = make_returns(sc, true);
+    ASSERT_TRUE(returns);
+    auto g = Generator::create(std::move(*streams));
+    ASSERT_TRUE(g);
+    auto r = Receiver::create(sc.flows, *returns);
+    ASSERT_TRUE(r);
+    EngineConfig config{rp.port, rp.port, 0, 0, g_pool, 8, 8};  // burst = min_burst: trains of 8
+    Engine engine(**g, **r, config);
+    // 2000 pps for 0.2 s: 400 frames, all left in the ring's TX side (nothing comes back).
+    const TrialStats t = engine.run_trial(2000, 0.2, 0);
+    const EngineCounters& c = engine.counters();
+    ASSERT_GT(c.generated, 0u);
+    // Every train but the trial's last is exactly 8 frames, whether or not the generator fell
+    // behind (it never sends fewer than min_burst, nor more than burst, per poll).
+    EXPECT_EQ(c.tx_bursts, (c.generated + 7) / 8);
+    EXPECT_LE(c.generated, 400u);
+    EXPECT_EQ(c.tx_frames, c.generated);
+    EXPECT_EQ(rte_ring_count(rp.out), c.generated);
+    EXPECT_EQ(t.outcome.sent, c.tx_rtp);
+}
+
 }  // namespace
 }  // namespace rtpx::bench

@@ -11,6 +11,7 @@ namespace rtpx::bench {
 Engine::Engine(Generator& gen, Receiver& rx, const EngineConfig& config) noexcept
     : gen_(gen), rx_(rx), config_(config) {
     config_.burst = std::clamp<std::uint32_t>(config_.burst, 1, kMaxBurst);
+    config_.min_burst = std::clamp<std::uint32_t>(config_.min_burst, 1, config_.burst);
     tsc0_ = rte_rdtsc();
     ns_per_tsc_ = 1e9 / static_cast<double>(rte_get_tsc_hz());
 }
@@ -65,6 +66,7 @@ std::size_t Engine::tx(std::uint64_t now_ns, std::size_t n) noexcept {
     }
     gen_.fill(std::span(slots.data(), n), now_ns, std::span(pending_info_.data(), n));
     counters_.generated += n;
+    ++counters_.tx_bursts;
     for (std::size_t i = 0; i < n; ++i) {
         rte_mbuf* m = pending_[i];
         m->data_len = static_cast<std::uint16_t>(slots[i].len);
@@ -142,7 +144,8 @@ TrialStats Engine::run_trial(double rate_pps, double duration_s, double drain_s)
         if (now >= grace_end) break;
         const auto due = std::min(
             target, static_cast<std::uint64_t>(static_cast<double>(now - start) * per_tsc));
-        if (due > generated) {
+        // A train goes out once min_burst frames are due, or the trial's last frames are.
+        if (due > generated && (due - generated >= config_.min_burst || due == target)) {
             tx(now_ns(),
                static_cast<std::size_t>(std::min<std::uint64_t>(due - generated, config_.burst)));
         } else if (pending_n_ != 0) {

@@ -84,6 +84,7 @@ struct alignas(64) LcoreCounters {
     // and how many times the loop slept for lack of work.
     Counter max_loop_gap_cycles;
     Counter idle_sleeps;
+    Counter busy_cycles;  // TSC cycles of loop iterations that handled packets (DPDK's "busy")
 };
 
 // Idle back-off, as DPDK's power-aware examples do it: after kSpinPolls empty polls in a row the

@@ -32,6 +32,9 @@ struct EngineConfig {
     std::uint16_t rx_queue = 0;
     rte_mempool* pool = nullptr;
     std::uint32_t burst = 32;  // 1..kMaxBurst
+    // Paced trials send only once this many frames are due (1..burst): back-to-back trains of
+    // min_burst frames, the same average rate. 1: whatever is due at each poll.
+    std::uint32_t min_burst = 1;
 };
 
 inline constexpr std::uint32_t kMaxBurst = 64;
@@ -39,6 +42,7 @@ inline constexpr std::uint32_t kMaxBurst = 64;
 struct EngineCounters {
     std::uint64_t generated = 0;  // frames the generator wrote
     std::uint64_t tx_frames = 0;  // accepted by the port
+    std::uint64_t tx_bursts = 0;  // tx() calls that generated frames
     std::uint64_t tx_rtp = 0;     // of which RTP (the loss denominator)
     std::uint64_t tx_rtcp = 0;
     std::uint64_t tx_backpressure = 0;  // tx_burst calls that left frames queued
