@@ -151,7 +151,7 @@ ring = med("ring", 1, "cycles")
 if ring is not None:
     print(f"{'ring':9} {'-':>8} {med('ring', 1, 'mpps'):7.1f} {ring:11.1f} {spread('ring', 1, 'cycles', '{:.1f}'):>11}  net_ring rx+tx alone (the floor)")
 goals = {"plain": 80, "rekey": 800, "rekey_gcm": 800}
-suites = ("plain", "protect", "rekey", "rekey_gcm")
+suites = ("floor", "plain", "protect", "rekey", "rekey_gcm")
 flow_counts = sorted({n for (s, n) in rows if s in suites})
 for suite in suites:
     for n in flow_counts:

@@ -18,6 +18,8 @@
 // replay window a walk over each gap). Cycles per packet = the worker thread's CPU time
 // (schedstat, so that time the shared machine gives to others is not counted) in TSC cycles /
 // packets it received; the ring's own rx_burst + tx_burst (the "ring" row) is the floor.
+//  - floor: a hand-built parse + lookup + header rewrite loop on the plain suite's table (its
+//    comment says what it leaves out): the cost of the memory the flows live in, on this machine.
 //  - plain: RTP relay with seq rewrite, RFC 3550 statistics and counters on, software checksums
 //    (incremental: the frames carry RX_L4_CKSUM_GOOD as from a NIC that verifies checksums).
 //  - protect: RTP->SRTP. The loop must bring packets back to plain RTP, so flows alternate
@@ -32,7 +34,8 @@
 //    worker receiving it (median and max of 20), against a busy-polling worker.
 //
 //   dataplane_loop_bench [--flows 1000,100000,1000000] [--runs 5] [--seconds 1]
-//                        [--suites ring,plain,protect,rekey,rekey_gcm,churn,wake] [--batch 100]
+//                        [--suites ring,floor,plain,protect,rekey,rekey_gcm,churn,wake]
+//                        [--batch 100]
 //                        [--idle-sleep-us 200] [--huge 1] [--seq-per-hop 1]
 // Prints one line per measurement ("result <suite> <flows> <key>=<value> ...") for perf/run.sh to
 // aggregate (medians and spread). "ring" is the floor: the ring's rx_burst + tx_burst alone.
@@ -58,6 +61,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "rtpx/dataplane/flow_table.hpp"
 #include "rtpx/dataplane/srtp_stage.hpp"
@@ -76,8 +80,8 @@ constexpr std::uint16_t kMediaPort = 30000;
 
 struct Options {
     std::vector<std::uint32_t> flows = {1000, 100000, 1000000};
-    std::vector<std::string> suites = {"ring",      "plain", "protect", "rekey",
-                                       "rekey_gcm", "churn", "wake"};
+    std::vector<std::string> suites = {"ring",  "floor",     "plain", "protect",
+                                       "rekey", "rekey_gcm", "churn", "wake"};
     int runs = 5;
     double seconds = 1.0;
     std::uint32_t batch = 100;
@@ -496,6 +500,95 @@ void ring_floor(const Options& o) {
     }
 }
 
+// The hand-built floor on the same table, chain and packets as "plain": per burst, parse (IPv4/UDP
+// inline), hash, bulk lookup, every hit's entry and configuration line prefetched, then a packet
+// counter and the egress template's 42 octets copied over the headers with the IP length and
+// checksum patched (UDP checksum 0). No statistics, no sequence rewrite, no checks beyond the
+// parse: what the plain relay costs above this is the price of its features.
+void hand_built_floor(const Options& o) {
+    struct Loop {
+        FlowTable* table = nullptr;
+        std::atomic<bool> stop{false};
+        std::atomic<std::uint64_t> packets{0};
+        std::atomic<long> tid{0};
+        static int entry(void* arg) {
+            auto* self = static_cast<Loop*>(arg);
+            self->tid.store(::syscall(SYS_gettid));
+            std::array<rte_mbuf*, kBurstSize> pkts;
+            std::array<FlowHashKey, kBurstSize> keys;
+            std::array<const FlowHashKey*, kBurstSize> key_ptrs;
+            std::array<std::uint32_t, kBurstSize> hashes;
+            std::array<FlowEntry*, kBurstSize> entries;
+            std::uint64_t n_total = 0;
+            ParsedFrame p;
+            while (!self->stop.load(std::memory_order_relaxed)) {
+                const std::uint16_t n = rte_eth_rx_burst(g_port, 0, pkts.data(), kBurstSize);
+                for (std::uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+                for (std::uint16_t i = 0; i < n; ++i) {
+                    const auto* f = rte_pktmbuf_mtod(pkts[i], const std::uint8_t*);
+                    if (!parse_udp4(f, rte_pktmbuf_data_len(pkts[i]), p)) p.dst_port = 0;
+                    hashes[i] = fill_hash_key(keys[i], flowapi::AddressFamily::kIpv4,
+                                              f + p.dst_ip_offset(), p.dst_port);
+                    key_ptrs[i] = &keys[i];
+                }
+                if (n != 0) self->table->lookup_bulk(key_ptrs.data(), hashes.data(), n, entries.data());
+                for (std::uint16_t i = 0; i < n; ++i) {
+                    if (entries[i] == nullptr) continue;
+                    rte_prefetch0(entries[i]);
+                    rte_prefetch0(entries[i]->inline_config());
+                }
+                std::uint16_t out = 0;
+                for (std::uint16_t i = 0; i < n; ++i) {
+                    FlowEntry* e = entries[i];
+                    if (e == nullptr) {
+                        rte_pktmbuf_free(pkts[i]);
+                        continue;
+                    }
+                    const FlowConfig* cfg = e->config.load(std::memory_order_acquire);
+                    e->packets.add(1);
+                    auto* f = rte_pktmbuf_mtod(pkts[i], std::uint8_t*);
+                    const std::uint16_t ip_len = rtp::load_be16(f + 14 + 2);
+                    std::memcpy(f, cfg->egress.bytes.data(), 42);
+                    rtp::store_be16(f + 14 + 2, ip_len);
+                    std::uint32_t sum = std::uint32_t{cfg->egress.ip_sum} + ip_len;
+                    sum = (sum & 0xFFFF) + (sum >> 16);
+                    rtp::store_be16(f + 14 + 10, static_cast<std::uint16_t>(~sum));
+                    rtp::store_be16(f + 34 + 4, static_cast<std::uint16_t>(ip_len - 20));
+                    rtp::store_be16(f + 34 + 6, 0);
+                    pkts[out++] = pkts[i];
+                }
+                const std::uint16_t sent = rte_eth_tx_burst(g_port, 0, pkts.data(), out);
+                if (sent < out) rte_pktmbuf_free_bulk(pkts.data() + sent, out - sent);
+                n_total += n;
+                self->packets.store(n_total, std::memory_order_relaxed);
+            }
+            return 0;
+        }
+    };
+    for (const std::uint32_t flows : o.flows) {
+        Table t = build_table(flows, Mode::kPlain, flows);
+        if (!t.table) continue;
+        for (int run = 0; run < o.runs; ++run) {
+            inject(flows);
+            Loop loop;
+            loop.table = t.table.get();
+            (void)rte_eal_remote_launch(&Loop::entry, &loop, g_worker_lcore);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            const long tid = loop.tid.load();
+            const std::uint64_t p0 = loop.packets.load();
+            const std::uint64_t c0 = cpu_ns(tid);
+            const std::uint64_t c1 = wait_for_cpu(tid, c0, o.seconds);
+            const std::uint64_t p1 = loop.packets.load();
+            loop.stop.store(true);
+            rte_eal_wait_lcore(g_worker_lcore);
+            drain();
+            const Rate r = rate(p1 - p0, c1 - c0, 0);
+            std::printf("result floor %u mpps=%.3f cycles=%.1f\n", flows, r.mpps, r.cycles);
+            std::fflush(stdout);
+        }
+    }
+}
+
 // Flow programming while forwarding: batches of `batch` adds, then the same flows deleted.
 void churn(const Options& o) {
     const std::uint32_t flows = *std::max_element(o.flows.begin(), o.flows.end()) >= 100000
@@ -673,6 +766,7 @@ int main(int argc, char** argv) {
     }
     std::printf("result machine 0 tsc_mhz=%.0f\n", static_cast<double>(rte_get_tsc_hz()) / 1e6);
     if (has(o, "ring")) ring_floor(o);
+    if (has(o, "floor")) hand_built_floor(o);
     if (has(o, "plain")) forwarding(o, Mode::kPlain);
     if (has(o, "protect")) forwarding(o, Mode::kProtect);
     if (has(o, "rekey")) forwarding(o, Mode::kRekey);
