@@ -202,8 +202,7 @@ flowapi::FlowSpec chain_spec(std::uint32_t i, std::uint32_t flows, Mode mode) {
     s.next_hop_mac = kPortMac;
     // Consecutive sequence numbers at every flow (the header comment): +1 at the injection points.
     // Fewer flows than packets in flight: several packets share a flow, +1 on every hop.
-    s.seq_offset =
-        g_seq_per_hop || flows < kInFlight || is_injection_point(i, flows) ? 1 : 0;
+    s.seq_offset = g_seq_per_hop || flows < kInFlight || is_injection_point(i, flows) ? 1 : 0;
     if (mode == Mode::kProtect) {
         // Even flows protect, odd flows unprotect (an odd-length chain would protect twice).
         if (i % 2 == 0 && i + 1 < flows) s.srtp_egress = srtp_key(i);
@@ -523,7 +522,8 @@ void hand_built_floor(const Options& o) {
             ParsedFrame p;
             while (!self->stop.load(std::memory_order_relaxed)) {
                 const std::uint16_t n = rte_eth_rx_burst(g_port, 0, pkts.data(), kBurstSize);
-                for (std::uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+                for (std::uint16_t i = 0; i < n; ++i)
+                    rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
                 for (std::uint16_t i = 0; i < n; ++i) {
                     const auto* f = rte_pktmbuf_mtod(pkts[i], const std::uint8_t*);
                     if (!parse_udp4(f, rte_pktmbuf_data_len(pkts[i]), p)) p.dst_port = 0;
@@ -531,7 +531,8 @@ void hand_built_floor(const Options& o) {
                                               f + p.dst_ip_offset(), p.dst_port);
                     key_ptrs[i] = &keys[i];
                 }
-                if (n != 0) self->table->lookup_bulk(key_ptrs.data(), hashes.data(), n, entries.data());
+                if (n != 0)
+                    self->table->lookup_bulk(key_ptrs.data(), hashes.data(), n, entries.data());
                 for (std::uint16_t i = 0; i < n; ++i) {
                     if (entries[i] == nullptr) continue;
                     rte_prefetch0(entries[i]);

@@ -138,11 +138,10 @@ TEST(FlowTable, WorkersHashKeysAsTheTableDoes) {
     for (std::uint32_t j = 0; j < 32; ++j) {
         const flowapi::FlowKey& local = batch.ops[j / 2].spec.local;
         const auto port = static_cast<std::uint16_t>(local.port + j % 2);
-        hashes[j] =
-            fill_hash_key(keys[j], local.address.family, local.address.bytes.data(), port);
+        hashes[j] = fill_hash_key(keys[j], local.address.family, local.address.bytes.data(), port);
         key_ptrs[j] = &keys[j];
-        const FlowHashKey expected = make_hash_key(local.address.family,
-                                                   local.address.bytes.data(), port);
+        const FlowHashKey expected =
+            make_hash_key(local.address.family, local.address.bytes.data(), port);
         EXPECT_EQ(std::memcmp(&keys[j], &expected, sizeof expected), 0) << j;
         EXPECT_EQ(hashes[j], rte_hash_crc(&expected, sizeof expected, 0)) << j;
         EXPECT_EQ(hashes[j], flow_hash(expected)) << j;
