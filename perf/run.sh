@@ -9,7 +9,8 @@
 #                   [--keep]
 #
 # dataplane: one worker on a net_ring closed loop (perf/dataplane/loop_bench.cpp says how), plain
-#   relay, RTP->SRTP and SRTP->SRTP re-key at each flow count (Mpps and cycles per packet, from the
+#   relay, RTP->SRTP and SRTP->SRTP re-key (AES_CM_128_HMAC_SHA1_80; rekey_gcm: AEAD_AES_128_GCM) at
+#   each flow count (Mpps and cycles per packet, from the
 #   worker's own CPU time), a million flows resident (RSS), flow changes per second while the worker
 #   forwards and its longest loop gap, wake-up latency with idle back-off, and the CPU an idle
 #   rtpx-dataplane burns with and without idle back-off. Prints a table (medians, and the spread as
@@ -149,9 +150,10 @@ print(f"{'suite':9} {'flows':>8} {'Mpps':>7} {'cycles/pkt':>11} {'spread':>11}  
 ring = med("ring", 1, "cycles")
 if ring is not None:
     print(f"{'ring':9} {'-':>8} {med('ring', 1, 'mpps'):7.1f} {ring:11.1f} {spread('ring', 1, 'cycles', '{:.1f}'):>11}  net_ring rx+tx alone (the floor)")
-goals = {"plain": 80, "rekey": 800}
-flow_counts = sorted({n for (s, n) in rows if s in ("plain", "protect", "rekey")})
-for suite in ("plain", "protect", "rekey"):
+goals = {"plain": 80, "rekey": 800, "rekey_gcm": 800}
+suites = ("floor", "plain", "protect", "rekey", "rekey_gcm")
+flow_counts = sorted({n for (s, n) in rows if s in suites})
+for suite in suites:
     for n in flow_counts:
         rs = rows.get((suite, n), [])
         if not rs:
@@ -205,6 +207,7 @@ print(json.dumps({
     "plain_cycles_100k": one("plain", 100000),
     "protect_cycles_100k": one("protect", 100000),
     "rekey_cycles_100k": one("rekey", 100000),
+    "rekey_gcm_cycles_100k": one("rekey_gcm", 100000),
     "flows_1m_resident": resident,
     "flow_changes_per_s": round(changes) if changes is not None else None,
     "max_worker_gap_us": round(gap, 1) if gap is not None else None,

@@ -142,16 +142,32 @@ FlowTable::~FlowTable() {
     rte_free(rcu_);
 }
 
+namespace {
+
+void clear_misses(std::uint32_t n, std::uint64_t hits, FlowEntry** entries) noexcept {
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if ((hits & (std::uint64_t{1} << i)) == 0) entries[i] = nullptr;
+    }
+}
+
+}  // namespace
+
 void FlowTable::lookup_bulk(const FlowHashKey* const* keys, std::uint32_t n,
                             FlowEntry** entries) const noexcept {
     std::uint64_t hits = 0;
     const int found = rte_hash_lookup_bulk_data(
         hash_, const_cast<const void**>(reinterpret_cast<const void* const*>(keys)), n, &hits,
         reinterpret_cast<void**>(entries));
-    if (found == static_cast<int>(n)) return;
-    for (std::uint32_t i = 0; i < n; ++i) {
-        if ((hits & (std::uint64_t{1} << i)) == 0) entries[i] = nullptr;
-    }
+    if (found != static_cast<int>(n)) clear_misses(n, hits, entries);
+}
+
+void FlowTable::lookup_bulk(const FlowHashKey* const* keys, const std::uint32_t* hashes,
+                            std::uint32_t n, FlowEntry** entries) const noexcept {
+    std::uint64_t hits = 0;
+    const int found = rte_hash_lookup_with_hash_bulk_data(
+        hash_, const_cast<const void**>(reinterpret_cast<const void* const*>(keys)),
+        const_cast<hash_sig_t*>(hashes), n, &hits, reinterpret_cast<void**>(entries));
+    if (found != static_cast<int>(n)) clear_misses(n, hits, entries);
 }
 
 FlowEntry* FlowTable::find(const FlowKey& key) const noexcept {

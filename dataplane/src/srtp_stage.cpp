@@ -88,6 +88,9 @@ std::uint16_t Worker::srtp_unprotect(rte_mbuf** pkts, ParsedFrame* parsed, FlowE
         const rtp::PacketClass cls = classify_media(rtp::ByteSpan(payload, p.payload_size()));
         // STUN, DTLS and the like are forward()'s to drop: nothing to unprotect.
         if (cls != rtp::PacketClass::kRtp && cls != rtp::PacketClass::kRtcp) continue;
+        // Its state line was prefetched when the burst looked the flow up: what this reads of it
+        // to find the window word and keys the backend will read is there by now.
+        cfg->srtp_ingress_context->prefetch(cls == rtp::PacketClass::kRtp);
         s.packets[count] = {cfg->srtp_ingress_context, payload, p.payload_size(), p.payload_size()};
         s.origin[count] = j;
         s.rtcp[count] = cls == rtp::PacketClass::kRtcp;

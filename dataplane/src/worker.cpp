@@ -150,6 +150,7 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
     std::array<ParsedFrame, kBurstSize> parsed;
     std::array<FlowHashKey, kBurstSize> keys;
     std::array<const FlowHashKey*, kBurstSize> key_ptrs;
+    std::array<std::uint32_t, kBurstSize> hashes;
     std::array<rte_mbuf*, kBurstSize> udp;
     std::array<FlowEntry*, kBurstSize> entries;
     std::uint16_t k = 0;
@@ -195,14 +196,14 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             }
             continue;
         }
-        // Whole words: the hash reads the key in words right after this.
-        fill_hash_key(keys[k], p->family, f + p->dst_ip_offset(), p->dst_port);
+        // Whole words (the bucket compare reads keys in words), and the key's hash.
+        hashes[k] = fill_hash_key(keys[k], p->family, f + p->dst_ip_offset(), p->dst_port);
         key_ptrs[k] = &keys[k];
         udp[k] = m;
         ++k;
     }
     if (k == 0) return;
-    ctx_.flows->lookup_bulk(key_ptrs.data(), k, entries.data());
+    ctx_.flows->lookup_bulk(key_ptrs.data(), hashes.data(), k, entries.data());
     // Software-pipelined over the burst: while packet j is forwarded, the lines of the flow
     // kPrefetchAhead packets on are on their way (each entry's hot line and the two lines of RFC
     // 3550 statistics the in-order path touches, and the two lines of the configuration the plain
@@ -233,11 +234,14 @@ void Worker::process_burst(std::uint16_t port, rte_mbuf** pkts, std::uint16_t n,
             continue;
         }
         const FlowConfig* cfg = e->config.load(std::memory_order_acquire);
+        // SRTP contexts: their state lines now, with no load that waits for them (the rest of
+        // their lines are prefetched from there, by SrtpContext::prefetch, just before the
+        // backend calls: srtp_unprotect, srtp_hold).
+        if (cfg->has_srtp_ingress) rte_prefetch0(cfg->srtp_ingress_context);
+        if (cfg->has_srtp_egress) rte_prefetch0(cfg->srtp_egress_context);
         // From the first packet with ingress SRTP on, everything waits for the unprotect (the
         // burst leaves in arrival order).
         if (cfg->has_srtp_ingress || held != 0) {
-            // An SRTP context's lines (some ten) arrive while the rest of the burst goes by.
-            if (cfg->has_srtp_ingress) cfg->srtp_ingress_context->prefetch(true);
             udp[held] = udp[j];
             parsed[held] = parsed[j];
             entries[held] = e;

@@ -9,15 +9,23 @@
 // control thread's batches from inside; none of that belongs in the production binary.
 //
 // Forwarding: N flows form a chain (flow i's egress destination is flow i+1's local address; added
-// in random order, so a packet walks randomly through memory); 512 packets are in flight, spaced so
-// that each flow sees increasing sequence numbers. Cycles per packet = the worker thread's CPU time
+// in random order, so a packet walks randomly through memory); 512 packets are in flight, entering
+// the chain at evenly spaced flows (the injection points). Every flow rewrites the sequence number;
+// the injection points add 1 and the others 0, so that each flow sees consecutive sequence numbers,
+// as on a real call (with N flows a packet comes back to a flow after N hops, while 512 others
+// passed it: adding 1 on every hop made every flow see gaps of N / 512, at 100k flows a burst of
+// 194 lost packets before each one; --seq-per-hop 1 restores that layout, which costs the SRTP
+// replay window a walk over each gap). Cycles per packet = the worker thread's CPU time
 // (schedstat, so that time the shared machine gives to others is not counted) in TSC cycles /
 // packets it received; the ring's own rx_burst + tx_burst (the "ring" row) is the floor.
+//  - floor: a hand-built parse + lookup + header rewrite loop on the plain suite's table (its
+//    comment says what it leaves out): the cost of the memory the flows live in, on this machine.
 //  - plain: RTP relay with seq rewrite, RFC 3550 statistics and counters on, software checksums
 //    (incremental: the frames carry RX_L4_CKSUM_GOOD as from a NIC that verifies checksums).
 //  - protect: RTP->SRTP. The loop must bring packets back to plain RTP, so flows alternate
 //    RTP->SRTP and SRTP->RTP: the figure is the mean of protect and unprotect.
-//  - rekey: SRTP->SRTP, every flow with its own ingress key (the previous flow's egress key).
+//  - rekey: SRTP->SRTP, AES_CM_128_HMAC_SHA1_80, every flow with its own ingress key (the
+//    previous flow's egress key). rekey_gcm: the same with AEAD_AES_128_GCM.
 //    SRTP flows the data plane refuses are reported as null. Packets put in flight at a flow with
 //    ingress SRTP are protected with its key first.
 //  - churn: while the worker forwards the 100k chain (or the largest given), batches of adds and
@@ -26,8 +34,9 @@
 //    worker receiving it (median and max of 20), against a busy-polling worker.
 //
 //   dataplane_loop_bench [--flows 1000,100000,1000000] [--runs 5] [--seconds 1]
-//                        [--suites ring,plain,protect,rekey,churn,wake] [--batch 100]
-//                        [--idle-sleep-us 200]
+//                        [--suites ring,floor,plain,protect,rekey,rekey_gcm,churn,wake]
+//                        [--batch 100]
+//                        [--idle-sleep-us 200] [--huge 1] [--seq-per-hop 1]
 // Prints one line per measurement ("result <suite> <flows> <key>=<value> ...") for perf/run.sh to
 // aggregate (medians and spread). "ring" is the floor: the ring's rx_burst + tx_burst alone.
 #include <sys/syscall.h>
@@ -52,6 +61,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "rtpx/dataplane/flow_table.hpp"
 #include "rtpx/dataplane/srtp_stage.hpp"
@@ -70,12 +80,14 @@ constexpr std::uint16_t kMediaPort = 30000;
 
 struct Options {
     std::vector<std::uint32_t> flows = {1000, 100000, 1000000};
-    std::vector<std::string> suites = {"ring", "plain", "protect", "rekey", "churn", "wake"};
+    std::vector<std::string> suites = {"ring",  "floor",     "plain", "protect",
+                                       "rekey", "rekey_gcm", "churn", "wake"};
     int runs = 5;
     double seconds = 1.0;
     std::uint32_t batch = 100;
     std::uint32_t idle_sleep_us = 200;
     bool huge = false;  // --huge 1: hugepages (--in-memory) as production runs, not --no-huge
+    bool seq_per_hop = false;  // --seq-per-hop 1: every flow adds 1 to the sequence number
 };
 
 rte_mempool* g_pool = nullptr;
@@ -158,15 +170,29 @@ void fill_frame(rte_mbuf* m, std::uint32_t i, std::uint16_t seq, std::uint16_t t
     rtp::store_be32(r + 8, 0x11223344);
 }
 
-flowapi::SrtpParams srtp_key(std::uint32_t i) {
+flowapi::SrtpParams srtp_key(std::uint32_t i,
+                             flowapi::SrtpSuite suite = flowapi::SrtpSuite::kAesCm128HmacSha1_80) {
     flowapi::SrtpParams p;
-    p.suite = flowapi::SrtpSuite::kAesCm128HmacSha1_80;
+    p.suite = suite;
     for (std::size_t b = 0; b < 16; ++b) p.master_key[b] = static_cast<std::uint8_t>(i * 31 + b);
     for (std::size_t b = 0; b < 14; ++b) p.master_salt[b] = static_cast<std::uint8_t>(i * 7 + b);
     return p;
 }
 
-enum class Mode { kPlain, kProtect, kRekey };
+enum class Mode { kPlain, kProtect, kRekey, kRekeyGcm };
+
+bool g_seq_per_hop = false;
+
+// The flow packet p (of kInFlight) enters the chain at.
+std::uint32_t injection_point(std::uint32_t p, std::uint32_t flows) {
+    return static_cast<std::uint32_t>((std::uint64_t{p} * flows / kInFlight) % flows);
+}
+
+// Whether some packet enters the chain at flow i (flows >= kInFlight: at most one does).
+bool is_injection_point(std::uint32_t i, std::uint32_t flows) {
+    const std::uint64_t p = (std::uint64_t{i} * kInFlight + flows - 1) / flows;  // ceil
+    return p < kInFlight && injection_point(static_cast<std::uint32_t>(p), flows) == i;
+}
 
 flowapi::FlowSpec chain_spec(std::uint32_t i, std::uint32_t flows, Mode mode) {
     flowapi::FlowSpec s;
@@ -174,14 +200,18 @@ flowapi::FlowSpec chain_spec(std::uint32_t i, std::uint32_t flows, Mode mode) {
     s.egress_source = {address_of(10, i), kMediaPort};
     s.egress_destination = {address_of(10, (i + 1) % flows), kMediaPort};
     s.next_hop_mac = kPortMac;
-    s.seq_offset = 1;
+    // Consecutive sequence numbers at every flow (the header comment): +1 at the injection points.
+    // Fewer flows than packets in flight: several packets share a flow, +1 on every hop.
+    s.seq_offset = g_seq_per_hop || flows < kInFlight || is_injection_point(i, flows) ? 1 : 0;
     if (mode == Mode::kProtect) {
         // Even flows protect, odd flows unprotect (an odd-length chain would protect twice).
         if (i % 2 == 0 && i + 1 < flows) s.srtp_egress = srtp_key(i);
         if (i % 2 == 1) s.srtp_ingress = srtp_key(i - 1);
-    } else if (mode == Mode::kRekey) {
-        s.srtp_ingress = srtp_key((i + flows - 1) % flows);
-        s.srtp_egress = srtp_key(i);
+    } else if (mode == Mode::kRekey || mode == Mode::kRekeyGcm) {
+        const auto suite = mode == Mode::kRekey ? flowapi::SrtpSuite::kAesCm128HmacSha1_80
+                                                : flowapi::SrtpSuite::kAeadAes128Gcm;
+        s.srtp_ingress = srtp_key((i + flows - 1) % flows, suite);
+        s.srtp_egress = srtp_key(i, suite);
     }
     return s;
 }
@@ -263,7 +293,7 @@ void inject(std::uint32_t flows, Mode mode = Mode::kPlain) {
     for (std::uint16_t p = 0; p < kInFlight; ++p) {
         rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
         if (m == nullptr) break;
-        const auto i = static_cast<std::uint32_t>((std::uint64_t{p} * flows / kInFlight) % flows);
+        const std::uint32_t i = injection_point(p, flows);
         const flowapi::SrtpParams key =
             mode == Mode::kPlain ? flowapi::SrtpParams{} : ingress_key(i, flows, mode);
         if (key.suite == flowapi::SrtpSuite::kNone) {
@@ -383,7 +413,13 @@ Rate measure(RunningWorker& w, double seconds) {
 }
 
 const char* mode_name(Mode m) {
-    return m == Mode::kPlain ? "plain" : m == Mode::kProtect ? "protect" : "rekey";
+    switch (m) {
+        case Mode::kPlain: return "plain";
+        case Mode::kProtect: return "protect";
+        case Mode::kRekey: return "rekey";
+        case Mode::kRekeyGcm: return "rekey_gcm";
+    }
+    return "?";
 }
 
 void forwarding(const Options& o, Mode mode) {
@@ -460,6 +496,97 @@ void ring_floor(const Options& o) {
         const Rate r = rate(p1 - p0, c1 - c0, 0);
         std::printf("result ring 1 mpps=%.3f cycles=%.1f\n", r.mpps, r.cycles);
         std::fflush(stdout);
+    }
+}
+
+// The hand-built floor on the same table, chain and packets as "plain": per burst, parse (IPv4/UDP
+// inline), hash, bulk lookup, every hit's entry and configuration line prefetched, then a packet
+// counter and the egress template's 42 octets copied over the headers with the IP length and
+// checksum patched (UDP checksum 0). No statistics, no sequence rewrite, no checks beyond the
+// parse: what the plain relay costs above this is the price of its features.
+void hand_built_floor(const Options& o) {
+    struct Loop {
+        FlowTable* table = nullptr;
+        std::atomic<bool> stop{false};
+        std::atomic<std::uint64_t> packets{0};
+        std::atomic<long> tid{0};
+        static int entry(void* arg) {
+            auto* self = static_cast<Loop*>(arg);
+            self->tid.store(::syscall(SYS_gettid));
+            std::array<rte_mbuf*, kBurstSize> pkts;
+            std::array<FlowHashKey, kBurstSize> keys;
+            std::array<const FlowHashKey*, kBurstSize> key_ptrs;
+            std::array<std::uint32_t, kBurstSize> hashes;
+            std::array<FlowEntry*, kBurstSize> entries;
+            std::uint64_t n_total = 0;
+            ParsedFrame p;
+            while (!self->stop.load(std::memory_order_relaxed)) {
+                const std::uint16_t n = rte_eth_rx_burst(g_port, 0, pkts.data(), kBurstSize);
+                for (std::uint16_t i = 0; i < n; ++i)
+                    rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+                for (std::uint16_t i = 0; i < n; ++i) {
+                    const auto* f = rte_pktmbuf_mtod(pkts[i], const std::uint8_t*);
+                    if (!parse_udp4(f, rte_pktmbuf_data_len(pkts[i]), p)) p.dst_port = 0;
+                    hashes[i] = fill_hash_key(keys[i], flowapi::AddressFamily::kIpv4,
+                                              f + p.dst_ip_offset(), p.dst_port);
+                    key_ptrs[i] = &keys[i];
+                }
+                if (n != 0)
+                    self->table->lookup_bulk(key_ptrs.data(), hashes.data(), n, entries.data());
+                for (std::uint16_t i = 0; i < n; ++i) {
+                    if (entries[i] == nullptr) continue;
+                    rte_prefetch0(entries[i]);
+                    rte_prefetch0(entries[i]->inline_config());
+                }
+                std::uint16_t out = 0;
+                for (std::uint16_t i = 0; i < n; ++i) {
+                    FlowEntry* e = entries[i];
+                    if (e == nullptr) {
+                        rte_pktmbuf_free(pkts[i]);
+                        continue;
+                    }
+                    const FlowConfig* cfg = e->config.load(std::memory_order_acquire);
+                    e->packets.add(1);
+                    auto* f = rte_pktmbuf_mtod(pkts[i], std::uint8_t*);
+                    const std::uint16_t ip_len = rtp::load_be16(f + 14 + 2);
+                    std::memcpy(f, cfg->egress.bytes.data(), 42);
+                    rtp::store_be16(f + 14 + 2, ip_len);
+                    std::uint32_t sum = std::uint32_t{cfg->egress.ip_sum} + ip_len;
+                    sum = (sum & 0xFFFF) + (sum >> 16);
+                    rtp::store_be16(f + 14 + 10, static_cast<std::uint16_t>(~sum));
+                    rtp::store_be16(f + 34 + 4, static_cast<std::uint16_t>(ip_len - 20));
+                    rtp::store_be16(f + 34 + 6, 0);
+                    pkts[out++] = pkts[i];
+                }
+                const std::uint16_t sent = rte_eth_tx_burst(g_port, 0, pkts.data(), out);
+                if (sent < out) rte_pktmbuf_free_bulk(pkts.data() + sent, out - sent);
+                n_total += n;
+                self->packets.store(n_total, std::memory_order_relaxed);
+            }
+            return 0;
+        }
+    };
+    for (const std::uint32_t flows : o.flows) {
+        Table t = build_table(flows, Mode::kPlain, flows);
+        if (!t.table) continue;
+        for (int run = 0; run < o.runs; ++run) {
+            inject(flows);
+            Loop loop;
+            loop.table = t.table.get();
+            (void)rte_eal_remote_launch(&Loop::entry, &loop, g_worker_lcore);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            const long tid = loop.tid.load();
+            const std::uint64_t p0 = loop.packets.load();
+            const std::uint64_t c0 = cpu_ns(tid);
+            const std::uint64_t c1 = wait_for_cpu(tid, c0, o.seconds);
+            const std::uint64_t p1 = loop.packets.load();
+            loop.stop.store(true);
+            rte_eal_wait_lcore(g_worker_lcore);
+            drain();
+            const Rate r = rate(p1 - p0, c1 - c0, 0);
+            std::printf("result floor %u mpps=%.3f cycles=%.1f\n", flows, r.mpps, r.cycles);
+            std::fflush(stdout);
+        }
     }
 }
 
@@ -592,6 +719,8 @@ int main(int argc, char** argv) {
             o.batch = static_cast<std::uint32_t>(std::stoul(v));
         } else if (a == "--huge") {
             o.huge = v == "1";
+        } else if (a == "--seq-per-hop") {
+            o.seq_per_hop = v == "1";
         } else if (a == "--idle-sleep-us") {
             o.idle_sleep_us = static_cast<std::uint32_t>(std::stoul(v));
         } else {
@@ -603,6 +732,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bad options\n");
         return 2;
     }
+    g_seq_per_hop = o.seq_per_hop;
     // Flow storage is DPDK memory: size the heap for the largest table (--no-huge: anonymous
     // memory, resident only where touched, so RSS tells what the flows cost).
     const std::uint32_t largest = *std::max_element(o.flows.begin(), o.flows.end());
@@ -637,9 +767,11 @@ int main(int argc, char** argv) {
     }
     std::printf("result machine 0 tsc_mhz=%.0f\n", static_cast<double>(rte_get_tsc_hz()) / 1e6);
     if (has(o, "ring")) ring_floor(o);
-    if (has(o, "plain")) forwarding(o, Mode::kPlain);
+    if (has(o, "plain")) forwarding(o, Mode::kPlain);  // first: its "table" lines measure RSS
+    if (has(o, "floor")) hand_built_floor(o);
     if (has(o, "protect")) forwarding(o, Mode::kProtect);
     if (has(o, "rekey")) forwarding(o, Mode::kRekey);
+    if (has(o, "rekey_gcm")) forwarding(o, Mode::kRekeyGcm);
     if (has(o, "churn")) churn(o);
     if (has(o, "wake")) wake(o);
     const std::string dir = rte_eal_get_runtime_dir();

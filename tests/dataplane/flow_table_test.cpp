@@ -3,6 +3,8 @@
 // touched) memory for the flow storage.
 #include <unistd.h>
 
+#include <array>
+#include <cstring>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -108,6 +110,55 @@ TEST(FlowTable, HoldsAMillionFlows) {
     FlowEntry* e = nullptr;
     table.lookup_bulk(&kp, 1, &e);
     EXPECT_EQ(e, nullptr);
+}
+
+// Workers hash keys themselves (fill_hash_key) and hand the hashes to the bulk lookup: the hash
+// must be the table's own (rte_hash_crc over the 32-octet key) for both families, or flows that
+// are in the table would not be found.
+TEST(FlowTable, WorkersHashKeysAsTheTableDoes) {
+    auto created = FlowTable::create("hashes", 64, 1, 0);
+    ASSERT_TRUE(created) << created.error();
+    FlowTable& table = **created;
+    flowapi::Batch batch;
+    for (std::uint32_t i = 0; i < 8; ++i) batch.ops.push_back({flowapi::OpKind::kAdd, flow(i)});
+    for (std::uint32_t i = 8; i < 16; ++i) {
+        auto s = flow(i);
+        s.local.address.family = flowapi::AddressFamily::kIpv6;  // 2001:db8::i
+        s.local.address.bytes = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                                 0,    0,    0,    0,    0, 0, 0, static_cast<std::uint8_t>(i)};
+        batch.ops.push_back({flowapi::OpKind::kAdd, s});
+    }
+    const auto reply = table.apply(batch, book());
+    ASSERT_TRUE(reply.ok) << reply.error;
+
+    // 16 flows and, after each, a key that is in no flow (the port one higher).
+    std::array<FlowHashKey, 32> keys;
+    std::array<const FlowHashKey*, 32> key_ptrs;
+    std::array<std::uint32_t, 32> hashes;
+    for (std::uint32_t j = 0; j < 32; ++j) {
+        const flowapi::FlowKey& local = batch.ops[j / 2].spec.local;
+        const auto port = static_cast<std::uint16_t>(local.port + j % 2);
+        hashes[j] = fill_hash_key(keys[j], local.address.family, local.address.bytes.data(), port);
+        key_ptrs[j] = &keys[j];
+        const FlowHashKey expected =
+            make_hash_key(local.address.family, local.address.bytes.data(), port);
+        EXPECT_EQ(std::memcmp(&keys[j], &expected, sizeof expected), 0) << j;
+        EXPECT_EQ(hashes[j], rte_hash_crc(&expected, sizeof expected, 0)) << j;
+        EXPECT_EQ(hashes[j], flow_hash(expected)) << j;
+    }
+    std::array<FlowEntry*, 32> with_hashes;
+    std::array<FlowEntry*, 32> without;
+    table.lookup_bulk(key_ptrs.data(), hashes.data(), 32, with_hashes.data());
+    table.lookup_bulk(key_ptrs.data(), 32, without.data());
+    for (std::uint32_t j = 0; j < 32; ++j) {
+        EXPECT_EQ(with_hashes[j], without[j]) << j;
+        if (j % 2 == 1) {
+            EXPECT_EQ(with_hashes[j], nullptr) << j;
+        } else {
+            ASSERT_NE(with_hashes[j], nullptr) << j;
+            EXPECT_EQ(with_hashes[j]->config.load(std::memory_order_acquire)->spec.cookie, j / 2);
+        }
+    }
 }
 
 // A batch never waits for the workers: what it unlinks is freed by a later call, once every

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "rtpx/dataplane/packet.hpp"
@@ -56,10 +57,17 @@ static_assert(sizeof(FlowHashKey) == 32);
     return k;
 }
 
-// make_hash_key into `key` in four 8-octet stores (the hash function and the bucket compare
-// read keys in words: narrow stores followed by wide loads stall store forwarding).
-inline void fill_hash_key(FlowHashKey& key, flowapi::AddressFamily family, const std::uint8_t* ip,
-                          std::uint16_t port) noexcept {
+// The table's hash of a key: rte_hash_crc over its 32 octets (FlowTable's hash_func), which the
+// workers compute themselves (fill_hash_key) and hand to the bulk lookup.
+[[nodiscard]] inline std::uint32_t flow_hash(const FlowHashKey& key) noexcept {
+    return rte_hash_crc(&key, sizeof key, 0);
+}
+
+// make_hash_key into `key` in four 8-octet stores (the bucket compare reads keys in words: narrow
+// stores followed by wide loads stall store forwarding); returns flow_hash(key), computed from the
+// words in registers (no indirect call per key inside rte_hash).
+inline std::uint32_t fill_hash_key(FlowHashKey& key, flowapi::AddressFamily family,
+                                   const std::uint8_t* ip, std::uint16_t port) noexcept {
     if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
         std::uint64_t w[4] = {0, 0, 0, 0};
         if (family == flowapi::AddressFamily::kIpv4) {
@@ -73,8 +81,12 @@ inline void fill_hash_key(FlowHashKey& key, flowapi::AddressFamily family, const
         // port at octet 16, family at 18 (FlowHashKey's layout, little-endian).
         w[2] = std::uint64_t{port} | (std::uint64_t{static_cast<std::uint8_t>(family)} << 16);
         __builtin_memcpy(&key, w, sizeof w);
+        std::uint32_t h = 0;
+        for (const std::uint64_t word : w) h = rte_hash_crc_8byte(word, h);
+        return h;
     } else {
         key = make_hash_key(family, ip, port);
+        return flow_hash(key);
     }
 }
 static_assert(offsetof(FlowHashKey, port) == 16 && offsetof(FlowHashKey, family) == 18);
@@ -216,6 +228,9 @@ class FlowTable {
     // --- Workers ---------------------------------------------------------------------------
     // Bulk lookup: entries[i] is the flow or nullptr. n <= RTE_HASH_LOOKUP_BULK_MAX.
     void lookup_bulk(const FlowHashKey* const* keys, std::uint32_t n,
+                     FlowEntry** entries) const noexcept;
+    // The same with each key's flow_hash() already computed (fill_hash_key's result).
+    void lookup_bulk(const FlowHashKey* const* keys, const std::uint32_t* hashes, std::uint32_t n,
                      FlowEntry** entries) const noexcept;
     [[nodiscard]] rte_rcu_qsbr* rcu() const noexcept { return rcu_; }
 
