@@ -578,6 +578,9 @@ class IpsecMbBackend final : public SrtpBackend {
         restore_overwritten(p, slot);
         // An earlier packet of this burst may have taken the stream of a new SSRC.
         SrtpContext::Stream* s = slot.stream != nullptr ? slot.stream : c.find_stream(slot.ssrc);
+        // Packet at a time, this packet would have been refused before any crypto: the earlier
+        // packets of this burst took the last free stream.
+        if (s == nullptr && c.streams_full()) return SrtpStatus::kTooManyStreams;
         if (may_redo && op != Op::kUnprotectRtcp && s != nullptr && s->redo_stamp == burst_) {
             slot.redo = true;
             return SrtpStatus::kOk;
@@ -601,8 +604,6 @@ class IpsecMbBackend final : public SrtpBackend {
                     return r == ReplayCheck::kReplayed ? SrtpStatus::kReplayed
                                                        : SrtpStatus::kTooOld;
                 }
-            } else if (c.streams_full()) {  // taken by an earlier packet of this burst
-                return SrtpStatus::kTooManyStreams;
             }
             if (op == Op::kProtectRtp) {
                 if (info.cipher == CipherKind::kAesGcm) {
@@ -636,9 +637,7 @@ class IpsecMbBackend final : public SrtpBackend {
                 }
                 return SrtpStatus::kBackendError;
             }
-            if (s == nullptr && (s = c.add_stream(slot.ssrc)) == nullptr) {
-                return SrtpStatus::kTooManyStreams;  // taken by an earlier packet of this burst
-            }
+            if (s == nullptr) s = c.add_stream(slot.ssrc);  // not full: checked above
             const bool encrypt = info.cipher != CipherKind::kNull;
             const std::uint32_t e_index =
                 static_cast<std::uint32_t>(slot.index) | (encrypt ? 0x80000000U : 0U);
@@ -665,9 +664,7 @@ class IpsecMbBackend final : public SrtpBackend {
         if (!equal_tags(slot.tag, p.data + slot.tag_at, info.rtcp_tag_len)) {
             return SrtpStatus::kAuthFailed;
         }
-        if (s == nullptr && (s = c.add_stream(slot.ssrc)) == nullptr) {
-            return SrtpStatus::kTooManyStreams;  // taken by an earlier packet of this burst
-        }
+        if (s == nullptr) s = c.add_stream(slot.ssrc);  // not full: checked above
         // What remains is the RTCP compound: everything before E||index (CM) or the tag (GCM).
         p.len = info.cipher == CipherKind::kAesGcm ? slot.tag_at : slot.auth_end - 4;
         s->rtcp_window.accept(slot.index);
