@@ -24,7 +24,7 @@ namespace rtpx::rtp::srtp {
 namespace {
 
 constexpr std::size_t kChunk = 32;
-constexpr std::size_t kPrefetch = 4;  // contexts prefetched ahead in a burst
+constexpr std::size_t kPrefetch = 8;  // contexts prefetched ahead in a burst
 using detail::kRtcpHeader;
 using detail::kRtpHeader;
 using detail::rtp_header_len;

@@ -305,17 +305,12 @@ inline void SrtpContext::prefetch(bool rtp) const noexcept {
         return;
     }
     for (std::size_t i = 0; i < 3; ++i) __builtin_prefetch(st + 64 * i);
-    // The session keys this suite reads: HMAC states (line 0), salt (line 1), then the AES key
-    // schedule (AES-128: 176 octets, AES-256: 240) or the GCM key data (keys and 8 GHASH keys).
+    // The SRTP session keys: HMAC states (line 0), salt (line 1), then the AES key schedule
+    // (AES-128: 3 lines, AES-256: 4) or the GCM key data (keys and GHASH keys: 6 lines). Always
+    // all of them: choosing by suite would wait for this context's first line to arrive, and
+    // the prefetch would no longer overlap with the misses of the packets before it.
     const auto* k = reinterpret_cast<const char*>(&rtp_keys_);
-    const SuiteInfo& i = info();
-    if (i.cipher != CipherKind::kAesGcm) __builtin_prefetch(k);
-    __builtin_prefetch(k + 64);
-    const std::size_t cipher_lines = i.cipher == CipherKind::kNull     ? 0
-                                     : i.cipher == CipherKind::kAesGcm ? 6
-                                     : i.master_key_len == 16          ? 3
-                                                                       : 4;
-    for (std::size_t n = 0; n < cipher_lines; ++n) __builtin_prefetch(k + 128 + 64 * n);
+    for (std::size_t n = 0; n < 8; ++n) __builtin_prefetch(k + 64 * n);
 }
 
 }  // namespace rtpx::rtp::srtp
