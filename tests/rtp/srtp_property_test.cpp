@@ -515,5 +515,163 @@ TEST_F(SrtpProperty, MalformedPacketsGetTheSameStatusFromBothBackends) {
     }
 }
 
+// RFC 3711 3.2.3: a context per SSRC. Several SSRCs sharing one master key (RTX, FEC, simulcast)
+// go through one SrtpContext per direction; each SSRC keeps its own ROC, replay window and SRTCP
+// index. Packets of 2-3 SSRCs interleaved in the same bursts: identical bytes from both backends
+// (libsrtp2 with one stream per SSRC), crosswise acceptance, replays refused per SSRC, and the same
+// sequence number on two SSRCs is not a replay.
+TEST_F(SrtpProperty, SsrcsSharingAKeyKeepTheirOwnState) {
+    std::mt19937_64 rng(3232);
+    int ok_packets = 0;
+    for (int n = 0; n < 400; ++n) {
+        SCOPED_TRACE(::testing::Message() << "case " << n);
+        const Suite suite = kAllSuites[n % kAllSuites.size()];
+        const bool rtcp = n % 3 == 2;
+        const std::uint32_t roc = uniform(rng, 0, 2) == 0 ? 0 : uniform(rng, 0, 1000000);
+        Stream s = make_stream(rng, suite, roc, rtcp);
+        const std::size_t nssrc = uniform(rng, 2, 3);
+        std::vector<std::uint32_t> ssrcs = {s.ssrc};
+        while (ssrcs.size() < nssrc) {
+            const auto x = static_cast<std::uint32_t>(rng());
+            if (std::find(ssrcs.begin(), ssrcs.end(), x) == ssrcs.end()) ssrcs.push_back(x);
+        }
+        // Per SSRC a run of packets; the SSRCs start at the same sequence number half of the time
+        // (RTX and FEC streams often do), near a wrap a third of the time.
+        const auto first = static_cast<std::uint16_t>(
+            uniform(rng, 0, 2) == 0 ? 65536 - uniform(rng, 1, 6) : uniform(rng, 0, 65535));
+        const bool same_start = uniform(rng, 0, 1) == 0;
+        std::vector<std::vector<Bytes>> per(nssrc);
+        for (std::size_t j = 0; j < nssrc; ++j) {
+            auto seq = same_start ? first : static_cast<std::uint16_t>(rng());
+            const std::size_t count = uniform(rng, 1, 6);
+            for (std::size_t k = 0; k < count; ++k) {
+                per[j].push_back(rtcp ? make_rtcp(rng, ssrcs[j])
+                                      : make_rtp(rng, ssrcs[j], seq, uniform(rng, 0, 300)));
+                seq = static_cast<std::uint16_t>(seq + uniform(rng, 1, 3));
+            }
+        }
+        // Interleave at random, each SSRC's packets in their order; remember which SSRC each is.
+        auto interleave = [&](const std::vector<std::vector<Bytes>>& runs,
+                              std::vector<std::size_t>& owner) {
+            std::vector<Bytes> out;
+            std::vector<std::size_t> next(runs.size(), 0);
+            owner.clear();
+            for (;;) {
+                std::vector<std::size_t> open;
+                for (std::size_t j = 0; j < runs.size(); ++j) {
+                    if (next[j] < runs[j].size()) open.push_back(j);
+                }
+                if (open.empty()) return out;
+                const std::size_t j = open[uniform(rng, 0, open.size() - 1)];
+                out.push_back(runs[j][next[j]++]);
+                owner.push_back(j);
+            }
+        };
+        std::vector<std::size_t> owner;
+        const std::vector<Bytes> plain = interleave(per, owner);
+        const std::size_t count = plain.size();
+        std::array<std::vector<Bytes>, 2> pk = {plain, plain};
+        auto ctx = [&](std::unique_ptr<SrtpContext>(&c)[2]) {
+            return std::array<std::vector<SrtpContext*>, 2>{std::vector(count, c[0].get()),
+                                                            std::vector(count, c[1].get())};
+        };
+        auto st = both(rtcp ? Op::kProtectRtcp : Op::kProtectRtp, pk, ctx(s.tx));
+        for (auto x : st) ASSERT_EQ(x, SrtpStatus::kOk);
+        for (int i = 0; i < 2; ++i) {
+            EXPECT_EQ(s.tx[i]->stream_count(), nssrc);
+            for (std::size_t j = 0; j < nssrc; ++j) {
+                if (rtcp) {  // SRTCP indices count per SSRC, from 1
+                    EXPECT_EQ(s.tx[i]->next_srtcp_index(ssrcs[j]), 1 + per[j].size());
+                } else {
+                    EXPECT_EQ(s.tx[i]->roc(ssrcs[j]), s.tx[1 - i]->roc(ssrcs[j]));
+                }
+            }
+        }
+        // Crosswise, interleaved differently.
+        std::vector<std::vector<Bytes>> runs0(nssrc), runs1(nssrc);
+        for (std::size_t k = 0; k < count; ++k) {
+            runs0[owner[k]].push_back(pk[1][k]);
+            runs1[owner[k]].push_back(pk[0][k]);
+        }
+        std::vector<std::size_t> owner0;
+        std::array<std::vector<Bytes>, 2> rx_pk = {interleave(runs0, owner0), {}};
+        {  // the same interleaving for libsrtp2's input: rebuild it from owner0
+            std::vector<std::size_t> next(nssrc, 0);
+            for (std::size_t j : owner0) rx_pk[1].push_back(runs1[j][next[j]++]);
+        }
+        const auto protected_copy = rx_pk[0];
+        const Op un = rtcp ? Op::kUnprotectRtcp : Op::kUnprotectRtp;
+        st = both(un, rx_pk, ctx(s.rx));
+        std::vector<std::size_t> next(nssrc, 0);
+        for (std::size_t k = 0; k < count; ++k) {
+            ASSERT_EQ(st[k], SrtpStatus::kOk) << "packet " << k;
+            EXPECT_EQ(rx_pk[0][k], per[owner0[k]][next[owner0[k]]++]);
+            ++ok_packets;
+        }
+        EXPECT_EQ(s.rx[0]->stream_count(), nssrc);
+        auto again = std::array{protected_copy, protected_copy};
+        st = both(un, again, ctx(s.rx));
+        for (auto x : st) EXPECT_EQ(x, SrtpStatus::kReplayed);
+    }
+    EXPECT_GT(ok_packets, 2000);
+}
+
+// A context holds at most max_streams SSRCs: a packet of one more SSRC gets too_many_streams from
+// both backends, untouched, and no crypto state changes; a forged packet of a new SSRC (it fails
+// authentication) never takes a stream.
+TEST_F(SrtpProperty, ANewSsrcBeyondMaxStreamsIsRefused) {
+    std::mt19937_64 rng(4);
+    for (int n = 0; n < 70; ++n) {
+        SCOPED_TRACE(::testing::Message() << "case " << n);
+        const Suite suite = kAllSuites[n % kAllSuites.size()];
+        const bool rtcp = n % 2 == 1;
+        const SuiteInfo& info = suite_info(suite);
+        const Bytes key = random_bytes(rng, info.master_key_len);
+        const Bytes salt = random_bytes(rng, info.master_salt_len);
+        SrtpContextParams p;
+        p.max_streams = 2;
+        std::unique_ptr<SrtpContext> tx[2], rx[2];
+        for (int i = 0; i < 2; ++i) {
+            tx[i] = test::context(suite, key, salt, p);
+            rx[i] = test::context(suite, key, salt, p);
+        }
+        const std::array<std::uint32_t, 3> ssrcs = {1000, 2000, 3000};
+        auto make = [&](std::uint32_t ssrc) {
+            return rtcp ? make_rtcp(rng, ssrc) : make_rtp(rng, ssrc, 7, uniform(rng, 0, 100));
+        };
+        const Op pr = rtcp ? Op::kProtectRtcp : Op::kProtectRtp;
+        const Op un = rtcp ? Op::kUnprotectRtcp : Op::kUnprotectRtp;
+        // A forged packet of the first SSRC: refused, takes no stream.
+        Bytes forged = make(ssrcs[0]);
+        forged.resize(forged.size() + 30, 0x11);
+        for (int i = 0; i < 2; ++i) {
+            Bytes f = forged;
+            EXPECT_NE(test::run(i == 0 ? *b_[0] : *b_[1], un, *rx[i], f), SrtpStatus::kOk);
+            EXPECT_EQ(rx[i]->stream_count(), 0u);
+        }
+        std::array<std::vector<Bytes>, 2> pk;
+        for (std::uint32_t ssrc : ssrcs) {
+            const Bytes b = make(ssrc);  // same sequence number 7 for all: not a replay
+            pk[0].push_back(b);
+            pk[1].push_back(b);
+        }
+        const std::vector<Bytes> plain = pk[0];
+        auto st = both(pr, pk, {std::vector(3, tx[0].get()), std::vector(3, tx[1].get())});
+        EXPECT_EQ(st, (std::vector{SrtpStatus::kOk, SrtpStatus::kOk, SrtpStatus::kTooManyStreams}));
+        EXPECT_EQ(pk[0][2], plain[2]);
+        EXPECT_EQ(tx[0]->stream_count(), 2u);
+        EXPECT_FALSE(tx[0]->has_stream(ssrcs[2]));
+        std::array<std::vector<Bytes>, 2> rx_pk = {pk[1], pk[0]};
+        // The third is the refused plain packet: too_many_streams, or a layout error found first.
+        st = both(un, rx_pk, {std::vector(3, rx[0].get()), std::vector(3, rx[1].get())});
+        EXPECT_EQ(st[0], SrtpStatus::kOk);
+        EXPECT_EQ(st[1], SrtpStatus::kOk);
+        EXPECT_NE(st[2], SrtpStatus::kOk);
+        EXPECT_EQ(rx[0]->stream_count(), 2u);
+        EXPECT_EQ(rx_pk[0][0], plain[0]);
+        EXPECT_EQ(rx_pk[0][1], plain[1]);
+    }
+}
+
 }  // namespace
 }  // namespace rtpx::rtp::srtp

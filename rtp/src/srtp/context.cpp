@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <new>
 #include <type_traits>
 
 #include "ipsecmb_mgr.hpp"
@@ -96,6 +97,9 @@ tl::expected<std::unique_ptr<SrtpContext>, ConfigError> check_common(const SrtpC
     if (p.replay_window < 64 || p.replay_window > kMaxReplayWindow) {
         return fail(ConfigErrc::kBadReplayWindow, "replay window must be 64 to 1024 packets");
     }
+    if (p.max_streams < 1 || p.max_streams > kMaxStreams) {
+        return fail(ConfigErrc::kBadMaxStreams, "max_streams must be 1 to 8 SSRCs");
+    }
     if (p.srtcp_index > kMaxSrtcpIndex) {
         return fail(ConfigErrc::kBadSrtcpIndex, "first SRTCP index must be below 2^31");
     }
@@ -129,14 +133,28 @@ tl::expected<void, ConfigError> check_lengths(const SuiteInfo& info, std::size_t
 
 static_assert(std::is_standard_layout_v<SessionKeys>);
 
+static_assert(sizeof(SrtpContext) % 64 == 0);
+
+void* SrtpContext::operator new(std::size_t size, std::uint32_t streams) {
+    return ::operator new(size + streams * sizeof(Stream), std::align_val_t{64});
+}
+
+void SrtpContext::operator delete(void* p, std::uint32_t) noexcept {
+    ::operator delete(p, std::align_val_t{64});
+}
+
+void SrtpContext::operator delete(void* p) noexcept { ::operator delete(p, std::align_val_t{64}); }
+
 std::unique_ptr<SrtpContext> SrtpContext::make(const SrtpContextParams& p) {
-    std::unique_ptr<SrtpContext> c(new SrtpContext());
+    std::unique_ptr<SrtpContext> c(new (p.max_streams) SrtpContext());
+    for (std::uint32_t i = 0; i < p.max_streams; ++i) new (c->streams() + i) Stream();
     c->suite_ = p.suite;
     c->mki_len_ = static_cast<std::uint8_t>(p.mki.size());
     if (!p.mki.empty()) std::memcpy(c->mki_.data(), p.mki.data(), p.mki.size());
+    c->max_streams_ = static_cast<std::uint8_t>(p.max_streams);
     c->initial_roc_ = p.roc;
-    c->srtcp_next_ = p.srtcp_index;
-    c->rtp_window_ = ReplayWindow<kMaxReplayWindow>(p.replay_window);
+    c->initial_srtcp_ = p.srtcp_index;
+    c->replay_window_ = p.replay_window;
     if (p.key_lifetime != 0) {
         c->rtp_limit_ = std::min(c->rtp_limit_, p.key_lifetime);
         c->rtcp_limit_ = std::min(c->rtcp_limit_, p.key_lifetime);
@@ -206,8 +224,37 @@ SrtpContext::~SrtpContext() {
     }
 }
 
-std::uint32_t SrtpContext::roc() const noexcept {
-    return rtp_started() ? static_cast<std::uint32_t>(rtp_window_.highest() >> 16) : initial_roc_;
+SrtpContext::Stream* SrtpContext::add_stream(std::uint32_t ssrc) noexcept {
+    if (streams_full()) return nullptr;
+    Stream* s = streams() + stream_count_;
+    *s = Stream();
+    s->ssrc = ssrc;
+    s->srtcp_next = initial_srtcp_;
+    s->rtp_window = ReplayWindow<kMaxReplayWindow>(replay_window_);
+    ssrcs_[stream_count_++] = ssrc;
+    return s;
+}
+
+std::uint32_t SrtpContext::roc(std::uint32_t ssrc) const noexcept {
+    const Stream* s = find_stream(ssrc);
+    return s != nullptr && !s->rtp_window.empty()
+               ? static_cast<std::uint32_t>(s->rtp_window.highest() >> 16)
+               : initial_roc_;
+}
+
+bool SrtpContext::rtp_started(std::uint32_t ssrc) const noexcept {
+    const Stream* s = find_stream(ssrc);
+    return s != nullptr && !s->rtp_window.empty();
+}
+
+std::uint64_t SrtpContext::rtp_highest_index(std::uint32_t ssrc) const noexcept {
+    const Stream* s = find_stream(ssrc);
+    return s != nullptr ? s->rtp_window.highest() : 0;
+}
+
+std::uint32_t SrtpContext::next_srtcp_index(std::uint32_t ssrc) const noexcept {
+    const Stream* s = find_stream(ssrc);
+    return s != nullptr ? s->srtcp_next : initial_srtcp_;
 }
 
 }  // namespace rtpx::rtp::srtp

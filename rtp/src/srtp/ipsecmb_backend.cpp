@@ -24,7 +24,7 @@ namespace rtpx::rtp::srtp {
 namespace {
 
 constexpr std::size_t kChunk = 32;
-constexpr std::size_t kPrefetch = 4;  // contexts prefetched ahead in a burst
+constexpr std::size_t kPrefetch = 8;  // contexts prefetched ahead in a burst
 using detail::kRtcpHeader;
 using detail::kRtpHeader;
 using detail::rtp_header_len;
@@ -131,6 +131,8 @@ class IpsecMbBackend final : public SrtpBackend {
         std::uint32_t overwritten_at;  // where `overwritten` came from (UINT32_MAX: nothing)
         std::uint32_t tag_at;          // unprotect: where the received tag is
         const SessionKeys* keys;
+        SrtpContext::Stream* stream;  // nullptr: the SSRC had no stream when prepared
+        std::uint32_t ssrc;
         bool rtcp;
         bool unencrypted_gcm_srtcp;  // unprotect, GCM, E = 0: AAD is the whole packet
         bool ciphered;               // the packet's octets are currently en/decrypted
@@ -395,8 +397,9 @@ class IpsecMbBackend final : public SrtpBackend {
             if (p.capacity < p.len + mki_len + info.rtp_tag_len || p.capacity < p.len + 4) {
                 return SrtpStatus::kNoRoom;
             }
+            if (!find_stream(c, load_be32(d + 8), slot)) return SrtpStatus::kTooManyStreams;
             if (c.rtp_packets_ >= c.rtp_limit_) return SrtpStatus::kKeyExhausted;
-            slot.index = speculative_index(c, load_be16(d + 2), speculate);
+            slot.index = speculative_index(c, slot.stream, load_be16(d + 2), speculate);
             slot.cipher_len = info.cipher == CipherKind::kNull ? 0 : p.len - slot.header_len;
             slot.auth_end = p.len;
             if (!gcm) {  // M = packet || ROC (RFC 3711 4.2): the ROC sits where the trailer goes
@@ -413,6 +416,7 @@ class IpsecMbBackend final : public SrtpBackend {
             const std::uint32_t auth_end = p.len - mki_len - tag_len;
             slot.header_len = rtp_header_len(d, auth_end);
             if (slot.header_len == 0) return SrtpStatus::kBadHeader;
+            if (!find_stream(c, load_be32(d + 8), slot)) return SrtpStatus::kTooManyStreams;
             // CM: payload | MKI | tag; GCM: payload | tag | MKI (RFC 7714 section 8).
             const std::uint32_t mki_at = gcm ? p.len - mki_len : auth_end;
             if (mki_len != 0 && std::memcmp(d + mki_at, c.mki_.data(), mki_len) != 0) {
@@ -421,7 +425,7 @@ class IpsecMbBackend final : public SrtpBackend {
             if (c.rtp_packets_ >= c.rtp_limit_) return SrtpStatus::kKeyExhausted;
             slot.auth_end = auth_end;
             slot.tag_at = gcm ? auth_end : auth_end + mki_len;
-            slot.index = speculative_index(c, load_be16(d + 2), speculate);
+            slot.index = speculative_index(c, slot.stream, load_be16(d + 2), speculate);
             slot.cipher_len = info.cipher == CipherKind::kNull ? 0 : auth_end - slot.header_len;
             if (!gcm) {
                 slot.overwritten_at = auth_end;
@@ -434,13 +438,17 @@ class IpsecMbBackend final : public SrtpBackend {
         if (op == Op::kProtectRtcp) {
             if (p.len < kRtcpHeader) return SrtpStatus::kTooShort;
             if (p.capacity < p.len + 4 + mki_len + info.rtcp_tag_len) return SrtpStatus::kNoRoom;
+            if (!find_stream(c, load_be32(d + 4), slot)) return SrtpStatus::kTooManyStreams;
             if (c.rtcp_packets_ >= c.rtcp_limit_) return SrtpStatus::kKeyExhausted;
-            const bool stamped = speculate && c.burst_stamp_ == burst_;
-            const std::uint64_t index = stamped ? c.burst_highest_ : c.srtcp_next_;
+            SrtpContext::Stream* s = slot.stream;
+            const bool stamped = speculate && s != nullptr && s->burst_stamp == burst_;
+            const std::uint64_t index = stamped       ? s->burst_highest
+                                        : s != nullptr ? s->srtcp_next
+                                                       : c.initial_srtcp_;
             if (index > kMaxSrtcpIndex) return SrtpStatus::kKeyExhausted;
-            if (speculate) {
-                c.burst_stamp_ = burst_;
-                c.burst_highest_ = index + 1;
+            if (speculate && s != nullptr) {
+                s->burst_stamp = burst_;
+                s->burst_highest = index + 1;
             }
             slot.index = index;
             slot.header_len = kRtcpHeader;
@@ -464,6 +472,7 @@ class IpsecMbBackend final : public SrtpBackend {
         // GCM: header | payload | tag | E||index | MKI (RFC 7714 section 9).
         const std::uint32_t tag_len = info.rtcp_tag_len;
         if (p.len < kRtcpHeader + 4 + mki_len + tag_len) return SrtpStatus::kTooShort;
+        if (!find_stream(c, load_be32(d + 4), slot)) return SrtpStatus::kTooManyStreams;
         const std::uint32_t mki_at = gcm ? p.len - mki_len : p.len - mki_len - tag_len;
         if (mki_len != 0 && std::memcmp(d + mki_at, c.mki_.data(), mki_len) != 0) {
             return SrtpStatus::kBadMki;
@@ -500,18 +509,29 @@ class IpsecMbBackend final : public SrtpBackend {
         return SrtpStatus::kOk;
     }
 
-    // The index from the context state, or from the speculative state of this burst.
-    std::uint64_t speculative_index(SrtpContext& c, std::uint16_t seq, bool speculate) noexcept {
+    // The packet's stream (slot.stream, nullptr for a new SSRC); false when the SSRC is new and
+    // every stream is taken.
+    static bool find_stream(SrtpContext& c, std::uint32_t ssrc, Slot& slot) noexcept {
+        slot.ssrc = ssrc;
+        slot.stream = c.find_stream(ssrc);
+        return slot.stream != nullptr || !c.streams_full();
+    }
+
+    // The index from the stream state, or from the speculative state of this burst. A new SSRC
+    // (no stream yet) is not speculated on: decide() redoes its later packets if needed.
+    std::uint64_t speculative_index(SrtpContext& c, SrtpContext::Stream* s, std::uint16_t seq,
+                                    bool speculate) noexcept {
+        if (s == nullptr) return c.estimate(nullptr, seq);
         std::uint64_t index;
-        if (speculate && c.burst_stamp_ == burst_) {
-            index = estimate_srtp_index(c.burst_highest_, seq);
-            if (index > c.burst_highest_) c.burst_highest_ = index;
+        if (speculate && s->burst_stamp == burst_) {
+            index = estimate_srtp_index(s->burst_highest, seq);
+            if (index > s->burst_highest) s->burst_highest = index;
         } else {
-            index = c.estimate_index(seq);
+            index = c.estimate(s, seq);
             if (speculate) {
-                c.burst_stamp_ = burst_;
-                c.burst_highest_ =
-                    c.rtp_started() ? std::max(index, c.rtp_window_.highest()) : index;
+                s->burst_stamp = burst_;
+                s->burst_highest =
+                    !s->rtp_window.empty() ? std::max(index, s->rtp_window.highest()) : index;
             }
         }
         return index;
@@ -556,15 +576,20 @@ class IpsecMbBackend final : public SrtpBackend {
         SrtpContext& c = *p.ctx;
         const SuiteInfo& info = c.info();
         restore_overwritten(p, slot);
-        if (may_redo && op != Op::kUnprotectRtcp && c.redo_stamp_ == burst_) {
+        // An earlier packet of this burst may have taken the stream of a new SSRC.
+        SrtpContext::Stream* s = slot.stream != nullptr ? slot.stream : c.find_stream(slot.ssrc);
+        // Packet at a time, this packet would have been refused before any crypto: the earlier
+        // packets of this burst took the last free stream.
+        if (s == nullptr && c.streams_full()) return SrtpStatus::kTooManyStreams;
+        if (may_redo && op != Op::kUnprotectRtcp && s != nullptr && s->redo_stamp == burst_) {
             slot.redo = true;
             return SrtpStatus::kOk;
         }
         const std::uint32_t mki_len = c.mki_len_;
         if (op == Op::kProtectRtp || op == Op::kUnprotectRtp) {
-            if (c.estimate_index(load_be16(p.data + 2)) != slot.index) {
-                if (may_redo) {  // an earlier packet of this context in the burst failed
-                    c.redo_stamp_ = burst_;
+            if (c.estimate(s, load_be16(p.data + 2)) != slot.index) {
+                if (may_redo && s != nullptr) {  // an earlier packet of this SSRC failed
+                    s->redo_stamp = burst_;
                     slot.redo = true;
                     return SrtpStatus::kOk;
                 }
@@ -573,9 +598,12 @@ class IpsecMbBackend final : public SrtpBackend {
             if (c.rtp_packets_ >= c.rtp_limit_) {
                 return SrtpStatus::kKeyExhausted;
             }
-            const ReplayCheck r = c.rtp_window_.check(slot.index);
-            if (r != ReplayCheck::kFresh) {
-                return r == ReplayCheck::kReplayed ? SrtpStatus::kReplayed : SrtpStatus::kTooOld;
+            if (s != nullptr) {
+                const ReplayCheck r = s->rtp_window.check(slot.index);
+                if (r != ReplayCheck::kFresh) {
+                    return r == ReplayCheck::kReplayed ? SrtpStatus::kReplayed
+                                                       : SrtpStatus::kTooOld;
+                }
             }
             if (op == Op::kProtectRtp) {
                 if (info.cipher == CipherKind::kAesGcm) {
@@ -591,7 +619,8 @@ class IpsecMbBackend final : public SrtpBackend {
                 }
                 p.len = slot.auth_end;
             }
-            c.rtp_window_.accept(slot.index);
+            if (s == nullptr) s = c.add_stream(slot.ssrc);  // not full: checked above
+            s->rtp_window.accept(slot.index);
             ++c.rtp_packets_;
             return SrtpStatus::kOk;
         }
@@ -599,14 +628,16 @@ class IpsecMbBackend final : public SrtpBackend {
             return SrtpStatus::kKeyExhausted;
         }
         if (op == Op::kProtectRtcp) {
-            if (slot.index != c.srtcp_next_) {  // an earlier packet of this context failed
-                if (may_redo) {
-                    c.redo_stamp_ = burst_;
+            const std::uint32_t next = s != nullptr ? s->srtcp_next : c.initial_srtcp_;
+            if (slot.index != next) {  // an earlier packet of this SSRC failed or took the stream
+                if (may_redo && s != nullptr) {
+                    s->redo_stamp = burst_;
                     slot.redo = true;
                     return SrtpStatus::kOk;
                 }
                 return SrtpStatus::kBackendError;
             }
+            if (s == nullptr) s = c.add_stream(slot.ssrc);  // not full: checked above
             const bool encrypt = info.cipher != CipherKind::kNull;
             const std::uint32_t e_index =
                 static_cast<std::uint32_t>(slot.index) | (encrypt ? 0x80000000U : 0U);
@@ -620,20 +651,23 @@ class IpsecMbBackend final : public SrtpBackend {
                 copy_tag(t + 4 + mki_len, slot.tag, info.rtcp_tag_len);
             }
             p.len += 4 + mki_len + info.rtcp_tag_len;
-            ++c.srtcp_next_;
+            ++s->srtcp_next;
             ++c.rtcp_packets_;
             return SrtpStatus::kOk;
         }
-        const ReplayCheck r = c.rtcp_window_.check(slot.index);
-        if (r != ReplayCheck::kFresh) {
-            return r == ReplayCheck::kReplayed ? SrtpStatus::kReplayed : SrtpStatus::kTooOld;
+        if (s != nullptr) {
+            const ReplayCheck r = s->rtcp_window.check(slot.index);
+            if (r != ReplayCheck::kFresh) {
+                return r == ReplayCheck::kReplayed ? SrtpStatus::kReplayed : SrtpStatus::kTooOld;
+            }
         }
         if (!equal_tags(slot.tag, p.data + slot.tag_at, info.rtcp_tag_len)) {
             return SrtpStatus::kAuthFailed;
         }
+        if (s == nullptr) s = c.add_stream(slot.ssrc);  // not full: checked above
         // What remains is the RTCP compound: everything before E||index (CM) or the tag (GCM).
         p.len = info.cipher == CipherKind::kAesGcm ? slot.tag_at : slot.auth_end - 4;
-        c.rtcp_window_.accept(slot.index);
+        s->rtcp_window.accept(slot.index);
         ++c.rtcp_packets_;
         return SrtpStatus::kOk;
     }

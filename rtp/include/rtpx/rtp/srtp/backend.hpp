@@ -40,6 +40,7 @@ enum class SrtpStatus : std::uint8_t {
     kKeyExhausted,  // the key lifetime (2^48 SRTP, 2^31 SRTCP, or the SDES lifetime) is used up
     kBadMki,        // the MKI in the packet is not this context's
     kBackendError,  // the crypto library refused the job (never expected)
+    kTooManyStreams,  // a new SSRC, and every stream of the context is taken (max_streams)
 };
 
 struct SrtpStatusInfo {
@@ -48,7 +49,7 @@ struct SrtpStatusInfo {
     std::string_view help;
 };
 
-inline constexpr std::array<SrtpStatusInfo, 10> kSrtpStatuses = {{
+inline constexpr std::array<SrtpStatusInfo, 11> kSrtpStatuses = {{
     {SrtpStatus::kOk, "ok", "processed"},
     {SrtpStatus::kAuthFailed, "auth_failed", "authentication tag mismatch"},
     {SrtpStatus::kReplayed, "replayed", "index already seen"},
@@ -59,6 +60,7 @@ inline constexpr std::array<SrtpStatusInfo, 10> kSrtpStatuses = {{
     {SrtpStatus::kKeyExhausted, "key_exhausted", "key lifetime reached"},
     {SrtpStatus::kBadMki, "bad_mki", "unknown MKI"},
     {SrtpStatus::kBackendError, "backend_error", "crypto library error"},
+    {SrtpStatus::kTooManyStreams, "too_many_streams", "new SSRC and no free stream in the context"},
 }};
 
 [[nodiscard]] constexpr std::string_view to_string(SrtpStatus s) noexcept {
