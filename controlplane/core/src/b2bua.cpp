@@ -1126,18 +1126,26 @@ void B2bua::finish(Call& c, std::string_view reason) {
     --active_;
     if (c.answer_ms == 0 && reason != "cancelled") ++counters_.calls_failed;
     settle_b_ack(c);
-    auto stats = media_.stats(c.a_call_id);
-    // The flows stay a moment (media_linger_) so that RTP already in flight is still relayed
-    // rather than counted as no_flow drops; the call record has the statistics of now.
+    if (c.journaled) journal_end(c);
     if (media_linger_.count() == 0) {
-        release_media(c);
+        // The statistics, the record and the deletes of every call ended in this loop pass go
+        // together at its end (one stats query and one delete batch, see flush_files()).
+        c.released = true;
+        media_.end_call(c.a_call_id,
+                        [this, id = c.id](const std::optional<std::array<LegMediaStats, 2>>& s) {
+                            if (auto it = calls_.find(id); it != calls_.end())
+                                write_record(*it->second, s);
+                        });
+        schedule_flush();
     } else {
+        // The flows stay a moment (media_linger_) so that RTP already in flight is still relayed
+        // rather than counted as no_flow drops; the call record has the statistics of now.
+        auto stats = media_.stats(c.a_call_id);
         releases_.push_back(PendingRelease{loop_.now() + media_linger_, c.id});
         if (t_releases_ == 0)
             t_releases_ = loop_.add_timer(media_linger_, [this] { on_releases_due(); });
+        write_record(c, stats);
     }
-    if (c.journaled) journal_end(c);
-    write_record(c, stats);
     for (auto* t : {&c.t_duration, &c.t_no_answer, &c.t_retx, &c.t_rel}) {
         if (*t != 0) loop_.cancel_timer(*t);
         *t = 0;
@@ -1269,6 +1277,7 @@ void B2bua::end_all(std::string_view reason) {
     for (auto& [id, c] : calls_)
         if (!c->ended) ids.push_back(id);
     for (auto id : ids) end_both(*calls_[id], reason);
+    media_.flush_ended();
     flush_releases();
 }
 
@@ -1329,6 +1338,7 @@ void B2bua::schedule_flush() {
 }
 
 void B2bua::flush_files() {
+    media_.flush_ended();
     if (journal_.is_open()) journal_.flush();
     if (records_.is_open()) records_.flush();
 }
