@@ -174,7 +174,10 @@ void EngineMediaControl::flush_ended() {
 std::optional<std::string> EngineMediaControl::save(const std::string& call) {
     media::MediaSession* s = engine_.find(call);
     if (s == nullptr) return std::nullopt;
-    return s->to_json().dump();
+    std::string out;
+    out.reserve(4096);
+    s->write_json(out);
+    return out;
 }
 
 bool EngineMediaControl::restore(const std::string& call, std::string_view json) {

@@ -224,6 +224,9 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
 
     // Journal form (nlohmann JSON): everything needed to go on after a restart, keys included.
     [[nodiscard]] nlohmann::json to_json() const;
+    // The same JSON as to_json(), appended to `out` as text without building a tree (the journal
+    // writes one per answered call).
+    void write_json(std::string& out) const;
     // Rebuilds a session; reserves its relay ports in `pools`. kState on a malformed document.
     [[nodiscard]] static tl::expected<std::unique_ptr<MediaSession>, MediaError> from_json(
         const nlohmann::json& j, PortPools& pools);
