@@ -25,7 +25,10 @@
 #   than planned). The rate doubles from --start until a probe fails, then a bisection narrows it to
 #   5%. CPU per call = the server's utime + stime (/proc/PID/stat, all its threads or processes)
 #   over a probe at --cpu-rate (the same load on both) divided by the calls; the same over the
-#   highest passing probe is reported too. Medians of --runs (default: a few minutes in all);
+#   highest passing probe is reported too. A second table says where the CPU went (% of one core:
+#   server, data plane, sipp UAC, sipp UAS) at the highest passing probe and at the first failing
+#   one: a server at 100% is its own ceiling (both servers run one SIP worker thread); a total
+#   near 100% x cores is the machine's. Medians of --runs (default: a few minutes in all);
 #   --quick: 1 run of 1 s probes, 3 search steps, 2 s receive timeout (about a minute).
 set -euo pipefail
 
@@ -319,7 +322,8 @@ b_interface = "side-b"
 [[dataplane]]
 name = "dp"
 socket = "$sock"
-# The widest port ranges: a finished call keeps its ports while its flows linger (2 s).
+# The widest port ranges (a finished call gives its ports back once its flows are deleted, at the
+# end of the loop pass that ended it).
 [[dataplane.interface]]
 name = "side-a"
 address = "10.250.1.1"

@@ -1339,7 +1339,11 @@ void B2bua::journal_call(Call& c) {
 void B2bua::journal_end(const Call& c) {
     if (!journal_.is_open()) return;
     std::string line;
-    flowapi::JsonOut(line).begin_object().member("op", "end").member("a_call_id", c.a_call_id).end_object();
+    flowapi::JsonOut(line)
+        .begin_object()
+        .member("op", "end")
+        .member("a_call_id", c.a_call_id)
+        .end_object();
     line += '\n';
     journal_ << line;
     schedule_flush();

@@ -336,7 +336,6 @@ std::vector<std::optional<std::array<LegStats, 2>>> MediaEngine::end_calls(
         auto flows = s->flows();
         if (flows.empty()) {
             out[i] = std::array<LegStats, 2>{};
-            (void)s->teardown();
             erase(calls[i]);
             continue;
         }
@@ -350,11 +349,15 @@ std::vector<std::optional<std::array<LegStats, 2>>> MediaEngine::end_calls(
     for (auto& [dp, endings] : by_dp) {
         std::vector<flowapi::FlowKey> keys;
         flowapi::Batch deletes;
+        // The sessions stay intact until their statistics are aggregated (erase() tears them
+        // down and releases the ports); the deletes are those of teardown(): every flow.
         for (auto& e : endings) {
-            for (const auto& f : e.flows) keys.push_back(f.local);
-            auto t = e.session->teardown();
-            deletes.ops.insert(deletes.ops.end(), std::make_move_iterator(t.ops.begin()),
-                               std::make_move_iterator(t.ops.end()));
+            for (const auto& f : e.flows) {
+                keys.push_back(f.local);
+                flowapi::FlowOp op{flowapi::OpKind::kDelete, {}};
+                op.spec.local = f.local;
+                deletes.ops.push_back(std::move(op));
+            }
         }
         auto c = im.link(dp);
         tl::expected<flowapi::StatsReply, std::string> reply =
@@ -379,10 +382,9 @@ std::vector<std::optional<std::array<LegStats, 2>>> MediaEngine::end_calls(
             for (const auto& fs : reply->flows) by_cookie[fs.cookie].push_back(&fs);
             for (auto& e : endings) {
                 auto it = by_cookie.find(e.session->id());
-                out[e.index] = aggregate(*e.session, e.flows,
-                                         it == by_cookie.end()
-                                             ? std::vector<const flowapi::FlowStats*>{}
-                                             : it->second);
+                out[e.index] = aggregate(
+                    *e.session, e.flows,
+                    it == by_cookie.end() ? std::vector<const flowapi::FlowStats*>{} : it->second);
             }
         } else {
             im.detached_errors.push_back("data plane '" + im.links[dp].config.name +
@@ -398,8 +400,9 @@ tl::expected<void, MediaError> MediaEngine::apply_detached(const flowapi::Batch&
     if (batch.ops.empty()) return {};
     auto d = im.pools.dataplane_of(batch.ops.front().spec.local.address);
     if (!d) {
-        return fail(MediaError::Code::kDataplane,
-                    "no data plane owns " + flowapi::to_string(batch.ops.front().spec.local.address));
+        return fail(
+            MediaError::Code::kDataplane,
+            "no data plane owns " + flowapi::to_string(batch.ops.front().spec.local.address));
     }
     auto c = im.link(*d);
     if (!c) return tl::unexpected(c.error());

@@ -52,7 +52,7 @@ class EngineMediaControl final : public MediaControl {
     media::MediaEngine engine_;
     std::unordered_map<std::uint64_t, std::string> by_session_;
     std::unordered_map<std::string, media::Transport> a_transport_;  // what A offered first
-    std::vector<std::string> ending_;  // end_call() since the last flush_ended(), and ...
+    std::vector<std::string> ending_;     // end_call() since the last flush_ended(), and ...
     std::vector<StatsDone> ending_done_;  // ... what to call with their statistics
 };
 

@@ -47,7 +47,9 @@ class Client {
     // Reads the replies that have arrived (never blocks).
     [[nodiscard]] tl::expected<void, std::string> poll_detached();
     [[nodiscard]] std::size_t detached_pending() const noexcept { return detached_.size(); }
-    [[nodiscard]] std::vector<std::string> take_detached_errors() { return std::exchange(detached_errors_, {}); }
+    [[nodiscard]] std::vector<std::string> take_detached_errors() {
+        return std::exchange(detached_errors_, {});
+    }
     // A stats query sent now, its reply read by finish_stats(id) (requests sent in between are
     // answered after it).
     [[nodiscard]] tl::expected<std::uint32_t, std::string> begin_stats(std::vector<FlowKey> keys);

@@ -49,8 +49,7 @@ class JsonOut {
         return *this;
     }
     template <class T>
-        requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-    JsonOut& value(T v) {
+    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) JsonOut& value(T v) {
         separate();
         std::array<char, 24> buf{};
         auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
