@@ -26,7 +26,10 @@
 #   than planned). The rate doubles from --start until a probe fails, then a bisection narrows it to
 #   5%. CPU per call = the server's utime + stime (/proc/PID/stat, all its threads or processes)
 #   over a probe at --cpu-rate (the same load on both) divided by the calls; the same over the
-#   highest passing probe is reported too. Medians of --runs (default: a few minutes in all);
+#   highest passing probe is reported too. A second table says where the CPU went (% of one core:
+#   server, data plane, sipp UAC, sipp UAS) at the highest passing probe and at the first failing
+#   one: a server at 100% is its own ceiling (both servers run one SIP worker thread); a total
+#   near 100% x cores is the machine's. Medians of --runs (default: a few minutes in all);
 #   --quick: 1 run of 1 s probes, 3 search steps, 2 s receive timeout (about a minute).
 set -euo pipefail
 
@@ -235,11 +238,14 @@ now_ms() { date +%s%3N; }
 # One probe: `rate` calls/s for `seconds` through the server at 127.0.0.1:port; prints a result line.
 sip_probe() {
   local system=$1 run=$2 rate=$3 seconds=$4 port=$5 work=$6 kind=$7
-  local calls=$((rate * seconds)) hz t0 t1 c0 c1 dp0 dp1 rc stats
+  local calls=$((rate * seconds)) hz t0 t1 c0 c1 dp0 dp1 uas0 uas1 uac0 uac1 rc stats me=$BASHPID
   hz=$(getconf CLK_TCK)
   rm -f "$work"/uac_stat.csv "$work"/uac_*errors.log
   c0=$(tree_ticks "$SERVER_PID")
   dp0=$(tree_ticks "${DP_PID:-0}")
+  uas0=$(tree_ticks "${UAS_PID:-0}")
+  # The UAC's CPU: this shell's waited-for children (cutime + cstime), the sipp run among them.
+  uac0=$(awk '{print $16 + $17}' "/proc/$me/stat")
   t0=$(now_ms)
   set +e
   (cd "$work" && exec timeout $((seconds * 4 + 20)) sipp -sf "$root/perf/sip/uac.xml" -i 127.0.0.1 -p $((port + 1)) \
@@ -249,8 +255,10 @@ sip_probe() {
   rc=$?
   set -e
   t1=$(now_ms)
+  uac1=$(awk '{print $16 + $17}' "/proc/$me/stat")
   c1=$(tree_ticks "$SERVER_PID")
   dp1=$(tree_ticks "${DP_PID:-0}")
+  uas1=$(tree_ticks "${UAS_PID:-0}")
   stats=$(python3 - "$work/uac_stat.csv" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
@@ -261,7 +269,8 @@ print(f"outgoing={col('OutgoingCall(C)')} ok={col('SuccessfulCall(C)')} failed={
 PY
 ) || stats="outgoing=0 ok=0 failed=$calls retrans=0"
   echo "result sip $system run=$run kind=$kind rate=$rate seconds=$seconds calls=$calls $stats" \
-       "wall_ms=$((t1 - t0)) sipp_rc=$rc cpu_ticks=$((c1 - c0)) dp_ticks=$((dp1 - dp0)) hz=$hz"
+       "wall_ms=$((t1 - t0)) sipp_rc=$rc cpu_ticks=$((c1 - c0)) dp_ticks=$((dp1 - dp0))" \
+       "uac_ticks=$((uac1 - uac0)) uas_ticks=$((uas1 - uas0)) hz=$hz"
 }
 
 # Did the probe pass: < 0.1% failed, every call placed, and on time.
@@ -316,7 +325,8 @@ b_interface = "side-b"
 [[dataplane]]
 name = "dp"
 socket = "$sock"
-# The widest port ranges: a finished call keeps its ports while its flows linger (2 s).
+# The widest port ranges (a finished call gives its ports back once its flows are deleted, at the
+# end of the loop pass that ended it).
 [[dataplane.interface]]
 name = "side-a"
 address = "10.250.1.1"
@@ -486,7 +496,7 @@ suite_sip() {
   done
   echo "result load before=\"$load\" after=\"$(uptime | sed 's/.*load average: //')\"" >>"$out"
   python3 - "$out" "$SIP_CPU_RATE" "$SIP_LOG_LEVEL" "$SIP_KAM_CHILDREN" <<'PY'
-import json, re, statistics, sys
+import json, os, re, statistics, sys
 cpu_rate, level, children = int(sys.argv[2]), sys.argv[3], sys.argv[4]
 probes, maxima, load = {}, {}, {}
 for line in open(sys.argv[1]):
@@ -535,6 +545,28 @@ for s in ("rtpx", "kamailio"):
     print(f"{s:9} {fmt(r['cps']):>8} {min(rates):>5.0f}-{max(rates):<5.0f} {fmt(r['cpu']):>8} "
           f"{(fmt(min(per)) + '-' + fmt(max(per))) if per else '-':>9} {fmt(r['cpu_max']):>7}  {note}")
     res[s] = r
+# Where the CPU went at the highest passing probe and at the lowest failing one above it: is the
+# ceiling the server's, the load generator's (sipp) or the machine's?
+def shares(f):
+    wall, hz = int(f["wall_ms"]) / 1000, int(f["hz"])
+    return [int(f.get(k, 0)) * 100 / hz / wall for k in ("cpu_ticks", "dp_ticks", "uac_ticks", "uas_ticks")]
+print(f"\nCPU % of one core ({os.cpu_count()} cores), medians over runs:"
+      f"\n{'server':9} {'probe':12} {'calls/s':>8} {'server':>7} {'dplane':>7} {'sipp UAC':>9} {'sipp UAS':>9} {'total':>6}")
+for s in ("rtpx", "kamailio"):
+    mx = maxima.get(s, [])
+    fails = []
+    for m in mx:
+        above = [f for f in probes.get((s, "search"), []) if f["run"] == m["run"] and
+                 f.get("pass") == "0" and int(f["rate"]) > int(m["max_rate"])]
+        if above:
+            fails.append(min(above, key=lambda f: int(f["rate"])))
+    for label, rows in (("max passing", [m for m in mx if "wall_ms" in m]), ("first failing", fails)):
+        if not rows:
+            continue
+        cols = [med([shares(f)[i] for f in rows]) for i in range(4)]
+        rate = med([int(f["rate"]) for f in rows])
+        print(f"{s:9} {label:13} {rate:>7.0f} " + " ".join(f"{c:>7.0f}" if i < 2 else f"{c:>9.0f}"
+              for i, c in enumerate(cols)) + f" {sum(cols):>6.0f}")
 print(f"calls/s: the highest rate with < 0.1% failed calls (median of runs); us/call: the server's "
       f"CPU time per call at {cpu_rate} calls/s (both); 'at max': over the highest passing probe.\n"
       f"load average {load.get('before', '?')} before, {load.get('after', '?')} after")

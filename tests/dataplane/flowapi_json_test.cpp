@@ -69,6 +69,52 @@ TEST(FlowapiJson, SpecsSurviveJsonRoundTrip) {
     }
 }
 
+// write_json (text without a tree, the control plane's journal) says what to_json says.
+TEST(FlowapiJson, WriterMatchesToJson) {
+    auto flows = flows_from_json_text(kExample);
+    ASSERT_TRUE(flows);
+    FlowSpec limited = (*flows)[1];
+    limited.rate_limit.packets_per_s = 50;
+    limited.rate_limit.burst_packets = 10;
+    limited.timestamp_offset = 160;
+    flows->push_back(limited);
+    for (const auto& f : *flows) {
+        std::string text;
+        JsonOut out(text);
+        write_json(out, f);
+        EXPECT_EQ(nlohmann::json::parse(text), to_json(f)) << text;
+    }
+}
+
+// RFC 8259 section 7: quotation mark, reverse solidus and the control characters are escaped;
+// commas separate members and elements at every depth.
+TEST(FlowapiJson, JsonOutEscapesAndNests) {
+    std::string text;
+    JsonOut o(text);
+    o.begin_object()
+        .member("s", std::string_view("a\"b\\c\r\n\t\x01\x7f\xc3\xa9"))
+        .key("list")
+        .begin_array()
+        .value(1)
+        .begin_object()
+        .end_object()
+        .begin_array()
+        .end_array()
+        .null()
+        .value(-2.5)
+        .value(3.0)
+        .end_array()
+        .member("n", std::uint64_t{18446744073709551615u})
+        .member("t", true)
+        .end_object();
+    EXPECT_EQ(text,
+              "{\"s\":\"a\\\"b\\\\c\\r\\n\\t\\u0001\x7f\xc3\xa9\",\"list\":[1,{},[],null,-2.5,"
+              "3.0],\"n\":18446744073709551615,\"t\":true}");
+    auto j = nlohmann::json::parse(text);
+    EXPECT_EQ(j["s"], "a\"b\\c\r\n\t\x01\x7f\u00e9");
+    EXPECT_EQ(j["list"].size(), 6u);
+}
+
 TEST(FlowapiJson, ErrorsNameElementAndKey) {
     const std::pair<const char*, const char*> cases[] = {
         {R"({"flows":[{"local":"192.0.2.1:1","egress_source":"192.0.2.1:2","egress_destination":"x"}]})",

@@ -270,6 +270,45 @@ TEST_F(MediaEngineLive, ReattachAfterRestartRebuildsOccupancy) {
     EXPECT_TRUE(dump().empty());
 }
 
+// The control plane's pipelined path: a batch sent without waiting, a refused one reported later,
+// and the end of several calls in one stats query with the deletes sent behind it.
+TEST_F(MediaEngineLive, DetachedBatchesAndEndCallsInOneRoundTrip) {
+    auto engine = MediaEngine::create(config());
+    ASSERT_TRUE(engine) << engine.error().what;
+    auto& first = call(*engine, "end-1");
+    auto& second = call(*engine, "end-2");
+    const auto id1 = first.id(), id2 = second.id();
+    ASSERT_TRUE(engine->apply_detached(first.take_changes()));
+    ASSERT_TRUE(engine->apply(second.take_changes())) << "answered after the detached batch";
+    EXPECT_TRUE(engine->take_detached_errors().empty());
+    EXPECT_EQ(flows_of(id1), 4u);
+    EXPECT_EQ(flows_of(id2), 4u);
+
+    flowapi::Batch again;  // adds of flows that exist: refused, reported by take_detached_errors
+    for (const auto& f : first.flows()) again.ops.push_back({flowapi::OpKind::kAdd, f});
+    ASSERT_TRUE(engine->apply_detached(again));
+
+    auto stats = engine->end_calls({"end-1", "unknown", "end-2"});
+    ASSERT_EQ(stats.size(), 3u);
+    ASSERT_TRUE(stats[0]);
+    EXPECT_FALSE(stats[1]);
+    ASSERT_TRUE(stats[2]);
+    EXPECT_EQ((*stats[0])[0].codec, "PCMU");
+    EXPECT_EQ((*stats[2])[1].packets, 0u) << "no traffic on net_null";
+    EXPECT_EQ(engine->find("end-1"), nullptr);
+    EXPECT_EQ(engine->port_pools().used("alice-side"), 0u) << "ports released at once";
+
+    // One more blocking round trip on the same connection: every earlier reply has been read.
+    auto& third = call(*engine, "end-3");
+    ASSERT_TRUE(engine->apply(third.take_changes()));
+    auto errors = engine->take_detached_errors();
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("refused op 0"), std::string::npos) << errors[0];
+    EXPECT_EQ(flows_of(id1), 0u);
+    EXPECT_EQ(flows_of(id2), 0u);
+    ASSERT_TRUE(engine->delete_call("end-3"));
+}
+
 TEST_F(MediaEngineLive, CreateFailsClearlyWithoutADataplane) {
     auto engine = MediaEngine::create(two_sided(30000, 30999, dir_ + "/missing.sock"));
     ASSERT_FALSE(engine);

@@ -568,6 +568,33 @@ TEST(MediaBatches, JournalRoundTripGoesOn) {
     EXPECT_FALSE(engine2.restore_session(nlohmann::json{{"id", 1}}));
 }
 
+// The journal's writer (text straight to a string) and to_json() (a tree) say the same, for a
+// plain call and for one bridged to SRTP (keys, suites), before and after the answer.
+TEST(MediaBatches, JournalWriterMatchesToJson) {
+    auto engine = MediaEngine::create_offline(two_sided());
+    auto check = [](const MediaSession& s) {
+        std::string text;
+        s.write_json(text);
+        auto parsed = nlohmann::json::parse(text, nullptr, false);
+        ASSERT_FALSE(parsed.is_discarded()) << text;
+        EXPECT_EQ(parsed, s.to_json()) << text;
+    };
+    auto& plain = engine.create_session("plain\"quoted\"");
+    plain.set_tag(Leg::kA, "ft");
+    check(plain);
+    ASSERT_TRUE(plain.offer(Leg::kA, kBasicOffer, towards("bob-side")));
+    check(plain);
+    ASSERT_TRUE(plain.answer(Leg::kB, kBasicAnswer, towards("alice-side")));
+    (void)plain.take_changes();
+    check(plain);
+
+    auto& srtp = engine.create_session("srtp");
+    LegOptions to_bob = towards("bob-side");
+    to_bob.transport = Transport::kRtpSavp;
+    ASSERT_TRUE(srtp.offer(Leg::kA, kBasicOffer, to_bob));
+    check(srtp);
+}
+
 TEST(MediaBatches, ApplyOfflineFailsClearly) {
     auto engine = MediaEngine::create_offline(two_sided());
     auto& s = engine.create_session("x");

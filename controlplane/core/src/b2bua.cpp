@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rtpx/cp/routing.hpp"
+#include "rtpx/flowapi/json_out.hpp"
 #include "rtpx/sip/builder.hpp"
 #include "rtpx/sip/dialog/dialog.hpp"
 #include "rtpx/sip/dialog/invite_forks.hpp"
@@ -1126,18 +1127,26 @@ void B2bua::finish(Call& c, std::string_view reason) {
     --active_;
     if (c.answer_ms == 0 && reason != "cancelled") ++counters_.calls_failed;
     settle_b_ack(c);
-    auto stats = media_.stats(c.a_call_id);
-    // The flows stay a moment (media_linger_) so that RTP already in flight is still relayed
-    // rather than counted as no_flow drops; the call record has the statistics of now.
+    if (c.journaled) journal_end(c);
     if (media_linger_.count() == 0) {
-        release_media(c);
+        // The statistics, the record and the deletes of every call ended in this loop pass go
+        // together at its end (one stats query and one delete batch, see flush_files()).
+        c.released = true;
+        media_.end_call(c.a_call_id,
+                        [this, id = c.id](const std::optional<std::array<LegMediaStats, 2>>& s) {
+                            if (auto it = calls_.find(id); it != calls_.end())
+                                write_record(*it->second, s);
+                        });
+        schedule_flush();
     } else {
+        // The flows stay a moment (media_linger_) so that RTP already in flight is still relayed
+        // rather than counted as no_flow drops; the call record has the statistics of now.
+        auto stats = media_.stats(c.a_call_id);
         releases_.push_back(PendingRelease{loop_.now() + media_linger_, c.id});
         if (t_releases_ == 0)
             t_releases_ = loop_.add_timer(media_linger_, [this] { on_releases_due(); });
+        write_record(c, stats);
     }
-    if (c.journaled) journal_end(c);
-    write_record(c, stats);
     for (auto* t : {&c.t_duration, &c.t_no_answer, &c.t_retx, &c.t_rel}) {
         if (*t != 0) loop_.cancel_timer(*t);
         *t = 0;
@@ -1157,31 +1166,45 @@ void B2bua::finish(Call& c, std::string_view reason) {
 }
 
 void B2bua::write_record(const Call& c, const std::optional<std::array<LegMediaStats, 2>>& stats) {
-    nlohmann::json j;
-    j["call_id"] = c.a_call_id;
-    j["b_call_id"] = c.b_call_id;
-    j["from"] = c.from;
-    j["to"] = c.to;
-    j["route"] = c.route != nullptr ? c.route->name : "";
-    j["start_ms"] = c.start_ms;
-    j["answer_ms"] = c.answer_ms == 0 ? nlohmann::json() : nlohmann::json(c.answer_ms);
-    j["end_ms"] = c.end_ms;
-    j["duration_s"] = c.answer_ms == 0 ? 0.0 : static_cast<double>(c.end_ms - c.answer_ms) / 1000.0;
-    j["status"] = c.final_status;
-    j["end_reason"] = c.end_reason;
-    nlohmann::json legs = nlohmann::json::object();
-    for (int i = 0; i < 2; ++i) {
-        nlohmann::json leg;
-        if (stats) {
-            const LegMediaStats& s = (*stats)[static_cast<std::size_t>(i)];
-            leg = {{"packets", s.packets}, {"bytes", s.bytes},         {"lost", s.lost},
-                   {"errors", s.errors},   {"jitter_ms", s.jitter_ms}, {"mos", s.mos},
-                   {"codec", s.codec}};
+    std::string line;
+    line.reserve(512);
+    flowapi::JsonOut o(line);
+    o.begin_object()
+        .member("call_id", c.a_call_id)
+        .member("b_call_id", c.b_call_id)
+        .member("from", c.from)
+        .member("to", c.to)
+        .member("route", c.route != nullptr ? std::string_view(c.route->name) : std::string_view())
+        .member("start_ms", c.start_ms);
+    o.key("answer_ms");
+    if (c.answer_ms == 0)
+        o.null();
+    else
+        o.value(c.answer_ms);
+    o.member("end_ms", c.end_ms)
+        .member("duration_s",
+                c.answer_ms == 0 ? 0.0 : static_cast<double>(c.end_ms - c.answer_ms) / 1000.0)
+        .member("status", c.final_status)
+        .member("end_reason", c.end_reason);
+    o.key("legs").begin_object();
+    for (std::size_t i = 0; i < 2; ++i) {
+        o.key(i == 0 ? "a" : "b");
+        if (!stats) {
+            o.null();
+            continue;
         }
-        legs[i == 0 ? "a" : "b"] = leg;
+        const LegMediaStats& s = (*stats)[i];
+        o.begin_object()
+            .member("packets", s.packets)
+            .member("bytes", s.bytes)
+            .member("lost", s.lost)
+            .member("errors", s.errors)
+            .member("jitter_ms", s.jitter_ms)
+            .member("mos", s.mos)
+            .member("codec", s.codec)
+            .end_object();
     }
-    j["legs"] = legs;
-    std::string line = j.dump();
+    o.end_object().end_object();
     if (records_.is_open()) {
         records_ << line << '\n';
         schedule_flush();
@@ -1269,6 +1292,7 @@ void B2bua::end_all(std::string_view reason) {
     for (auto& [id, c] : calls_)
         if (!c->ended) ids.push_back(id);
     for (auto id : ids) end_both(*calls_[id], reason);
+    media_.flush_ended();
     flush_releases();
 }
 
@@ -1292,28 +1316,36 @@ void B2bua::poll_media_events() {
 
 namespace {
 
-nlohmann::json call_entry(const B2bua::Call& c);
+void write_call_entry(flowapi::JsonOut& o, const B2bua::Call& c);
 
 }  // namespace
 
 void B2bua::journal_call(Call& c) {
     if (!journal_.is_open() || c.ended) return;
+    std::string line;
+    line.reserve(8192);
+    flowapi::JsonOut o(line);
+    o.begin_object();
+    write_call_entry(o, c);
     // The media session is spliced in as a JSON object (its own text), not as an escaped string.
-    std::string line = call_entry(c).dump();
-    if (auto media = media_.save(c.a_call_id)) {
-        line.pop_back();
-        line += ",\"media\":";
-        line += *media;
-        line += '}';
-    }
-    journal_ << line << '\n';
+    if (auto media = media_.save(c.a_call_id)) o.key("media").raw(*media);
+    o.end_object();
+    line += '\n';
+    journal_ << line;
     schedule_flush();
     c.journaled = true;
 }
 
 void B2bua::journal_end(const Call& c) {
     if (!journal_.is_open()) return;
-    journal_ << nlohmann::json{{"op", "end"}, {"a_call_id", c.a_call_id}}.dump() << '\n';
+    std::string line;
+    flowapi::JsonOut(line)
+        .begin_object()
+        .member("op", "end")
+        .member("a_call_id", c.a_call_id)
+        .end_object();
+    line += '\n';
+    journal_ << line;
     schedule_flush();
 }
 
@@ -1329,6 +1361,7 @@ void B2bua::schedule_flush() {
 }
 
 void B2bua::flush_files() {
+    media_.flush_ended();
     if (journal_.is_open()) journal_.flush();
     if (records_.is_open()) records_.flush();
 }
@@ -1339,23 +1372,24 @@ std::string peer_text(const TxnPeer& p) {
     return SipStack::address_of(p).to_string();
 }
 
-nlohmann::json call_entry(const B2bua::Call& c) {
-    return {{"op", "call"},
-            {"a_call_id", c.a_call_id},
-            {"b_call_id", c.b_call_id},
-            {"from", c.from},
-            {"to", c.to},
-            {"route", c.route != nullptr ? c.route->name : ""},
-            {"start_ms", c.start_ms},
-            {"answer_ms", c.answer_ms},
-            {"a_invite", c.a_invite_raw},
-            {"a_tag", c.a_tag},
-            {"a_listener", SipStack::listener_of(c.a_peer)},
-            {"a_peer", peer_text(c.a_peer)},
-            {"b_invite", c.b_forks->invite().serialize()},
-            {"b_2xx", c.b_2xx_raw},
-            {"b_listener", SipStack::listener_of(c.b_peer)},
-            {"b_peer", peer_text(c.b_peer)}};
+// The members of a call's journal line (restore_journal() reads them).
+void write_call_entry(flowapi::JsonOut& o, const B2bua::Call& c) {
+    o.member("op", "call")
+        .member("a_call_id", c.a_call_id)
+        .member("b_call_id", c.b_call_id)
+        .member("from", c.from)
+        .member("to", c.to)
+        .member("route", c.route != nullptr ? std::string_view(c.route->name) : std::string_view())
+        .member("start_ms", c.start_ms)
+        .member("answer_ms", c.answer_ms)
+        .member("a_invite", c.a_invite_raw)
+        .member("a_tag", c.a_tag)
+        .member("a_listener", SipStack::listener_of(c.a_peer))
+        .member("a_peer", peer_text(c.a_peer))
+        .member("b_invite", c.b_forks->invite().serialize())
+        .member("b_2xx", c.b_2xx_raw)
+        .member("b_listener", SipStack::listener_of(c.b_peer))
+        .member("b_peer", peer_text(c.b_peer));
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ media::Transport profile_of(std::string_view sdp) noexcept {
     return media::Transport::kRtpAvp;
 }
 
+LegMediaStats to_cp(const media::LegStats& m) {
+    return LegMediaStats{m.packets, m.bytes, m.lost, m.errors, m.jitter_ms, m.mos, m.codec};
+}
+
 }  // namespace
 
 std::vector<media::DataplaneConfig> media_dataplanes(const Config& config) {
@@ -96,7 +100,8 @@ tl::expected<void, std::string> EngineMediaControl::commit_early(const std::stri
     if (s == nullptr) return tl::unexpected(std::string("no media session"));
     flowapi::Batch batch = s->take_early_changes();
     if (batch.ops.empty()) return {};
-    if (auto r = engine_.apply(batch); !r) return tl::unexpected(what(r.error()));
+    // Not waited for: the final batch follows on the same connection, behind it.
+    if (auto r = engine_.apply_detached(batch); !r) return tl::unexpected(what(r.error()));
     return {};
 }
 
@@ -109,10 +114,7 @@ std::optional<std::array<LegMediaStats, 2>> EngineMediaControl::stats(const std:
         return std::nullopt;
     }
     std::array<LegMediaStats, 2> out;
-    for (std::size_t i = 0; i < 2; ++i) {
-        const media::LegStats& m = (*r)[i];
-        out[i] = LegMediaStats{m.packets, m.bytes, m.lost, m.errors, m.jitter_ms, m.mos, m.codec};
-    }
+    for (std::size_t i = 0; i < 2; ++i) out[i] = to_cp((*r)[i]);
     return out;
 }
 
@@ -145,10 +147,37 @@ void EngineMediaControl::release_many(const std::vector<std::string>& calls) {
         if (auto r = engine_.apply(b); !r) spdlog::warn("tearing down flows: {}", what(r.error()));
 }
 
+void EngineMediaControl::end_call(const std::string& call, StatsDone done) {
+    a_transport_.erase(call);
+    if (media::MediaSession* s = engine_.find(call); s != nullptr) by_session_.erase(s->id());
+    ending_.push_back(call);
+    ending_done_.push_back(std::move(done));
+}
+
+void EngineMediaControl::flush_ended() {
+    if (!ending_.empty()) {
+        auto calls = std::exchange(ending_, {});
+        auto done = std::exchange(ending_done_, {});
+        auto stats = engine_.end_calls(calls);
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            std::optional<std::array<LegMediaStats, 2>> legs;
+            if (stats[i]) {
+                legs.emplace();
+                for (std::size_t l = 0; l < 2; ++l) (*legs)[l] = to_cp((*stats[i])[l]);
+            }
+            done[i](legs);
+        }
+    }
+    for (const auto& e : engine_.take_detached_errors()) spdlog::warn("flows: {}", e);
+}
+
 std::optional<std::string> EngineMediaControl::save(const std::string& call) {
     media::MediaSession* s = engine_.find(call);
     if (s == nullptr) return std::nullopt;
-    return s->to_json().dump();
+    std::string out;
+    out.reserve(4096);
+    s->write_json(out);
+    return out;
 }
 
 bool EngineMediaControl::restore(const std::string& call, std::string_view json) {

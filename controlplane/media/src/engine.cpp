@@ -11,6 +11,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +55,7 @@ struct MediaEngine::Impl {
     std::vector<std::thread> readers;
     std::mutex mu;
     std::deque<flowapi::Event> events;
+    std::vector<std::string> detached_errors;  // of pipelined requests, for take_detached_errors()
 
     ~Impl() {
         stop.store(true);
@@ -232,22 +235,13 @@ tl::expected<void, MediaError> MediaEngine::apply(const flowapi::Batch& batch) {
     return {};
 }
 
-tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const MediaSession& session) {
-    auto& im = *impl_;
+namespace {
+
+// Per-leg statistics of a session from its flows' counters (`stats`: those of its flows).
+std::array<LegStats, 2> aggregate(const MediaSession& session,
+                                  const std::vector<flowapi::FlowSpec>& flows,
+                                  const std::vector<const flowapi::FlowStats*>& stats) {
     std::array<LegStats, 2> out{};
-    const auto flows = session.flows();
-    if (flows.empty()) return out;
-    auto d = im.pools.dataplane_of(flows.front().local.address);
-    if (!d) return fail(MediaError::Code::kDataplane, "no data plane owns the session's flows");
-    std::vector<flowapi::FlowKey> keys;
-    for (const auto& f : flows) keys.push_back(f.local);
-    auto c = im.link(*d);
-    if (!c) return tl::unexpected(c.error());
-    auto r = (*c)->stats(keys);
-    if (!r) {
-        im.broken(*d, r.error());
-        return fail(MediaError::Code::kDataplane, r.error());
-    }
     // Which leg each flow comes from: its local endpoint is that leg's relay (RTP or RTCP port).
     auto leg_of = [&](const flowapi::Endpoint& local)
         -> std::optional<std::pair<std::size_t, const Stream*>> {
@@ -264,7 +258,8 @@ tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const Media
     };
     std::array<double, 2> expected{};
     std::array<double, 2> worst_jitter{};
-    for (const auto& fs : r->flows) {
+    for (const flowapi::FlowStats* p : stats) {
+        const auto& fs = *p;
         auto owner = leg_of(fs.key);
         if (!owner) continue;
         auto& ls = out[owner->first];
@@ -300,6 +295,139 @@ tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const Media
         ls.mos = rtp::estimate_quality(q).mos;
     }
     return out;
+}
+
+}  // namespace
+
+tl::expected<std::array<LegStats, 2>, MediaError> MediaEngine::stats(const MediaSession& session) {
+    auto& im = *impl_;
+    const auto flows = session.flows();
+    if (flows.empty()) return std::array<LegStats, 2>{};
+    auto d = im.pools.dataplane_of(flows.front().local.address);
+    if (!d) return fail(MediaError::Code::kDataplane, "no data plane owns the session's flows");
+    std::vector<flowapi::FlowKey> keys;
+    for (const auto& f : flows) keys.push_back(f.local);
+    auto c = im.link(*d);
+    if (!c) return tl::unexpected(c.error());
+    auto r = (*c)->stats(keys);
+    if (!r) {
+        im.broken(*d, r.error());
+        return fail(MediaError::Code::kDataplane, r.error());
+    }
+    std::vector<const flowapi::FlowStats*> mine;
+    for (const auto& fs : r->flows) mine.push_back(&fs);
+    return aggregate(session, flows, mine);
+}
+
+std::vector<std::optional<std::array<LegStats, 2>>> MediaEngine::end_calls(
+    const std::vector<std::string>& calls) {
+    auto& im = *impl_;
+    std::vector<std::optional<std::array<LegStats, 2>>> out(calls.size());
+    struct Ending {
+        std::size_t index;
+        MediaSession* session;
+        std::vector<flowapi::FlowSpec> flows;
+    };
+    // By data plane: one stats query, then one delete batch sent behind it without waiting.
+    std::map<std::size_t, std::vector<Ending>> by_dp;
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        MediaSession* s = find(calls[i]);
+        if (s == nullptr) continue;
+        auto flows = s->flows();
+        if (flows.empty()) {
+            out[i] = std::array<LegStats, 2>{};
+            erase(calls[i]);
+            continue;
+        }
+        auto d = im.pools.dataplane_of(flows.front().local.address);
+        if (!d) {  // not ours to delete; the ports go back
+            erase(calls[i]);
+            continue;
+        }
+        by_dp[*d].push_back(Ending{i, s, std::move(flows)});
+    }
+    for (auto& [dp, endings] : by_dp) {
+        std::vector<flowapi::FlowKey> keys;
+        flowapi::Batch deletes;
+        // The sessions stay intact until their statistics are aggregated (erase() tears them
+        // down and releases the ports); the deletes are those of teardown(): every flow.
+        for (auto& e : endings) {
+            for (const auto& f : e.flows) {
+                keys.push_back(f.local);
+                flowapi::FlowOp op{flowapi::OpKind::kDelete, {}};
+                op.spec.local = f.local;
+                deletes.ops.push_back(std::move(op));
+            }
+        }
+        auto c = im.link(dp);
+        tl::expected<flowapi::StatsReply, std::string> reply =
+            tl::unexpected(c ? std::string() : c.error().what);
+        if (c) {
+            auto id = (*c)->begin_stats(std::move(keys));
+            tl::expected<void, std::string> sent{};
+            if (id && !deletes.ops.empty()) sent = (*c)->apply_detached(deletes);
+            if (!id) {
+                reply = tl::unexpected(id.error());
+            } else if (!sent) {
+                reply = tl::unexpected(sent.error());
+            } else {
+                reply = (*c)->finish_stats(*id);
+            }
+            if (!reply) {
+                im.broken(dp, reply.error());
+            }
+        }
+        if (reply) {
+            std::unordered_map<std::uint64_t, std::vector<const flowapi::FlowStats*>> by_cookie;
+            for (const auto& fs : reply->flows) by_cookie[fs.cookie].push_back(&fs);
+            for (auto& e : endings) {
+                auto it = by_cookie.find(e.session->id());
+                out[e.index] = aggregate(
+                    *e.session, e.flows,
+                    it == by_cookie.end() ? std::vector<const flowapi::FlowStats*>{} : it->second);
+            }
+        } else {
+            im.detached_errors.push_back("data plane '" + im.links[dp].config.name +
+                                         "': ending calls: " + reply.error());
+        }
+        for (auto& e : endings) erase(calls[e.index]);
+    }
+    return out;
+}
+
+tl::expected<void, MediaError> MediaEngine::apply_detached(const flowapi::Batch& batch) {
+    auto& im = *impl_;
+    if (batch.ops.empty()) return {};
+    auto d = im.pools.dataplane_of(batch.ops.front().spec.local.address);
+    if (!d) {
+        return fail(
+            MediaError::Code::kDataplane,
+            "no data plane owns " + flowapi::to_string(batch.ops.front().spec.local.address));
+    }
+    auto c = im.link(*d);
+    if (!c) return tl::unexpected(c.error());
+    if (auto r = (*c)->apply_detached(batch); !r) {
+        im.broken(*d, r.error());
+        return fail(MediaError::Code::kDataplane,
+                    "data plane '" + im.links[*d].config.name + "': " + r.error());
+    }
+    return {};
+}
+
+std::vector<std::string> MediaEngine::take_detached_errors() {
+    auto& im = *impl_;
+    for (std::size_t i = 0; i < im.links.size(); ++i) {
+        auto& l = im.links[i];
+        if (!l.client) continue;
+        if (auto r = l.client->poll_detached(); !r) {
+            im.detached_errors.push_back("data plane '" + l.config.name + "': " + r.error());
+            im.broken(i, r.error());
+            continue;
+        }
+        for (auto& e : l.client->take_detached_errors())
+            im.detached_errors.push_back("data plane '" + l.config.name + "': " + e);
+    }
+    return std::exchange(im.detached_errors, {});
 }
 
 int MediaEngine::event_fd() const noexcept {

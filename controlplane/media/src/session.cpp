@@ -936,6 +936,94 @@ nlohmann::json MediaSession::to_json() const {
     return j;
 }
 
+namespace {
+void write_srtp(flowapi::JsonOut& o, const SrtpParams& p) {
+    const auto& info = flowapi::suite_info(p.suite);
+    o.begin_object()
+        .member("suite", p.suite == SrtpSuite::kNone ? std::string_view("none")
+                                                     : std::string_view(info.name))
+        .member("key", srtp::base64_encode({p.master_key.data(), info.key_size}))
+        .member("salt", srtp::base64_encode({p.master_salt.data(), info.salt_size}))
+        .end_object();
+}
+void write_options(flowapi::JsonOut& o, const LegOptions& l) {
+    o.begin_object()
+        .member("interface", l.interface)
+        .member("transport", static_cast<int>(l.transport))
+        .member("rtcp_mux", static_cast<int>(l.rtcp_mux))
+        .member("remove_ice", l.remove_ice)
+        .member("latching", static_cast<int>(l.latching))
+        .member("trust_address", l.trust_address)
+        .member("received_from", l.received_from ? endpoint_text(*l.received_from) : std::string())
+        .member("inactivity_timeout_ms", l.inactivity_timeout_ms)
+        .member("replace_origin", l.replace_origin)
+        .member("replace_session_connection", l.replace_session_connection);
+    o.key("sdes_suites").begin_array();
+    for (const auto& suite : l.sdes_suites) o.value(suite);
+    o.end_array().end_object();
+}
+void write_origin(flowapi::JsonOut& o, const std::optional<sdp::Origin>& g) {
+    if (!g) {
+        o.null();
+        return;
+    }
+    o.begin_object()
+        .member("username", g->username)
+        .member("sess_id", g->sess_id)
+        .member("sess_version", g->sess_version)
+        .member("nettype", g->nettype)
+        .member("addrtype", g->addrtype)
+        .member("address", g->address)
+        .end_object();
+}
+}  // namespace
+
+void MediaSession::write_json(std::string& out) const {
+    const auto& im = *impl_;
+    flowapi::JsonOut o(out);
+    o.begin_object().member("id", id_).member("call_id", call_id_);
+    o.key("tags").begin_array().value(tags_[0]).value(tags_[1]).end_array();
+    o.key("options").begin_array();
+    write_options(o, im.opts[0]);
+    write_options(o, im.opts[1]);
+    o.end_array().key("origins").begin_array();
+    write_origin(o, im.out_origin[0]);
+    write_origin(o, im.out_origin[1]);
+    o.end_array();
+    o.key("bodies").begin_array().value(im.out_body[0]).value(im.out_body[1]).end_array();
+    o.key("streams").begin_array();
+    for (const auto& st : streams_) {
+        o.begin_object()
+            .member("media", st.media)
+            .member("rejected", st.rejected)
+            .member("codec", st.codec)
+            .member("clock_rate", st.clock_rate);
+        o.key("sides").begin_array();
+        for (const auto& sd : st.side) {
+            o.begin_object()
+                .member("interface", sd.interface)
+                .member("relay", endpoint_text(sd.relay))
+                .member("remote", endpoint_text(sd.remote))
+                .member("remote_rtcp", endpoint_text(sd.remote_rtcp))
+                .member("rtcp_mux", sd.rtcp_mux)
+                .member("zero_address", sd.zero_address)
+                .member("direction", sdp::to_string(sd.direction))
+                .member("proto", sd.proto);
+            o.key("sends");
+            write_srtp(o, sd.sends);
+            o.key("expects");
+            write_srtp(o, sd.expects);
+            o.member("crypto_tag", sd.crypto_tag).member("present", sd.present).end_object();
+        }
+        o.end_array().end_object();
+    }
+    o.end_array().key("flows").begin_array();
+    for (const auto& [k, f] : im.programmed) flowapi::write_json(o, f);
+    o.end_array().key("held").begin_array();
+    for (const auto& e : im.held) o.value(flowapi::to_string(e));
+    o.end_array().end_object();
+}
+
 tl::expected<std::unique_ptr<MediaSession>, MediaError> MediaSession::from_json(
     const nlohmann::json& j, PortPools& pools) {
     try {

@@ -94,7 +94,9 @@ Client::Client(Client&& other) noexcept
       timeout_(other.timeout_),
       next_request_id_(other.next_request_id_),
       server_(std::move(other.server_)),
-      events_(std::move(other.events_)) {}
+      events_(std::move(other.events_)),
+      detached_(std::move(other.detached_)),
+      detached_errors_(std::move(other.detached_errors_)) {}
 
 Client& Client::operator=(Client&& other) noexcept {
     if (this != &other) {
@@ -104,6 +106,8 @@ Client& Client::operator=(Client&& other) noexcept {
         next_request_id_ = other.next_request_id_;
         server_ = std::move(other.server_);
         events_ = std::move(other.events_);
+        detached_ = std::move(other.detached_);
+        detached_errors_ = std::move(other.detached_errors_);
     }
     return *this;
 }
@@ -144,22 +148,66 @@ tl::expected<Envelope, std::string> Client::read_envelope(std::chrono::milliseco
     }
 }
 
-tl::expected<Envelope, std::string> Client::call(Message message) {
+tl::expected<std::uint32_t, std::string> Client::send_request(Message message) {
     const std::uint32_t id = next_request_id_++;
     if (next_request_id_ == 0) next_request_id_ = 1;  // 0 is for events
     auto sent = write_frame(fd_, encode(Envelope{id, std::move(message)}), timeout_);
     if (!sent) return tl::unexpected(sent.error());
+    return id;
+}
+
+bool Client::absorb(Envelope& env) {
+    if (auto* events = std::get_if<Events>(&env.message); events && env.request_id == 0) {
+        events_.push_back(std::move(*events));
+        return true;
+    }
+    if (detached_.empty() || env.request_id != detached_.front()) return false;
+    detached_.pop_front();
+    if (auto* r = std::get_if<BatchReply>(&env.message)) {
+        if (!r->ok)
+            detached_errors_.push_back("refused op " + std::to_string(r->failed_index) +
+                                       " of the batch: " + r->error);
+    } else if (auto* e = std::get_if<ErrorReply>(&env.message)) {
+        detached_errors_.push_back("data plane: " + e->what);
+    } else {
+        detached_errors_.push_back("protocol: unexpected reply type to a batch");
+    }
+    return true;
+}
+
+tl::expected<Envelope, std::string> Client::await_reply(std::uint32_t id) {
     for (;;) {
         auto env = read_envelope(timeout_);
         if (!env) return env;
-        if (auto* events = std::get_if<Events>(&env->message); events && env->request_id == 0) {
-            events_.push_back(std::move(*events));
-            continue;
-        }
-        if (env->request_id != id)
-            return tl::unexpected(std::string("protocol: reply to another request"));
-        return env;
+        if (env->request_id == id) return env;
+        if (!absorb(*env)) return tl::unexpected(std::string("protocol: reply to another request"));
     }
+}
+
+tl::expected<Envelope, std::string> Client::call(Message message) {
+    auto id = send_request(std::move(message));
+    if (!id) return tl::unexpected(id.error());
+    return await_reply(*id);
+}
+
+tl::expected<void, std::string> Client::apply_detached(const Batch& batch) {
+    auto id = send_request(batch);
+    if (!id) return tl::unexpected(id.error());
+    detached_.push_back(*id);
+    return {};
+}
+
+tl::expected<void, std::string> Client::poll_detached() {
+    while (!detached_.empty()) {
+        auto ready = wait_fd(fd_, POLLIN, std::chrono::milliseconds(0));
+        if (!ready) return tl::unexpected(ready.error());
+        if (!*ready) return {};
+        // A frame has started to arrive: the rest follows at once (one write on the other side).
+        auto env = read_envelope(timeout_);
+        if (!env) return tl::unexpected(env.error());
+        if (!absorb(*env)) return tl::unexpected(std::string("protocol: unsolicited reply"));
+    }
+    return {};
 }
 
 namespace {
@@ -179,6 +227,14 @@ tl::expected<BatchReply, std::string> Client::apply(const Batch& batch) {
 
 tl::expected<StatsReply, std::string> Client::stats(std::vector<FlowKey> keys) {
     return expect_reply<StatsReply>(call(StatsQuery{std::move(keys)}));
+}
+
+tl::expected<std::uint32_t, std::string> Client::begin_stats(std::vector<FlowKey> keys) {
+    return send_request(StatsQuery{std::move(keys)});
+}
+
+tl::expected<StatsReply, std::string> Client::finish_stats(std::uint32_t id) {
+    return expect_reply<StatsReply>(await_reply(id));
 }
 
 tl::expected<DumpReply, std::string> Client::dump() {

@@ -282,6 +282,68 @@ tl::expected<std::vector<FlowSpec>, std::string> flows_from_json_text(std::strin
     return out;
 }
 
+namespace {
+void write_srtp(JsonOut& o, const SrtpParams& p) {
+    const auto& info = suite_info(p.suite);
+    o.begin_object();
+    if (p.suite == SrtpSuite::kNone) {
+        o.member("suite", "none");
+    } else {
+        o.member("suite", info.name)
+            .member("master_key", hex(p.master_key.data(), info.key_size))
+            .member("master_salt", hex(p.master_salt.data(), info.salt_size));
+    }
+    o.end_object();
+}
+}  // namespace
+
+// The same members as to_json(FlowSpec) below (a test holds them equal).
+void write_json(JsonOut& o, const FlowSpec& s) {
+    o.begin_object()
+        .member("local", to_string(s.local))
+        .member("egress_source", to_string(s.egress_source))
+        .member("egress_destination", to_string(s.egress_destination))
+        .member("latching", to_string(s.latching));
+    o.key("srtp_ingress");
+    write_srtp(o, s.srtp_ingress);
+    o.key("srtp_egress");
+    write_srtp(o, s.srtp_egress);
+    o.member("rtcp_mode", to_string(s.rtcp_mode))
+        .member("rtcp_mux", s.rtcp_mux)
+        .member("transport_cc_feedback", s.transport_cc_feedback)
+        .member("transport_cc_extension_id", s.transport_cc_extension_id)
+        .member("clock_rate", s.clock_rate)
+        .member("inactivity_timeout_ms", s.inactivity_timeout_ms)
+        .member("cookie", s.cookie);
+    if (s.remote.address.family != AddressFamily::kNone) o.member("remote", to_string(s.remote));
+    if (s.next_hop_mac) o.member("next_hop_mac", to_string(*s.next_hop_mac));
+    auto identity_map = [&](const char* name, const auto& map, std::size_t first) {
+        bool any = false;
+        for (std::size_t i = first; i < map.size(); ++i) {
+            if (map[i] == i) continue;
+            if (!any) o.key(name).begin_object();
+            any = true;
+            o.member(std::to_string(i), map[i]);
+        }
+        if (any) o.end_object();
+    };
+    identity_map("pt_map", s.pt_map, 0);
+    identity_map("extension_map", s.extension_map, 1);
+    if (s.rewrite_ssrc) o.member("rewrite_ssrc", *s.rewrite_ssrc);
+    if (s.seq_offset) o.member("seq_offset", *s.seq_offset);
+    if (s.timestamp_offset) o.member("timestamp_offset", *s.timestamp_offset);
+    if (s.rate_limit.enabled()) {
+        o.key("rate_limit")
+            .begin_object()
+            .member("packets_per_s", s.rate_limit.packets_per_s)
+            .member("burst_packets", s.rate_limit.burst_packets)
+            .member("bytes_per_s", s.rate_limit.bytes_per_s)
+            .member("burst_bytes", s.rate_limit.burst_bytes)
+            .end_object();
+    }
+    o.end_object();
+}
+
 json to_json(const FlowSpec& s) {
     json j{{"local", to_string(s.local)},
            {"egress_source", to_string(s.egress_source)},

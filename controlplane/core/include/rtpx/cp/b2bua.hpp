@@ -20,9 +20,10 @@
 //   re-INVITE/UPDATE/INFO (either leg, in dialog) -> relayed to the other leg; an SDP offer is
 //                      rewritten through the media session and the answer reprograms the flows;
 //                      the 2xx of a re-INVITE is retransmitted to its sender until the ACK
-//   after the end   -> the flows are deleted media_linger (2 s) later, those of every call due
-//                      within 50 ms in one batch (MediaControl::release_many): RTP in flight is
-//                      still relayed, not counted as no_flow drops (shutdown deletes them at once)
+//   after the end   -> at the end of the loop pass, for every call ended in it together: one
+//                      stats query (the records), one delete batch (MediaControl::end_call,
+//                      flush_ended). With set_media_linger(d > 0) the flows are deleted d later
+//                      instead (those due within 50 ms in one batch), RTP in flight still relayed
 //   max duration, media inactivity (data-plane events) -> BYE on both legs
 //
 // Journal ([journal] path): one JSON line when a call is answered (and again when a re-INVITE or
@@ -119,7 +120,8 @@ class B2bua final : public StackUser {
     void end_all(std::string_view reason);
     // Processes pending media events now (the loop does it when the event fd is readable).
     void poll_media_events();
-    // How long a finished call's flows stay programmed (0: deleted at once).
+    // How long a finished call's flows stay programmed (0, the default: deleted at the end of the
+    // loop pass that ended the call).
     void set_media_linger(std::chrono::milliseconds d) noexcept { media_linger_ = d; }
 
     void on_sip(const sip::TxnAction& action) override;
@@ -203,7 +205,7 @@ class B2bua final : public StackUser {
     std::unordered_map<std::string, std::uint64_t> by_call_id_;  // A and B Call-IDs
     std::unordered_map<std::uint64_t, TxnRef> txns_;             // by index << 32 | generation
     std::size_t active_ = 0;
-    std::chrono::milliseconds media_linger_{2000};
+    std::chrono::milliseconds media_linger_{0};
     struct PendingRelease {
         sip::EventLoop::Clock::time_point due;
         std::uint64_t call = 0;

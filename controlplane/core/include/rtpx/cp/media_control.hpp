@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,18 @@ class MediaControl {
     virtual void release_many(const std::vector<std::string>& calls) {
         for (const auto& c : calls) release(c);
     }
+    // The end of a call: its statistics go to `done` (nullopt: none), then its flows are deleted
+    // and the session forgotten. The default does it at once; EngineMediaControl gathers the calls
+    // ended during one loop pass and ends them in flush_ended(): one stats query and one delete
+    // batch behind it for all of them, instead of two blocking round trips per call.
+    using StatsDone = std::function<void(const std::optional<std::array<LegMediaStats, 2>>&)>;
+    virtual void end_call(const std::string& call, StatsDone done) {
+        done(stats(call));
+        release(call);
+    }
+    // Ends what end_call() gathered (the B2BUA calls it once per loop pass and at shutdown), and
+    // reports pipelined requests the data plane refused.
+    virtual void flush_ended() {}
 
     // Journal: the call's media session as JSON text (nullopt: nothing to save), rebuilt from it
     // after a restart, and re-attached to the flows the data planes still hold.

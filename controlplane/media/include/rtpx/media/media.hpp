@@ -224,6 +224,9 @@ class MediaSession {  // one call's media; not thread-safe; no I/O
 
     // Journal form (nlohmann JSON): everything needed to go on after a restart, keys included.
     [[nodiscard]] nlohmann::json to_json() const;
+    // The same JSON as to_json(), appended to `out` as text without building a tree (the journal
+    // writes one per answered call).
+    void write_json(std::string& out) const;
     // Rebuilds a session; reserves its relay ports in `pools`. kState on a malformed document.
     [[nodiscard]] static tl::expected<std::unique_ptr<MediaSession>, MediaError> from_json(
         const nlohmann::json& j, PortPools& pools);
@@ -272,6 +275,17 @@ class MediaEngine {
     // when the link is broken.
     tl::expected<void, MediaError> apply(const flowapi::Batch& batch);
     tl::expected<std::array<LegStats, 2>, MediaError> stats(const MediaSession& session);
+    // Pipelined, for an event loop (a data plane answers one connection's requests in order):
+    // a batch sent without waiting for its reply (a refused one is reported by
+    // take_detached_errors(), which also reads the replies that have arrived) ...
+    tl::expected<void, MediaError> apply_detached(const flowapi::Batch& batch);
+    [[nodiscard]] std::vector<std::string> take_detached_errors();
+    // ... and the end of several calls in one round trip per data plane: their flows' statistics
+    // read by one query, their deletes sent right behind it in one detached batch, the sessions
+    // erased (ports released). out[i] is calls[i]'s statistics (nullopt: unknown call, or the
+    // data plane did not answer: see take_detached_errors()).
+    [[nodiscard]] std::vector<std::optional<std::array<LegStats, 2>>> end_calls(
+        const std::vector<std::string>& calls);
     // data-plane events (inactivity, latched, SSRC change, SRTP failures) for the owner's event
     // loop:
     [[nodiscard]] int event_fd() const noexcept;  // readable when events wait (an eventfd)

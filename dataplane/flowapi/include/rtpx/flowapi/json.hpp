@@ -32,6 +32,7 @@
 #include <tl/expected.hpp>
 
 #include "rtpx/flowapi/flow.hpp"
+#include "rtpx/flowapi/json_out.hpp"
 #include "rtpx/flowapi/wire.hpp"
 
 namespace rtpx::flowapi {
@@ -44,6 +45,8 @@ namespace rtpx::flowapi {
     std::string_view text, bool keys_only = false);
 
 [[nodiscard]] nlohmann::json to_json(const FlowSpec& spec);
+// The same JSON as to_json(spec), written as text without building a tree (the journal).
+void write_json(JsonOut& out, const FlowSpec& spec);
 [[nodiscard]] nlohmann::json to_json(const FlowStats& stats);
 [[nodiscard]] nlohmann::json to_json(const DataplaneTotals& totals);
 [[nodiscard]] nlohmann::json to_json(const Event& event);
