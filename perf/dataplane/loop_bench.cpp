@@ -412,6 +412,23 @@ Rate measure(RunningWorker& w, double seconds) {
     return rate(p1 - p0, c1 - c0, w.drops());
 }
 
+// The same for a hand-built loop (entry, stop, packets and tid members): launches it on the worker
+// lcore, measures, stops it and drains the ring.
+template <class Loop>
+Rate measure_hand_built(Loop& loop, double seconds) {
+    (void)rte_eal_remote_launch(&Loop::entry, &loop, g_worker_lcore);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const long tid = loop.tid.load();
+    const std::uint64_t p0 = loop.packets.load();
+    const std::uint64_t c0 = cpu_ns(tid);
+    const std::uint64_t c1 = wait_for_cpu(tid, c0, seconds);
+    const std::uint64_t p1 = loop.packets.load();
+    loop.stop.store(true);
+    rte_eal_wait_lcore(g_worker_lcore);
+    drain();
+    return rate(p1 - p0, c1 - c0, 0);
+}
+
 const char* mode_name(Mode m) {
     switch (m) {
         case Mode::kPlain: return "plain";
@@ -483,17 +500,7 @@ void ring_floor(const Options& o) {
     for (int run = 0; run < o.runs; ++run) {
         inject(1);
         Loop loop;
-        (void)rte_eal_remote_launch(&Loop::entry, &loop, g_worker_lcore);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        const long tid = loop.tid.load();
-        const std::uint64_t p0 = loop.packets.load();
-        const std::uint64_t c0 = cpu_ns(tid);
-        const std::uint64_t c1 = wait_for_cpu(tid, c0, o.seconds);
-        const std::uint64_t p1 = loop.packets.load();
-        loop.stop.store(true);
-        rte_eal_wait_lcore(g_worker_lcore);
-        drain();
-        const Rate r = rate(p1 - p0, c1 - c0, 0);
+        const Rate r = measure_hand_built(loop, o.seconds);
         std::printf("result ring 1 mpps=%.3f cycles=%.1f\n", r.mpps, r.cycles);
         std::fflush(stdout);
     }
@@ -573,17 +580,7 @@ void hand_built_floor(const Options& o) {
             inject(flows);
             Loop loop;
             loop.table = t.table.get();
-            (void)rte_eal_remote_launch(&Loop::entry, &loop, g_worker_lcore);
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            const long tid = loop.tid.load();
-            const std::uint64_t p0 = loop.packets.load();
-            const std::uint64_t c0 = cpu_ns(tid);
-            const std::uint64_t c1 = wait_for_cpu(tid, c0, o.seconds);
-            const std::uint64_t p1 = loop.packets.load();
-            loop.stop.store(true);
-            rte_eal_wait_lcore(g_worker_lcore);
-            drain();
-            const Rate r = rate(p1 - p0, c1 - c0, 0);
+            const Rate r = measure_hand_built(loop, o.seconds);
             std::printf("result floor %u mpps=%.3f cycles=%.1f\n", flows, r.mpps, r.cycles);
             std::fflush(stdout);
         }

@@ -143,8 +143,8 @@ struct LoopRun {
 };
 
 // 10 G.711 streams, 10 frames per 1000-ns step for `steps` steps, then 10 idle steps to flush.
-void run_loop(const std::string& name, const Scenario& sc, LoopRun& run, std::uint64_t steps) {
-    RingPort rp(name);
+// The scenario's generator and receiver (expecting every stream back).
+void make_pair(const Scenario& sc, LoopRun& run) {
     auto streams = make_streams(sc);
     ASSERT_TRUE(streams);
     auto returns = make_returns(sc, true);
@@ -155,6 +155,12 @@ void run_loop(const std::string& name, const Scenario& sc, LoopRun& run, std::ui
     ASSERT_TRUE(r);
     run.gen = std::move(*g);
     run.rx = std::move(*r);
+}
+
+void run_loop(const std::string& name, const Scenario& sc, LoopRun& run, std::uint64_t steps) {
+    RingPort rp(name);
+    make_pair(sc, run);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
     Engine engine(*run.gen, *run.rx, EngineConfig{rp.port, rp.port, 0, 0, g_pool, 10});
     for (std::uint64_t t = 0; t < steps + 10; ++t) {
         const std::uint64_t now = t * 1000;
@@ -232,16 +238,11 @@ TEST(BenchLoop, SrtpRoundTripUnprotectsAndReportsReplaysAsSrtpFailures) {
 TEST(BenchLoop, MinBurstSendsPacedTrialsInTrainsOfThatSize) {
     RingPort rp("bench_ring_train");
     const Scenario sc = ten_streams();
-    auto streams = make_streams(sc);
-    ASSERT_TRUE(streams);
-    auto returns = make_returns(sc, true);
-    ASSERT_TRUE(returns);
-    auto g = Generator::create(std::move(*streams));
-    ASSERT_TRUE(g);
-    auto r = Receiver::create(sc.flows, *returns);
-    ASSERT_TRUE(r);
+    LoopRun run;
+    make_pair(sc, run);
+    ASSERT_FALSE(HasFatalFailure());
     EngineConfig config{rp.port, rp.port, 0, 0, g_pool, 8, 8};  // burst = min_burst: trains of 8
-    Engine engine(**g, **r, config);
+    Engine engine(*run.gen, *run.rx, config);
     // 2000 pps for 0.2 s: 400 frames, all left in the ring's TX side (nothing comes back).
     const TrialStats t = engine.run_trial(2000, 0.2, 0);
     const EngineCounters& c = engine.counters();
