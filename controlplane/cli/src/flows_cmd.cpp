@@ -172,8 +172,9 @@ void add_flow_commands(CLI::App& app, int& status) {
         [opts, &status] { status = show_stats(opts->socket, opts->json, std::cout, std::cerr); });
 
     auto* events = app.add_subcommand(
-        "events", "print the data plane's flow events as JSON lines (inactivity, ssrc_change, "
-                  "latched, srtp_failures)");
+        "events",
+        "print the data plane's flow events as JSON lines (inactivity, ssrc_change, "
+        "latched, srtp_failures)");
     add_socket(events);
     events->add_option("--count", opts->count, "stop after this many events (0: no limit)")
         ->capture_default_str();

@@ -1,5 +1,6 @@
-// `rtpx flows`, `rtpx flow add|del FILE.json`, `rtpx stats` and `rtpx events`: flow API clients of a running
-// rtpx-dataplane (dataplane/flowapi). Functions take streams so tests can call them directly.
+// `rtpx flows`, `rtpx flow add|del FILE.json`, `rtpx stats` and `rtpx events`: flow API clients of
+// a running rtpx-dataplane (dataplane/flowapi). Functions take streams so tests can call them
+// directly.
 #pragma once
 
 #include <ostream>

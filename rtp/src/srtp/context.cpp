@@ -136,14 +136,16 @@ static_assert(std::is_standard_layout_v<SessionKeys>);
 static_assert(sizeof(SrtpContext) % 64 == 0);
 
 void* SrtpContext::operator new(std::size_t size, std::uint32_t streams) {
-    return ::operator new(size + streams * sizeof(Stream), std::align_val_t{64});
+    return ::operator new (size + streams * sizeof(Stream), std::align_val_t{64});
 }
 
 void SrtpContext::operator delete(void* p, std::uint32_t) noexcept {
-    ::operator delete(p, std::align_val_t{64});
+    ::operator delete (p, std::align_val_t{64});
 }
 
-void SrtpContext::operator delete(void* p) noexcept { ::operator delete(p, std::align_val_t{64}); }
+void SrtpContext::operator delete(void* p) noexcept {
+    ::operator delete (p, std::align_val_t{64});
+}
 
 std::unique_ptr<SrtpContext> SrtpContext::make(const SrtpContextParams& p) {
     std::unique_ptr<SrtpContext> c(new (p.max_streams) SrtpContext());

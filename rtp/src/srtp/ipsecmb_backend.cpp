@@ -442,7 +442,7 @@ class IpsecMbBackend final : public SrtpBackend {
             if (c.rtcp_packets_ >= c.rtcp_limit_) return SrtpStatus::kKeyExhausted;
             SrtpContext::Stream* s = slot.stream;
             const bool stamped = speculate && s != nullptr && s->burst_stamp == burst_;
-            const std::uint64_t index = stamped       ? s->burst_highest
+            const std::uint64_t index = stamped        ? s->burst_highest
                                         : s != nullptr ? s->srtcp_next
                                                        : c.initial_srtcp_;
             if (index > kMaxSrtcpIndex) return SrtpStatus::kKeyExhausted;

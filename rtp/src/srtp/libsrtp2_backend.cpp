@@ -302,8 +302,8 @@ class LibSrtp2Backend final : public SrtpBackend {
                                        : p.len - info.rtcp_tag_len - c.mki_len_ - 4;
         const std::uint32_t index = load_be32(p.data + e_at) & kMaxSrtcpIndex;
         int len = static_cast<int>(p.len);
-        const SrtpStatus st =
-            map_status(srtp_unprotect_rtcp_mki(t.session->srtp, p.data, &len, c.mki_len_ != 0 ? 1 : 0));
+        const SrtpStatus st = map_status(
+            srtp_unprotect_rtcp_mki(t.session->srtp, p.data, &len, c.mki_len_ != 0 ? 1 : 0));
         SrtpContext::Stream* stream = finish(c, t, st);
         if (st != SrtpStatus::kOk) return st;
         p.len = static_cast<std::uint32_t>(len);

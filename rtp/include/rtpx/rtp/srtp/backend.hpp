@@ -31,15 +31,15 @@ struct SrtpPacket {
 
 enum class SrtpStatus : std::uint8_t {
     kOk,
-    kAuthFailed,    // the authentication tag (or AEAD tag) does not match
-    kReplayed,      // this index was already accepted (or, protecting, already sent)
-    kTooOld,        // the index lies behind the replay window
-    kTooShort,      // shorter than the header plus the SRTP/SRTCP trailer
-    kBadHeader,     // RTP header (CSRCs, extension) longer than the packet, or not RTP version 2
-    kNoRoom,        // capacity too small for the trailer protect adds
-    kKeyExhausted,  // the key lifetime (2^48 SRTP, 2^31 SRTCP, or the SDES lifetime) is used up
-    kBadMki,        // the MKI in the packet is not this context's
-    kBackendError,  // the crypto library refused the job (never expected)
+    kAuthFailed,      // the authentication tag (or AEAD tag) does not match
+    kReplayed,        // this index was already accepted (or, protecting, already sent)
+    kTooOld,          // the index lies behind the replay window
+    kTooShort,        // shorter than the header plus the SRTP/SRTCP trailer
+    kBadHeader,       // RTP header (CSRCs, extension) longer than the packet, or not RTP version 2
+    kNoRoom,          // capacity too small for the trailer protect adds
+    kKeyExhausted,    // the key lifetime (2^48 SRTP, 2^31 SRTCP, or the SDES lifetime) is used up
+    kBadMki,          // the MKI in the packet is not this context's
+    kBackendError,    // the crypto library refused the job (never expected)
     kTooManyStreams,  // a new SSRC, and every stream of the context is taken (max_streams)
 };
 

@@ -149,7 +149,8 @@ class SrtpContext {
     [[nodiscard]] std::uint32_t next_srtcp_index(std::uint32_t ssrc) const noexcept;
     // RFC 3711 3.3.1: the 48-bit index of an SRTP packet with this sequence number, given the
     // state so far (see the index rules above).
-    [[nodiscard]] std::uint64_t estimate_index(std::uint32_t ssrc, std::uint16_t seq) const noexcept;
+    [[nodiscard]] std::uint64_t estimate_index(std::uint32_t ssrc,
+                                               std::uint16_t seq) const noexcept;
 
     // The same for the first stream taken (the only one of a single-SSRC context), or for a
     // new SSRC when no stream is taken yet.
@@ -264,7 +265,9 @@ class SrtpContext {
 // key data) and the first stream's index state and replay window. A data plane that knows the
 // context of a packet a stage before it calls the backend (at classification, say) calls this
 // there; the IPsec-MB backend also prefetches a few packets ahead within a burst.
-inline void prefetch(const SrtpContext& c, bool rtp = true) noexcept { c.prefetch(rtp); }
+inline void prefetch(const SrtpContext& c, bool rtp = true) noexcept {
+    c.prefetch(rtp);
+}
 
 // RFC 3711 3.3.1 index estimate from the highest index so far (ROC || s_l), with libsrtp2's rule
 // that the estimate never goes below ROC 0.
