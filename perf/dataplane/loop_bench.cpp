@@ -412,8 +412,15 @@ Rate measure(RunningWorker& w, double seconds) {
     return rate(p1 - p0, c1 - c0, w.drops());
 }
 
-// The same for a hand-built loop (entry, stop, packets and tid members): launches it on the worker
-// lcore, measures, stops it and drains the ring.
+// What measure_hand_built() reads and sets in a hand-built loop (which adds a static entry()).
+struct HandBuiltLoop {
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> packets{0};
+    std::atomic<long> tid{0};
+};
+
+// The same for a hand-built loop: launches it on the worker lcore, measures, stops it and drains
+// the ring.
 template <class Loop>
 Rate measure_hand_built(Loop& loop, double seconds) {
     (void)rte_eal_remote_launch(&Loop::entry, &loop, g_worker_lcore);
@@ -478,10 +485,7 @@ void forwarding(const Options& o, Mode mode) {
 
 // rx_burst + tx_burst alone on the same ring: the floor under every figure.
 void ring_floor(const Options& o) {
-    struct Loop {
-        std::atomic<bool> stop{false};
-        std::atomic<std::uint64_t> packets{0};
-        std::atomic<long> tid{0};
+    struct Loop : HandBuiltLoop {
         static int entry(void* arg) {
             auto* self = static_cast<Loop*>(arg);
             self->tid.store(::syscall(SYS_gettid));
@@ -512,11 +516,8 @@ void ring_floor(const Options& o) {
 // checksum patched (UDP checksum 0). No statistics, no sequence rewrite, no checks beyond the
 // parse: what the plain relay costs above this is the price of its features.
 void hand_built_floor(const Options& o) {
-    struct Loop {
+    struct Loop : HandBuiltLoop {
         FlowTable* table = nullptr;
-        std::atomic<bool> stop{false};
-        std::atomic<std::uint64_t> packets{0};
-        std::atomic<long> tid{0};
         static int entry(void* arg) {
             auto* self = static_cast<Loop*>(arg);
             self->tid.store(::syscall(SYS_gettid));

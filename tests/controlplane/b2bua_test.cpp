@@ -156,6 +156,14 @@ class B2buaTest : public ::testing::Test {
         return make_request(s);
     }
     void from_a(const SipMessage& m) { from_a(m.serialize()); }
+    // A's 200 with SDP (its own offer SDP as the answer) to a request we relayed to it.
+    void a_answers_with_sdp(const Sent& request) {
+        SipMessage ok = make_response(request.view(), 200, {}, "");
+        ok.add(HeaderId::kContact, "<sip:alice@127.0.0.10:5062>");
+        ok.add(HeaderId::kContentType, "application/sdp");
+        ok.body = std::string(kOfferSdp);
+        from_a(ok);
+    }
     void from_a(const std::string& bytes) {
         b2bua.stack().inject(0, bytes, *SockAddr::parse("127.0.0.10:5062"));
     }
@@ -472,11 +480,7 @@ TEST_F(B2buaTest, ReInviteFromTheCalleeIsRelayedWithMediaReprogrammed) {
     EXPECT_NE(reinvite->view().body().find("relay-"), std::string_view::npos);
     EXPECT_NE(std::find(media.log.begin(), media.log.end(), "offer B"), media.log.end());
     // A answers: ACKed by us, answer rewritten, flows reprogrammed, 200 to B.
-    SipMessage a_ok = make_response(reinvite->view(), 200, {}, "");
-    a_ok.add(HeaderId::kContact, "<sip:alice@127.0.0.10:5062>");
-    a_ok.add(HeaderId::kContentType, "application/sdp");
-    a_ok.body = std::string(kOfferSdp);
-    from_a(a_ok);
+    a_answers_with_sdp(*reinvite);
     out = take();
     EXPECT_NE(find(out, 0, "ACK "), nullptr);
     const Sent* b_ok = find(out, 1, "SIP/2.0 200");
@@ -799,11 +803,7 @@ TEST_F(B2buaTest, TheTwoHundredToARelayedReInviteIsRetransmittedUntilTheAck) {
     auto out = take();
     reinvite = find(out, 0, "INVITE ");
     ASSERT_NE(reinvite, nullptr);
-    SipMessage a_ok = make_response(reinvite->view(), 200, {}, "");
-    a_ok.add(HeaderId::kContact, "<sip:alice@127.0.0.10:5062>");
-    a_ok.add(HeaderId::kContentType, "application/sdp");
-    a_ok.body = std::string(kOfferSdp);
-    from_a(a_ok);
+    a_answers_with_sdp(*reinvite);
     out = take();
     const Sent* b_ok = find(out, 1, "SIP/2.0 200");
     ASSERT_NE(b_ok, nullptr);
